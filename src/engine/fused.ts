@@ -26,7 +26,7 @@ export function normalizeBatch(
   onStats?: (mean: Tensor, variance: Tensor) => void,
 ): Tensor {
   const axes = x.shape.slice(0, -1).map((_, i) => i);
-  const f = tf.customGrad((xs: Tensor, save: tf.GradSaveFunc) => {
+  const f = tf.customGrad(((xs: Tensor, save: tf.GradSaveFunc) => {
     let xhat: Tensor;
     let invstd: Tensor;
     let mean: Tensor;
@@ -54,6 +54,6 @@ export function normalizeBatch(
         return tf.mul(sinv, tf.sub(tf.sub(dy, mdy), tf.mul(sx, mdyx)));
       },
     };
-  });
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(x);
 }

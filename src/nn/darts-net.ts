@@ -1,0 +1,136 @@
+/**
+ * The DARTS evaluation network (quark0/darts NetworkCIFAR): stem conv3×3 to 3C, `layers` cells
+ * with reductions at 1/3 and 2/3 of depth, auxiliary head after the second reduction, global pool,
+ * linear. Drop-path on non-identity ops while training.
+ */
+import { tf, type Tensor, type Tensor4D } from '../engine/tf.js';
+import type { Rng } from '../util/rng.js';
+import { DARTS_STEPS, type DartsGenotype, type GeneEntry } from '../spaces/darts.js';
+import { BatchNorm, Conv2d, Linear, globalAvgPool } from './layers.js';
+import { Module, relu, type ForwardCtx } from './module.js';
+import { Network, type NetworkOutput } from './network.js';
+import { createOp, FactorizedReduce, Identity, ReLUConvBN, type Op } from './ops.js';
+
+export interface DartsNetConfig {
+  C: number;
+  layers: number;
+  numClasses: number;
+  auxiliary: boolean;
+  inputShape: readonly [number, number, number];
+}
+
+export const DARTS_EVAL_CONFIG: DartsNetConfig = { C: 36, layers: 20, numClasses: 10, auxiliary: true, inputShape: [32, 32, 3] };
+
+/** Zero whole samples with probability p and rescale the rest (DARTS utils.drop_path). */
+export function dropPath(x: Tensor4D, p: number, rng: Rng): Tensor4D {
+  const n = x.shape[0];
+  const keep = new Float32Array(n);
+  for (let i = 0; i < n; i++) keep[i] = rng.next() < 1 - p ? 1 / (1 - p) : 0;
+  return tf.mul(x, tf.tensor4d(keep, [n, 1, 1, 1]));
+}
+
+export class DartsCell extends Module {
+  readonly pre0: Op;
+  readonly pre1: ReLUConvBN;
+  readonly ops: Op[];
+  readonly genes: readonly GeneEntry[];
+  readonly concat: readonly number[];
+
+  constructor(g: DartsGenotype, cPrevPrev: number, cPrev: number, C: number, readonly reduction: boolean, reductionPrev: boolean, rng: Rng) {
+    super();
+    this.pre0 = this.child('preprocess0', reductionPrev ? new FactorizedReduce(cPrevPrev, C, true, rng) : new ReLUConvBN(cPrevPrev, C, 1, 1, 0, 1, true, rng));
+    this.pre1 = this.child('preprocess1', new ReLUConvBN(cPrev, C, 1, 1, 0, 1, true, rng));
+    this.genes = reduction ? g.reduce : g.normal;
+    this.concat = reduction ? g.reduceConcat : g.normalConcat;
+    this.ops = this.genes.map(([name, idx], k) => this.child(`_ops.${k}`, createOp(name, C, C, reduction && idx < 2 ? 2 : 1, { affine: true }, rng)));
+  }
+
+  get multiplier(): number {
+    return this.concat.length;
+  }
+
+  forward(s0: Tensor4D, s1: Tensor4D, ctx: ForwardCtx): Tensor4D {
+    const states: Tensor4D[] = [this.pre0.forward(s0, ctx), this.pre1.forward(s1, ctx)];
+    for (let i = 0; i < DARTS_STEPS; i++) {
+      const hs = [0, 1].map((t) => {
+        const k = 2 * i + t;
+        const op = this.ops[k]!;
+        let h = op.forward(states[this.genes[k]![1]]!, ctx);
+        if (ctx.training && (ctx.dropPath ?? 0) > 0 && !(op instanceof Identity) && ctx.rng) h = dropPath(h, ctx.dropPath!, ctx.rng);
+        return h;
+      });
+      states.push(tf.add(hs[0]!, hs[1]!));
+    }
+    return tf.concat(this.concat.map((c) => states[c]!), 3);
+  }
+}
+
+/** Auxiliary classifier on 8×8 features: ReLU, avgpool 5/3, conv1×1→128, BN, ReLU, conv2×2→768, BN, ReLU, linear. */
+export class AuxiliaryHead extends Module {
+  readonly c1: Conv2d;
+  readonly bn1: BatchNorm;
+  readonly c2: Conv2d;
+  readonly bn2: BatchNorm;
+  readonly fc: Linear;
+
+  constructor(C: number, numClasses: number, rng: Rng) {
+    super();
+    this.c1 = this.child('features.2', new Conv2d(C, 128, 1, rng));
+    this.bn1 = this.child('features.3', new BatchNorm(128));
+    this.c2 = this.child('features.5', new Conv2d(128, 768, 2, rng));
+    this.bn2 = this.child('features.6', new BatchNorm(768));
+    this.fc = this.child('classifier', new Linear(768, numClasses, rng));
+  }
+
+  forward(x: Tensor4D, ctx: ForwardCtx): Tensor {
+    let h = tf.avgPool(relu(x, ctx) as Tensor4D, 5, 3, 'valid');
+    h = relu(this.bn1.forward(this.c1.forward(h, ctx), ctx), ctx) as Tensor4D;
+    h = relu(this.bn2.forward(this.c2.forward(h, ctx), ctx), ctx) as Tensor4D;
+    return this.fc.forward(tf.reshape(h, [h.shape[0], -1]), ctx);
+  }
+}
+
+export class DartsNetwork extends Network {
+  readonly inputShape: readonly [number, number, number];
+  readonly stem: Conv2d;
+  readonly stemBn: BatchNorm;
+  readonly cells: DartsCell[] = [];
+  readonly auxHead?: AuxiliaryHead;
+  readonly auxAfter: number;
+  readonly classifier: Linear;
+
+  constructor(readonly genotype: DartsGenotype, rng: Rng, readonly config: DartsNetConfig = DARTS_EVAL_CONFIG) {
+    super();
+    const { C, layers, numClasses, inputShape } = config;
+    this.inputShape = inputShape;
+    const stemC = 3 * C;
+    this.stem = this.child('stem.0', new Conv2d(inputShape[2], stemC, 3, rng, { padding: 1 }));
+    this.stemBn = this.child('stem.1', new BatchNorm(stemC));
+    let [cPP, cP, cCur] = [stemC, stemC, C];
+    let reductionPrev = false;
+    this.auxAfter = Math.floor((2 * layers) / 3);
+    let auxC = 0;
+    for (let i = 0; i < layers; i++) {
+      const reduction = i === Math.floor(layers / 3) || i === Math.floor((2 * layers) / 3);
+      if (reduction) cCur *= 2;
+      const cell = this.child(`cells.${i}`, new DartsCell(genotype, cPP, cP, cCur, reduction, reductionPrev, rng));
+      this.cells.push(cell);
+      reductionPrev = reduction;
+      [cPP, cP] = [cP, cell.multiplier * cCur];
+      if (i === this.auxAfter) auxC = cP;
+    }
+    if (config.auxiliary) this.auxHead = this.child('auxiliary', new AuxiliaryHead(auxC, numClasses, rng));
+    this.classifier = this.child('classifier', new Linear(cP, numClasses, rng));
+  }
+
+  forwardFull(x: Tensor4D, ctx: ForwardCtx): NetworkOutput {
+    let s0 = this.stemBn.forward(this.stem.forward(x, ctx), ctx) as Tensor4D;
+    let s1 = s0;
+    let aux: Tensor | undefined;
+    this.cells.forEach((cell, i) => {
+      [s0, s1] = [s1, cell.forward(s0, s1, ctx)];
+      if (i === this.auxAfter && this.auxHead && ctx.training) aux = this.auxHead.forward(s1, ctx);
+    });
+    return { logits: this.classifier.forward(globalAvgPool(s1), ctx), aux };
+  }
+}

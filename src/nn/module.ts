@@ -1,0 +1,93 @@
+/**
+ * A minimal module system over TF.js variables: named trainable parameters, non-trainable buffers
+ * (BN running statistics), a forward context with hooks (NASWOT reads every ReLU's input) and a
+ * FLOP counter that follows NAS-Bench-201's rules (convolutions and linear layers only).
+ */
+import { tf, type Tensor, type Variable } from '../engine/tf.js';
+import type { Rng } from '../util/rng.js';
+
+export interface ForwardHooks {
+  /** Called with the input of every ReLU, in forward order (NASWOT, DAS). */
+  relu?: (x: Tensor) => void;
+}
+
+export interface ForwardCtx {
+  training: boolean;
+  hooks?: ForwardHooks;
+  /** When set, conv/linear layers add their FLOPs (per batch) here. */
+  flops?: { total: number };
+  /** Drop-path probability for evaluation networks (training only). */
+  dropPath?: number;
+  rng?: Rng;
+}
+
+export abstract class Module {
+  private readonly _params = new Map<string, Variable>();
+  private readonly _buffers = new Map<string, Variable>();
+  private readonly _children = new Map<string, Module>();
+
+  protected param(name: string, value: Tensor): Variable {
+    const v = tf.variable(value, true);
+    value.dispose();
+    this._params.set(name, v);
+    return v;
+  }
+
+  protected buffer(name: string, value: Tensor): Variable {
+    const v = tf.variable(value, false);
+    value.dispose();
+    this._buffers.set(name, v);
+    return v;
+  }
+
+  protected child<M extends Module>(name: string, m: M): M {
+    this._children.set(name, m);
+    return m;
+  }
+
+  /** Trainable parameters with dotted names, in registration order. */
+  namedParameters(prefix = ''): [string, Variable][] {
+    const out: [string, Variable][] = [];
+    for (const [k, v] of this._params) out.push([prefix + k, v]);
+    for (const [k, c] of this._children) out.push(...c.namedParameters(`${prefix}${k}.`));
+    return out;
+  }
+
+  namedBuffers(prefix = ''): [string, Variable][] {
+    const out: [string, Variable][] = [];
+    for (const [k, v] of this._buffers) out.push([prefix + k, v]);
+    for (const [k, c] of this._children) out.push(...c.namedBuffers(`${prefix}${k}.`));
+    return out;
+  }
+
+  parameters(): Variable[] {
+    return this.namedParameters().map(([, v]) => v);
+  }
+
+  /** Number of trainable scalars. */
+  numParams(filter: (name: string) => boolean = () => true): number {
+    return this.namedParameters()
+      .filter(([n]) => filter(n))
+      .reduce((s, [, v]) => s + v.size, 0);
+  }
+
+  dispose(): void {
+    for (const v of this._params.values()) v.dispose();
+    for (const v of this._buffers.values()) v.dispose();
+    for (const c of this._children.values()) c.dispose();
+  }
+}
+
+/** PyTorch's default init for conv/linear (kaiming_uniform with a=√5): U(−1/√fan_in, 1/√fan_in). */
+export function torchDefaultInit(shape: number[], fanIn: number, rng: Rng): Tensor {
+  const b = 1 / Math.sqrt(fanIn);
+  const n = shape.reduce((a, c) => a * c, 1);
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = (2 * rng.next() - 1) * b;
+  return tf.tensor(data, shape);
+}
+
+export function relu(x: Tensor, ctx: ForwardCtx): Tensor {
+  ctx.hooks?.relu?.(x);
+  return tf.relu(x);
+}
