@@ -5,6 +5,9 @@
  *   backprops): the weight gradient of a convolution is itself a convolution (batch and channel
  *   axes swapped; stride and dilation exchange roles), and the input gradient is a convolution of
  *   the zero-upsampled output gradient with the flipped filter.
+ * - AvgPool with padding: TF.js's forward excludes padded cells from the average (PyTorch's
+ *   count_include_pad=False, which both spaces use) but its AvgPoolGrad divides by k·k everywhere,
+ *   so border gradients are silently wrong on every backend (found by test/gradcheck.test.ts).
  * Where the backend has the stock kernel and dilation is 1, the stock kernel is used.
  */
 import { tf, type Tensor, type Tensor4D } from './tf.js';
@@ -156,5 +159,39 @@ export function registerGradientFixes(): void {
       };
     },
   });
+  tf.registerGradient({
+    kernelName: 'AvgPool',
+    inputsToSave: ['x'],
+    gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: unknown) => {
+      const [x] = saved as [Tensor4D];
+      const a = attrs as { filterSize: number | [number, number]; strides: number | [number, number]; pad: Pad; dimRoundingMode?: 'floor' | 'round' | 'ceil' };
+      const pad = (Array.isArray(a.pad) ? a.pad : a.pad) as 'same';
+      const info = tf.backend_util.computePool2DInfo(x.shape, a.filterSize, a.strides, 1, pad, a.dimRoundingMode);
+      // The stock kernel spreads dy/(k·k); dividing dy by the true window count first and
+      // multiplying back by k·k gives Σ_windows dy/count.
+      const area = info.filterHeight * info.filterWidth;
+      const counts = tf.tensor4d(poolCounts(info), [1, info.outHeight, info.outWidth, 1]);
+      return {
+        x: () => tf.mul(tf.engine().runKernel('AvgPoolGrad', { dy: tf.div(dy as Tensor, counts), input: x }, a as unknown as tf.NamedAttrMap) as Tensor, area),
+      };
+    },
+  });
   tf.env().set('PROD', silence);
+}
+
+/** Number of real (unpadded) input cells in each pooling window. */
+function poolCounts(info: Conv2DInfo): Float32Array {
+  const out = new Float32Array(info.outHeight * info.outWidth);
+  const span = (o: number, stride: number, pad: number, k: number, n: number) => {
+    const start = o * stride - pad;
+    return Math.min(n, start + k) - Math.max(0, start);
+  };
+  for (let i = 0; i < info.outHeight; i++) {
+    for (let j = 0; j < info.outWidth; j++) {
+      out[i * info.outWidth + j] =
+        span(i, info.strideHeight, info.padInfo.top, info.filterHeight, info.inHeight) *
+        span(j, info.strideWidth, info.padInfo.left, info.filterWidth, info.inWidth);
+    }
+  }
+  return out;
 }
