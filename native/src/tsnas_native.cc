@@ -1,0 +1,884 @@
+// tsnas native engine: hot TF.js kernels on oneDNN (convolutions, matmul) and OpenMP loops
+// (elementwise, reductions, pooling, batch-norm). Every function works in place on the
+// Float32Array buffers of TF.js cpu-backend tensors: inputs are read, the output array is
+// allocated by the caller (JS) and written here. No copies across the boundary.
+//
+// Layouts are TF.js's: activations NHWC, conv filters HWIO, depthwise filters HW(C)(M).
+// Functions that may fail to build a oneDNN primitive return false; the caller then runs the
+// cpu backend's kernel instead.
+#include <napi.h>
+#include <omp.h>
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+using namespace dnnl;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Engine, stream, scratch arenas
+// ---------------------------------------------------------------------------------------------
+engine &eng() {
+  static engine e(engine::kind::cpu, 0);
+  return e;
+}
+stream &strm() {
+  static stream s(eng());
+  return s;
+}
+
+struct Arena {
+  void *p = nullptr;
+  size_t n = 0;
+  void *get(size_t bytes) {
+    if (bytes == 0) bytes = 64;
+    if (bytes > n) {
+      std::free(p);
+      size_t sz = (bytes + 4095) & ~size_t(4095);
+      p = std::aligned_alloc(64, sz);
+      if (!p) throw std::bad_alloc();
+      n = sz;
+    }
+    return p;
+  }
+};
+// 0,1: reordered inputs, 2: primitive-layout output, 3: scratchpad
+Arena g_arena[4];
+
+int g_threads = 1;
+int g_layout_any = 0;   // 0: activations in NHWC directly, 1: let oneDNN choose (reorders)
+int g_conv_algo = 0;    // 0: direct, 1: auto (winograd where oneDNN thinks it helps)
+int g_verbose = 0;
+
+const size_t PAR_MIN = 1 << 15;  // below this many elements, elementwise loops stay serial
+
+template <class T>
+T *data_of(const Napi::Value &v) {
+  if (v.IsTypedArray()) {
+    auto ta = v.As<Napi::TypedArray>();
+    auto ab = ta.ArrayBuffer();
+    return reinterpret_cast<T *>(static_cast<uint8_t *>(ab.Data()) + ta.ByteOffset());
+  }
+  throw Napi::TypeError::New(v.Env(), "expected a typed array");
+}
+size_t len_of(const Napi::Value &v) { return v.As<Napi::TypedArray>().ElementLength(); }
+int64_t num(const Napi::CallbackInfo &info, size_t i) {
+  return info[i].As<Napi::Number>().Int64Value();
+}
+std::vector<int64_t> ints(const Napi::Value &v) {
+  if (v.IsTypedArray()) {
+    auto ta = v.As<Napi::Int32Array>();
+    return std::vector<int64_t>(ta.Data(), ta.Data() + ta.ElementLength());
+  }
+  auto arr = v.As<Napi::Array>();
+  std::vector<int64_t> out(arr.Length());
+  for (uint32_t i = 0; i < arr.Length(); i++) out[i] = arr.Get(i).As<Napi::Number>().Int64Value();
+  return out;
+}
+std::string key_of(int kind, const std::vector<int64_t> &p) {
+  std::string k = std::to_string(kind);
+  for (auto v : p) {
+    k += ',';
+    k += std::to_string(v);
+  }
+  return k;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A cached oneDNN primitive with user<->primitive layout reorders
+// ---------------------------------------------------------------------------------------------
+struct Plan {
+  primitive prim;
+  memory::desc ua, ub, uo;  // user (TF.js) layouts
+  memory::desc pa, pb, po;  // layouts the primitive wants
+  bool ra = false, rb = false, ro = false;
+  primitive rA, rB, rO;
+  memory::desc scratch;
+  int argA = 0, argB = 0, argO = 0;
+  std::string impl;
+};
+
+std::unordered_map<std::string, std::unique_ptr<Plan>> g_plans;
+
+template <class PD>
+void finish_plan(Plan &pl, const PD &pd, const memory::desc &pa, const memory::desc &pb,
+                 const memory::desc &po) {
+  pl.pa = pa;
+  pl.pb = pb;
+  pl.po = po;
+  pl.ra = pl.pa != pl.ua;
+  pl.rb = pl.pb != pl.ub;
+  pl.ro = pl.po != pl.uo;
+  if (pl.ra) pl.rA = reorder(reorder::primitive_desc(eng(), pl.ua, eng(), pl.pa));
+  if (pl.rb) pl.rB = reorder(reorder::primitive_desc(eng(), pl.ub, eng(), pl.pb));
+  if (pl.ro) pl.rO = reorder(reorder::primitive_desc(eng(), pl.po, eng(), pl.uo));
+  pl.scratch = pd.scratchpad_desc();
+  pl.impl = pd.impl_info_str();
+}
+
+void run_plan(Plan &pl, void *a, void *b, void *o) {
+  auto &s = strm();
+  memory ma(pl.ua, eng(), a), mb(pl.ub, eng(), b), mo(pl.uo, eng(), o);
+  memory pa = ma, pb = mb, po = mo;
+  if (pl.ra) {
+    pa = memory(pl.pa, eng(), g_arena[0].get(pl.pa.get_size()));
+    pl.rA.execute(s, {{DNNL_ARG_FROM, ma}, {DNNL_ARG_TO, pa}});
+  }
+  if (pl.rb) {
+    pb = memory(pl.pb, eng(), g_arena[1].get(pl.pb.get_size()));
+    pl.rB.execute(s, {{DNNL_ARG_FROM, mb}, {DNNL_ARG_TO, pb}});
+  }
+  if (pl.ro) po = memory(pl.po, eng(), g_arena[2].get(pl.po.get_size()));
+  memory sp(pl.scratch, eng(), g_arena[3].get(pl.scratch.get_size()));
+  pl.prim.execute(s, {{pl.argA, pa}, {pl.argB, pb}, {pl.argO, po}, {DNNL_ARG_SCRATCHPAD, sp}});
+  if (pl.ro) pl.rO.execute(s, {{DNNL_ARG_FROM, po}, {DNNL_ARG_TO, mo}});
+  s.wait();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Convolutions. p = [N, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, DH, DW, PT, PL, PB, PR, G]
+// kind 0: forward (a=x, b=w, o=y); 1: backward data (a=dy, b=w, o=dx);
+// kind 2: backward weights (a=x, b=dy, o=dw). G=1: HWIO filter; G=IC: depthwise [KH,KW,IC,M].
+// ---------------------------------------------------------------------------------------------
+std::unique_ptr<Plan> make_conv(int kind, const std::vector<int64_t> &p) {
+  const int64_t N = p[0], IH = p[1], IW = p[2], IC = p[3], OH = p[4], OW = p[5], OC = p[6],
+                KH = p[7], KW = p[8], SH = p[9], SW = p[10], DH = p[11], DW = p[12], PT = p[13],
+                PL = p[14], PB = p[15], PR = p[16], G = p[17];
+  memory::dims strides{SH, SW}, dil{DH - 1, DW - 1}, pl{PT, PL}, pr{PB, PR};
+  memory::desc xs({N, IC, IH, IW}, dt::f32, tag::nhwc);
+  memory::desc ys({N, OC, OH, OW}, dt::f32, tag::nhwc);
+  memory::desc ws;
+  if (G == 1) {
+    ws = memory::desc({OC, IC, KH, KW}, dt::f32, memory::dims{1, OC, KW * IC * OC, IC * OC});
+  } else {
+    const int64_t M = OC / G;  // channel multiplier; IC == G
+    ws = memory::desc({G, M, 1, KH, KW}, dt::f32, memory::dims{M, 1, 1, KW * IC * M, IC * M});
+  }
+  memory::dims wdims = ws.dims();
+  memory::desc xa = g_layout_any ? memory::desc({N, IC, IH, IW}, dt::f32, tag::any) : xs;
+  memory::desc ya = g_layout_any ? memory::desc({N, OC, OH, OW}, dt::f32, tag::any) : ys;
+  memory::desc wa(wdims, dt::f32, tag::any);
+  algorithm algo = g_conv_algo ? algorithm::convolution_auto : algorithm::convolution_direct;
+  primitive_attr attr;
+  attr.set_scratchpad_mode(scratchpad_mode::user);
+
+  auto pl_ = std::make_unique<Plan>();
+  Plan &P = *pl_;
+  convolution_forward::desc fd(kind == 0 ? prop_kind::forward_training : prop_kind::forward_training,
+                               algo, xa, wa, ya, strides, dil, pl, pr);
+  convolution_forward::primitive_desc fpd(fd, attr, eng());
+  if (kind == 0) {
+    P.ua = xs;
+    P.ub = ws;
+    P.uo = ys;
+    P.argA = DNNL_ARG_SRC;
+    P.argB = DNNL_ARG_WEIGHTS;
+    P.argO = DNNL_ARG_DST;
+    P.prim = convolution_forward(fpd);
+    finish_plan(P, fpd, fpd.src_desc(), fpd.weights_desc(), fpd.dst_desc());
+  } else if (kind == 1) {
+    convolution_backward_data::desc bd(algo, xa, wa, ya, strides, dil, pl, pr);
+    convolution_backward_data::primitive_desc bpd(bd, attr, eng(), fpd);
+    P.ua = ys;
+    P.ub = ws;
+    P.uo = xs;
+    P.argA = DNNL_ARG_DIFF_DST;
+    P.argB = DNNL_ARG_WEIGHTS;
+    P.argO = DNNL_ARG_DIFF_SRC;
+    P.prim = convolution_backward_data(bpd);
+    finish_plan(P, bpd, bpd.diff_dst_desc(), bpd.weights_desc(), bpd.diff_src_desc());
+  } else {
+    convolution_backward_weights::desc bd(algo, xa, wa, ya, strides, dil, pl, pr);
+    convolution_backward_weights::primitive_desc bpd(bd, attr, eng(), fpd);
+    P.ua = xs;
+    P.ub = ys;
+    P.uo = ws;
+    P.argA = DNNL_ARG_SRC;
+    P.argB = DNNL_ARG_DIFF_DST;
+    P.argO = DNNL_ARG_DIFF_WEIGHTS;
+    P.prim = convolution_backward_weights(bpd);
+    finish_plan(P, bpd, bpd.src_desc(), bpd.diff_dst_desc(), bpd.diff_weights_desc());
+  }
+  return pl_;
+}
+
+Plan *get_plan(const std::string &key, std::unique_ptr<Plan> (*make)(int, const std::vector<int64_t> &),
+               int kind, const std::vector<int64_t> &p) {
+  auto it = g_plans.find(key);
+  if (it != g_plans.end()) return it->second.get();
+  std::unique_ptr<Plan> pl;
+  try {
+    pl = make(kind, p);
+  } catch (const dnnl::error &e) {
+    if (g_verbose) fprintf(stderr, "[tsnas-native] no primitive for %s: %s\n", key.c_str(), e.what());
+    pl = nullptr;
+  }
+  if (pl && g_verbose) fprintf(stderr, "[tsnas-native] %s -> %s\n", key.c_str(), pl->impl.c_str());
+  Plan *raw = pl.get();
+  g_plans.emplace(key, std::move(pl));
+  return raw;
+}
+
+Napi::Value Conv(const Napi::CallbackInfo &info) {
+  int kind = (int)num(info, 0);
+  auto p = ints(info[4]);
+  if (p.size() != 18) throw Napi::Error::New(info.Env(), "conv: bad parameter count");
+  Plan *pl = get_plan(key_of(kind, p), make_conv, kind, p);
+  if (!pl) return Napi::Boolean::New(info.Env(), false);
+  run_plan(*pl, data_of<float>(info[1]), data_of<float>(info[2]), data_of<float>(info[3]));
+  return Napi::Boolean::New(info.Env(), true);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Matmul. p = [BA, BB, M, K, N, transA, transB]; a is [BA, M, K] (or [BA, K, M] transposed),
+// b is [BB, K, N] (or [BB, N, K]); BA or BB may be 1 (broadcast).
+// ---------------------------------------------------------------------------------------------
+std::unique_ptr<Plan> make_matmul(int, const std::vector<int64_t> &p) {
+  const int64_t BA = p[0], BB = p[1], M = p[2], K = p[3], N = p[4], tA = p[5], tB = p[6];
+  const int64_t B = std::max(BA, BB);
+  memory::desc a({BA, M, K}, dt::f32, tA ? memory::dims{M * K, 1, M} : memory::dims{M * K, K, 1});
+  memory::desc b({BB, K, N}, dt::f32, tB ? memory::dims{K * N, 1, K} : memory::dims{K * N, N, 1});
+  memory::desc c({B, M, N}, dt::f32, memory::dims{M * N, N, 1});
+  primitive_attr attr;
+  attr.set_scratchpad_mode(scratchpad_mode::user);
+  matmul::desc d(a, b, c);
+  matmul::primitive_desc pd(d, attr, eng());
+  auto pl = std::make_unique<Plan>();
+  pl->ua = a;
+  pl->ub = b;
+  pl->uo = c;
+  pl->argA = DNNL_ARG_SRC;
+  pl->argB = DNNL_ARG_WEIGHTS;
+  pl->argO = DNNL_ARG_DST;
+  pl->prim = matmul(pd);
+  finish_plan(*pl, pd, pd.src_desc(), pd.weights_desc(), pd.dst_desc());
+  return pl;
+}
+
+Napi::Value MatMul(const Napi::CallbackInfo &info) {
+  auto p = ints(info[3]);
+  if (p.size() != 7) throw Napi::Error::New(info.Env(), "matmul: bad parameter count");
+  Plan *pl = get_plan(key_of(100, p), make_matmul, 0, p);
+  if (!pl) return Napi::Boolean::New(info.Env(), false);
+  run_plan(*pl, data_of<float>(info[0]), data_of<float>(info[1]), data_of<float>(info[2]));
+  return Napi::Boolean::New(info.Env(), true);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Elementwise binary ops with broadcasting. Each operand is addressed as x[(i / inner) % size]
+// over the flat output index i: full (inner 1, size n), scalar (size 1), trailing vector
+// (inner 1, size S | n: a per-channel vector), or a leading block (inner > 1).
+// ---------------------------------------------------------------------------------------------
+template <class F>
+void bin_loop(F f, const float *a, int64_t ai, int64_t as, const float *b, int64_t bi, int64_t bs,
+              float *o, int64_t n) {
+  const bool par = (size_t)n >= PAR_MIN;
+  const bool aFull = ai == 1 && as == n, bFull = bi == 1 && bs == n;
+  if (aFull && bFull) {
+#pragma omp parallel for simd schedule(static) if (par)
+    for (int64_t i = 0; i < n; i++) o[i] = f(a[i], b[i]);
+    return;
+  }
+  if (aFull && bs == 1) {
+    const float bv = b[0];
+#pragma omp parallel for simd schedule(static) if (par)
+    for (int64_t i = 0; i < n; i++) o[i] = f(a[i], bv);
+    return;
+  }
+  if (bFull && as == 1) {
+    const float av = a[0];
+#pragma omp parallel for simd schedule(static) if (par)
+    for (int64_t i = 0; i < n; i++) o[i] = f(av, b[i]);
+    return;
+  }
+  if (aFull && bi == 1) {  // b: trailing vector of length bs
+    const int64_t rows = n / bs, S = bs;
+#pragma omp parallel for schedule(static) if (par)
+    for (int64_t r = 0; r < rows; r++) {
+      const float *ar = a + r * S;
+      float *orow = o + r * S;
+#pragma omp simd
+      for (int64_t j = 0; j < S; j++) orow[j] = f(ar[j], b[j]);
+    }
+    return;
+  }
+  if (bFull && ai == 1) {
+    const int64_t rows = n / as, S = as;
+#pragma omp parallel for schedule(static) if (par)
+    for (int64_t r = 0; r < rows; r++) {
+      const float *br = b + r * S;
+      float *orow = o + r * S;
+#pragma omp simd
+      for (int64_t j = 0; j < S; j++) orow[j] = f(a[j], br[j]);
+    }
+    return;
+  }
+  if (aFull && bi > 1) {  // b constant over runs of bi
+    const int64_t rows = n / bi, L = bi;
+#pragma omp parallel for schedule(static) if (par)
+    for (int64_t r = 0; r < rows; r++) {
+      const float bv = b[r % bs];
+      const float *ar = a + r * L;
+      float *orow = o + r * L;
+#pragma omp simd
+      for (int64_t j = 0; j < L; j++) orow[j] = f(ar[j], bv);
+    }
+    return;
+  }
+  if (bFull && ai > 1) {
+    const int64_t rows = n / ai, L = ai;
+#pragma omp parallel for schedule(static) if (par)
+    for (int64_t r = 0; r < rows; r++) {
+      const float av = a[r % as];
+      const float *br = b + r * L;
+      float *orow = o + r * L;
+#pragma omp simd
+      for (int64_t j = 0; j < L; j++) orow[j] = f(av, br[j]);
+    }
+    return;
+  }
+#pragma omp parallel for schedule(static) if (par)
+  for (int64_t i = 0; i < n; i++) o[i] = f(a[(i / ai) % as], b[(i / bi) % bs]);
+}
+
+Napi::Value Binary(const Napi::CallbackInfo &info) {
+  // (op, a, aInner, aSize, b, bInner, bSize, out)
+  int op = (int)num(info, 0);
+  const float *a = data_of<float>(info[1]);
+  int64_t ai = num(info, 2), as = num(info, 3);
+  const float *b = data_of<float>(info[4]);
+  int64_t bi = num(info, 5), bs = num(info, 6);
+  float *o = data_of<float>(info[7]);
+  int64_t n = (int64_t)len_of(info[7]);
+  switch (op) {
+    case 0: bin_loop([](float x, float y) { return x + y; }, a, ai, as, b, bi, bs, o, n); break;
+    case 1: bin_loop([](float x, float y) { return x - y; }, a, ai, as, b, bi, bs, o, n); break;
+    case 2: bin_loop([](float x, float y) { return x * y; }, a, ai, as, b, bi, bs, o, n); break;
+    case 3: bin_loop([](float x, float y) { return x / y; }, a, ai, as, b, bi, bs, o, n); break;
+    case 4:
+      bin_loop([](float x, float y) { return (std::isnan(x) || std::isnan(y)) ? NAN : (x > y ? x : y); },
+               a, ai, as, b, bi, bs, o, n);
+      break;
+    case 5:
+      bin_loop([](float x, float y) { return (std::isnan(x) || std::isnan(y)) ? NAN : (x < y ? x : y); },
+               a, ai, as, b, bi, bs, o, n);
+      break;
+    case 6:
+      bin_loop([](float x, float y) { float d = x - y; return d * d; }, a, ai, as, b, bi, bs, o, n);
+      break;
+    default: throw Napi::Error::New(info.Env(), "binary: unknown op");
+  }
+  return info.Env().Undefined();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Elementwise unary ops
+// ---------------------------------------------------------------------------------------------
+template <class F>
+void un_loop(F f, const float *x, float *o, int64_t n) {
+#pragma omp parallel for simd schedule(static) if ((size_t)n >= PAR_MIN)
+  for (int64_t i = 0; i < n; i++) o[i] = f(x[i]);
+}
+
+Napi::Value Unary(const Napi::CallbackInfo &info) {
+  // (op, x, out, alpha)
+  int op = (int)num(info, 0);
+  const float *x = data_of<float>(info[1]);
+  float *o = data_of<float>(info[2]);
+  int64_t n = (int64_t)len_of(info[2]);
+  float alpha = info.Length() > 3 ? info[3].As<Napi::Number>().FloatValue() : 0.f;
+  switch (op) {
+    case 0: un_loop([](float v) { return v < 0.f ? 0.f : v; }, x, o, n); break;
+    case 1: un_loop([alpha](float v) { return std::isnan(v) ? v : (v > 0.f ? 1.f : alpha); }, x, o, n); break;
+    case 2: un_loop([](float v) { return v < 0.f ? 0.f : (v > 6.f ? 6.f : v); }, x, o, n); break;
+    case 3: un_loop([](float v) { return -v; }, x, o, n); break;
+    case 4: un_loop([](float v) { return v * v; }, x, o, n); break;
+    case 5: un_loop([](float v) { return std::sqrt(v); }, x, o, n); break;
+    case 6: un_loop([](float v) { return 1.f / std::sqrt(v); }, x, o, n); break;
+    case 7: un_loop([](float v) { return std::exp(v); }, x, o, n); break;
+    case 8: un_loop([](float v) { return std::log(v); }, x, o, n); break;
+    case 9: un_loop([](float v) { return std::fabs(v); }, x, o, n); break;
+    case 10: un_loop([](float v) { return 1.f / (1.f + std::exp(-v)); }, x, o, n); break;
+    case 11: un_loop([](float v) { return std::tanh(v); }, x, o, n); break;
+    default: throw Napi::Error::New(info.Env(), "unary: unknown op");
+  }
+  return info.Env().Undefined();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reductions over the middle axis of x viewed as [A, R, B]: out[a, b] = op_r x[a, r, b]
+// op 0 sum, 1 mean, 2 max, 3 min. Sums accumulate in double.
+// ---------------------------------------------------------------------------------------------
+Napi::Value Reduce(const Napi::CallbackInfo &info) {
+  int op = (int)num(info, 0);
+  const float *x = data_of<float>(info[1]);
+  float *o = data_of<float>(info[2]);
+  const int64_t A = num(info, 3), R = num(info, 4), B = num(info, 5);
+  const bool par = (size_t)(A * R * B) >= PAR_MIN;
+  const bool isSum = op <= 1;
+  const double scale = op == 1 ? 1.0 / (double)R : 1.0;
+  if (B == 1) {
+    // rows of length R
+    if (A >= 2 * g_threads || !par) {
+#pragma omp parallel for schedule(static) if (par)
+      for (int64_t a = 0; a < A; a++) {
+        const float *r = x + a * R;
+        if (isSum) {
+          double s = 0;
+#pragma omp simd reduction(+ : s)
+          for (int64_t j = 0; j < R; j++) s += r[j];
+          o[a] = (float)(s * scale);
+        } else {
+          float m = r[0];
+          for (int64_t j = 1; j < R; j++) {
+            float v = r[j];
+            if (std::isnan(v)) { m = v; break; }
+            m = op == 2 ? (v > m ? v : m) : (v < m ? v : m);
+          }
+          o[a] = m;
+        }
+      }
+      return info.Env().Undefined();
+    }
+  }
+  if (A == 1 || A < 2 * g_threads) {
+    // few outer rows: split R among threads with per-thread partials of size B
+    for (int64_t a = 0; a < A; a++) {
+      const float *xa = x + a * R * B;
+      float *oa = o + a * B;
+      const int T = par ? g_threads : 1;
+      std::vector<double> part((size_t)T * B);
+      std::vector<float> partm((size_t)T * B);
+#pragma omp parallel num_threads(T)
+      {
+        const int t = omp_get_thread_num();
+        const int nt = omp_get_num_threads();
+        const int64_t r0 = R * t / nt, r1 = R * (t + 1) / nt;
+        double *ps = part.data() + (size_t)t * B;
+        float *pm = partm.data() + (size_t)t * B;
+        if (isSum) {
+          for (int64_t b = 0; b < B; b++) ps[b] = 0;
+          for (int64_t r = r0; r < r1; r++) {
+            const float *row = xa + r * B;
+#pragma omp simd
+            for (int64_t b = 0; b < B; b++) ps[b] += row[b];
+          }
+        } else {
+          const float init = op == 2 ? -std::numeric_limits<float>::infinity()
+                                     : std::numeric_limits<float>::infinity();
+          for (int64_t b = 0; b < B; b++) pm[b] = init;
+          for (int64_t r = r0; r < r1; r++) {
+            const float *row = xa + r * B;
+            for (int64_t b = 0; b < B; b++) {
+              float v = row[b];
+              if (std::isnan(v) || std::isnan(pm[b])) pm[b] = NAN;
+              else pm[b] = op == 2 ? (v > pm[b] ? v : pm[b]) : (v < pm[b] ? v : pm[b]);
+            }
+          }
+        }
+      }
+      for (int64_t b = 0; b < B; b++) {
+        if (isSum) {
+          double s = 0;
+          for (int t = 0; t < T; t++) s += part[(size_t)t * B + b];
+          oa[b] = (float)(s * scale);
+        } else {
+          float m = partm[b];
+          for (int t = 1; t < T; t++) {
+            float v = partm[(size_t)t * B + b];
+            if (std::isnan(v) || std::isnan(m)) m = NAN;
+            else m = op == 2 ? (v > m ? v : m) : (v < m ? v : m);
+          }
+          oa[b] = m;
+        }
+      }
+    }
+    return info.Env().Undefined();
+  }
+#pragma omp parallel if (par)
+  {
+    std::vector<double> acc((size_t)B);
+#pragma omp for schedule(static)
+    for (int64_t a = 0; a < A; a++) {
+      const float *xa = x + a * R * B;
+      float *oa = o + a * B;
+      if (isSum) {
+        std::fill(acc.begin(), acc.end(), 0.0);
+        for (int64_t r = 0; r < R; r++) {
+          const float *row = xa + r * B;
+          double *ac = acc.data();
+#pragma omp simd
+          for (int64_t b = 0; b < B; b++) ac[b] += row[b];
+        }
+        for (int64_t b = 0; b < B; b++) oa[b] = (float)(acc[b] * scale);
+      } else {
+        for (int64_t b = 0; b < B; b++) oa[b] = xa[b];
+        for (int64_t r = 1; r < R; r++) {
+          const float *row = xa + r * B;
+          for (int64_t b = 0; b < B; b++) {
+            float v = row[b];
+            if (std::isnan(v) || std::isnan(oa[b])) oa[b] = NAN;
+            else oa[b] = op == 2 ? (v > oa[b] ? v : oa[b]) : (v < oa[b] ? v : oa[b]);
+          }
+        }
+      }
+    }
+  }
+  return info.Env().Undefined();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-channel statistics over rows of a [M, C] view: sums of f(row) into double partials.
+// ---------------------------------------------------------------------------------------------
+template <class F>
+void channel_sums(int64_t M, int64_t C, int nsums, F rowfn, std::vector<double> &out) {
+  const bool par = (size_t)(M * C) >= PAR_MIN;
+  const int T = par ? g_threads : 1;
+  std::vector<double> part((size_t)T * nsums * C, 0.0);
+#pragma omp parallel num_threads(T)
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int64_t r0 = M * t / nt, r1 = M * (t + 1) / nt;
+    double *ps = part.data() + (size_t)t * nsums * C;
+    for (int64_t r = r0; r < r1; r++) rowfn(r, ps);
+  }
+  out.assign((size_t)nsums * C, 0.0);
+  for (int t = 0; t < T; t++)
+    for (int64_t k = 0; k < nsums * C; k++) out[k] += part[(size_t)t * nsums * C + k];
+}
+
+// bnForward(x, xhat, mean, invstd, C, eps)
+Napi::Value BnForward(const Napi::CallbackInfo &info) {
+  const float *x = data_of<float>(info[0]);
+  float *xhat = data_of<float>(info[1]);
+  float *mean = data_of<float>(info[2]);
+  float *invstd = data_of<float>(info[3]);
+  const int64_t C = num(info, 4);
+  const double eps = info[5].As<Napi::Number>().DoubleValue();
+  const int64_t n = (int64_t)len_of(info[0]), M = n / C;
+  std::vector<double> s;
+  // pass 1: sum and shifted sum of squares (shift by the first row to limit cancellation)
+  std::vector<float> shift(x, x + C);
+  const float *sh = shift.data();
+  channel_sums(M, C, 2, [&](int64_t r, double *ps) {
+    const float *row = x + r * C;
+    double *s1 = ps, *s2 = ps + C;
+#pragma omp simd
+    for (int64_t c = 0; c < C; c++) {
+      double d = (double)row[c] - sh[c];
+      s1[c] += d;
+      s2[c] += d * d;
+    }
+  }, s);
+  std::vector<float> mf(C), isf(C);
+  for (int64_t c = 0; c < C; c++) {
+    double m1 = s[c] / (double)M;
+    double var = s[C + c] / (double)M - m1 * m1;
+    if (var < 0) var = 0;
+    mf[c] = (float)(m1 + sh[c]);
+    isf[c] = (float)(1.0 / std::sqrt(var + eps));
+    mean[c] = mf[c];
+    invstd[c] = isf[c];
+  }
+  const float *mp = mf.data(), *ip = isf.data();
+  const bool par = (size_t)n >= PAR_MIN;
+#pragma omp parallel for schedule(static) if (par)
+  for (int64_t r = 0; r < M; r++) {
+    const float *row = x + r * C;
+    float *orow = xhat + r * C;
+#pragma omp simd
+    for (int64_t c = 0; c < C; c++) orow[c] = (row[c] - mp[c]) * ip[c];
+  }
+  return info.Env().Undefined();
+}
+
+// bnBackward(dy, xhat, invstd, dx, C): dx = invstd·(dy − mean(dy) − xhat·mean(dy·xhat))
+Napi::Value BnBackward(const Napi::CallbackInfo &info) {
+  const float *dy = data_of<float>(info[0]);
+  const float *xh = data_of<float>(info[1]);
+  const float *inv = data_of<float>(info[2]);
+  float *dx = data_of<float>(info[3]);
+  const int64_t C = num(info, 4);
+  const int64_t n = (int64_t)len_of(info[0]), M = n / C;
+  std::vector<double> s;
+  channel_sums(M, C, 2, [&](int64_t r, double *ps) {
+    const float *g = dy + r * C, *h = xh + r * C;
+    double *s1 = ps, *s2 = ps + C;
+#pragma omp simd
+    for (int64_t c = 0; c < C; c++) {
+      s1[c] += g[c];
+      s2[c] += (double)g[c] * h[c];
+    }
+  }, s);
+  std::vector<float> m1(C), m2(C);
+  for (int64_t c = 0; c < C; c++) {
+    m1[c] = (float)(s[c] / (double)M);
+    m2[c] = (float)(s[C + c] / (double)M);
+  }
+  const float *a = m1.data(), *b = m2.data();
+  const bool par = (size_t)n >= PAR_MIN;
+#pragma omp parallel for schedule(static) if (par)
+  for (int64_t r = 0; r < M; r++) {
+    const float *g = dy + r * C, *h = xh + r * C;
+    float *o = dx + r * C;
+#pragma omp simd
+    for (int64_t c = 0; c < C; c++) o[c] = inv[c] * (g[c] - a[c] - h[c] * b[c]);
+  }
+  return info.Env().Undefined();
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2-D pooling, NHWC, TF.js semantics (avg divides by the number of in-bounds taps; the avg
+// gradient, like TF.js's, divides by KH·KW). p = [N, IH, IW, C, OH, OW, KH, KW, SH, SW, PT, PL]
+// ---------------------------------------------------------------------------------------------
+Napi::Value Pool(const Napi::CallbackInfo &info) {
+  const int kind = (int)num(info, 0);  // 0 max, 1 avg
+  const float *x = data_of<float>(info[1]);
+  float *y = data_of<float>(info[2]);
+  auto p = ints(info[3]);
+  const int64_t N = p[0], IH = p[1], IW = p[2], C = p[3], OH = p[4], OW = p[5], KH = p[6], KW = p[7],
+                SH = p[8], SW = p[9], PT = p[10], PL = p[11];
+  const bool par = (size_t)(N * OH * OW * C) >= PAR_MIN / 4;
+#pragma omp parallel if (par)
+  {
+    std::vector<float> acc(C);
+    std::vector<int> cnt(1);
+#pragma omp for collapse(2) schedule(static)
+    for (int64_t n = 0; n < N; n++)
+      for (int64_t oh = 0; oh < OH; oh++) {
+        const int64_t h0 = oh * SH - PT;
+        const int64_t hs = std::max<int64_t>(0, h0), he = std::min<int64_t>(IH, h0 + KH);
+        for (int64_t ow = 0; ow < OW; ow++) {
+          const int64_t w0 = ow * SW - PL;
+          const int64_t ws = std::max<int64_t>(0, w0), we = std::min<int64_t>(IW, w0 + KW);
+          float *a = acc.data();
+          const float init = kind == 0 ? -std::numeric_limits<float>::infinity() : 0.f;
+          for (int64_t c = 0; c < C; c++) a[c] = init;
+          for (int64_t h = hs; h < he; h++)
+            for (int64_t w = ws; w < we; w++) {
+              const float *px = x + ((n * IH + h) * IW + w) * C;
+              if (kind == 0) {
+#pragma omp simd
+                for (int64_t c = 0; c < C; c++) a[c] = px[c] > a[c] ? px[c] : a[c];
+              } else {
+#pragma omp simd
+                for (int64_t c = 0; c < C; c++) a[c] += px[c];
+              }
+            }
+          float *py = y + ((n * OH + oh) * OW + ow) * C;
+          if (kind == 0) {
+            for (int64_t c = 0; c < C; c++) py[c] = a[c];
+          } else {
+            const float inv = 1.f / (float)((he - hs) * (we - ws));
+            for (int64_t c = 0; c < C; c++) py[c] = a[c] * inv;
+          }
+        }
+      }
+  }
+  return info.Env().Undefined();
+}
+
+// maxPoolGrad(dy, x, dx, p): dy routed to the first maximum of each window (TF.js rule).
+Napi::Value MaxPoolGrad(const Napi::CallbackInfo &info) {
+  const float *dy = data_of<float>(info[0]);
+  const float *x = data_of<float>(info[1]);
+  float *dx = data_of<float>(info[2]);
+  auto p = ints(info[3]);
+  const int64_t N = p[0], IH = p[1], IW = p[2], C = p[3], OH = p[4], OW = p[5], KH = p[6], KW = p[7],
+                SH = p[8], SW = p[9], PT = p[10], PL = p[11];
+  std::memset(dx, 0, sizeof(float) * N * IH * IW * C);
+  // parallel over images: windows of different images never overlap
+#pragma omp parallel if (N > 1 && (size_t)(N * OH * OW * C) >= PAR_MIN / 4)
+  {
+    std::vector<float> best(C);
+    std::vector<int64_t> pos(C);
+#pragma omp for schedule(static)
+    for (int64_t n = 0; n < N; n++)
+      for (int64_t oh = 0; oh < OH; oh++) {
+        const int64_t h0 = oh * SH - PT;
+        const int64_t hs = std::max<int64_t>(0, h0), he = std::min<int64_t>(IH, h0 + KH);
+        for (int64_t ow = 0; ow < OW; ow++) {
+          const int64_t w0 = ow * SW - PL;
+          const int64_t ws = std::max<int64_t>(0, w0), we = std::min<int64_t>(IW, w0 + KW);
+          for (int64_t c = 0; c < C; c++) {
+            best[c] = -std::numeric_limits<float>::infinity();
+            pos[c] = -1;
+          }
+          for (int64_t h = hs; h < he; h++)
+            for (int64_t w = ws; w < we; w++) {
+              const int64_t off = ((n * IH + h) * IW + w) * C;
+              const float *px = x + off;
+              for (int64_t c = 0; c < C; c++)
+                if (px[c] > best[c]) {
+                  best[c] = px[c];
+                  pos[c] = off + c;
+                }
+            }
+          const float *g = dy + ((n * OH + oh) * OW + ow) * C;
+          for (int64_t c = 0; c < C; c++)
+            if (pos[c] >= 0) dx[pos[c]] += g[c];
+        }
+      }
+  }
+  return info.Env().Undefined();
+}
+
+// avgPoolGrad(dy, dx, p)
+Napi::Value AvgPoolGrad(const Napi::CallbackInfo &info) {
+  const float *dy = data_of<float>(info[0]);
+  float *dx = data_of<float>(info[1]);
+  auto p = ints(info[2]);
+  const int64_t N = p[0], IH = p[1], IW = p[2], C = p[3], OH = p[4], OW = p[5], KH = p[6], KW = p[7],
+                SH = p[8], SW = p[9], PT = p[10], PL = p[11];
+  const float inv = 1.f / (float)(KH * KW);
+  std::memset(dx, 0, sizeof(float) * N * IH * IW * C);
+#pragma omp parallel for schedule(static) if (N > 1 && (size_t)(N * OH * OW * C) >= PAR_MIN / 4)
+  for (int64_t n = 0; n < N; n++)
+    for (int64_t oh = 0; oh < OH; oh++) {
+      const int64_t h0 = oh * SH - PT;
+      const int64_t hs = std::max<int64_t>(0, h0), he = std::min<int64_t>(IH, h0 + KH);
+      for (int64_t ow = 0; ow < OW; ow++) {
+        const int64_t w0 = ow * SW - PL;
+        const int64_t ws = std::max<int64_t>(0, w0), we = std::min<int64_t>(IW, w0 + KW);
+        const float *g = dy + ((n * OH + oh) * OW + ow) * C;
+        for (int64_t h = hs; h < he; h++)
+          for (int64_t w = ws; w < we; w++) {
+            float *d = dx + ((n * IH + h) * IW + w) * C;
+#pragma omp simd
+            for (int64_t c = 0; c < C; c++) d[c] += g[c] * inv;
+          }
+      }
+    }
+  return info.Env().Undefined();
+}
+
+// addN(arrays, out)
+Napi::Value AddN(const Napi::CallbackInfo &info) {
+  auto arr = info[0].As<Napi::Array>();
+  const uint32_t k = arr.Length();
+  std::vector<const float *> xs(k);
+  for (uint32_t i = 0; i < k; i++) xs[i] = data_of<float>(arr.Get(i));
+  float *o = data_of<float>(info[1]);
+  const int64_t n = (int64_t)len_of(info[1]);
+  const int64_t BL = 4096;
+  const int64_t nb = (n + BL - 1) / BL;
+#pragma omp parallel for schedule(static) if ((size_t)(n * k) >= PAR_MIN)
+  for (int64_t blk = 0; blk < nb; blk++) {
+    const int64_t s = blk * BL, e = std::min(n, s + BL);
+    const float *x0 = xs[0];
+#pragma omp simd
+    for (int64_t i = s; i < e; i++) o[i] = x0[i];
+    for (uint32_t j = 1; j < k; j++) {
+      const float *xj = xs[j];
+#pragma omp simd
+      for (int64_t i = s; i < e; i++) o[i] += xj[i];
+    }
+  }
+  return info.Env().Undefined();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Info / settings
+// ---------------------------------------------------------------------------------------------
+const char *isa_name(cpu_isa isa) {
+  switch (isa) {
+    case cpu_isa::sse41: return "sse41";
+    case cpu_isa::avx: return "avx";
+    case cpu_isa::avx2: return "avx2";
+    case cpu_isa::avx512_mic: return "avx512_mic";
+    case cpu_isa::avx512_mic_4ops: return "avx512_mic_4ops";
+    case cpu_isa::avx512_core: return "avx512_core";
+    case cpu_isa::avx512_core_vnni: return "avx512_core_vnni";
+    case cpu_isa::avx512_core_bf16: return "avx512_core_bf16";
+    case cpu_isa::avx512_core_amx: return "avx512_core_amx";
+    case cpu_isa::avx2_vnni: return "avx2_vnni";
+    default: return "any";
+  }
+}
+
+Napi::Value Info(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  auto o = Napi::Object::New(env);
+  const dnnl_version_t *v = dnnl_version();
+  o.Set("version", std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch));
+  o.Set("threads", g_threads);
+  o.Set("isa", isa_name(get_effective_cpu_isa()));
+  o.Set("runtime", "OpenMP");
+  o.Set("layout", g_layout_any ? "any" : "nhwc");
+  o.Set("convAlgo", g_conv_algo ? "auto" : "direct");
+  o.Set("plans", (double)g_plans.size());
+  return o;
+}
+
+Napi::Value Configure(const Napi::CallbackInfo &info) {
+  auto o = info[0].As<Napi::Object>();
+  if (o.Has("threads")) {
+    int t = o.Get("threads").As<Napi::Number>().Int32Value();
+    if (t > 0) {
+      g_threads = t;
+      omp_set_num_threads(t);
+    }
+  }
+  bool clear = false;
+  if (o.Has("layoutAny")) {
+    int v = o.Get("layoutAny").ToBoolean() ? 1 : 0;
+    clear |= v != g_layout_any;
+    g_layout_any = v;
+  }
+  if (o.Has("convAuto")) {
+    int v = o.Get("convAuto").ToBoolean() ? 1 : 0;
+    clear |= v != g_conv_algo;
+    g_conv_algo = v;
+  }
+  if (o.Has("verbose")) g_verbose = o.Get("verbose").ToBoolean() ? 1 : 0;
+  if (clear) g_plans.clear();
+  return Info(info);
+}
+
+Napi::Value ImplOf(const Napi::CallbackInfo &info) {
+  // implementation names of cached plans, for diagnostics
+  auto o = Napi::Object::New(info.Env());
+  for (auto &kv : g_plans) o.Set(kv.first, kv.second ? kv.second->impl : std::string("(fallback)"));
+  return o;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  int t = omp_get_num_procs();
+  if (const char *e = std::getenv("TSNAS_THREADS")) {
+    int v = std::atoi(e);
+    if (v > 0) t = v;
+  }
+  g_threads = t;
+  omp_set_num_threads(t);
+  exports.Set("conv", Napi::Function::New(env, Conv));
+  exports.Set("matmul", Napi::Function::New(env, MatMul));
+  exports.Set("binary", Napi::Function::New(env, Binary));
+  exports.Set("unary", Napi::Function::New(env, Unary));
+  exports.Set("reduce", Napi::Function::New(env, Reduce));
+  exports.Set("bnForward", Napi::Function::New(env, BnForward));
+  exports.Set("bnBackward", Napi::Function::New(env, BnBackward));
+  exports.Set("pool", Napi::Function::New(env, Pool));
+  exports.Set("maxPoolGrad", Napi::Function::New(env, MaxPoolGrad));
+  exports.Set("avgPoolGrad", Napi::Function::New(env, AvgPoolGrad));
+  exports.Set("addN", Napi::Function::New(env, AddN));
+  exports.Set("info", Napi::Function::New(env, Info));
+  exports.Set("configure", Napi::Function::New(env, Configure));
+  exports.Set("plans", Napi::Function::New(env, ImplOf));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(tsnas_native, Init)

@@ -1,0 +1,583 @@
+/**
+ * The `native` TF.js backend: the cpu backend's storage and kernels, with the hot kernels
+ * replaced by a C++ addon (native/) on oneDNN and OpenMP. Tensors live in the cpu backend's
+ * Float32Arrays; the addon reads and writes those arrays in place (no copies). Every native
+ * kernel falls back to the cpu kernel for cases it does not cover (other dtypes, NCHW,
+ * broadcasts that are not a single block, primitives oneDNN cannot build).
+ * Build the addon with `npm run build:native` (needs `apt-get install libdnnl-dev`).
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { tf } from './tf.js';
+import { BN_BACKWARD_KERNEL, BN_FORWARD_KERNEL } from './fused.js';
+
+type TensorInfo = tf.TensorInfo;
+type Attrs = Record<string, unknown>;
+interface KernelArgs {
+  inputs: Record<string, TensorInfo> | TensorInfo[];
+  backend: MathBackendCPU;
+  attrs?: Attrs;
+}
+type KernelFn = (args: KernelArgs) => TensorInfo | TensorInfo[];
+type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
+
+/** The addon's interface (native/src/tsnas_native.cc). */
+export interface NativeAddon {
+  conv(kind: number, a: Float32Array, b: Float32Array, out: Float32Array, p: Int32Array): boolean;
+  matmul(a: Float32Array, b: Float32Array, out: Float32Array, p: Int32Array): boolean;
+  binary(op: number, a: Float32Array, ai: number, as: number, b: Float32Array, bi: number, bs: number, out: Float32Array): void;
+  unary(op: number, x: Float32Array, out: Float32Array, alpha?: number): void;
+  reduce(op: number, x: Float32Array, out: Float32Array, A: number, R: number, B: number): void;
+  bnForward(x: Float32Array, xhat: Float32Array, mean: Float32Array, invstd: Float32Array, C: number, eps: number): void;
+  bnBackward(dy: Float32Array, xhat: Float32Array, invstd: Float32Array, dx: Float32Array, C: number): void;
+  pool(kind: number, x: Float32Array, y: Float32Array, p: Int32Array): void;
+  maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, p: Int32Array): void;
+  avgPoolGrad(dy: Float32Array, dx: Float32Array, p: Int32Array): void;
+  addN(xs: Float32Array[], out: Float32Array): void;
+  info(): NativeInfo;
+  configure(o: { threads?: number; layoutAny?: boolean; convAuto?: boolean; verbose?: boolean }): NativeInfo;
+  plans(): Record<string, string>;
+}
+export interface NativeInfo {
+  version: string;
+  threads: number;
+  isa: string;
+  runtime: string;
+  layout: string;
+  convAlgo: string;
+  plans: number;
+}
+
+const ADDON_REL = join('native', 'build', 'Release', 'tsnas_native.node');
+let addon: NativeAddon | undefined;
+
+/** Locate and load the addon; throws an Error naming `npm run build:native` when absent. */
+export function loadNativeAddon(): NativeAddon {
+  if (addon) return addon;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  let path: string | undefined;
+  for (let i = 0; i < 6; i++) {
+    const p = join(dir, ADDON_REL);
+    if (existsSync(p)) {
+      path = p;
+      break;
+    }
+    dir = dirname(dir);
+  }
+  if (!path) {
+    throw new Error(
+      'the native addon is not built (native/build/Release/tsnas_native.node is missing): ' +
+        'run `apt-get install libdnnl-dev` and `npm run build:native`',
+    );
+  }
+  const require = createRequire(import.meta.url);
+  try {
+    addon = require(path) as NativeAddon;
+  } catch (e) {
+    throw new Error(`the native addon failed to load (${(e as Error).message}); rebuild it with \`npm run build:native\``);
+  }
+  return addon;
+}
+
+/** True when the addon file exists and loads. */
+export function nativeAvailable(): boolean {
+  try {
+    loadNativeAddon();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+// ---------------------------------------------------------------------------------------------
+const { backend_util, util } = tf;
+const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** The Float32Array behind a float32 tensor of this backend, or undefined. */
+function f32(backend: MathBackendCPU, t: TensorInfo): Float32Array | undefined {
+  if (t.dtype !== 'float32') return undefined;
+  const v = backend.data.get(t.dataId)?.values;
+  return v instanceof Float32Array ? v : undefined;
+}
+
+function alloc(backend: MathBackendCPU, n: number): Float32Array {
+  return backend instanceof NativeBackend ? backend.alloc(n) : new Float32Array(n);
+}
+
+function out(backend: MathBackendCPU, shape: number[], values: Float32Array): TensorInfo {
+  return backend.makeTensorInfo(shape, 'float32', values);
+}
+
+/** oneDNN wants padding consistent with the output size: (I − Keff + pt + pb)/s + 1 = O. */
+function convParams(c: Conv2DInfo, groups: number): Int32Array {
+  const needB = (c.outHeight - 1) * c.strideHeight + c.effectiveFilterHeight - c.inHeight - c.padInfo.top;
+  const needR = (c.outWidth - 1) * c.strideWidth + c.effectiveFilterWidth - c.inWidth - c.padInfo.left;
+  return Int32Array.from([
+    c.batchSize, c.inHeight, c.inWidth, c.inChannels, c.outHeight, c.outWidth, c.outChannels,
+    c.filterHeight, c.filterWidth, c.strideHeight, c.strideWidth, c.dilationHeight, c.dilationWidth,
+    c.padInfo.top, c.padInfo.left, needB >= 0 ? needB : c.padInfo.bottom, needR >= 0 ? needR : c.padInfo.right,
+    groups,
+  ]);
+}
+
+function poolParams(c: Conv2DInfo): Int32Array {
+  return Int32Array.from([
+    c.batchSize, c.inHeight, c.inWidth, c.inChannels, c.outHeight, c.outWidth,
+    c.filterHeight, c.filterWidth, c.strideHeight, c.strideWidth, c.padInfo.top, c.padInfo.left,
+  ]);
+}
+
+/**
+ * Addressing of a broadcast operand as x[(i / inner) % size] over the flat output index, when
+ * its non-broadcast axes form one contiguous block; undefined otherwise.
+ */
+function broadcastPattern(shape: number[], outShape: number[]): [number, number] | undefined {
+  const n = sizeOf(outShape);
+  const size = sizeOf(shape);
+  if (size === n) return [1, n];
+  if (size === 1) return [1, 1];
+  const r = outShape.length;
+  const s = new Array<number>(r - shape.length).fill(1).concat(shape);
+  let lo = -1;
+  let hi = -1;
+  for (let i = 0; i < r; i++) {
+    if (outShape[i] === 1) continue;
+    if (s[i] === outShape[i]) {
+      if (lo < 0) lo = i;
+      else if (hi >= 0) return undefined; // a second block
+      continue;
+    }
+    if (lo >= 0 && hi < 0) hi = i; // block ended
+  }
+  if (lo < 0) return [1, 1];
+  if (hi < 0) hi = r;
+  return [sizeOf(outShape.slice(hi)), sizeOf(outShape.slice(lo, hi))];
+}
+
+// ---------------------------------------------------------------------------------------------
+// kernels
+// ---------------------------------------------------------------------------------------------
+type Impl = (args: KernelArgs, A: NativeAddon, fallback: KernelFn) => TensorInfo | TensorInfo[];
+
+function inputsOf(args: KernelArgs): Record<string, TensorInfo> {
+  return args.inputs as Record<string, TensorInfo>;
+}
+
+function convKernel(kind: 0 | 1 | 2, depthwise: boolean): Impl {
+  return (args, A, fallback) => {
+    const { backend } = args;
+    const ins = inputsOf(args);
+    const at = args.attrs as Attrs;
+    const dataFormat = backend_util.convertConv2DDataFormat((at.dataFormat as 'NHWC' | 'NCHW') ?? 'NHWC');
+    if (dataFormat !== 'channelsLast') return fallback(args);
+    const dil = (at.dilations ?? 1) as number | [number, number];
+    const strides = at.strides as number | [number, number];
+    const pad = at.pad as Parameters<typeof backend_util.computeConv2DInfo>[4];
+    const rnd = at.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined;
+    let a: TensorInfo;
+    let b: TensorInfo;
+    let info: Conv2DInfo;
+    let outShape: number[];
+    if (kind === 0) {
+      a = ins.x!;
+      b = ins.filter!;
+      info = backend_util.computeConv2DInfo(a.shape as never, b.shape as never, strides, dil, pad, rnd, depthwise);
+      outShape = info.outShape;
+    } else if (kind === 1) {
+      a = ins.dy!;
+      b = ins.filter!;
+      const inputShape = at.inputShape as [number, number, number, number];
+      info = backend_util.computeConv2DInfo(inputShape, b.shape as never, strides, dil, pad, rnd, depthwise);
+      outShape = inputShape;
+    } else {
+      a = ins.x!;
+      b = ins.dy!;
+      const filterShape = at.filterShape as [number, number, number, number];
+      info = backend_util.computeConv2DInfo(a.shape as never, filterShape, strides, dil, pad, rnd, depthwise);
+      outShape = filterShape;
+    }
+    const av = f32(backend, a);
+    const bv = f32(backend, b);
+    if (!av || !bv) return fallback(args);
+    const o = alloc(backend, sizeOf(outShape));
+    if (!A.conv(kind, av, bv, o, convParams(info, depthwise ? info.inChannels : 1))) return fallback(args);
+    return out(backend, outShape, o);
+  };
+}
+
+function batchMatMulCore(
+  backend: MathBackendCPU, A: NativeAddon, a: TensorInfo, b: TensorInfo, tA: boolean, tB: boolean,
+): TensorInfo | undefined {
+  const av = f32(backend, a);
+  const bv = f32(backend, b);
+  if (!av || !bv || a.shape.length < 2 || b.shape.length < 2) return undefined;
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const M = tA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
+  const K = tA ? a.shape[ra - 2]! : a.shape[ra - 1]!;
+  const K2 = tB ? b.shape[rb - 1]! : b.shape[rb - 2]!;
+  const N = tB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
+  if (K !== K2) return undefined; // let the cpu kernel raise its own error
+  const batchA = a.shape.slice(0, -2);
+  const batchB = b.shape.slice(0, -2);
+  const BA = sizeOf(batchA);
+  const BB = sizeOf(batchB);
+  let outBatch: number[];
+  if (BA === BB && util.arraysEqual(batchA, batchB)) outBatch = batchA;
+  else if (BA === 1 && batchA.length <= batchB.length) outBatch = batchB;
+  else if (BB === 1 && batchB.length <= batchA.length) outBatch = batchA;
+  else return undefined;
+  if (M * N === 0 || K === 0) return undefined;
+  const o = alloc(backend, Math.max(BA, BB) * M * N);
+  if (!A.matmul(av, bv, o, Int32Array.from([BA, BB, M, K, N, tA ? 1 : 0, tB ? 1 : 0]))) return undefined;
+  return out(backend, [...outBatch, M, N], o);
+}
+
+const batchMatMul: Impl = (args, A, fallback) => {
+  const { a, b } = inputsOf(args);
+  const at = args.attrs as Attrs;
+  return batchMatMulCore(args.backend, A, a!, b!, !!at.transposeA, !!at.transposeB) ?? fallback(args);
+};
+
+const ACT_UNARY: Record<string, number> = { relu: 0, relu6: 2, sigmoid: 10 };
+
+const fusedMatMul: Impl = (args, A, fallback) => {
+  const { a, b, bias, preluActivationWeights } = inputsOf(args);
+  const at = args.attrs as Attrs;
+  const act = (at.activation as string | undefined) ?? 'linear';
+  if (preluActivationWeights || (act !== 'linear' && !(act in ACT_UNARY))) return fallback(args);
+  const { backend } = args;
+  if (bias && !f32(backend, bias)) return fallback(args);
+  const mm = batchMatMulCore(backend, A, a!, b!, !!at.transposeA, !!at.transposeB);
+  if (!mm) return fallback(args);
+  const v = f32(backend, mm)!;
+  if (bias) {
+    const outShape = backend_util.assertAndGetBroadcastShape(mm.shape, bias.shape);
+    const pb = util.arraysEqual(outShape, mm.shape) ? broadcastPattern(bias.shape, outShape) : undefined;
+    if (!pb) {
+      backend.disposeIntermediateTensorInfo(mm);
+      return fallback(args);
+    }
+    A.binary(0, v, 1, v.length, f32(backend, bias)!, pb[0], pb[1], v);
+  }
+  if (act !== 'linear') A.unary(ACT_UNARY[act]!, v, v);
+  return mm;
+};
+
+const BINARY_OPS: Record<string, number> = {
+  Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, SquaredDifference: 6,
+};
+
+function binaryKernel(op: number): Impl {
+  return (args, A, fallback) => {
+    const { a, b } = inputsOf(args);
+    const { backend } = args;
+    const av = f32(backend, a!);
+    const bv = f32(backend, b!);
+    if (!av || !bv) return fallback(args);
+    const outShape = backend_util.assertAndGetBroadcastShape(a!.shape, b!.shape);
+    const pa = broadcastPattern(a!.shape, outShape);
+    const pb = broadcastPattern(b!.shape, outShape);
+    if (!pa || !pb) return fallback(args);
+    const n = sizeOf(outShape);
+    if (n === 0) return fallback(args);
+    const o = alloc(backend, n);
+    A.binary(op, av, pa[0], pa[1], bv, pb[0], pb[1], o);
+    return out(backend, outShape, o);
+  };
+}
+
+const UNARY_OPS: Record<string, number> = {
+  Relu: 0, Step: 1, Relu6: 2, Neg: 3, Square: 4, Sqrt: 5, Rsqrt: 6, Exp: 7, Log: 8, Abs: 9, Sigmoid: 10, Tanh: 11,
+};
+
+function unaryKernel(op: number): Impl {
+  return (args, A, fallback) => {
+    const { x } = inputsOf(args);
+    const { backend } = args;
+    const xv = f32(backend, x!);
+    if (!xv || xv.length === 0) return fallback(args);
+    const o = alloc(backend, xv.length);
+    A.unary(op, xv, o, op === 1 ? Number((args.attrs as Attrs)?.alpha ?? 0) : 0);
+    return out(backend, x!.shape, o);
+  };
+}
+
+function reduceKernel(op: number, axisAttr: string): Impl {
+  return (args, A, fallback) => {
+    const { x } = inputsOf(args);
+    const { backend } = args;
+    const at = args.attrs as Attrs;
+    const xv = f32(backend, x!);
+    if (!xv || xv.length === 0) return fallback(args);
+    const shape = x!.shape;
+    const axes = util.parseAxisParam(at[axisAttr] as number | number[], shape).sort((p, q) => p - q);
+    if (axes.length === 0) return fallback(args);
+    // axes of size 1 are free; the rest must be one contiguous block
+    const real = axes.filter((ax) => shape[ax] !== 1);
+    const lo = real.length ? real[0]! : axes[0]!;
+    const hi = real.length ? real[real.length - 1]! : axes[0]!;
+    for (let i = lo; i <= hi; i++) if (shape[i] !== 1 && !axes.includes(i)) return fallback(args);
+    const A_ = sizeOf(shape.slice(0, lo));
+    const R = sizeOf(shape.slice(lo, hi + 1));
+    const B = sizeOf(shape.slice(hi + 1));
+    const outShape = at.keepDims
+      ? shape.map((d, i) => (axes.includes(i) ? 1 : d))
+      : shape.filter((_, i) => !axes.includes(i));
+    const o = alloc(backend, A_ * B);
+    A.reduce(op, xv, o, A_, R, B);
+    return out(backend, outShape, o);
+  };
+}
+
+function poolKernel(kind: 0 | 1): Impl {
+  return (args, A, fallback) => {
+    const { x } = inputsOf(args);
+    const { backend } = args;
+    const at = args.attrs as Attrs;
+    const xv = f32(backend, x!);
+    if (!xv || x!.shape.length !== 4) return fallback(args);
+    const info = backend_util.computePool2DInfo(
+      x!.shape as never, at.filterSize as number, at.strides as number, 1, at.pad as never,
+      at.dimRoundingMode as never,
+    );
+    const o = alloc(backend, sizeOf(info.outShape));
+    A.pool(kind, xv, o, poolParams(info));
+    return out(backend, info.outShape, o);
+  };
+}
+
+const maxPoolGrad: Impl = (args, A, fallback) => {
+  const { dy, input } = inputsOf(args);
+  const { backend } = args;
+  const at = args.attrs as Attrs;
+  const dyv = f32(backend, dy!);
+  const xv = f32(backend, input!);
+  if (!dyv || !xv) return fallback(args);
+  const info = backend_util.computePool2DInfo(
+    input!.shape as never, at.filterSize as number, at.strides as number, 1, at.pad as never,
+    at.dimRoundingMode as never,
+  );
+  const o = alloc(backend, xv.length);
+  A.maxPoolGrad(dyv, xv, o, poolParams(info));
+  return out(backend, input!.shape, o);
+};
+
+const avgPoolGrad: Impl = (args, A, fallback) => {
+  const { dy, input } = inputsOf(args);
+  const { backend } = args;
+  const at = args.attrs as Attrs;
+  const dyv = f32(backend, dy!);
+  if (!dyv || input!.dtype !== 'float32') return fallback(args);
+  const info = backend_util.computePool2DInfo(
+    input!.shape as never, at.filterSize as number, at.strides as number, 1, at.pad as never,
+  );
+  const o = alloc(backend, sizeOf(input!.shape));
+  A.avgPoolGrad(dyv, o, poolParams(info));
+  return out(backend, input!.shape, o);
+};
+
+const addN: Impl = (args, A, fallback) => {
+  const ts = Array.isArray(args.inputs) ? args.inputs : Object.values(args.inputs);
+  const { backend } = args;
+  const vs = ts.map((t) => f32(backend, t));
+  if (ts.length === 0 || vs.some((v) => !v) || ts.some((t) => !util.arraysEqual(t.shape, ts[0]!.shape))) {
+    return fallback(args);
+  }
+  const o = alloc(backend, sizeOf(ts[0]!.shape));
+  A.addN(vs as Float32Array[], o);
+  return out(backend, ts[0]!.shape, o);
+};
+
+const bnForward: Impl = (args, A) => {
+  const { x } = inputsOf(args);
+  const { backend } = args;
+  const eps = Number((args.attrs as Attrs)?.eps ?? 1e-5);
+  const C = x!.shape[x!.shape.length - 1]!;
+  const xv = f32(backend, x!) ?? Float32Array.from(backend.data.get(x!.dataId).values as ArrayLike<number>);
+  const xhat = alloc(backend, xv.length);
+  const mean = new Float32Array(C);
+  const invstd = new Float32Array(C);
+  A.bnForward(xv, xhat, mean, invstd, C, eps);
+  return [out(backend, x!.shape, xhat), out(backend, [C], mean), out(backend, [C], invstd)];
+};
+
+const bnBackward: Impl = (args, A) => {
+  const { dy, xhat, invstd } = inputsOf(args);
+  const { backend } = args;
+  const C = xhat!.shape[xhat!.shape.length - 1]!;
+  const dyv = f32(backend, dy!) ?? Float32Array.from(backend.data.get(dy!.dataId).values as ArrayLike<number>);
+  const dx = alloc(backend, dyv.length);
+  A.bnBackward(dyv, f32(backend, xhat!)!, f32(backend, invstd!)!, dx, C);
+  return out(backend, dy!.shape, dx);
+};
+
+/** Kernel name → native implementation. */
+const NATIVE_KERNELS: Record<string, Impl> = {
+  Conv2D: convKernel(0, false),
+  Conv2DBackpropInput: convKernel(1, false),
+  Conv2DBackpropFilter: convKernel(2, false),
+  DepthwiseConv2dNative: convKernel(0, true),
+  DepthwiseConv2dNativeBackpropInput: convKernel(1, true),
+  DepthwiseConv2dNativeBackpropFilter: convKernel(2, true),
+  BatchMatMul: batchMatMul,
+  _FusedMatMul: fusedMatMul,
+  MaxPool: poolKernel(0),
+  AvgPool: poolKernel(1),
+  MaxPoolGrad: maxPoolGrad,
+  AvgPoolGrad: avgPoolGrad,
+  AddN: addN,
+  Sum: reduceKernel(0, 'axis'),
+  Mean: reduceKernel(1, 'axis'),
+  Max: reduceKernel(2, 'reductionIndices'),
+  Min: reduceKernel(3, 'axis'),
+  ...Object.fromEntries(Object.entries(BINARY_OPS).map(([k, op]) => [k, binaryKernel(op)])),
+  ...Object.fromEntries(Object.entries(UNARY_OPS).map(([k, op]) => [k, unaryKernel(op)])),
+  [BN_FORWARD_KERNEL]: bnForward,
+  [BN_BACKWARD_KERNEL]: bnBackward,
+};
+
+/** Names of the kernels the native backend runs in C++ (the rest are the cpu backend's). */
+export const NATIVE_KERNEL_NAMES: readonly string[] = Object.keys(NATIVE_KERNELS);
+
+/**
+ * The TF.js backend class: the cpu backend's storage, plus a pool of output buffers.
+ * Fresh large Float32Arrays cost page faults (about 3 ms for 4 MB, 40× the ReLU that fills
+ * them), so native kernels take their outputs from a pool keyed by length. A buffer goes back
+ * to the pool only when no live tensor refers to its ArrayBuffer (slices may be views), and
+ * `readSync` hands out copies of pooled buffers, so no array a caller holds is ever reused.
+ */
+export class NativeBackend extends MathBackendCPU {
+  private readonly pool = new Map<number, Float32Array[]>();
+  private readonly owned = new WeakSet<ArrayBufferLike>();
+  private readonly live = new Map<ArrayBufferLike, number>();
+  private pooledBytes = 0;
+  /** Upper bound on the bytes kept in the pool (TSNAS_NATIVE_POOL_MB, default 1024). */
+  maxPooledBytes = (Number(process.env.TSNAS_NATIVE_POOL_MB ?? 1024) || 0) * 2 ** 20;
+
+  constructor() {
+    super();
+    // the cpu backend's "install tfjs-node" notice is misleading here
+    (this as unknown as { firstUse: boolean }).firstUse = false;
+  }
+
+  /** An uninitialised float32 buffer of n elements for a kernel output. */
+  alloc(n: number): Float32Array {
+    const b = this.pool.get(n)?.pop();
+    if (b) {
+      this.pooledBytes -= b.byteLength;
+      return b;
+    }
+    const a = new Float32Array(n);
+    this.owned.add(a.buffer);
+    return a;
+  }
+
+  private track(values: unknown): void {
+    if (ArrayBuffer.isView(values) && this.owned.has(values.buffer)) {
+      this.live.set(values.buffer, (this.live.get(values.buffer) ?? 0) + 1);
+    }
+  }
+
+  private untrack(values: unknown): void {
+    if (!ArrayBuffer.isView(values) || !this.owned.has(values.buffer)) return;
+    const buf = values.buffer;
+    const k = (this.live.get(buf) ?? 1) - 1;
+    if (k > 0) {
+      this.live.set(buf, k);
+      return;
+    }
+    this.live.delete(buf);
+    if (this.pooledBytes + buf.byteLength > this.maxPooledBytes) return;
+    const whole = new Float32Array(buf);
+    let list = this.pool.get(whole.length);
+    if (!list) this.pool.set(whole.length, (list = []));
+    list.push(whole);
+    this.pooledBytes += buf.byteLength;
+  }
+
+  /** Drop every pooled buffer (the garbage collector takes them). */
+  releasePool(): void {
+    this.pool.clear();
+    this.pooledBytes = 0;
+  }
+
+  override write(values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType): tf.DataId {
+    const id = super.write(values, shape, dtype);
+    this.track(values);
+    return id;
+  }
+
+  override move(dataId: tf.DataId, values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType, refCount: number): void {
+    super.move(dataId, values, shape, dtype, refCount);
+    this.track(values);
+  }
+
+  override disposeData(dataId: tf.DataId, force = false): boolean {
+    const values = this.data.get(dataId)?.values;
+    const r = super.disposeData(dataId, force);
+    if (values !== undefined && !this.data.has(dataId)) this.untrack(values);
+    return r;
+  }
+
+  override readSync(dataId: tf.DataId): tf.backend_util.BackendValues {
+    const v = super.readSync(dataId);
+    return ArrayBuffer.isView(v) && this.owned.has(v.buffer) ? (v as Float32Array).slice() : v;
+  }
+
+  override dispose(): void {
+    this.releasePool();
+    super.dispose();
+  }
+}
+
+let registered = false;
+
+function register(A: NativeAddon): void {
+  if (registered) return;
+  tf.registerBackend('native', () => new NativeBackend(), 0);
+  const cpuKernels = tf.getKernelsForBackend('cpu');
+  const cpuByName = new Map(cpuKernels.map((k) => [k.kernelName, k]));
+  for (const k of cpuKernels) {
+    if (k.kernelName in NATIVE_KERNELS) continue;
+    tf.registerKernel({ ...k, backendName: 'native' });
+  }
+  const noFallback: KernelFn = () => {
+    throw new Error('no cpu fallback for this kernel');
+  };
+  for (const [name, impl] of Object.entries(NATIVE_KERNELS)) {
+    const cpu = cpuByName.get(name);
+    const fallback = (cpu?.kernelFunc as unknown as KernelFn | undefined) ?? noFallback;
+    tf.registerKernel({
+      kernelName: name,
+      backendName: 'native',
+      kernelFunc: ((args: KernelArgs) => impl(args, A, fallback)) as unknown as tf.KernelFunc,
+    });
+  }
+  registered = true;
+}
+
+/** Threads from TSNAS_THREADS (default: all cores), applied to the addon. */
+function configuredThreads(A: NativeAddon): number {
+  const env = Number(process.env.TSNAS_THREADS ?? 0);
+  if (env > 0 && A.info().threads !== env) A.configure({ threads: env });
+  return A.info().threads;
+}
+
+/**
+ * Load the addon, register the `native` backend (cpu storage, cpu kernels, native hot kernels),
+ * make it current, and describe it.
+ */
+export async function startNativeBackend(): Promise<string> {
+  const A = loadNativeAddon();
+  register(A);
+  if (!(await tf.setBackend('native'))) throw new Error('the native backend failed to initialise');
+  const threads = configuredThreads(A);
+  const i = A.info();
+  return `oneDNN ${i.version} (${i.isa}), ${threads} thread${threads === 1 ? '' : 's'} (${i.runtime}), ${NATIVE_KERNEL_NAMES.length} native kernels`;
+}
