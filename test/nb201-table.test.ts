@@ -1,3 +1,4 @@
+import { NB201_OPS } from '../src/spaces/nb201.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,7 +8,6 @@ import { gzipSync } from 'node:zlib';
 import {
   NB201_ACCURACY_COLUMNS,
   NB201_LATENCY_COLUMNS,
-  NB201_OPS,
   NB201_REQUIRED_COLUMNS,
   defaultNb201Path,
   isNb201Arch,

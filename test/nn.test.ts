@@ -66,7 +66,7 @@ for (const [name, stride] of OP_CASES) {
     const r = tf.tensor(Float32Array.from({ length: outShape.reduce((a, b) => a * b, 1) }, () => rng.normal()), outShape);
     const ref = opGrads(name, stride, x, r, 1);
     // Central differences in float32 on a few input coordinates (loss summed in float64 in JS).
-    const xs = x.dataSync().slice();
+    const xs = Float32Array.from(x.dataSync());
     const h = 1e-2;
     const loss = (arr: Float32Array) =>
       tf.tidy(() => {

@@ -39,6 +39,7 @@
  * `cifar10_test`, `cifar100_val`, `cifar100_test`, `imagenet16_val`, `imagenet16_test` -> the
  * matching `*_acc` column.
  */
+import { NB201_SIZE, canonicalNb201 } from '../spaces/nb201.js';
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -50,10 +51,7 @@ import { TsnasError } from '../util/errors.js';
 const gunzipAsync = promisify(gunzip);
 
 /** Number of architectures in the full NAS-Bench-201 search space (5 ops on 6 edges). */
-export const NB201_NUM_ARCHS = 15625;
-
-/** The operations of the NB-201 cell, as spelled in arch strings. */
-export const NB201_OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'] as const;
+export const NB201_NUM_ARCHS = NB201_SIZE;
 
 export const NB201_ACCURACY_COLUMNS = [
   'cifar10_valid_val_acc',
@@ -111,10 +109,6 @@ const ACCURACY_ALIASES: Readonly<Record<string, string>> = {
   imagenet16_test: 'imagenet16_120_test_acc',
 };
 
-const OP_RE = NB201_OPS.join('|');
-const ARCH_RE = new RegExp(
-  `^\\|(?:${OP_RE})~0\\|\\+\\|(?:${OP_RE})~0\\|(?:${OP_RE})~1\\|\\+\\|(?:${OP_RE})~0\\|(?:${OP_RE})~1\\|(?:${OP_RE})~2\\|$`,
-);
 
 /** Canonical form of an arch string (surrounding whitespace removed). */
 export function normalizeArch(arch: string): string {
@@ -123,7 +117,11 @@ export function normalizeArch(arch: string): string {
 
 /** Whether `arch` (after trimming) is a well-formed NB-201 arch string. */
 export function isNb201Arch(arch: string): boolean {
-  return ARCH_RE.test(normalizeArch(arch));
+  try {
+    return canonicalNb201(arch) === normalizeArch(arch);
+  } catch {
+    return false;
+  }
 }
 
 /** One architecture's row. `values` maps every numeric column's full name to its value. */
@@ -217,12 +215,7 @@ export class Nb201Table {
       throw new TsnasError(`NAS-Bench-201 table ${this.source} has no architecture with index ${archOrIndex}`);
     }
     const a = normalizeArch(archOrIndex);
-    if (!ARCH_RE.test(a)) {
-      throw new TsnasError(
-        `'${archOrIndex}' is not a NAS-Bench-201 arch string (expected |op~0|+|op~0|op~1|+|op~0|op~1|op~2| ` +
-          `with ops ${NB201_OPS.join(', ')})`,
-      );
-    }
+    canonicalNb201(a); // a malformed string gets the parser's error, naming the position
     throw new TsnasError(`NAS-Bench-201 table ${this.source} has no architecture '${a}'`);
   }
 
@@ -360,7 +353,7 @@ export function parseNb201Csv(text: string, source: string, options: LoadNb201Op
       throw err(`line ${lineNo}: ${fields.length} fields, expected ${nf} (as in the header)`);
     }
     const arch = normalizeArch(fields[archCol]!);
-    if (!ARCH_RE.test(arch)) throw err(`line ${lineNo}: '${arch}' is not a NAS-Bench-201 arch string`);
+    if (!isNb201Arch(arch)) throw err(`line ${lineNo}: '${arch}' is not a NAS-Bench-201 arch string`);
     const prevArch = seenArch.get(arch);
     if (prevArch !== undefined) throw err(`line ${lineNo}: architecture ${arch} already appeared on line ${prevArch}`);
     seenArch.set(arch, lineNo);

@@ -62,15 +62,20 @@ export class Nb201Cell extends Module {
   }
 }
 
-export class Nb201Network extends Network {
+/**
+ * The TinyNetwork skeleton shared by the evaluation network and the supernet: stem, three stages
+ * of N cells separated by residual reduction blocks, BN-ReLU, global pool, linear. Subclasses
+ * say how to build a cell and how to run it.
+ */
+export abstract class Nb201Skeleton<CellT extends Module> extends Network {
   readonly inputShape: readonly [number, number, number];
   readonly stem: Conv2d;
   readonly stemBn: BatchNorm;
-  readonly cells: Module[] = [];
+  readonly cells: (CellT | ResNetBasicBlock)[] = [];
   readonly lastBn: BatchNorm;
   readonly classifier: Linear;
 
-  constructor(readonly arch: Nb201Arch, rng: Rng, readonly config: Nb201NetConfig = NB201_EVAL_CONFIG) {
+  constructor(config: Nb201NetConfig, rng: Rng, makeCell: (C: number) => CellT) {
     super();
     const { C, N, numClasses, inputShape } = config;
     this.inputShape = inputShape;
@@ -83,16 +88,26 @@ export class Nb201Network extends Network {
         this.cells.push(this.child(`cells.${k++}`, new ResNetBasicBlock(cPrev, c, rng)));
         cPrev = c;
       }
-      for (let i = 0; i < N; i++) this.cells.push(this.child(`cells.${k++}`, new Nb201Cell(arch, c, rng)));
+      for (let i = 0; i < N; i++) this.cells.push(this.child(`cells.${k++}`, makeCell(c)));
     }
     this.lastBn = this.child('lastact.0', new BatchNorm(cPrev));
     this.classifier = this.child('classifier', new Linear(cPrev, numClasses, rng));
   }
 
-  forwardFull(x: Tensor4D, ctx: ForwardCtx): NetworkOutput {
+  protected runSkeleton(x: Tensor4D, ctx: ForwardCtx, runCell: (cell: CellT, h: Tensor4D) => Tensor4D): NetworkOutput {
     let h = this.stemBn.forward(this.stem.forward(x, ctx), ctx) as Tensor4D;
-    for (const cell of this.cells) h = (cell as Nb201Cell | ResNetBasicBlock).forward(h, ctx);
+    for (const cell of this.cells) h = cell instanceof ResNetBasicBlock ? cell.forward(h, ctx) : runCell(cell, h);
     h = relu(this.lastBn.forward(h, ctx), ctx) as Tensor4D;
     return { logits: this.classifier.forward(globalAvgPool(h), ctx) };
+  }
+}
+
+export class Nb201Network extends Nb201Skeleton<Nb201Cell> {
+  constructor(readonly arch: Nb201Arch, rng: Rng, readonly config: Nb201NetConfig = NB201_EVAL_CONFIG) {
+    super(config, rng, (C) => new Nb201Cell(arch, C, rng));
+  }
+
+  forwardFull(x: Tensor4D, ctx: ForwardCtx): NetworkOutput {
+    return this.runSkeleton(x, ctx, (cell, h) => cell.forward(h, ctx));
   }
 }

@@ -6,11 +6,10 @@
 import { tf, type Tensor, type Tensor2D, type Tensor4D, type Variable } from '../engine/tf.js';
 import type { Rng } from '../util/rng.js';
 import { NB201_EDGES, NB201_NODES, NB201_OPS, type Nb201Arch, type Nb201Op } from '../spaces/nb201.js';
-import { BatchNorm, Conv2d, Linear, globalAvgPool } from './layers.js';
-import { Module, relu, type ForwardCtx } from './module.js';
+import { Module, type ForwardCtx } from './module.js';
 import { MixedOp } from './mixed-op.js';
-import { Network, type NetworkOutput } from './network.js';
-import { ResNetBasicBlock, type Nb201NetConfig } from './nb201-net.js';
+import type { NetworkOutput } from './network.js';
+import { Nb201Skeleton, type Nb201NetConfig } from './nb201-net.js';
 import { sumAll } from './ops.js';
 
 export interface SupernetArchInput {
@@ -41,34 +40,13 @@ export class Nb201SearchCell extends Module {
   }
 }
 
-export class Nb201Supernet extends Network {
-  readonly inputShape: readonly [number, number, number];
+export class Nb201Supernet extends Nb201Skeleton<Nb201SearchCell> {
   readonly alpha: Variable;
-  readonly stem: Conv2d;
-  readonly stemBn: BatchNorm;
-  readonly cells: (Nb201SearchCell | ResNetBasicBlock)[] = [];
-  readonly lastBn: BatchNorm;
-  readonly classifier: Linear;
 
   constructor(rng: Rng, readonly config: Nb201NetConfig, readonly ops: readonly Nb201Op[] = NB201_OPS) {
-    super();
-    const { C, N, numClasses, inputShape } = config;
-    this.inputShape = inputShape;
+    super(config, rng, (C) => new Nb201SearchCell(ops, C, rng));
     // α = 1e-3·randn as in the DARTS/NB201 search code.
     this.alpha = tf.variable(tf.tensor2d(Array.from({ length: NB201_EDGES.length * ops.length }, () => 1e-3 * rng.normal()), [NB201_EDGES.length, ops.length]), true, 'alpha');
-    this.stem = this.child('stem.0', new Conv2d(inputShape[2], C, 3, rng, { padding: 1 }));
-    this.stemBn = this.child('stem.1', new BatchNorm(C));
-    let cPrev = C;
-    let k = 0;
-    for (const [stage, c] of [C, 2 * C, 4 * C].entries()) {
-      if (stage > 0) {
-        this.cells.push(this.child(`cells.${k++}`, new ResNetBasicBlock(cPrev, c, rng)));
-        cPrev = c;
-      }
-      for (let i = 0; i < N; i++) this.cells.push(this.child(`cells.${k++}`, new Nb201SearchCell(ops, c, rng)));
-    }
-    this.lastBn = this.child('lastact.0', new BatchNorm(cPrev));
-    this.classifier = this.child('classifier', new Linear(cPrev, numClasses, rng));
   }
 
   /** Network weights only (α excluded): the w of the bi-level problem. */
@@ -83,12 +61,7 @@ export class Nb201Supernet extends Network {
   forwardFull(x: Tensor4D, ctx: ForwardCtx, arch: SupernetArchInput = {}): NetworkOutput {
     const w = arch.weights ?? tf.softmax(this.alpha);
     const perEdge = tf.unstack(w);
-    let h = this.stemBn.forward(this.stem.forward(x, ctx), ctx) as Tensor4D;
-    for (const cell of this.cells) {
-      h = cell instanceof Nb201SearchCell ? cell.forward(h, perEdge, ctx, arch.masks) : cell.forward(h, ctx);
-    }
-    h = relu(this.lastBn.forward(h, ctx), ctx) as Tensor4D;
-    return { logits: this.classifier.forward(globalAvgPool(h), ctx) };
+    return this.runSkeleton(x, ctx, (cell, h) => cell.forward(h, perEdge, ctx, arch.masks));
   }
 
   /** Argmax op per edge (NB201 derivation). */
