@@ -1,4 +1,11 @@
 /** Commands beyond `arch`: each module exports a factory; add one line per command here. */
 import type { Command } from 'commander';
+import { scoreCommand } from './score.js';
+import { correlateCommand } from './correlate.js';
+import { searchCommand } from './search.js';
 
-export const COMMANDS: (() => Command)[] = [];
+export const COMMANDS: (() => Command)[] = [
+  scoreCommand,
+  correlateCommand,
+  searchCommand,
+];

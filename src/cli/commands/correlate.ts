@@ -1,0 +1,70 @@
+/** `tsnas correlate`: rank correlation of proxies with NAS-Bench-201 accuracy over a seeded sample. */
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { defaultNb201Path, loadNb201Table } from '../../bench/nb201-table.js';
+import { parseArch } from '../../spaces/index.js';
+import { parseProxyList } from '../../proxies/index.js';
+import { scorePool, writeScatterSvg } from '../../proxies/run.js';
+import { kendallTau, spearman } from '../../util/stats.js';
+import { Rng } from '../../util/rng.js';
+import { TsnasError } from '../../util/errors.js';
+import { emit, intArg, log, startBackend, withCommon } from '../common.js';
+import { scoringContext, withScoringFlags, type ScoringFlags } from './score.js';
+
+/** A uniform sample without replacement of n table architectures (seeded shuffle). */
+export function sampleTableArchs(all: readonly string[], n: number, seed: number): string[] {
+  if (n > all.length) throw new TsnasError(`--n ${n} exceeds the ${all.length} architectures in the table`);
+  const idx = Array.from({ length: all.length }, (_, i) => i);
+  const rng = new Rng(seed);
+  for (let i = 0; i < n; i++) {
+    const j = i + rng.int(idx.length - i);
+    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+  }
+  return idx.slice(0, n).map((i) => all[i]!);
+}
+
+export function correlateCommand(): Command {
+  return withScoringFlags(
+    withCommon(
+      new Command('correlate')
+        .description("Kendall's tau and Spearman's rho between proxies and NAS-Bench-201 accuracy over a uniform seeded sample")
+        .addOption(new Option('--space <space>', 'search space (NB201 only: it needs the benchmark table)').choices(['nb201']).default('nb201'))
+        .option('--n <n>', 'number of architectures', intArg('n', 2, 15625), 100)
+        .option('--target <column>', 'table column to correlate with', 'cifar10_test_acc')
+        .option('--plot <file>', 'write an SVG scatter plot of the first proxy vs the target')
+        .option('--scores-out <file>', 'append one JSON line per scored architecture (scores + target)'),
+    ),
+    'naswot,params',
+  ).action(async (o: ScoringFlags & { n: number; target: string; plot?: string; scoresOut?: string }) => {
+    const proxies = parseProxyList(o.proxies);
+    const table = await loadNb201Table(o.bench ?? defaultNb201Path());
+    const target = table.resolveColumn(o.target);
+    const archTexts = sampleTableArchs(table.archStrings(), o.n, o.seed);
+    await startBackend(o);
+    const ctx = scoringContext(o);
+    if (o.scoresOut) writeFileSync(o.scoresOut, '');
+    const t0 = performance.now();
+    const ys: number[] = archTexts.map((a) => table.value(a, target));
+    const res = scorePool(archTexts.map((t) => parseArch('nb201', t)), proxies, ctx, {
+      progress: true,
+      onResult: (r, i) => {
+        if (o.scoresOut) appendFileSync(o.scoresOut, `${JSON.stringify({ arch: r.arch, scores: r.scores, target: ys[i], seconds: r.seconds })}\n`);
+      },
+    });
+    const wall = (performance.now() - t0) / 1000;
+    const kendall: Record<string, number> = {};
+    const spear: Record<string, number> = {};
+    for (const p of proxies) {
+      const xs = res.map((r) => r.scores[p]!);
+      kendall[p] = kendallTau(xs, ys);
+      spear[p] = spearman(xs, ys);
+    }
+    if (o.plot) writeScatterSvg(o.plot, res.map((r) => r.scores[proxies[0]!]!), ys, proxies[0]!, target, `${proxies[0]} vs ${target} (n=${o.n}, seed ${o.seed}, tau=${kendall[proxies[0]!]!.toFixed(3)})`);
+    if (!o.json) log(`scored ${o.n} architectures in ${wall.toFixed(1)} s`);
+    emit(
+      o,
+      { n: o.n, seed: o.seed, target, batch: o.batch, trainSteps: o.trainSteps, kendall, spearman: spear, wallSeconds: wall },
+      () => [`n=${o.n} seed=${o.seed} target=${target}`, ...proxies.map((p) => `${p.padEnd(32)} tau=${kendall[p]!.toFixed(4)}  rho=${spear[p]!.toFixed(4)}`)].join('\n'),
+    );
+  });
+}

@@ -1,0 +1,76 @@
+/** `tsnas score`: training-free (or k-step) proxy scores for one or more architectures. */
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { loadDataset, type Dataset } from '../../data/index.js';
+import { parseArch, type AnyArch, type SpaceName } from '../../spaces/index.js';
+import { DEFAULT_FAST_TRAIN, parseProxyList, type FastTrainOptions, type ScoreContext } from '../../proxies/index.js';
+import { scorePool } from '../../proxies/run.js';
+import { TsnasError } from '../../util/errors.js';
+import { emit, intArg, log, numArg, startBackend, withCommon, type CommonOptions } from '../common.js';
+
+export interface ScoringFlags extends CommonOptions {
+  proxies: string;
+  batch: number;
+  trainSteps: number;
+  trainLr: number;
+  trainBatch: number;
+  dataLimit?: number;
+}
+
+/** Flags shared by score, correlate and search --strategy naswot. */
+export function withScoringFlags(cmd: Command, defaultProxies: string): Command {
+  return cmd
+    .option('--proxies <list>', `comma-separated proxies: naswot, das (or das:kernel=whole|layer|perlayer,lambda=X,active=Y), dis, units, active, params, flops, synflow, snip, grad_norm, jacob_cov, zen`, defaultProxies)
+    .option('--batch <n>', 'scoring minibatch size (NASWOT: 128)', intArg('batch', 2, 4096), 128)
+    .option('--train-steps <k>', 'fast-training strategy: SGD steps before scoring (0 = training-free)', intArg('train-steps', 0, 100000), DEFAULT_FAST_TRAIN.steps)
+    .option('--train-lr <lr>', 'fast-training learning rate (SGD, momentum 0.9)', numArg('train-lr', 0, 10), DEFAULT_FAST_TRAIN.lr)
+    .option('--train-batch <n>', 'fast-training batch size', intArg('train-batch', 1, 4096), DEFAULT_FAST_TRAIN.batch)
+    .option('--data-limit <n>', 'use only the first n training images', intArg('data-limit', 1));
+}
+
+export function scoringContext(o: ScoringFlags): ScoreContext {
+  const name = o.dataset ?? 'cifar10';
+  const data: Dataset = loadDataset(name, { dataDir: o.dataDir, split: 'train', limit: o.dataLimit, seed: o.seed });
+  if (o.batch > data.n) throw new TsnasError(`--batch ${o.batch} exceeds the ${data.n} training images of ${name}`);
+  const train: FastTrainOptions = { ...DEFAULT_FAST_TRAIN, steps: o.trainSteps, lr: o.trainLr, batch: o.trainBatch };
+  return { data, batch: o.batch, seed: o.seed, train };
+}
+
+function readArchFile(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new TsnasError(`cannot read --arch-file ${file}: ${(e as Error).message}`);
+  }
+  return text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+}
+
+export function scoreCommand(): Command {
+  return withScoringFlags(
+    withCommon(
+      new Command('score')
+        .description('Score architectures with training-free proxies (NASWOT, DAS, zero-cost suite), optionally after k SGD steps')
+        .addOption(new Option('--space <space>', 'search space').choices(['nb201', 'darts']).makeOptionMandatory())
+        .option('--arch <str>', 'architecture (NB201 string or DARTS Genotype(...))')
+        .option('--arch-file <file>', 'file with one architecture per line'),
+    ),
+    'naswot',
+  ).action(async (o: ScoringFlags & { space: SpaceName; arch?: string; archFile?: string }) => {
+    const texts = [...(o.arch ? [o.arch] : []), ...(o.archFile ? readArchFile(o.archFile) : [])];
+    if (!texts.length) throw new TsnasError('give --arch STR or --arch-file FILE');
+    const archs: AnyArch[] = texts.map((t) => parseArch(o.space, t));
+    const proxies = parseProxyList(o.proxies);
+    await startBackend(o);
+    const ctx = scoringContext(o);
+    const t0 = performance.now();
+    const res = scorePool(archs, proxies, ctx, { progress: archs.length > 1 });
+    const wall = (performance.now() - t0) / 1000;
+    if (!o.json) log(`scored ${archs.length} architecture(s) in ${wall.toFixed(1)} s`);
+    emit(
+      o,
+      { results: res.map((r) => ({ arch: r.arch, scores: r.scores, seconds: r.seconds })), proxies, batch: o.batch, seed: o.seed, trainSteps: o.trainSteps, wallSeconds: wall },
+      () => res.map((r) => `${r.arch}\n${Object.entries(r.scores).map(([k, v]) => `  ${k}: ${v}`).join('\n')}`).join('\n'),
+    );
+  });
+}

@@ -1,0 +1,70 @@
+/**
+ * `tsnas search`: architecture search strategies. `--strategy naswot` (NASWOT's algorithm: sample N
+ * architectures uniformly, return the argmax of the proxy) is implemented here; other strategies add
+ * a case to STRATEGIES.
+ */
+import { Command, Option } from 'commander';
+import { defaultNb201Path, loadNb201Table, type Nb201Table } from '../../bench/nb201-table.js';
+import { sampleArch, type AnyArch, type SpaceName } from '../../spaces/index.js';
+import { parseProxyList } from '../../proxies/index.js';
+import { scorePool } from '../../proxies/run.js';
+import { Rng } from '../../util/rng.js';
+import { TsnasError } from '../../util/errors.js';
+import { emit, intArg, log, startBackend, withCommon } from '../common.js';
+import { scoringContext, withScoringFlags, type ScoringFlags } from './score.js';
+
+export type SearchFlags = ScoringFlags & { space: SpaceName; strategy: string; n: number; proxy?: string };
+
+type Strategy = (o: SearchFlags) => Promise<{ result: Record<string, unknown>; human: string }>;
+
+async function maybeTable(o: SearchFlags): Promise<Nb201Table | undefined> {
+  if (o.space !== 'nb201') return undefined;
+  return loadNb201Table(o.bench ?? defaultNb201Path());
+}
+
+/** Sample N, score each with one proxy (default naswot), keep the argmax (NaN scores lose). */
+const naswotStrategy: Strategy = async (o) => {
+  const proxy = o.proxy ?? 'naswot';
+  const [p] = parseProxyList(proxy);
+  const table = await maybeTable(o);
+  await startBackend(o);
+  const ctx = scoringContext(o);
+  const rng = new Rng(o.seed);
+  const archs: AnyArch[] = Array.from({ length: o.n }, () => sampleArch(o.space, rng));
+  const t0 = performance.now();
+  const res = scorePool(archs, [p!], ctx, { progress: true });
+  const wall = (performance.now() - t0) / 1000;
+  let best = -1;
+  res.forEach((r, i) => {
+    const s = r.scores[p!]!;
+    if (Number.isFinite(s) && (best < 0 || s > res[best]!.scores[p!]!)) best = i;
+  });
+  if (best < 0) throw new TsnasError('every sampled architecture scored NaN');
+  const pick = res[best]!;
+  const bench = table?.has(pick.arch) ? table.get(pick.arch).values : undefined;
+  const result = { genotype: pick.arch, strategy: 'naswot', proxy: p, score: pick.scores[p!], n: o.n, seed: o.seed, bench: bench ?? null, wallSeconds: wall };
+  const acc = bench ? `\ncifar10 test acc: ${bench['cifar10_test_acc'] ?? Object.values(bench)[0]}` : '';
+  return { result, human: `${pick.arch}\n${p}: ${pick.scores[p!]}${acc}` };
+};
+
+export const STRATEGIES: Record<string, Strategy> = { naswot: naswotStrategy };
+
+export function searchCommand(): Command {
+  return withScoringFlags(
+    withCommon(
+      new Command('search')
+        .description('Search an architecture. --strategy naswot: sample N uniformly, return the best proxy score (NASWOT, ICML 2021)')
+        .addOption(new Option('--space <space>', 'search space').choices(['nb201', 'darts']).default('nb201'))
+        .requiredOption('--strategy <name>', `search strategy (${Object.keys(STRATEGIES).join(', ')})`)
+        .option('--n <n>', 'architectures to sample (naswot)', intArg('n', 1, 1_000_000), 100)
+        .option('--proxy <name>', 'proxy to maximise (naswot strategy; default naswot, e.g. das)'),
+    ),
+    'naswot',
+  ).action(async (o: SearchFlags) => {
+    const s = STRATEGIES[o.strategy];
+    if (!s) throw new TsnasError(`unknown --strategy '${o.strategy}' (known: ${Object.keys(STRATEGIES).join(', ')})`);
+    const { result, human } = await s(o);
+    if (!o.json) log(`search done`);
+    emit(o, result, () => human);
+  });
+}

@@ -1,0 +1,134 @@
+/**
+ * NASWOT (Mellor et al., ICML 2021; BayesWatch/nas-without-training) and the DAS decoupling of it
+ * (Liu et al., arXiv 2212.12132; METHODS.md §A), all computed from one set of activation statistics.
+ *
+ *   K_H = Σ_l c_l c_lᵀ + (1−c_l)(1−c_l)ᵀ = N_A·1 1ᵀ − D,   D = Σ_l D_l (Hamming distances)
+ *   NASWOT = ln|K_H| = B·ln N_A + ln|K̂|,   K̂ = K_H / N_A = 1 − D/N_A
+ *
+ * The two atomic DAS terms: `units` = B·ln N_A (number of activation units) and `dis` = ln|K̂|
+ * (distinguishing ability). The paper's combination rule is not public; the rules below are this
+ * project's, selectable by name, and the default `das` was picked by the protocol in BENCHMARKS.md.
+ */
+import { TsnasError } from '../util/errors.js';
+import type { ActivationStats } from './activations.js';
+import { logAbsDet } from './linalg.js';
+
+/** K = N·1 1ᵀ − D for a Hamming matrix D. */
+export function kernelFromHamming(hamming: Float64Array, batch: number, units: number): Float64Array {
+  const k = new Float64Array(batch * batch);
+  for (let i = 0; i < k.length; i++) k[i] = units - hamming[i]!;
+  return k;
+}
+
+/** The NASWOT score: ln|det K_H| in float64 (np.linalg.slogdet(K)[1]). */
+export function naswotScore(s: ActivationStats): number {
+  return logAbsDet(kernelFromHamming(s.hamming, s.batch, s.totalUnits), s.batch);
+}
+
+/** The two atomic terms of the decoupling; units + dis = NASWOT exactly (up to rounding). */
+export function dasTerms(s: ActivationStats): { units: number; dis: number } {
+  const khat = new Float64Array(s.batch * s.batch);
+  for (let i = 0; i < khat.length; i++) khat[i] = 1 - s.hamming[i]! / s.totalUnits;
+  return { units: s.batch * Math.log(s.totalUnits), dis: logAbsDet(khat, s.batch) };
+}
+
+/**
+ * ln|K̃| with K̃ = Σ_l m_l K̂_l / Σ_l m_l: each ReLU module's kernel normalised by its own unit count,
+ * so every layer weighs the same whatever its width (whole-network NASWOT lets the wide first-stage
+ * layers dominate). Also returns the layer-count term B·ln L, the analogue of B·ln N_A.
+ */
+export function layerNormTerms(s: ActivationStats): { dis: number; layers: number } {
+  const b = s.batch;
+  const k = new Float64Array(b * b);
+  let m = 0;
+  for (const l of s.layers) {
+    m += l.multiplicity;
+    const w = l.multiplicity / l.units;
+    for (let i = 0; i < k.length; i++) k[i]! += l.multiplicity - w * l.hamming[i]!;
+  }
+  for (let i = 0; i < k.length; i++) k[i]! /= m;
+  return { dis: logAbsDet(k, b), layers: m };
+}
+
+/** Mean over ReLU modules of ln|K̂_l + δI| (per-layer kernels; δ keeps duplicate codes finite). */
+export function perLayerDis(s: ActivationStats, delta = 1e-3): number {
+  const b = s.batch;
+  let sum = 0;
+  let m = 0;
+  for (const l of s.layers) {
+    const k = new Float64Array(b * b);
+    for (let i = 0; i < k.length; i++) k[i] = 1 - l.hamming[i]! / l.units;
+    for (let i = 0; i < b; i++) k[i * b + i]! += delta;
+    sum += l.multiplicity * logAbsDet(k, b);
+    m += l.multiplicity;
+  }
+  return sum / m;
+}
+
+/** Mean fraction of active units (over samples and all units). */
+export function activeFraction(s: ActivationStats): number {
+  let a = 0;
+  for (const l of s.layers) for (let i = 0; i < s.batch; i++) a += l.multiplicity * l.active[i]!;
+  return a / (s.batch * s.totalUnits);
+}
+
+export interface DasRule {
+  /** Canonical name, e.g. `das:lambda=0.5` or `das:kernel=layer,lambda=1`. */
+  name: string;
+  kernel: 'whole' | 'layer' | 'perlayer';
+  lambda: number;
+  /** Weight of the active-fraction penalty (the unofficial `NASWOT − λ·active fraction` reading). */
+  active: number;
+}
+
+/**
+ * The default DAS rule, chosen on NB201 CIFAR-10 by the protocol in BENCHMARKS.md ("DAS rule
+ * selection"): fitted on one seeded sample of architectures, reported on a disjoint one.
+ */
+export const DEFAULT_DAS = 'das:kernel=whole,lambda=0.5';
+
+/** Parse `das`, `das:lambda=0.5`, `das:kernel=layer,lambda=2,active=10`. */
+export function parseDasRule(spec: string): DasRule {
+  const text = spec === 'das' ? DEFAULT_DAS : spec;
+  const m = /^das(?::(.*))?$/.exec(text);
+  if (!m) throw new TsnasError(`not a DAS rule: '${spec}'`);
+  const rule: DasRule = { name: '', kernel: 'whole', lambda: 1, active: 0 };
+  for (const part of (m[1] ?? '').split(',').filter(Boolean)) {
+    const [k, v] = part.split('=');
+    if (k === 'kernel') {
+      if (v !== 'whole' && v !== 'layer' && v !== 'perlayer') throw new TsnasError(`DAS kernel must be whole, layer or perlayer, got '${v}'`);
+      rule.kernel = v;
+    } else if (k === 'lambda' || k === 'active') {
+      const n = Number(v);
+      if (v === undefined || v === '' || !Number.isFinite(n)) throw new TsnasError(`DAS ${k} must be a number, got '${v}'`);
+      rule[k] = n;
+    } else {
+      throw new TsnasError(`unknown DAS option '${k}' in '${spec}' (options: kernel, lambda, active)`);
+    }
+  }
+  rule.name = `das:kernel=${rule.kernel},lambda=${rule.lambda}${rule.active ? `,active=${rule.active}` : ''}`;
+  return rule;
+}
+
+/**
+ * dis_kernel + λ·units − active·fraction·B. With kernel=whole, λ=1 and active=0 this is NASWOT.
+ * For kernel=layer/perlayer the units term is still B·ln N_A (the network's unit count).
+ */
+export function dasScore(s: ActivationStats, rule: DasRule, cache: DasCache = {}): number {
+  const terms = (cache.terms ??= dasTerms(s));
+  let dis: number;
+  if (rule.kernel === 'whole') dis = terms.dis;
+  else if (rule.kernel === 'layer') dis = (cache.layer ??= layerNormTerms(s)).dis;
+  else dis = (cache.perlayer ??= perLayerDis(s));
+  let v = dis + rule.lambda * terms.units;
+  if (rule.active) v -= rule.active * s.batch * (cache.active ??= activeFraction(s));
+  return v;
+}
+
+/** Memoised intermediate terms, shared by several rules scored on the same statistics. */
+export interface DasCache {
+  terms?: { units: number; dis: number };
+  layer?: { dis: number; layers: number };
+  perlayer?: number;
+  active?: number;
+}

@@ -1,0 +1,79 @@
+/** Scoring a pool of architectures with progress (ETA on stderr), and the scatter plot. */
+import { writeFileSync } from 'node:fs';
+import cliProgress from 'cli-progress';
+import type { AnyArch } from '../spaces/index.js';
+import { scoreArch, type ArchScore, type ScoreContext } from './index.js';
+
+export interface PoolOptions {
+  /** Show a progress bar / periodic progress lines on stderr. */
+  progress?: boolean;
+  /** Called after each architecture (e.g. to append to a JSONL log). */
+  onResult?: (r: ArchScore, i: number) => void;
+}
+
+export function scorePool(archs: AnyArch[], proxies: string[], ctx: ScoreContext, o: PoolOptions = {}): ArchScore[] {
+  const out: ArchScore[] = [];
+  const tty = Boolean(process.stderr.isTTY);
+  const bar = o.progress
+    ? new cliProgress.SingleBar(
+        {
+          stream: process.stderr,
+          format: 'scoring [{bar}] {value}/{total} | {rate} arch/s | ETA {eta_formatted}',
+          noTTYOutput: !tty,
+          notTTYSchedule: 15000,
+          etaBuffer: 20,
+        },
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined;
+  const t0 = performance.now();
+  bar?.start(archs.length, 0, { rate: '0.00' });
+  archs.forEach((a, i) => {
+    const r = scoreArch(a, proxies, ctx);
+    out.push(r);
+    o.onResult?.(r, i);
+    bar?.update(i + 1, { rate: ((i + 1) / ((performance.now() - t0) / 1000)).toFixed(2) });
+  });
+  bar?.stop();
+  return out;
+}
+
+/** A minimal SVG scatter plot of score (x) against accuracy (y). */
+export function writeScatterSvg(file: string, xs: number[], ys: number[], xLabel: string, yLabel: string, title: string): void {
+  const W = 640;
+  const H = 480;
+  const m = { l: 60, r: 20, t: 40, b: 50 };
+  const ok = xs.map((x, i) => [x, ys[i]!] as const).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+  const [x0, x1] = extent(ok.map((p) => p[0]));
+  const [y0, y1] = extent(ok.map((p) => p[1]));
+  const sx = (x: number) => m.l + ((x - x0) / (x1 - x0 || 1)) * (W - m.l - m.r);
+  const sy = (y: number) => H - m.b - ((y - y0) / (y1 - y0 || 1)) * (H - m.t - m.b);
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const pts = ok.map(([x, y]) => `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.5" fill="#1f77b4" fill-opacity="0.6"/>`).join('');
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">
+<rect width="100%" height="100%" fill="white"/>
+<text x="${W / 2}" y="22" text-anchor="middle" font-size="14">${esc(title)}</text>
+<line x1="${m.l}" y1="${H - m.b}" x2="${W - m.r}" y2="${H - m.b}" stroke="black"/>
+<line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${H - m.b}" stroke="black"/>
+<text x="${m.l}" y="${H - m.b + 16}">${x0.toPrecision(4)}</text>
+<text x="${W - m.r}" y="${H - m.b + 16}" text-anchor="end">${x1.toPrecision(4)}</text>
+<text x="${m.l - 4}" y="${H - m.b}" text-anchor="end">${y0.toPrecision(4)}</text>
+<text x="${m.l - 4}" y="${m.t + 10}" text-anchor="end">${y1.toPrecision(4)}</text>
+<text x="${W / 2}" y="${H - 12}" text-anchor="middle">${esc(xLabel)}</text>
+<text x="16" y="${H / 2}" text-anchor="middle" transform="rotate(-90 16 ${H / 2})">${esc(yLabel)}</text>
+${pts}
+</svg>
+`;
+  writeFileSync(file, svg);
+}
+
+function extent(v: number[]): [number, number] {
+  if (!v.length) return [0, 1];
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const x of v) {
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  return [lo, hi];
+}

@@ -1,0 +1,192 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { tf, type Tensor4D } from '../src/engine/tf.js';
+import { initBackend } from '../src/engine/backend.js';
+import { BatchNorm, Conv2d, Linear, globalAvgPool } from '../src/nn/layers.js';
+import { relu, type ForwardCtx } from '../src/nn/module.js';
+import { Network, type NetworkOutput } from '../src/nn/network.js';
+import { loadDataset } from '../src/data/index.js';
+import { parseArch } from '../src/spaces/index.js';
+import { Rng } from '../src/util/rng.js';
+import {
+  addHamming, collectActivationStats, dasScore, dasTerms, kernelFromHamming, logAbsDet, naswotScore, packCodes,
+  parseDasRule, parseProxyList, popcount32, scoreArch, slogdet, symEigenvalues, synflow, symmetrize,
+} from '../src/proxies/index.js';
+import { REPO_ROOT } from './helpers/data-paths.js';
+import { nb201Path, nb201SkipReason } from './helpers/bench-path.js';
+
+const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) <= eps * Math.max(1, Math.abs(b)), `expected ${b}, got ${a}`);
+
+test('slogdet: hand-computed determinants, sign, singular', () => {
+  close(logAbsDet(Float64Array.from([4, 2, 1, 2, 4, 1, 1, 1, 4]), 3), Math.log(44));
+  const perm = slogdet(Float64Array.from([0, 1, 1, 0]), 2);
+  assert.equal(perm.sign, -1);
+  close(perm.logabsdet, 0);
+  assert.equal(slogdet(Float64Array.from([1, 2, 2, 4]), 2).logabsdet, -Infinity);
+  // A random SPD matrix: ln det = Σ ln eigenvalues.
+  const rng = new Rng(3);
+  const n = 12;
+  const g = Array.from({ length: n * n }, () => rng.normal());
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+    let s = i === j ? 0.5 : 0;
+    for (let k = 0; k < n; k++) s += g[i * n + k]! * g[j * n + k]!;
+    a[i * n + j] = s;
+  }
+  const ev = symEigenvalues(a, n);
+  close(logAbsDet(a, n), ev.reduce((s, v) => s + Math.log(v), 0), 1e-8);
+});
+
+test('NASWOT kernel: popcount Gram equals the naive float64 c·cᵀ + (1−c)(1−c)ᵀ', () => {
+  // Hand case: 3 inputs, 4 units. d12 = 2, d13 = 3, d23 = 3 -> K = [[4,2,1],[2,4,1],[1,1,4]], det 44.
+  const codes = [1, 1, 0, 0, 1, 0, 1, 0, 0, 0, 0, 1].map((c) => (c ? 0.5 : -0.5));
+  const packed = packCodes(codes, 3, 4);
+  const d = new Float64Array(9);
+  addHamming(packed, 3, 1, d);
+  symmetrize(d, 3);
+  assert.deepEqual([...d], [0, 2, 3, 2, 0, 3, 3, 3, 0]);
+  close(logAbsDet(kernelFromHamming(d, 3, 4), 3), Math.log(44));
+  // Random case over many words (crosses the 31-word folding boundary), zeros count as inactive.
+  const rng = new Rng(7);
+  const b = 9;
+  const units = 2000;
+  const x = Float32Array.from({ length: b * units }, () => (rng.next() < 0.1 ? 0 : rng.normal()));
+  const p = packCodes(x, b, units);
+  const h = new Float64Array(b * b);
+  addHamming(p, b, (units + 31) >>> 5, h, 2);
+  symmetrize(h, b);
+  for (let i = 0; i < b; i++) for (let j = 0; j < b; j++) {
+    let k = 0;
+    for (let u = 0; u < units; u++) {
+      const ci = x[i * units + u]! > 0 ? 1 : 0;
+      const cj = x[j * units + u]! > 0 ? 1 : 0;
+      k += ci * cj + (1 - ci) * (1 - cj);
+    }
+    assert.equal(units - h[i * b + j]! / 2, k, `K[${i},${j}]`);
+  }
+  assert.equal(popcount32(0xffffffff), 32);
+  assert.equal(popcount32(0x80000001), 2);
+});
+
+test('DAS: units + dis = NASWOT, λ=1 rule equals NASWOT, rule parsing', async () => {
+  await initBackend('auto');
+  const data = loadDataset('synthetic', { split: 'train', limit: 64 });
+  const net = new TinyNet(new Rng(1), [data.height, data.width, data.channels], 4, 3);
+  const x = tf.tensor4d(data.images.subarray(0, 16 * data.height * data.width * data.channels), [16, data.height, data.width, data.channels]);
+  const s = collectActivationStats(net, x);
+  x.dispose();
+  net.dispose();
+  const wot = naswotScore(s);
+  const { units, dis } = dasTerms(s);
+  close(units + dis, wot, 1e-12);
+  close(dasScore(s, parseDasRule('das:kernel=whole,lambda=1')), wot, 1e-12);
+  close(dasScore(s, parseDasRule('das:lambda=0')), dis, 0);
+  assert.equal(parseDasRule('das').kernel, 'whole');
+  assert.throws(() => parseDasRule('das:kernel=foo'));
+  assert.deepEqual(parseProxyList('naswot,das:kernel=layer,lambda=0.5,params'), ['naswot', 'das:kernel=layer,lambda=0.5', 'params']);
+  assert.throws(() => parseProxyList('nope'));
+});
+
+/** conv1x1 chain → BN → ReLU → GAP → linear: small enough to compute synflow by hand. */
+class TinyNet extends Network {
+  readonly inputShape: readonly [number, number, number];
+  readonly convs: Conv2d[] = [];
+  readonly bn: BatchNorm;
+  readonly fc: Linear;
+  constructor(rng: Rng, shape: readonly [number, number, number], width: number, depth: number, outClasses = 1) {
+    super();
+    this.inputShape = shape;
+    let c = shape[2];
+    for (let i = 0; i < depth; i++) {
+      this.convs.push(this.child(`c${i}`, new Conv2d(c, width, 1, rng)));
+      c = width;
+    }
+    this.bn = this.child('bn', new BatchNorm(width));
+    this.fc = this.child('fc', new Linear(width, outClasses, rng));
+  }
+  forwardFull(x: Tensor4D, ctx: ForwardCtx): NetworkOutput {
+    let h = x;
+    for (const c of this.convs) h = relu(c.forward(h, ctx), ctx) as Tensor4D;
+    h = relu(this.bn.forward(h, ctx), ctx) as Tensor4D;
+    return { logits: this.fc.forward(globalAvgPool(h), ctx) };
+  }
+}
+
+test('synflow: hand computation, BN removed, biases excluded, weights restored, overflow-safe', async () => {
+  await initBackend('auto');
+  const net = new TinyNet(new Rng(0), [1, 1, 1], 2, 1);
+  net.convs[0]!.weight.assign(tf.tensor4d([-0.5, 2], [1, 1, 1, 2]));
+  net.bn.gamma!.assign(tf.tensor1d([3, -1]));
+  net.bn.beta!.assign(tf.tensor1d([0.7, 0.2]));
+  net.fc.weight.assign(tf.tensor2d([-1.5, 0.25], [2, 1]));
+  net.fc.bias.assign(tf.tensor1d([5]));
+  // R = |a||c| + |b||d| = 0.75 + 0.5; Σ|θ ∂R/∂θ| over conv + linear weights = 2R = 2.5.
+  close(synflow(net), Math.log1p(2.5), 1e-6);
+  assert.deepEqual([...net.convs[0]!.weight.dataSync()], [-0.5, 2]);
+  assert.deepEqual([...net.bn.gamma!.dataSync()], [3, -1]);
+  net.dispose();
+  // 10 layers of gain 1e4: R = 1e40 overflows float32; every weight's term is R, so Σ = 11·1e40.
+  const deep = new TinyNet(new Rng(0), [1, 1, 1], 1, 10);
+  for (const c of deep.convs) c.weight.assign(tf.tensor4d([-1e4], [1, 1, 1, 1]));
+  deep.fc.weight.assign(tf.tensor2d([1], [1, 1]));
+  close(synflow(deep), Math.log(11) + 40 * Math.log(10), 1e-5);
+  deep.dispose();
+});
+
+test('scores are deterministic for a seed; no tensors leak across repeated scoring', async () => {
+  await initBackend('auto');
+  const data = loadDataset('synthetic', { split: 'train', limit: 64, synthetic: { height: 8 } });
+  const arch = parseArch('nb201', '|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|none~1|nor_conv_3x3~2|');
+  const proxies = ['naswot', 'das', 'params', 'synflow', 'snip', 'grad_norm', 'jacob_cov'];
+  const ctx = { data, batch: 16, seed: 5 };
+  const first = scoreArch(arch, proxies, ctx);
+  const before = tf.memory().numTensors;
+  const second = scoreArch(arch, proxies, ctx);
+  const third = scoreArch(arch, proxies, { ...ctx, train: { steps: 2, lr: 0.05, batch: 8, momentum: 0.9 } });
+  assert.equal(tf.memory().numTensors, before);
+  assert.deepEqual(second.scores, first.scores);
+  for (const p of proxies) assert.ok(Number.isFinite(first.scores[p]!), `${p} = ${first.scores[p]}`);
+  assert.notEqual(third.scores.naswot, first.scores.naswot);
+  const other = scoreArch(arch, ['naswot'], { ...ctx, seed: 6 });
+  assert.notEqual(other.scores.naswot, first.scores.naswot);
+});
+
+function cli(args: string[]): { status: number | null; last: Record<string, unknown>; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 300_000 });
+  const lines = r.stdout.trim().split('\n');
+  let last: Record<string, unknown> = {};
+  try {
+    last = JSON.parse(lines[lines.length - 1] ?? '{}');
+  } catch {
+    /* leave empty: the assertion below reports stdout */
+  }
+  assert.equal(r.status, 0, `stderr: ${r.stderr}\nstdout: ${r.stdout}`);
+  return { status: r.status, last, stderr: r.stderr };
+}
+
+test('CLI: tsnas score --json on the synthetic dataset', () => {
+  const { last } = cli([
+    'score', '--space', 'nb201', '--arch', '|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|none~1|nor_conv_3x3~2|',
+    '--proxies', 'naswot,das,dis,units,params,flops,synflow', '--dataset', 'synthetic', '--batch', '8', '--data-limit', '64', '--seed', '1', '--json',
+  ]);
+  const results = last.results as { arch: string; scores: Record<string, number> }[];
+  assert.equal(results.length, 1);
+  assert.equal(results[0]!.arch, '|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|none~1|nor_conv_3x3~2|');
+  for (const k of ['naswot', 'das', 'dis', 'units', 'params', 'flops', 'synflow']) assert.equal(typeof results[0]!.scores[k], 'number', k);
+  close(results[0]!.scores.units! + results[0]!.scores.dis!, results[0]!.scores.naswot!, 1e-12);
+});
+
+test('CLI: correlate and search --strategy naswot on the synthetic dataset', { skip: nb201SkipReason }, () => {
+  const c = cli(['correlate', '--space', 'nb201', '--bench', nb201Path, '--proxies', 'naswot,params', '--n', '4', '--seed', '2',
+    '--dataset', 'synthetic', '--batch', '8', '--data-limit', '64', '--json']).last;
+  assert.equal(c.n, 4);
+  assert.equal(c.seed, 2);
+  assert.equal(c.target, 'cifar10_test_acc');
+  assert.equal(typeof (c.kendall as Record<string, number>).naswot, 'number');
+  assert.equal(typeof (c.spearman as Record<string, number>).params, 'number');
+  const s = cli(['search', '--space', 'nb201', '--strategy', 'naswot', '--n', '3', '--bench', nb201Path,
+    '--dataset', 'synthetic', '--batch', '8', '--data-limit', '64', '--json']).last;
+  assert.match(s.genotype as string, /^\|.*\|$/);
+  assert.equal(typeof (s.bench as Record<string, number>).cifar10_test_acc, 'number');
+});
