@@ -37,7 +37,8 @@ function lossGrads(net: Network, x: Tensor4D, y: Tensor, numClasses: number): { 
   const ws = prunableWeights(net).map(([, v]) => v);
   const { value, grads } = tf.variableGrads(() => crossEntropy(net.forward(x, { training: true }), y, numClasses) as tf.Scalar, ws);
   value.dispose();
-  return ws.map((w) => ({ w, g: grads[w.name]! }));
+  // Weights that cannot reach the loss (e.g. behind a `none` edge) get no entry: their gradient is 0.
+  return ws.flatMap((w) => (grads[w.name] ? [{ w, g: grads[w.name]! }] : []));
 }
 
 export function gradNorm(net: Network, x: Tensor4D, y: Tensor, numClasses: number): number {
@@ -113,7 +114,8 @@ export function synflow(net: Network): number {
     value.dispose();
     let s = 0;
     for (const v of ws) {
-      const g = grads[v.name]!;
+      const g = grads[v.name];
+      if (!g) continue; // unreachable weight: zero gradient
       const gd = g.dataSync();
       const wd = v.dataSync();
       for (let i = 0; i < gd.length; i++) s += wd[i]! * Math.abs(gd[i]!);
