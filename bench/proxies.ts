@@ -5,9 +5,17 @@
  * bit-packed popcount Gram, float64 slogdet. PyTorch (bench/torch_naswot.py, Debian python3-torch,
  * 2 threads): the same nets, one float32 matmul Gram per ReLU layer. Prints per-arch seconds and
  * the ratio (PyTorch time / tsnas time; > 1 means tsnas is faster).
+ *
+ * DAS rule selection (the protocol behind DEFAULT_DAS, see BENCHMARKS.md):
+ *   npx tsx bench/proxies.ts --select-das scores.jsonl
+ * reads the per-architecture lines written by `tsnas correlate --scores-out` (which must include
+ * the proxies dis, units, active, das:kernel=layer,lambda=0 and das:kernel=perlayer,lambda=0),
+ * fits kernel × λ × active-penalty on the first half of the sample (Kendall τ) and reports every
+ * rule's τ on the disjoint second half. Ties on the fit half go to the rule closest to NASWOT.
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { kendallTau, spearman } from '../src/util/stats.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../src/engine/backend.js';
@@ -19,6 +27,34 @@ import { Rng } from '../src/util/rng.js';
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1]! : def;
+}
+
+if (process.argv.includes('--select-das')) {
+  selectDas(arg('select-das', ''));
+  process.exit(0);
+}
+
+function selectDas(file: string): void {
+  type Row = { arch: string; scores: Record<string, number>; target: number };
+  const rows = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Row);
+  const half = Math.floor(rows.length / 2);
+  const fit = rows.slice(0, half);
+  const test = rows.slice(half);
+  const kernels: Record<string, string> = { whole: 'dis', layer: 'das:kernel=layer,lambda=0', perlayer: 'das:kernel=perlayer,lambda=0' };
+  const lambdas = [0, 0.1, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 3, 5];
+  const actives = [0, 1, 3, 10];
+  const score = (r: Row, k: string, l: number, a: number) => r.scores[kernels[k]!]! + l * r.scores.units! - a * 128 * r.scores.active!;
+  const tau = (rs: Row[], f: (r: Row) => number) => kendallTau(rs.map(f), rs.map((r) => r.target));
+  const rho = (rs: Row[], f: (r: Row) => number) => spearman(rs.map(f), rs.map((r) => r.target));
+  const cands = [];
+  for (const k of Object.keys(kernels)) for (const l of lambdas) for (const a of actives) {
+    const f = (r: Row) => score(r, k, l, a);
+    cands.push({ rule: `das:kernel=${k},lambda=${l}${a ? `,active=${a}` : ''}`, fitTau: tau(fit, f), testTau: tau(test, f), testRho: rho(test, f), allTau: tau(rows, f), closeness: Math.abs(l - 1) + a / 10 + (k === 'whole' ? 0 : 1) });
+  }
+  cands.sort((p, q) => q.fitTau - p.fitTau || p.closeness - q.closeness);
+  const base = (k: string) => ({ proxy: k, fitTau: tau(fit, (r) => r.scores[k]!), testTau: tau(test, (r) => r.scores[k]!), testRho: rho(test, (r) => r.scores[k]!), allTau: tau(rows, (r) => r.scores[k]!), allRho: rho(rows, (r) => r.scores[k]!) });
+  const baselines = Object.keys(rows[0]!.scores).map(base);
+  console.log(JSON.stringify({ file, n: rows.length, fitN: fit.length, testN: test.length, chosen: cands[0], top: cands.slice(0, 10), baselines }, null, 1));
 }
 
 const n = Number(arg('n', '5'));
