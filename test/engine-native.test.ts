@@ -1,0 +1,314 @@
+/**
+ * The native backend (issue 3) against the cpu backend: every kernel it overrides, forward and
+ * gradient, on small random inputs over several shapes, strides, paddings and dilations; the
+ * fused batch-norm kernels; the output-buffer pool's aliasing rules; a flat tensor count.
+ * Skipped, with the reason, when the addon is not built (`npm run build:native`).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { tf, type Tensor } from '../src/engine/tf.js';
+import { normalizeBatch } from '../src/engine/fused.js';
+
+let skip: string | false = false;
+let nativeMod: typeof import('../src/engine/native-backend.js') | undefined;
+try {
+  nativeMod = await import('../src/engine/native-backend.js');
+  await nativeMod.startNativeBackend();
+} catch (e) {
+  skip = `native backend skipped: ${(e as Error).message}`;
+  console.log(`# ${skip}`);
+}
+
+const TOL = 1e-4;
+
+/** Deterministic normal(ish) data. */
+function data(n: number, seed: number, positive = false): Float32Array {
+  let s = (seed * 2654435761) >>> 0 || 1;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    const u = s / 4294967296;
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    const v = s / 4294967296;
+    const g = Math.sqrt(-2 * Math.log(u + 1e-12)) * Math.cos(2 * Math.PI * v);
+    out[i] = positive ? Math.abs(g) + 0.1 : g;
+  }
+  return out;
+}
+
+type Mk = (shape: number[], seed: number, positive?: boolean) => Tensor;
+const mk: Mk = (shape, seed, positive) => tf.tensor(data(shape.reduce((a, b) => a * b, 1), seed, positive), shape);
+
+function run(backend: string, f: (mk: Mk) => Tensor[]): Float32Array[] {
+  tf.setBackend(backend);
+  return tf.tidy(() => f(mk).map((t) => Float32Array.from(t.dataSync())));
+}
+
+function relErr(a: Float32Array, b: Float32Array): number {
+  let d = 0;
+  let m = 1e-6;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (Number.isNaN(x) || Number.isNaN(y)) {
+      if (!(Number.isNaN(x) && Number.isNaN(y))) return Infinity;
+      continue;
+    }
+    d = Math.max(d, Math.abs(x - y));
+    m = Math.max(m, Math.abs(y));
+  }
+  return d / m;
+}
+
+/** Outputs of f on native and on cpu agree within tol (relative to the largest cpu value). */
+function same(name: string, f: (mk: Mk) => Tensor[], tol = TOL): void {
+  const ref = run('cpu', f);
+  const got = run('native', f);
+  assert.equal(got.length, ref.length, `${name}: output count`);
+  ref.forEach((r, i) => {
+    assert.equal(got[i]!.length, r.length, `${name}[${i}]: size`);
+    const e = relErr(got[i]!, r);
+    assert.ok(e <= tol, `${name}[${i}]: relative error ${e.toExponential(2)} > ${tol}`);
+  });
+}
+
+/** f's value and the gradients of Σ f(xs)·r with respect to every input. */
+function withGrads(f: (...xs: Tensor[]) => Tensor, inputs: (mk: Mk) => Tensor[]): (mk: Mk) => Tensor[] {
+  return (m) => {
+    const xs = inputs(m);
+    const y = f(...xs);
+    const r = m(y.shape, 99);
+    const gs = tf.grads((...a: Tensor[]) => tf.sum(tf.mul(f(...a), r)))(xs);
+    return [y, ...gs];
+  };
+}
+
+type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+const EXPLICIT: Pad = [[0, 0], [1, 2], [2, 0], [0, 0]];
+
+test('native: Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter match cpu', { skip }, () => {
+  const cases: [number[], number[], number | [number, number], Pad][] = [
+    [[2, 7, 7, 3], [3, 3, 3, 4], 1, 'same'],
+    [[2, 8, 8, 3], [3, 3, 3, 5], 2, 'same'],
+    [[2, 9, 7, 4], [3, 3, 4, 2], 2, 'valid'],
+    [[1, 6, 6, 3], [1, 1, 3, 4], 1, 'valid'],
+    [[2, 7, 7, 3], [1, 1, 3, 4], 2, 'same'],
+    [[1, 9, 9, 2], [5, 5, 2, 3], [2, 1], 'same'],
+    [[2, 8, 9, 3], [3, 2, 3, 2], 1, EXPLICIT],
+    [[2, 10, 10, 16], [3, 3, 16, 32], 2, 'same'],
+    [[3, 6, 6, 24], [3, 3, 24, 24], 1, 'same'],
+  ];
+  for (const [xs, ws, s, p] of cases) {
+    same(`conv2d x${xs} w${ws} s${s} ${JSON.stringify(p)}`, withGrads((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, s, p), (m) => [m(xs, 1), m(ws, 2)]));
+  }
+});
+
+test('native: dilated Conv2D matches cpu', { skip }, () => {
+  for (const [d, p] of [[2, 'same'], [2, 'valid'], [3, 'same'], [2, EXPLICIT]] as [number, Pad][]) {
+    same(`conv2d dil${d} ${JSON.stringify(p)}`, (m) => [tf.conv2d(m([2, 11, 10, 3], 1) as tf.Tensor4D, m([3, 3, 3, 4], 2) as tf.Tensor4D, 1, p, 'NHWC', d)]);
+  }
+});
+
+test('native: depthwise conv and both backprops match cpu (multipliers, strides, dilations)', { skip }, () => {
+  const cases: [number[], number[], number, Pad][] = [
+    [[2, 7, 7, 3], [3, 3, 3, 1], 1, 'same'],
+    [[2, 8, 8, 3], [3, 3, 3, 1], 2, 'same'],
+    [[2, 9, 9, 4], [5, 5, 4, 1], 2, 'same'],
+    [[1, 8, 7, 2], [3, 3, 2, 2], 1, 'valid'],
+    [[2, 8, 8, 3], [3, 3, 3, 3], 2, EXPLICIT],
+    [[2, 9, 9, 16], [5, 5, 16, 1], 1, 'same'],
+  ];
+  for (const [xs, ws, s, p] of cases) {
+    same(`depthwise x${xs} w${ws} s${s} ${JSON.stringify(p)}`, withGrads((x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, s, p), (m) => [m(xs, 3), m(ws, 4)]));
+  }
+  // Dilated: the cpu backend's depthwise backprop kernels ignore the dilation (their results fail
+  // the adjoint identity), so these are checked by it: <dy, conv(x, w)> = <dx, x> = <dw, w>.
+  tf.setBackend('native');
+  for (const [d, p, ws] of [[2, 'same', [3, 3, 3, 1]], [2, 'valid', [3, 3, 3, 2]], [3, 'same', [5, 5, 3, 1]], [2, EXPLICIT, [3, 3, 3, 1]]] as [number, Pad, number[]][]) {
+    const xs = [2, 12, 11, 3];
+    tf.tidy(() => {
+      const x = mk(xs, 5);
+      const w = mk(ws, 6);
+      const y = tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, p, 'NHWC', d);
+      const dy = mk(y.shape, 7);
+      const attrs = { strides: [1, 1], pad: p, dilations: [d, d], dimRoundingMode: undefined };
+      const dx = tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: w }, { ...attrs, inputShape: xs } as never) as Tensor;
+      const dw = tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...attrs, filterShape: ws } as never) as Tensor;
+      const lhs = dot64(dy, y);
+      const name = `depthwise dil${d} ${JSON.stringify(p)} w${ws}`;
+      assert.ok(Math.abs(dot64(dx, x) - lhs) <= 1e-4 * Math.abs(lhs) + 1e-4, `${name}: <dx, x> ≠ <dy, y>`);
+      assert.ok(Math.abs(dot64(dw, w) - lhs) <= 1e-4 * Math.abs(lhs) + 1e-4, `${name}: <dw, w> ≠ <dy, y>`);
+    });
+  }
+});
+
+function dot64(a: Tensor, b: Tensor): number {
+  const x = a.dataSync();
+  const y = b.dataSync();
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i]! * y[i]!;
+  return s;
+}
+
+test('native: BatchMatMul and _FusedMatMul match cpu (transposes, batches, broadcast)', { skip }, () => {
+  for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+    const as = ta ? [5, 7] : [7, 5];
+    const bs = tb ? [6, 5] : [5, 6];
+    same(`matMul 2d ${ta} ${tb}`, withGrads((a, b) => tf.matMul(a!, b!, ta, tb), (m) => [m(as, 1), m(bs, 2)]));
+    same(`matMul 3d ${ta} ${tb}`, withGrads((a, b) => tf.matMul(a!, b!, ta, tb), (m) => [m([3, ...as], 3), m([3, ...bs], 4)]));
+  }
+  // forward only: TF.js's BatchMatMul gradient does not reduce broadcast batch axes (any backend)
+  same('matMul broadcast a', (m) => [tf.matMul(m([1, 4, 5], 5), m([3, 5, 2], 6))]);
+  same('matMul broadcast b', (m) => [tf.matMul(m([2, 3, 4, 5], 5), m([5, 2], 6)), tf.matMul(m([2, 3, 5, 4], 5), m([1, 2, 5], 6), true, true)]);
+  for (const act of ['linear', 'relu', 'relu6', 'sigmoid', 'elu'] as const) {
+    same(`fused.matMul bias ${act}`, withGrads((a, b, c) => tf.fused.matMul({ a: a!, b: b!, bias: c, activation: act }), (m) => [m([8, 5], 7), m([5, 6], 8), m([6], 9)]));
+  }
+  same('fused.matMul transposed, no bias', (m) => [tf.fused.matMul({ a: m([5, 8], 7), b: m([6, 5], 8), transposeA: true, transposeB: true, activation: 'relu' })]);
+});
+
+test('native: MaxPool, AvgPool and their gradients match cpu', { skip }, () => {
+  const cases: [number[], number, number, Pad][] = [
+    [[2, 7, 7, 3], 3, 1, 'same'],
+    [[2, 8, 8, 3], 3, 2, 'same'],
+    [[2, 8, 8, 5], 2, 2, 'valid'],
+    [[1, 9, 7, 4], 3, 2, 'valid'],
+    [[2, 8, 8, 16], 3, 1, [[0, 0], [1, 1], [1, 1], [0, 0]]],
+    [[2, 8, 8, 16], 3, 2, [[0, 0], [1, 1], [1, 1], [0, 0]]],
+  ];
+  for (const [xs, k, s, p] of cases) {
+    const pad = p as 'same';
+    same(`maxPool x${xs} k${k} s${s} ${JSON.stringify(p)}`, withGrads((x) => tf.maxPool(x as tf.Tensor4D, k, s, pad), (m) => [m(xs, 1)]));
+    same(`avgPool x${xs} k${k} s${s} ${JSON.stringify(p)}`, withGrads((x) => tf.avgPool(x as tf.Tensor4D, k, s, pad), (m) => [m(xs, 2)]));
+  }
+});
+
+test('native: elementwise binary ops with broadcasting match cpu', { skip }, () => {
+  const shapes: [number[], number[]][] = [
+    [[2, 4, 4, 3], [2, 4, 4, 3]],
+    [[2, 4, 4, 3], [3]],
+    [[2, 4, 4, 3], [1, 1, 1, 3]],
+    [[3], [2, 4, 4, 3]],
+    [[2, 4, 4, 3], [2, 1, 1, 1]],
+    [[2, 1, 1, 1], [2, 4, 4, 3]],
+    [[2, 4, 4, 3], [4, 1, 1]],
+    [[2, 4, 4, 3], [1]],
+    [[], [2, 4, 3]],
+    [[5, 1], [1, 6]],
+    [[2, 4, 4, 3], [2, 1, 1, 3]], // two blocks: falls back to the cpu kernel
+  ];
+  const ops: [string, (a: Tensor, b: Tensor) => Tensor][] = [
+    ['add', tf.add], ['sub', tf.sub], ['mul', tf.mul], ['div', tf.div],
+    ['maximum', tf.maximum], ['minimum', tf.minimum], ['squaredDifference', tf.squaredDifference],
+  ];
+  for (const [name, op] of ops) {
+    for (const [as, bs] of shapes) {
+      const label = `${name} ${JSON.stringify(as)} ${JSON.stringify(bs)}`;
+      const inputs = (m: Mk) => [m(as, 1), m(bs, 2, name === 'div')];
+      // TF.js's Maximum/Minimum/SquaredDifference gradients do not reduce broadcast axes (any backend): forward only
+      const grads = !['maximum', 'minimum', 'squaredDifference'].includes(name) || as.join() === bs.join();
+      same(label, grads ? withGrads((a, b) => op(a!, b!), inputs) : (m) => [op(...(inputs(m) as [Tensor, Tensor]))]);
+    }
+  }
+  same('addN', withGrads((a, b, c) => tf.addN([a!, b!, c!]), (m) => [m([2, 5, 5, 4], 1), m([2, 5, 5, 4], 2), m([2, 5, 5, 4], 3)]));
+});
+
+test('native: unary ops and their gradients match cpu', { skip }, () => {
+  const ops: [string, (x: Tensor) => Tensor, boolean][] = [
+    ['relu', tf.relu, false], ['relu6', (x) => tf.relu6(tf.mul(x, 4)), false], ['neg', tf.neg, false],
+    ['square', tf.square, false], ['sqrt', tf.sqrt, true], ['rsqrt', tf.rsqrt, true], ['exp', tf.exp, false],
+    ['log', tf.log, true], ['abs', tf.abs, false], ['sigmoid', tf.sigmoid, false], ['tanh', tf.tanh, false],
+    ['step', (x) => tf.step(x, 0.3), false],
+  ];
+  for (const [name, op, pos] of ops) {
+    same(`${name}`, withGrads((x) => op(x!), (m) => [m([2, 6, 6, 5], 4, pos)]));
+    same(`${name} large`, (m) => [op(m([64, 16, 16, 8], 5, pos))]);
+  }
+});
+
+test('native: Sum, Mean, Max, Min over axis sets match cpu', { skip }, () => {
+  const xs = [3, 4, 5, 6];
+  const axesList: (number | number[])[] = [0, 1, 2, 3, -1, [0, 1, 2], [1, 2], [2, 3], [0, 1, 2, 3], [0, 2]];
+  for (const axes of axesList) {
+    for (const keep of [false, true]) {
+      same(`sum ${JSON.stringify(axes)} ${keep}`, withGrads((x) => tf.sum(x!, axes, keep), (m) => [m(xs, 1)]));
+      same(`mean ${JSON.stringify(axes)} ${keep}`, withGrads((x) => tf.mean(x!, axes, keep), (m) => [m(xs, 2)]));
+      same(`max ${JSON.stringify(axes)} ${keep}`, (m) => [tf.max(m(xs, 3), axes, keep), tf.min(m(xs, 3), axes, keep)]);
+    }
+  }
+  same('sum large per-channel', (m) => [tf.sum(m([64, 16, 16, 32], 4), [0, 1, 2]), tf.mean(m([64, 16, 16, 32], 4), [1, 2])]);
+});
+
+test('native: fused batch-norm kernels match the composed cpu path (value, stats, gradient)', { skip }, () => {
+  for (const shape of [[4, 5, 5, 3], [64, 8, 8, 16], [10, 7]]) {
+    same(`normalizeBatch ${shape}`, (m) => {
+      const x = tf.add(tf.mul(m(shape, 1), 3), 2);
+      const stats: Float32Array[] = [];
+      const y = normalizeBatch(x, 1e-5, (mean, variance) => stats.push(Float32Array.from(mean.dataSync()), Float32Array.from(variance.dataSync())));
+      const r = m(shape, 2);
+      const g = tf.grad((a: Tensor) => tf.sum(tf.mul(normalizeBatch(a, 1e-5), r)))(x);
+      return [y, ...stats.map((v) => tf.tensor(v)), g];
+    }, 2e-4);
+  }
+});
+
+test('native: pooled output buffers never alias live data', { skip }, () => {
+  tf.setBackend('native');
+  const a = tf.relu(tf.tensor(data(4096, 1), [64, 64]));
+  const held = a.dataSync();
+  const copy = Float32Array.from(held);
+  const view = tf.slice(a, [0, 0], [1, 64]); // the cpu slice kernel returns a view of a's buffer
+  const viewCopy = Float32Array.from(view.dataSync());
+  a.dispose();
+  const others = Array.from({ length: 4 }, (_, i) => tf.relu(tf.tensor(data(4096, 10 + i), [64, 64])));
+  assert.deepEqual(held, copy, 'an array returned by dataSync was overwritten');
+  assert.deepEqual(view.dataSync(), viewCopy, 'a live slice view was overwritten');
+  tf.dispose([view, ...others]);
+  // a user array handed to tf.tensor is never recycled
+  const user = data(1024, 3);
+  const t = tf.tensor(user, [1024]);
+  t.dispose();
+  const u2 = Float32Array.from(user);
+  tf.dispose(Array.from({ length: 4 }, () => tf.relu(tf.tensor(data(1024, 5), [1024]))));
+  assert.deepEqual(user, u2);
+});
+
+test('native: tensor count is flat across repeated forward/backward passes', { skip }, () => {
+  tf.setBackend('native');
+  const w1 = tf.variable(tf.tensor(data(3 * 3 * 3 * 8, 1), [3, 3, 3, 8]).mul(0.2));
+  const w2 = tf.variable(tf.tensor(data(3 * 3 * 8, 2), [3, 3, 8, 1]).mul(0.2));
+  const w3 = tf.variable(tf.tensor(data(8 * 4, 3), [8, 4]).mul(0.2));
+  const g = tf.variable(tf.ones([8]));
+  const x = tf.tensor(data(4 * 12 * 12 * 3, 4), [4, 12, 12, 3]);
+  const labels = tf.oneHot(tf.tensor1d([0, 1, 2, 3], 'int32'), 4);
+  const opt = tf.train.momentum(0.01, 0.9);
+  const step = () => {
+    const loss = opt.minimize(() => {
+      let h = tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 1, 'same');
+      h = tf.mul(normalizeBatch(h), g);
+      h = tf.relu(h);
+      h = tf.depthwiseConv2d(h as tf.Tensor4D, w2 as tf.Tensor4D, 2, 'same');
+      h = tf.add(tf.maxPool(h as tf.Tensor4D, 3, 1, 'same'), tf.avgPool(h as tf.Tensor4D, 3, 1, 'same'));
+      const logits = tf.matMul(tf.mean(h, [1, 2]), w3);
+      return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
+    }, true)!;
+    const v = loss.dataSync()[0]!;
+    loss.dispose();
+    return v;
+  };
+  step();
+  const before = tf.memory().numTensors;
+  let last = 0;
+  for (let i = 0; i < 5; i++) last = step();
+  assert.equal(tf.memory().numTensors, before);
+  assert.ok(Number.isFinite(last));
+  opt.dispose();
+  tf.dispose([w1, w2, w3, g, x, labels]);
+});
