@@ -36,13 +36,14 @@ if (process.argv.includes('--select-das')) {
 
 function selectDas(file: string): void {
   type Row = { arch: string; scores: Record<string, number>; target: number };
-  const rows = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Row);
+  // JSON writes −∞ (singular kernel: duplicate codes, e.g. disconnected cells) as null.
+  const rows = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l, (_k, v) => (v === null ? -Infinity : v)) as Row);
   const half = Math.floor(rows.length / 2);
   const fit = rows.slice(0, half);
   const test = rows.slice(half);
   const kernels: Record<string, string> = { whole: 'dis', layer: 'das:kernel=layer,lambda=0', perlayer: 'das:kernel=perlayer,lambda=0' };
   const lambdas = [0, 0.1, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 3, 5];
-  const actives = [0, 1, 3, 10];
+  const actives = [0, 1, 3, 10, 30, 100];
   const score = (r: Row, k: string, l: number, a: number) => r.scores[kernels[k]!]! + l * r.scores.units! - a * 128 * r.scores.active!;
   const tau = (rs: Row[], f: (r: Row) => number) => kendallTau(rs.map(f), rs.map((r) => r.target));
   const rho = (rs: Row[], f: (r: Row) => number) => spearman(rs.map(f), rs.map((r) => r.target));
