@@ -12,6 +12,7 @@ import { Rng } from '../../util/rng.js';
 import { TsnasError } from '../../util/errors.js';
 import { emit, intArg, log, startBackend, withCommon } from '../common.js';
 import { scoringContext, withScoringFlags, type ScoringFlags } from './score.js';
+import { mooStrategies, withMooFlags } from '../../search/moo-cli.js';
 
 export type SearchFlags = ScoringFlags & { space: SpaceName; strategy: string; n: number; proxy?: string };
 
@@ -49,16 +50,26 @@ const naswotStrategy: Strategy = async (o) => {
 
 export const STRATEGIES: Record<string, Strategy> = { naswot: naswotStrategy };
 
+// Multi-objective strategies (nsga2, random, tnd-nas): src/search/moo-cli.ts.
+Object.assign(
+  STRATEGIES,
+  mooStrategies({
+    startBackend: (o, backend) => startBackend({ ...(o as unknown as SearchFlags), backend }),
+    scoringContext: (o) => scoringContext(o as unknown as SearchFlags),
+    log,
+  }) as unknown as Record<string, Strategy>,
+);
+
 export function searchCommand(): Command {
   return withScoringFlags(
-    withCommon(
+    withMooFlags(withCommon(
       new Command('search')
         .description('Search an architecture. --strategy naswot: sample N uniformly, return the best proxy score (NASWOT, ICML 2021)')
         .addOption(new Option('--space <space>', 'search space').choices(['nb201', 'darts']).default('nb201'))
         .requiredOption('--strategy <name>', `search strategy (${Object.keys(STRATEGIES).join(', ')})`)
         .option('--n <n>', 'architectures to sample (naswot)', intArg('n', 1, 1_000_000), 100)
         .option('--proxy <name>', 'proxy to maximise (naswot strategy; default naswot, e.g. das)'),
-    ),
+    )),
     'naswot',
   ).action(async (o: SearchFlags) => {
     const s = STRATEGIES[o.strategy];

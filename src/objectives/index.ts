@@ -1,0 +1,4 @@
+/** Objectives for multi-objective search: syntax, evaluators, Pareto tooling. */
+export * from './pareto.js';
+export * from './spec.js';
+export * from './objectives.js';

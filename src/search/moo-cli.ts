@@ -1,0 +1,129 @@
+/**
+ * The multi-objective strategies of `tsnas search` (nsga2, random, tnd-nas) and their flags:
+ *
+ *   tsnas search --strategy nsga2|random|tnd-nas --objectives accuracy,latency:pixel3 --space nb201
+ *                --bench FILE --budget N --seed S [--pop-size 20] [--preset cpu-small] [--plot out.svg] --json
+ *
+ * --json prints {"pareto":[{"arch","objectives":{...},"evaluation","feasible"}],"evaluations","wall_s",...}.
+ */
+import { Option, type Command } from 'commander';
+import { defaultNb201Path, loadNb201Table, type Nb201Table } from '../bench/nb201-table.js';
+import { buildObjectives, needsBackend, OBJECTIVES_HELP, parseObjectives, requiredBackend, trueParetoFront, type ObjectiveContext } from '../objectives/index.js';
+import type { SpaceName } from '../spaces/index.js';
+import type { ScoreContext } from '../proxies/index.js';
+import { TsnasError } from '../util/errors.js';
+import { buildResult, MooEvaluator, writeParetoPlot, type MooResult } from './moo-common.js';
+import { nsga2 } from './nsga2.js';
+import { randomSearch } from './random-search.js';
+
+export interface MooFlags {
+  space: SpaceName;
+  strategy: string;
+  seed: number;
+  json?: boolean;
+  backend: string;
+  bench?: string;
+  objectives?: string;
+  budget?: number;
+  popSize?: number;
+  preset?: string;
+  plot?: string;
+  latencyBatch?: number;
+  latencyReps?: number;
+  tndSamples?: number;
+  tableAccuracy?: boolean;
+}
+
+type Flags = MooFlags & Record<string, unknown>;
+export type MooStrategy = (o: Flags) => Promise<{ result: Record<string, unknown>; human: string }>;
+
+/** Hooks the host command gives the strategies (so this module does not depend on the CLI). */
+export interface MooHost {
+  startBackend: (o: Flags, backend: string) => Promise<unknown>;
+  scoringContext: (o: Flags) => ScoreContext;
+  log: (msg: string) => void;
+}
+
+function intFlag(name: string, min: number, max: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new TsnasError(`--${name} must be an integer in [${min}, ${max}], got '${v}'`);
+    return n;
+  };
+}
+
+/** Add the multi-objective flags to a command (all optional; other strategies ignore them). */
+export function withMooFlags(cmd: Command): Command {
+  return cmd
+    .option('--objectives <list>', `multi-objective strategies (nsga2, random, tnd-nas): ${OBJECTIVES_HELP}`)
+    .option('--budget <n>', 'multi-objective strategies: distinct architectures to evaluate (default 200; tnd-nas: sampled architectures)', intFlag('budget', 1, 10_000_000))
+    .option('--pop-size <n>', 'nsga2: population size (default 20)', intFlag('pop-size', 2, 100000))
+    .addOption(new Option('--preset <name>', 'tnd-nas: supernet training preset').choices(['cpu-small', 'paper']))
+    .option('--table-accuracy', 'tnd-nas: take accuracy from the NB201 table instead of the supernet (benchmarks the policy gradient and shrinking cheaply)')
+    .option('--tnd-samples <n>', 'tnd-nas: architectures sampled per α step (default 10)', intFlag('tnd-samples', 1, 1000))
+    .option('--latency-batch <n>', 'latency:measured: batch size of the timed inferences (default 1)', intFlag('latency-batch', 1, 4096))
+    .option('--latency-reps <n>', 'latency:measured: timed inferences, median reported (default 5)', intFlag('latency-reps', 1, 1000))
+    .option('--plot <file>', 'multi-objective strategies: write the Pareto plot of the first two objectives (SVG)');
+}
+
+async function setup(o: Flags, host: MooHost, defaultObjectives: string) {
+  const specs = parseObjectives(o.objectives ?? defaultObjectives);
+  const wantsTable = specs.some((s) => s.source === 'table') || (o.strategy === 'tnd-nas' && o.tableAccuracy);
+  let table: Nb201Table | undefined;
+  if (o.space === 'nb201' && (wantsTable || o.bench)) table = await loadNb201Table(o.bench ?? defaultNb201Path());
+  const req = requiredBackend(specs);
+  if (req && o.backend !== 'auto' && o.backend !== req) throw new TsnasError(`--backend ${o.backend} conflicts with objective latency:measured:${req}`);
+  if (needsBackend(specs) || o.strategy === 'tnd-nas') await host.startBackend(o, req ?? o.backend);
+  const ctx: ObjectiveContext = {
+    space: o.space,
+    table,
+    scoreContext: () => host.scoringContext(o),
+    latency: { batch: o.latencyBatch ?? 1, reps: o.latencyReps ?? 5 },
+  };
+  return { specs, table, ctx };
+}
+
+function finish(o: Flags, ev: MooEvaluator, res: MooResult, table: Nb201Table | undefined): { result: Record<string, unknown>; human: string } {
+  if (o.plot) {
+    let truth: [number, number][] | undefined;
+    const [a, b] = ev.objectives;
+    if (table && a && b && a.spec.source === 'table' && b.spec.source === 'table') {
+      truth = trueParetoFront(table, [{ column: a.spec.arg!, direction: a.direction }, { column: b.spec.arg!, direction: b.direction }]).map((r) => [
+        r.values[table.resolveColumn(b.spec.arg!)]!,
+        r.values[table.resolveColumn(a.spec.arg!)]!,
+      ]);
+    }
+    writeParetoPlot(o.plot, ev, res, truth);
+  }
+  const keys = ev.objectives.map((x) => x.key);
+  const human = [
+    `${res.strategy}: ${res.evaluations} evaluations, ${res.pareto.length} non-dominated, ${res.wall_s.toFixed(1)} s`,
+    ...res.pareto.map((p) => `${keys.map((k) => `${k}=${+p.objectives[k]!.toPrecision(5)}`).join('  ')}  ${p.arch}${p.feasible ? '' : '  (infeasible)'}`),
+  ].join('\n');
+  return { result: res as unknown as Record<string, unknown>, human };
+}
+
+export function mooStrategies(host: MooHost): Record<string, MooStrategy> {
+  const nsga2Strategy: MooStrategy = async (o) => {
+    const { specs, table, ctx } = await setup(o, host, 'accuracy,latency:pixel3');
+    const ev = new MooEvaluator(buildObjectives(specs, ctx), o.budget ?? 200);
+    const t0 = performance.now();
+    const g = nsga2(ev, {
+      space: o.space,
+      seed: o.seed,
+      popSize: o.popSize ?? 20,
+      onGeneration: o.json ? undefined : (gen, n) => host.log(`generation ${gen}: ${n} evaluations`),
+    });
+    const res = buildResult('nsga2', o.space, ev, o.seed, (performance.now() - t0) / 1000, undefined, { generations: g.generations, popSize: o.popSize ?? 20 });
+    return finish(o, ev, res, table);
+  };
+  const randomStrategy: MooStrategy = async (o) => {
+    const { specs, table, ctx } = await setup(o, host, 'accuracy,latency:pixel3');
+    const ev = new MooEvaluator(buildObjectives(specs, ctx), o.budget ?? 200);
+    const t0 = performance.now();
+    randomSearch(ev, { space: o.space, seed: o.seed });
+    const res = buildResult('random', o.space, ev, o.seed, (performance.now() - t0) / 1000);
+    return finish(o, ev, res, table);
+  };
+  return { nsga2: nsga2Strategy, random: randomStrategy };
+}

@@ -1,0 +1,112 @@
+/**
+ * NSGA-II (Deb et al. 2002) over architectures (NB201 cells or DARTS genotypes), with any objective
+ * list (table accuracy, DAS, trained accuracy, params, FLOPs, latencies) and Deb's constrained
+ * domination. Generational loop:
+ *   - initial population: `popSize` distinct uniform samples;
+ *   - offspring: binary tournaments (lower constrained-front rank wins, then larger crowding
+ *     distance), uniform crossover with probability `crossoverProb` (per NB201 edge / per DARTS
+ *     node), then `mutations` single-edge/-gene mutations (mutateArch); a child already evaluated is
+ *     re-mutated (up to 20 tries) so the budget goes to new architectures;
+ *   - environmental selection on parents ∪ offspring: fronts in order, the last one split by
+ *     crowding distance.
+ * Stops when `budget` distinct architectures have been evaluated.
+ */
+import { mutateArch, sampleArch, type AnyArch, type SpaceName } from '../spaces/index.js';
+import { crowdingDistance } from '../objectives/pareto.js';
+import { Rng } from '../util/rng.js';
+import { TsnasError } from '../util/errors.js';
+import { constrainedSort, crossoverArch, type EvalRecord, type MooEvaluator } from './moo-common.js';
+
+export interface Nsga2Options {
+  space: SpaceName;
+  seed: number;
+  /** Population size (default 20). */
+  popSize?: number;
+  /** Probability of crossover for a child (default 0.9). */
+  crossoverProb?: number;
+  /** Mutations applied to every child (default 1). */
+  mutations?: number;
+  /** Called after each generation with the number of evaluations so far. */
+  onGeneration?: (gen: number, evaluations: number) => void;
+  /** Initial population (e.g. from a pool); default uniform samples. */
+  init?: (rng: Rng) => AnyArch;
+}
+
+interface Ranked {
+  rec: EvalRecord;
+  rank: number;
+  crowd: number;
+}
+
+function rankAndCrowd(recs: EvalRecord[], ev: MooEvaluator): Ranked[] {
+  const fronts = constrainedSort(recs, ev.directions);
+  const out: Ranked[] = new Array(recs.length);
+  fronts.forEach((f, r) => {
+    const cd = crowdingDistance(f.map((i) => recs[i]!.values));
+    f.forEach((i, k) => (out[i] = { rec: recs[i]!, rank: r, crowd: cd[k]! }));
+  });
+  return out;
+}
+
+function better(a: Ranked, b: Ranked): boolean {
+  return a.rank < b.rank || (a.rank === b.rank && a.crowd > b.crowd);
+}
+
+/** Run NSGA-II until the evaluator's budget is spent; the evaluator holds the history and front. */
+export function nsga2(ev: MooEvaluator, o: Nsga2Options): { generations: number } {
+  const P = o.popSize ?? 20;
+  const pc = o.crossoverProb ?? 0.9;
+  const nm = o.mutations ?? 1;
+  if (!(Number.isInteger(P) && P >= 2)) throw new TsnasError(`NSGA-II population size must be an integer >= 2, got ${P}`);
+  const rng = new Rng(o.seed);
+  const sample = o.init ?? ((r: Rng) => sampleArch(o.space, r));
+
+  let pop: EvalRecord[] = [];
+  for (let tries = 0; pop.length < P && !ev.exhausted && tries < 100 * P; tries++) {
+    const a = sample(rng);
+    if (ev.has(a)) continue;
+    pop.push(ev.evaluate(a)!);
+  }
+  let gen = 0;
+  o.onGeneration?.(gen, ev.evaluations);
+  let stall = 0;
+  while (!ev.exhausted && stall < 50) {
+    const ranked = rankAndCrowd(pop, ev);
+    const tour = (): EvalRecord => {
+      const a = ranked[rng.int(ranked.length)]!;
+      const b = ranked[rng.int(ranked.length)]!;
+      return (better(a, b) ? a : better(b, a) ? b : rng.next() < 0.5 ? a : b).rec;
+    };
+    const kids: EvalRecord[] = [];
+    const seen = new Set(pop.map((r) => r.arch.text));
+    for (let tries = 0; kids.length < P && !ev.exhausted && tries < 20 * P; tries++) {
+      const p1 = tour();
+      const p2 = tour();
+      let child = rng.next() < pc ? crossoverArch(p1.arch, p2.arch, rng) : p1.arch;
+      for (let k = 0; k < nm; k++) child = mutateArch(child, rng);
+      for (let t = 0; t < 20 && (ev.has(child) || seen.has(child.text)); t++) child = mutateArch(child, rng);
+      if (seen.has(child.text)) continue;
+      seen.add(child.text);
+      kids.push(ev.evaluate(child)!);
+    }
+    stall = kids.length === 0 ? stall + 1 : 0;
+    // environmental selection
+    const union = [...pop, ...kids];
+    const fronts = constrainedSort(union, ev.directions);
+    const next: EvalRecord[] = [];
+    for (const f of fronts) {
+      if (next.length + f.length <= P) {
+        for (const i of f) next.push(union[i]!);
+      } else {
+        const cd = crowdingDistance(f.map((i) => union[i]!.values));
+        const order = f.map((i, k) => ({ i, d: cd[k]! })).sort((a, b) => b.d - a.d || a.i - b.i);
+        for (const { i } of order.slice(0, P - next.length)) next.push(union[i]!);
+      }
+      if (next.length >= P) break;
+    }
+    pop = next;
+    gen++;
+    o.onGeneration?.(gen, ev.evaluations);
+  }
+  return { generations: gen };
+}
