@@ -312,3 +312,23 @@ test('native: tensor count is flat across repeated forward/backward passes', { s
   opt.dispose();
   tf.dispose([w1, w2, w3, g, x, labels]);
 });
+
+test('native: Slice, SplitV, Transpose, Reverse, PadV2, Concat match cpu (values and gradients)', { skip }, () => {
+  const xs = [3, 5, 6, 4];
+  same('slice strided', withGrads((x) => tf.slice(x!, [1, 1, 2, 1], [2, 3, 3, 2]), (m) => [m(xs, 1)]));
+  same('slice contiguous', withGrads((x) => tf.slice(x!, [1, 0, 0, 0], [2, -1, -1, -1]), (m) => [m(xs, 1)]));
+  same('slice rank 2', withGrads((x) => tf.slice(x!, [1, 2], [3, 2]), (m) => [m([5, 6], 2)]));
+  for (const axis of [0, 1, 2, 3]) {
+    same(`split axis ${axis}`, withGrads((x) => tf.concat(tf.split(x!, [1, xs[axis]! - 1], axis).map((t, i) => tf.mul(t, i + 1)), axis), (m) => [m(xs, 3)]));
+    same(`concat axis ${axis}`, withGrads((a, b, c) => tf.concat([a!, b!, c!], axis), (m) => {
+      const sh = (k: number) => xs.map((d, i) => (i === axis ? k : d));
+      return [m(sh(1), 4), m(sh(2), 5), m(sh(3), 6)];
+    }));
+  }
+  for (const perm of [[0, 3, 1, 2], [3, 1, 2, 0], [1, 2, 0, 3], [2, 0, 3, 1]]) {
+    same(`transpose ${perm}`, withGrads((x) => tf.transpose(x!, perm), (m) => [m(xs, 7)]));
+  }
+  for (const dims of [[0], [1, 2], [3], [0, 1, 2, 3]]) same(`reverse ${dims}`, withGrads((x) => tf.reverse(x!, dims), (m) => [m(xs, 8)]));
+  same('pad', withGrads((x) => tf.pad(x!, [[0, 0], [1, 2], [0, 1], [2, 0]], 0.5), (m) => [m(xs, 9)]));
+  same('pad rank 6', withGrads((x) => tf.pad(x!, [[0, 0], [0, 0], [0, 1], [0, 0], [0, 1], [0, 0]]), (m) => [m([2, 3, 1, 4, 1, 2], 10)]));
+});

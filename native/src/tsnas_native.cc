@@ -401,7 +401,17 @@ Napi::Value Unary(const Napi::CallbackInfo &info) {
   float alpha = info.Length() > 3 ? info[3].As<Napi::Number>().FloatValue() : 0.f;
   switch (op) {
     case 0: un_loop([](float v) { return v < 0.f ? 0.f : v; }, x, o, n); break;
-    case 1: un_loop([alpha](float v) { return std::isnan(v) ? v : (v > 0.f ? 1.f : alpha); }, x, o, n); break;
+    case 1: {
+      // step: 1 where x > 0, alpha elsewhere, NaN stays NaN (blend form, so it vectorises)
+      const float a = alpha;
+#pragma omp parallel for simd schedule(static) if ((size_t)n >= PAR_MIN)
+      for (int64_t i = 0; i < n; i++) {
+        const float v = x[i];
+        const float r = v > 0.f ? 1.f : a;
+        o[i] = v == v ? r : v;
+      }
+      break;
+    }
     case 2: un_loop([](float v) { return v < 0.f ? 0.f : (v > 6.f ? 6.f : v); }, x, o, n); break;
     case 3: un_loop([](float v) { return -v; }, x, o, n); break;
     case 4: un_loop([](float v) { return v * v; }, x, o, n); break;
@@ -790,6 +800,60 @@ Napi::Value AddN(const Napi::CallbackInfo &info) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Data movement: strided N-d copy (slice, transpose, reverse, pad interior, concat pieces) and fill
+// copy(src, srcOffset, srcStrides, dst, dstOffset, dstStrides, shape); strides in elements, may be
+// negative (reverse). Rows of the last axis are the unit of work.
+// ---------------------------------------------------------------------------------------------
+Napi::Value Copy(const Napi::CallbackInfo &info) {
+  const float *src = data_of<float>(info[0]);
+  const int64_t so = num(info, 1);
+  auto ss = ints(info[2]);
+  float *dst = data_of<float>(info[3]);
+  const int64_t dof = num(info, 4);
+  auto ds = ints(info[5]);
+  auto shape = ints(info[6]);
+  const int r = (int)shape.size();
+  if (r == 0) {
+    dst[dof] = src[so];
+    return info.Env().Undefined();
+  }
+  int64_t total = 1;
+  for (auto d : shape) total *= d;
+  if (total == 0) return info.Env().Undefined();
+  const int64_t inner = shape[r - 1];
+  const int64_t rows = total / inner;
+  const int64_t sI = ss[r - 1], dI = ds[r - 1];
+#pragma omp parallel for schedule(static) if ((size_t)total >= PAR_MIN && rows > 1)
+  for (int64_t row = 0; row < rows; row++) {
+    int64_t rem = row, soff = so, doff = dof;
+    for (int k = r - 2; k >= 0; k--) {
+      const int64_t idx = rem % shape[k];
+      rem /= shape[k];
+      soff += idx * ss[k];
+      doff += idx * ds[k];
+    }
+    const float *sp = src + soff;
+    float *dp = dst + doff;
+    if (sI == 1 && dI == 1) {
+      std::memcpy(dp, sp, sizeof(float) * inner);
+    } else {
+      for (int64_t j = 0; j < inner; j++) dp[j * dI] = sp[j * sI];
+    }
+  }
+  return info.Env().Undefined();
+}
+
+// fill(dst, value)
+Napi::Value Fill(const Napi::CallbackInfo &info) {
+  float *dst = data_of<float>(info[0]);
+  const float v = info[1].As<Napi::Number>().FloatValue();
+  const int64_t n = (int64_t)len_of(info[0]);
+#pragma omp parallel for simd schedule(static) if ((size_t)n >= PAR_MIN)
+  for (int64_t i = 0; i < n; i++) dst[i] = v;
+  return info.Env().Undefined();
+}
+
+// ---------------------------------------------------------------------------------------------
 // Info / settings
 // ---------------------------------------------------------------------------------------------
 const char *isa_name(cpu_isa isa) {
@@ -873,6 +937,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("maxPoolGrad", Napi::Function::New(env, MaxPoolGrad));
   exports.Set("avgPoolGrad", Napi::Function::New(env, AvgPoolGrad));
   exports.Set("addN", Napi::Function::New(env, AddN));
+  exports.Set("copy", Napi::Function::New(env, Copy));
+  exports.Set("fill", Napi::Function::New(env, Fill));
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("configure", Napi::Function::New(env, Configure));
   exports.Set("plans", Napi::Function::New(env, ImplOf));
