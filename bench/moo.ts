@@ -20,6 +20,7 @@ import { hypervolume, paretoFrontIndices, trueParetoFront } from '../src/objecti
 import { MooEvaluator, feasibleFront, type EvalRecord } from '../src/search/moo-common.js';
 import { nsga2 } from '../src/search/nsga2.js';
 import { randomSearch } from '../src/search/random-search.js';
+import { tndNasTable } from '../src/search/tnd-nas.js';
 import { parseArch, type AnyArch } from '../src/spaces/index.js';
 import { Rng } from '../src/util/rng.js';
 import { mean, std } from '../src/util/stats.js';
@@ -31,7 +32,7 @@ function arg(name: string, def: string): string {
 
 const seeds = Number(arg('seeds', '10'));
 const budgets = arg('budgets', '25,50,100,200,400').split(',').map(Number);
-const strategies = arg('strategies', 'random,nsga2').split(',');
+const strategies = arg('strategies', 'random,nsga2,tnd-nas').split(',');
 const maxB = Math.max(...budgets);
 
 const table: Nb201Table = await loadNb201Table(arg('bench', defaultNb201Path()));
@@ -97,7 +98,11 @@ for (const strat of strategies) {
       else nsga2(ev, { space: 'nb201', seed: s, popSize: 20, init: inPool });
       c = curve(ev.history, ev.directions, true);
       results[strat]!.evals.push(ev.evaluations);
-    /*TND*/
+    } else if (strat === 'tnd-nas') {
+      const ev = new MooEvaluator(tableObjs(), maxB);
+      tndNasTable(ev, { seed: s });
+      c = curve(ev.history, ev.directions, false);
+      results[strat]!.evals.push(ev.evaluations);
     } else throw new Error(`unknown strategy ${strat}`);
     results[strat]!.wall.push((performance.now() - t0) / 1000);
     results[strat]!.curves.push(c);

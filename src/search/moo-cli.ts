@@ -15,6 +15,9 @@ import { TsnasError } from '../util/errors.js';
 import { buildResult, MooEvaluator, writeParetoPlot, type MooResult } from './moo-common.js';
 import { nsga2 } from './nsga2.js';
 import { randomSearch } from './random-search.js';
+import { TND_PRESETS, tndNasSupernet, tndNasTable } from './tnd-nas.js';
+import { downsample, loadDataset } from '../data/index.js';
+import type { AnyArch } from '../spaces/index.js';
 
 export interface MooFlags {
   space: SpaceName;
@@ -58,7 +61,7 @@ export function withMooFlags(cmd: Command): Command {
     .option('--objectives <list>', `multi-objective strategies (nsga2, random, tnd-nas): ${OBJECTIVES_HELP}`)
     .option('--budget <n>', 'multi-objective strategies: distinct architectures to evaluate (default 200; tnd-nas: sampled architectures)', intFlag('budget', 1, 10_000_000))
     .option('--pop-size <n>', 'nsga2: population size (default 20)', intFlag('pop-size', 2, 100000))
-    .addOption(new Option('--preset <name>', 'tnd-nas: supernet training preset').choices(['cpu-small', 'paper']))
+    .addOption(new Option('--preset <name>', 'tnd-nas: supernet training preset').choices(['cpu-small', 'paper', 'tiny']))
     .option('--table-accuracy', 'tnd-nas: take accuracy from the NB201 table instead of the supernet (benchmarks the policy gradient and shrinking cheaply)')
     .option('--tnd-samples <n>', 'tnd-nas: architectures sampled per α step (default 10)', intFlag('tnd-samples', 1, 1000))
     .option('--latency-batch <n>', 'latency:measured: batch size of the timed inferences (default 1)', intFlag('latency-batch', 1, 4096))
@@ -73,7 +76,7 @@ async function setup(o: Flags, host: MooHost, defaultObjectives: string) {
   if (o.space === 'nb201' && (wantsTable || o.bench)) table = await loadNb201Table(o.bench ?? defaultNb201Path());
   const req = requiredBackend(specs);
   if (req && o.backend !== 'auto' && o.backend !== req) throw new TsnasError(`--backend ${o.backend} conflicts with objective latency:measured:${req}`);
-  if (needsBackend(specs) || o.strategy === 'tnd-nas') await host.startBackend(o, req ?? o.backend);
+  if (needsBackend(specs) || (o.strategy === 'tnd-nas' && !o.tableAccuracy)) await host.startBackend(o, req ?? o.backend);
   const ctx: ObjectiveContext = {
     space: o.space,
     table,
@@ -125,5 +128,39 @@ export function mooStrategies(host: MooHost): Record<string, MooStrategy> {
     const res = buildResult('random', o.space, ev, o.seed, (performance.now() - t0) / 1000);
     return finish(o, ev, res, table);
   };
-  return { nsga2: nsga2Strategy, random: randomStrategy };
+  const tndStrategy: MooStrategy = async (o) => {
+    if (o.space !== 'nb201') throw new TsnasError('--strategy tnd-nas runs on --space nb201 (its DARTS-space supernet mode is not wired up yet)');
+    const tableMode = Boolean(o.tableAccuracy);
+    const defaults = tableMode ? 'accuracy,latency:pixel3' : 'accuracy:supernet,latency:pixel3';
+    let hook: ((a: AnyArch) => number) | undefined;
+    const { specs, table, ctx } = await setup(o, host, defaults);
+    if (tableMode && specs[0]!.source !== 'table') throw new TsnasError('--table-accuracy: the first objective must be a table accuracy (e.g. accuracy)');
+    if (!tableMode && specs[0]!.source !== 'supernet') throw new TsnasError("tnd-nas: the first objective must be accuracy:supernet (or pass --table-accuracy with 'accuracy')");
+    ctx.supernetAccuracy = (a) => hook!(a);
+    const ev = new MooEvaluator(buildObjectives(specs, ctx), o.budget ?? 200);
+    const t0 = performance.now();
+    const samples = o.tndSamples ?? 10;
+    if (tableMode) {
+      const out = tndNasTable(ev, { seed: o.seed, samples });
+      const res = buildResult('tnd-nas', o.space, ev, o.seed, (performance.now() - t0) / 1000, undefined, {
+        mode: 'table', argmax: out.argmax, targets: out.targets, stages: out.stages, alphaSteps: out.log.length,
+        alpha: out.policy.alpha, finalMeanReward: out.log.at(-1)?.meanReward,
+      });
+      return finish(o, ev, res, table);
+    }
+    const preset = TND_PRESETS[o.preset ?? 'cpu-small']!;
+    const name = (o as Record<string, unknown>)['dataset'] as string | undefined ?? 'cifar10';
+    let data = loadDataset(name, { dataDir: (o as Record<string, unknown>)['dataDir'] as string | undefined, split: 'train', limit: preset.dataLimit, seed: o.seed });
+    if (data.height !== preset.imageSize) {
+      if (data.height % preset.imageSize !== 0) throw new TsnasError(`tnd-nas preset ${preset.name}: ${data.height}-px images cannot be pooled to ${preset.imageSize} px`);
+      data = downsample(data, data.height / preset.imageSize);
+    }
+    const out = tndNasSupernet(ev, { seed: o.seed, samples, preset, data, onLog: o.json ? undefined : host.log }, (f) => (hook = f));
+    const res = buildResult('tnd-nas', o.space, ev, o.seed, (performance.now() - t0) / 1000, out.frontRecords, {
+      mode: 'supernet', preset: preset.name, argmax: out.argmax, targets: out.targets, stages: out.stages, alphaSteps: out.log.length,
+      alpha: out.policy.alpha, note: 'accuracy:supernet values are one-hot subnet accuracies of the final supernet on a fixed validation batch',
+    });
+    return finish(o, ev, res, table);
+  };
+  return { nsga2: nsga2Strategy, random: randomStrategy, 'tnd-nas': tndStrategy };
 }
