@@ -3,9 +3,11 @@ import type { Command } from 'commander';
 import { scoreCommand } from './score.js';
 import { correlateCommand } from './correlate.js';
 import { searchCommand } from './search.js';
+import { trainCommand } from './train.js';
 
 export const COMMANDS: (() => Command)[] = [
   scoreCommand,
   correlateCommand,
   searchCommand,
+  trainCommand,
 ];

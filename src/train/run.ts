@@ -1,0 +1,106 @@
+/** A whole training run from a plain configuration: data, network, trainer. Shared by `tsnas train`, `tsnas dtb` and `tsnas export`. */
+import { join } from 'node:path';
+import { buildEvalNetwork, parseArch, checkSpace, type AnyArch } from '../spaces/index.js';
+import type { Network } from '../nn/network.js';
+import type { Dataset } from '../data/index.js';
+import { Rng } from '../util/rng.js';
+import { loadTrainData } from './data.js';
+import { CHECKPOINT_FILE, loadWeights, readRunConfig, trainNetwork, type EpochRecord, type TrainRecipe, type TrainResult } from './trainer.js';
+
+export interface NetSpec {
+  space: 'nb201' | 'darts';
+  arch: string;
+  C?: number;
+  N?: number;
+  layers?: number;
+  auxiliary?: boolean;
+  /** Seed of the weight initialisation. */
+  initSeed: number;
+}
+
+export interface DataSpec {
+  dataset: string;
+  dataDir?: string;
+  imageSize?: number;
+  trainLimit?: number;
+  testLimit?: number;
+}
+
+export interface RunConfig {
+  net: NetSpec;
+  data: DataSpec;
+  recipe: TrainRecipe;
+}
+
+export function buildNet(spec: NetSpec, shape: readonly [number, number, number], numClasses: number): { net: Network; arch: AnyArch } {
+  const arch = parseArch(checkSpace(spec.space), spec.arch);
+  const net = buildEvalNetwork(arch.space, arch, new Rng(spec.initSeed), {
+    C: spec.C, N: spec.N, layers: spec.layers, auxiliary: spec.auxiliary, numClasses, inputShape: shape,
+  });
+  return { net, arch };
+}
+
+export function loadRunData(d: DataSpec): { train: Dataset; test: Dataset } {
+  return loadTrainData({ dataset: d.dataset, dataDir: d.dataDir, imageSize: d.imageSize, trainLimit: d.trainLimit, testLimit: d.testLimit });
+}
+
+export interface RunOutcome extends TrainResult {
+  arch: string;
+  params: number;
+  flops: number;
+  last: EpochRecord | undefined;
+}
+
+/**
+ * Train one configuration in `runDir` (resuming from its checkpoint when `resume`). Evaluation
+ * set: the dataset's test split, recorded as `<evalName>_loss/_acc` (default `test`).
+ */
+export function runTraining(
+  cfg: RunConfig,
+  o: { runDir?: string; resume?: boolean; progress?: boolean; label?: string; evalName?: string; data?: { train: Dataset; test: Dataset }; onEpoch?: (r: EpochRecord) => boolean | void },
+): RunOutcome {
+  const data = o.data ?? loadRunData(cfg.data);
+  if (cfg.net.space === 'darts' && cfg.net.auxiliary !== false && (data.train.height !== 32 || data.train.width !== 32)) {
+    // DARTS's auxiliary head (avgpool 5/3, conv 2×2, linear 768) only fits 8×8 features, i.e. 32-px input.
+    if (cfg.recipe.auxWeight > 0) process.stderr.write(`note: auxiliary head disabled (it needs 32×32 input, images are ${data.train.height}×${data.train.width})\n`);
+    cfg = { ...cfg, net: { ...cfg.net, auxiliary: false }, recipe: { ...cfg.recipe, auxWeight: 0 } };
+  }
+  const { net, arch } = buildNet(cfg.net, [data.train.height, data.train.width, data.train.channels], data.train.numClasses);
+  try {
+    const params = net.paramCount();
+    const flops = net.flopsPerImage();
+    const res = trainNetwork({
+      net, train: data.train, evalSets: { [o.evalName ?? 'test']: data.test }, recipe: cfg.recipe,
+      runDir: o.runDir, resume: o.resume, progress: o.progress, label: o.label, onEpoch: o.onEpoch,
+      config: {
+        net: { ...cfg.net, arch: arch.text }, data: cfg.data, params, flops,
+        shape: [data.train.height, data.train.width, data.train.channels], numClasses: data.train.numClasses,
+        normalization: { mean: data.train.mean, std: data.train.std },
+      },
+    });
+    return { ...res, arch: arch.text, params, flops, last: res.history[res.history.length - 1] };
+  } finally {
+    net.dispose();
+  }
+}
+
+/** What config.json of a run directory holds. */
+export type RunFileConfig = RunConfig & {
+  params: number;
+  flops: number;
+  shape?: [number, number, number];
+  numClasses?: number;
+  normalization?: { mean: number[]; std: number[] };
+};
+
+/** Rebuild a finished (or checkpointed) run's network with its trained weights. */
+export function loadRun(dir: string, shapeOverride?: { shape: readonly [number, number, number]; numClasses: number }): {
+  net: Network; arch: AnyArch; config: RunFileConfig; history: EpochRecord[]; shape: readonly [number, number, number]; numClasses: number;
+} {
+  const config = readRunConfig(dir) as unknown as RunFileConfig;
+  const shape = shapeOverride?.shape ?? config.shape!;
+  const numClasses = shapeOverride?.numClasses ?? config.numClasses!;
+  const { net, arch } = buildNet(config.net, shape, numClasses);
+  const meta = loadWeights(net, join(dir, CHECKPOINT_FILE));
+  return { net, arch, config, history: meta.history, shape, numClasses };
+}
