@@ -70,7 +70,8 @@ const dasFile = arg('das-pool', '');
 if (strategies.includes('nsga2-das') || strategies.includes('random-das')) {
   const lines = readFileSync(dasFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { arch: string; scores: Record<string, number> });
   // DEFAULT_DAS = das:kernel=whole,lambda=0.5 = dis + 0.5 · units
-  dasPool = new Map(lines.map((l) => [l.arch, l.scores['das'] ?? l.scores['dis']! + 0.5 * l.scores['units']!]));
+  // a null (NaN) score is an architecture the proxy cannot rank (e.g. no active unit): it loses
+  dasPool = new Map(lines.map((l) => [l.arch, typeof l.scores['dis'] === 'number' && typeof l.scores['units'] === 'number' ? l.scores['dis'] + 0.5 * l.scores['units'] : -Infinity]));
 }
 
 type Curve = { loose: number; tight: number }[];
