@@ -4,10 +4,12 @@ import { scoreCommand } from './score.js';
 import { correlateCommand } from './correlate.js';
 import { searchCommand } from './search.js';
 import { trainCommand } from './train.js';
+import { exportCommand } from './export.js';
 
 export const COMMANDS: (() => Command)[] = [
   scoreCommand,
   correlateCommand,
   searchCommand,
   trainCommand,
+  exportCommand,
 ];
