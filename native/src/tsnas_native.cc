@@ -62,7 +62,12 @@ int g_layout_any = 0;   // 0: activations in NHWC directly, 1: let oneDNN choose
 int g_conv_algo = 0;    // 0: direct, 1: auto (winograd where oneDNN thinks it helps)
 int g_verbose = 0;
 
-const size_t PAR_MIN = 1 << 15;  // below this many elements, elementwise loops stay serial
+// Below PAR_MIN elements an elementwise loop stays on one thread, and a oneDNN primitive below
+// SMALL_FLOPS runs single-threaded: on a loaded machine every parallel region waits for its
+// slowest thread to be scheduled (milliseconds), which swamps small ops. TSNAS_NATIVE_PAR_MIN and
+// TSNAS_NATIVE_SMALL_FLOPS override them.
+size_t PAR_MIN = 1 << 17;
+double SMALL_FLOPS = 4e6;
 
 template <class T>
 T *data_of(const Napi::Value &v) {
@@ -107,8 +112,23 @@ struct Plan {
   primitive rA, rB, rO;
   memory::desc scratch;
   int argA = 0, argB = 0, argO = 0;
+  int nthr = 0;  // threads this primitive was built for and runs with
   std::string impl;
 };
+
+/** Run f with the OpenMP thread count set to n (oneDNN reads it at creation and execution). */
+template <class F>
+void with_threads(int n, F f) {
+  if (n == g_threads) return f();
+  omp_set_num_threads(n);
+  try {
+    f();
+  } catch (...) {
+    omp_set_num_threads(g_threads);
+    throw;
+  }
+  omp_set_num_threads(g_threads);
+}
 
 std::unordered_map<std::string, std::unique_ptr<Plan>> g_plans;
 
@@ -128,7 +148,7 @@ void finish_plan(Plan &pl, const PD &pd, const memory::desc &pa, const memory::d
   pl.impl = pd.impl_info_str();
 }
 
-void run_plan(Plan &pl, void *a, void *b, void *o) {
+void run_plan_(Plan &pl, void *a, void *b, void *o) {
   auto &s = strm();
   memory ma(pl.ua, eng(), a), mb(pl.ub, eng(), b), mo(pl.uo, eng(), o);
   memory pa = ma, pb = mb, po = mo;
@@ -145,6 +165,10 @@ void run_plan(Plan &pl, void *a, void *b, void *o) {
   pl.prim.execute(s, {{pl.argA, pa}, {pl.argB, pb}, {pl.argO, po}, {DNNL_ARG_SCRATCHPAD, sp}});
   if (pl.ro) pl.rO.execute(s, {{DNNL_ARG_FROM, po}, {DNNL_ARG_TO, mo}});
   s.wait();
+}
+
+void run_plan(Plan &pl, void *a, void *b, void *o) {
+  with_threads(pl.nthr, [&] { run_plan_(pl, a, b, o); });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -215,17 +239,19 @@ std::unique_ptr<Plan> make_conv(int kind, const std::vector<int64_t> &p) {
 }
 
 Plan *get_plan(const std::string &key, std::unique_ptr<Plan> (*make)(int, const std::vector<int64_t> &),
-               int kind, const std::vector<int64_t> &p) {
+               int kind, const std::vector<int64_t> &p, double flops) {
   auto it = g_plans.find(key);
   if (it != g_plans.end()) return it->second.get();
   std::unique_ptr<Plan> pl;
+  const int nthr = flops < SMALL_FLOPS ? 1 : g_threads;
   try {
-    pl = make(kind, p);
+    with_threads(nthr, [&] { pl = make(kind, p); });
+    pl->nthr = nthr;
   } catch (const dnnl::error &e) {
     if (g_verbose) fprintf(stderr, "[tsnas-native] no primitive for %s: %s\n", key.c_str(), e.what());
     pl = nullptr;
   }
-  if (pl && g_verbose) fprintf(stderr, "[tsnas-native] %s -> %s\n", key.c_str(), pl->impl.c_str());
+  if (pl && g_verbose) fprintf(stderr, "[tsnas-native] %s -> %s (%d threads)\n", key.c_str(), pl->impl.c_str(), pl->nthr);
   Plan *raw = pl.get();
   g_plans.emplace(key, std::move(pl));
   return raw;
@@ -235,7 +261,9 @@ Napi::Value Conv(const Napi::CallbackInfo &info) {
   int kind = (int)num(info, 0);
   auto p = ints(info[4]);
   if (p.size() != 18) throw Napi::Error::New(info.Env(), "conv: bad parameter count");
-  Plan *pl = get_plan(key_of(kind, p), make_conv, kind, p);
+  // multiply-adds: N·OH·OW·OC·(IC/G)·KH·KW
+  const double flops = 2.0 * p[0] * p[4] * p[5] * p[6] * (double)(p[3] / p[17]) * p[7] * p[8];
+  Plan *pl = get_plan(key_of(kind + 1000 * g_threads, p), make_conv, kind, p, flops);
   if (!pl) return Napi::Boolean::New(info.Env(), false);
   run_plan(*pl, data_of<float>(info[1]), data_of<float>(info[2]), data_of<float>(info[3]));
   return Napi::Boolean::New(info.Env(), true);
@@ -270,7 +298,8 @@ std::unique_ptr<Plan> make_matmul(int, const std::vector<int64_t> &p) {
 Napi::Value MatMul(const Napi::CallbackInfo &info) {
   auto p = ints(info[3]);
   if (p.size() != 7) throw Napi::Error::New(info.Env(), "matmul: bad parameter count");
-  Plan *pl = get_plan(key_of(100, p), make_matmul, 0, p);
+  const double flops = 2.0 * std::max(p[0], p[1]) * p[2] * p[3] * p[4];
+  Plan *pl = get_plan(key_of(100 + 1000 * g_threads, p), make_matmul, 0, p, flops);
   if (!pl) return Napi::Boolean::New(info.Env(), false);
   run_plan(*pl, data_of<float>(info[0]), data_of<float>(info[1]), data_of<float>(info[2]));
   return Napi::Boolean::New(info.Env(), true);
@@ -890,7 +919,7 @@ Napi::Value Configure(const Napi::CallbackInfo &info) {
   auto o = info[0].As<Napi::Object>();
   if (o.Has("threads")) {
     int t = o.Get("threads").As<Napi::Number>().Int32Value();
-    if (t > 0) {
+    if (t > 0 && t != g_threads) {  // plans are keyed by thread count: no rebuild when switching back
       g_threads = t;
       omp_set_num_threads(t);
     }
@@ -926,6 +955,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   }
   g_threads = t;
   omp_set_num_threads(t);
+  if (const char *e = std::getenv("TSNAS_NATIVE_PAR_MIN")) PAR_MIN = (size_t)std::max(1L, std::atol(e));
+  if (const char *e = std::getenv("TSNAS_NATIVE_SMALL_FLOPS")) SMALL_FLOPS = std::atof(e);
   exports.Set("conv", Napi::Function::New(env, Conv));
   exports.Set("matmul", Napi::Function::New(env, MatMul));
   exports.Set("binary", Napi::Function::New(env, Binary));

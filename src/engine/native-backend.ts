@@ -6,7 +6,8 @@
  * broadcasts that are not a single block, primitives oneDNN cannot build).
  * Build the addon with `npm run build:native` (needs `apt-get install libdnnl-dev`).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +75,13 @@ export function loadNativeAddon(): NativeAddon {
       'the native addon is not built (native/build/Release/tsnas_native.node is missing): ' +
         'run `apt-get install libdnnl-dev` and `npm run build:native`',
     );
+  }
+  // OpenMP threads spin after each parallel region before they sleep (libgomp: 300k spins by
+  // default). A short spin keeps back-to-back kernels fast without burning a core the rest of
+  // the time, which matters when other processes share the machine. Read by libgomp when the
+  // addon loads it; a user setting wins.
+  if (process.env.GOMP_SPINCOUNT === undefined && process.env.OMP_WAIT_POLICY === undefined) {
+    process.env.GOMP_SPINCOUNT = '20000';
   }
   const require = createRequire(import.meta.url);
   try {
@@ -538,6 +546,52 @@ const concat: Impl = (args, A, fallback) => {
   return out(backend, shape, o);
 };
 
+// ---- threads: all cores, or one while other processes keep the machine busy -----------------
+/**
+ * With TSNAS_THREADS unset, the engine uses every core while the machine is otherwise idle and
+ * drops to one thread while other processes use more than about half a core: an OpenMP region
+ * waits for its slowest thread, and on a shared machine that thread is often descheduled, which
+ * made two threads 2–3× slower than one (measured on 2 cores with two busy neighbours).
+ * Checked at most every 250 ms from /proc (Linux); elsewhere the thread count stays fixed.
+ */
+class ThreadGovernor {
+  private last = 0;
+  private prev?: { total: number; idle: number; self: number };
+  private current: number;
+  constructor(private readonly A: NativeAddon, private readonly max: number, private readonly adaptive: boolean) {
+    this.current = A.info().threads;
+  }
+
+  tick(): void {
+    if (!this.adaptive) return;
+    const now = performance.now();
+    if (now - this.last < 250) return;
+    this.last = now;
+    let sample: { total: number; idle: number; self: number };
+    try {
+      const cpu = readFileSync('/proc/stat', 'latin1').slice(0, 200).split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+      const st = readFileSync('/proc/self/stat', 'latin1');
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      sample = { total: cpu.reduce((x, y) => x + y, 0), idle: cpu[3]! + (cpu[4] ?? 0), self: Number(f[11]) + Number(f[12]) };
+    } catch {
+      return;
+    }
+    const p = this.prev;
+    this.prev = sample;
+    if (!p || sample.total - p.total < 10) return;
+    const others = (sample.total - p.total - (sample.idle - p.idle) - (sample.self - p.self)) / (sample.total - p.total);
+    const cores = Math.max(1, os.cpus().length);
+    // fraction of the machine used by others: > half a core → one thread; < a sixth → all
+    const want = others * cores > 0.5 ? 1 : others * cores < 1 / 6 ? this.max : this.current;
+    if (want !== this.current) {
+      this.current = want;
+      this.A.configure({ threads: want });
+    }
+  }
+}
+
+let governor: ThreadGovernor | undefined;
+
 /** Kernel name → native implementation. */
 const NATIVE_KERNELS: Record<string, Impl> = {
   Conv2D: convKernel(0, false),
@@ -683,17 +737,31 @@ function register(A: NativeAddon): void {
     tf.registerKernel({
       kernelName: name,
       backendName: 'native',
-      kernelFunc: ((args: KernelArgs) => impl(args, A, fallback)) as unknown as tf.KernelFunc,
+      kernelFunc: ((args: KernelArgs) => {
+        governor?.tick();
+        return impl(args, A, fallback);
+      }) as unknown as tf.KernelFunc,
     });
   }
   registered = true;
 }
 
-/** Threads from TSNAS_THREADS (default: all cores), applied to the addon. */
-function configuredThreads(A: NativeAddon): number {
+/**
+ * Threads from TSNAS_THREADS (fixed), else all cores with the load governor (one thread while
+ * other processes keep the machine busy; TSNAS_ADAPTIVE_THREADS=0 turns that off).
+ */
+function configuredThreads(A: NativeAddon): string {
   const env = Number(process.env.TSNAS_THREADS ?? 0);
-  if (env > 0 && A.info().threads !== env) A.configure({ threads: env });
-  return A.info().threads;
+  const cores = Math.max(1, os.cpus().length);
+  if (env > 0) {
+    if (A.info().threads !== env) A.configure({ threads: env });
+    governor = undefined;
+    return `${env} thread${env === 1 ? '' : 's'}`;
+  }
+  if (A.info().threads !== cores) A.configure({ threads: cores });
+  const adaptive = process.env.TSNAS_ADAPTIVE_THREADS !== '0' && cores > 1 && existsSync('/proc/stat');
+  governor = new ThreadGovernor(A, cores, adaptive);
+  return `${cores} threads${adaptive ? ' (1 while the machine is busy)' : ''}`;
 }
 
 /**
@@ -706,5 +774,5 @@ export async function startNativeBackend(): Promise<string> {
   if (!(await tf.setBackend('native'))) throw new Error('the native backend failed to initialise');
   const threads = configuredThreads(A);
   const i = A.info();
-  return `oneDNN ${i.version} (${i.isa}), ${threads} thread${threads === 1 ? '' : 's'} (${i.runtime}), ${NATIVE_KERNEL_NAMES.length} native kernels`;
+  return `oneDNN ${i.version} (${i.isa}), ${threads}, ${i.runtime}, ${NATIVE_KERNEL_NAMES.length} native kernels`;
 }
