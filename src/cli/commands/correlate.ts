@@ -3,13 +3,14 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { defaultNb201Path, loadNb201Table } from '../../bench/nb201-table.js';
 import { parseArch } from '../../spaces/index.js';
-import { parseProxyList } from '../../proxies/index.js';
+import { DEFAULT_FAST_TRAIN, parseProxyList } from '../../proxies/index.js';
 import { scorePool, writeScatterSvg } from '../../proxies/run.js';
 import { kendallTau, spearman } from '../../util/stats.js';
 import { Rng } from '../../util/rng.js';
 import { TsnasError } from '../../util/errors.js';
 import { emit, intArg, log, startBackend, withCommon } from '../common.js';
 import { scoringContext, withScoringFlags, type ScoringFlags } from './score.js';
+import { correlateDtb } from '../../train/dtb-correlate.js';
 
 /** A uniform sample without replacement of n table architectures (seeded shuffle). */
 export function sampleTableArchs(all: readonly string[], n: number, seed: number): string[] {
@@ -32,10 +33,25 @@ export function correlateCommand(): Command {
         .option('--n <n>', 'number of architectures', intArg('n', 2, 15625), 100)
         .option('--target <column>', 'table column to correlate with', 'cifar10_test_acc')
         .option('--plot <file>', 'write an SVG scatter plot of the first proxy vs the target')
-        .option('--scores-out <file>', 'append one JSON line per scored architecture (scores + target)'),
+        .option('--scores-out <file>', 'append one JSON line per scored architecture (scores + target)')
+        .option('--bench-dtb <file>', 'correlate with a DTB (tsnas dtb export --format json) instead of NAS-Bench-201: all its architectures, its space and dataset')
+        .option('--epoch <e>', 'with --bench-dtb: the recorded epoch whose value is the target (default: the last)', intArg('epoch', 1))
+        .option('--dtb-target <column>', 'with --bench-dtb: val_acc, train_acc, val_loss or train_loss', 'val_acc'),
     ),
     'naswot,params',
-  ).action(async (o: ScoringFlags & { n: number; target: string; plot?: string; scoresOut?: string }) => {
+  ).action(async (o: ScoringFlags & { n: number; target: string; plot?: string; scoresOut?: string; benchDtb?: string; epoch?: number; dtbTarget: string }) => {
+    if (o.benchDtb) {
+      // DTB branch (issue 6): the space, architectures and dataset come from the DTB file.
+      const proxies = parseProxyList(o.proxies);
+      await startBackend(o);
+      const r = correlateDtb({
+        file: o.benchDtb, epoch: o.epoch, target: o.dtbTarget, proxies, batch: o.batch, seed: o.seed, dataDir: o.dataDir, dataLimit: o.dataLimit,
+        train: { ...DEFAULT_FAST_TRAIN, steps: o.trainSteps, lr: o.trainLr, batch: o.trainBatch }, progress: !o.json, scoresOut: o.scoresOut,
+      });
+      emit(o, { ...r, bench: 'dtb', file: o.benchDtb, seed: o.seed, batch: o.batch, trainSteps: o.trainSteps },
+        () => [`DTB ${o.benchDtb}: n=${r.n} space=${r.space} target=${r.target}@epoch ${r.epoch}`, ...proxies.map((p) => `${p.padEnd(32)} tau=${r.kendall[p]!.toFixed(4)}  rho=${r.spearman[p]!.toFixed(4)}`)].join('\n'));
+      return;
+    }
     const proxies = parseProxyList(o.proxies);
     const table = await loadNb201Table(o.bench ?? defaultNb201Path());
     const target = table.resolveColumn(o.target);

@@ -5,6 +5,7 @@ import { correlateCommand } from './correlate.js';
 import { searchCommand } from './search.js';
 import { trainCommand } from './train.js';
 import { exportCommand } from './export.js';
+import { dtbCommand } from './dtb.js';
 
 export const COMMANDS: (() => Command)[] = [
   scoreCommand,
@@ -12,4 +13,5 @@ export const COMMANDS: (() => Command)[] = [
   searchCommand,
   trainCommand,
   exportCommand,
+  dtbCommand,
 ];

@@ -115,7 +115,7 @@ export function dataSpecFrom(o: CommonOptions & NetFlags): DataSpec {
   };
 }
 
-type TrainFlags = CommonOptions & RecipeFlags & NetFlags & { space: SpaceName; arch: string; resume?: boolean; progress: boolean };
+type TrainFlags = CommonOptions & RecipeFlags & NetFlags & { space: SpaceName; arch: string; resume?: boolean; progress: boolean; stopAfter?: number };
 
 export function trainCommand(): Command {
   return withRecipeFlags(
@@ -125,6 +125,7 @@ export function trainCommand(): Command {
         .addOption(new Option('--space <space>', 'search space').choices(['nb201', 'darts']).makeOptionMandatory())
         .requiredOption('--arch <str>', 'NB201 arch string or DARTS Genotype(...) text')
         .option('--resume', 'continue from the checkpoint in --out (exactly as if never interrupted)')
+        .option('--stop-after <k>', 'stop after k epochs in this invocation (continue later with --resume): split a long run into short ones', intArg('stop-after', 1))
         .option('--no-progress', 'no progress bar'),
     ),
   ).action(async (o: TrainFlags) => {
@@ -133,11 +134,17 @@ export function trainCommand(): Command {
     const net = netSpecFrom(space, o.arch, o, recipe, o.seed);
     if (o.resume && !o.out) throw new TsnasError('--resume needs --out (the run directory)');
     await startBackend(o);
-    const res = runTraining({ net, data: dataSpecFrom(o), recipe }, { runDir: o.out, resume: o.resume, progress: o.progress });
+    if (o.stopAfter && !o.out) throw new TsnasError('--stop-after needs --out (to resume from)');
+    let n = 0;
+    const res = runTraining({ net, data: dataSpecFrom(o), recipe }, {
+      runDir: o.out, resume: o.resume, progress: o.progress,
+      onEpoch: o.stopAfter ? () => ++n < o.stopAfter! : undefined,
+    });
     const last = res.last!;
+    if (res.epochs < recipe.epochs) log(`stopped after epoch ${res.epochs} of ${recipe.epochs}; continue with --resume`);
     if (!o.json) log(`trained ${res.epochs} epochs${res.resumedFrom ? ` (resumed at ${res.resumedFrom})` : ''} in ${res.wall_s.toFixed(1)} s`);
     const out = {
-      arch: res.arch, epochs: res.epochs, train_acc: last.train_acc, test_acc: last.test_acc!, wall_s: res.wall_s,
+      arch: res.arch, epochs: res.epochs, complete: res.epochs === recipe.epochs, train_acc: last.train_acc, test_acc: last.test_acc!, wall_s: res.wall_s,
       train_loss: last.train_loss, test_loss: last.test_loss!, params: res.params, flops: res.flops, resumed_from: res.resumedFrom, out: o.out ?? null,
     };
     emit(o, out, () => `${res.arch}\nepochs ${res.epochs}  train_acc ${last.train_acc.toFixed(2)}%  test_acc ${last.test_acc!.toFixed(2)}%  wall ${res.wall_s.toFixed(1)} s`);

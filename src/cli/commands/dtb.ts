@@ -1,0 +1,65 @@
+/** `tsnas dtb build|export`: build the training-states benchmark (resumable) and export it (schema: docs/DTB.md). */
+import { join, resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { checkSpace, type SpaceName } from '../../spaces/index.js';
+import { buildDtb, collectDtb, writeDtb } from '../../train/dtb.js';
+import { TsnasError } from '../../util/errors.js';
+import { emit, intArg, log, startBackend, withCommon, type CommonOptions } from '../common.js';
+import { dataSpecFrom, netSpecFrom, recipeFrom, withRecipeFlags, type NetFlags, type RecipeFlags } from './train.js';
+
+/** The small default DTB recipe: short cosine runs on small networks (see docs/DTB.md). */
+export const DTB_NET_DEFAULTS = { nb201: { C: 8, N: 1 }, darts: { C: 8, layers: 5 } } as const;
+
+type BuildFlags = CommonOptions & RecipeFlags & NetFlags & { space: SpaceName; archs: number; progress: boolean; stopAfter?: number };
+
+function buildCommand(): Command {
+  return withRecipeFlags(
+    withCommon(
+      new Command('build')
+        .description('Sample --archs architectures (seeded), train each, record every epoch; rerun the same command to resume after a kill')
+        .addOption(new Option('--space <space>', 'search space').choices(['nb201', 'darts']).makeOptionMandatory())
+        .requiredOption('--archs <n>', 'number of architectures', intArg('archs', 1, 1_000_000))
+        .option('--stop-after <k>', 'train at most k architectures in this invocation (the build resumes later)', intArg('stop-after', 0))
+        .option('--no-progress', 'no progress bar'),
+    ),
+    5,
+  ).action(async (o: BuildFlags) => {
+    const space = checkSpace(o.space);
+    if (!o.out) throw new TsnasError('--out DIR is required (the build directory)');
+    const recipe = recipeFrom(space, o, o.seed);
+    const d = DTB_NET_DEFAULTS[space];
+    const flags: NetFlags = { ...o, C: o.C ?? d.C, ...(space === 'nb201' ? { N: o.N ?? DTB_NET_DEFAULTS.nb201.N } : { layers: o.layers ?? DTB_NET_DEFAULTS.darts.layers }) };
+    const { arch: _a, initSeed: _s, space: _sp, ...net } = netSpecFrom(space, 'x', flags, recipe, o.seed);
+    await startBackend(o);
+    const t0 = performance.now();
+    const r = buildDtb(resolve(o.out), { space, seed: o.seed, numArchs: o.archs, net, data: dataSpecFrom(o), recipe }, {
+      progress: o.progress, stopAfter: o.stopAfter, log: o.json ? undefined : log,
+    });
+    const wall = (performance.now() - t0) / 1000;
+    emit(o, { out: resolve(o.out), done: r.done, total: r.total, trained_now: r.trainedNow, complete: r.done === r.total, wall_s: wall },
+      () => `${r.done}/${r.total} architectures done (${r.trainedNow} trained in this run, ${wall.toFixed(1)} s)${r.done < r.total ? '; rerun to resume' : ''}`);
+  });
+}
+
+function exportCmd(): Command {
+  return withCommon(
+    new Command('export')
+      .description('Write a DTB build directory as one versioned JSON or CSV file')
+      .requiredOption('--dir <dir>', 'build directory (dtb build --out)')
+      .addOption(new Option('--format <fmt>', 'file format').choices(['json', 'csv']).default('json'))
+      .option('--file <path>', 'output file (default <dir>/dtb-v1.json or .csv)')
+      .option('--partial', 'include only the finished architectures of an unfinished build'),
+  ).action(async (o: CommonOptions & { dir: string; format: 'json' | 'csv'; file?: string; partial?: boolean }) => {
+    const d = collectDtb(o.dir, { partial: o.partial });
+    const file = resolve(o.file ?? join(o.dir, `dtb-v${d.version}.${o.format}`));
+    writeDtb(d, file, o.format);
+    emit(o, { file, format: o.format, version: d.version, archs: d.num_archs, epochs: d.num_epochs }, () => `wrote ${file} (${d.num_archs} architectures × ${d.num_epochs} epochs)`);
+  });
+}
+
+export function dtbCommand(): Command {
+  return new Command('dtb')
+    .description('Training-states benchmark: build (resumable) and export')
+    .addCommand(buildCommand().exitOverride())
+    .addCommand(exportCmd().exitOverride());
+}
