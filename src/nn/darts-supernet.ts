@@ -19,6 +19,8 @@ export interface DartsSupernetConfig {
   inputShape: readonly [number, number, number];
   /** Nodes concatenated at the cell output (DARTS: 4). */
   multiplier?: number;
+  /** PC-DARTS partial channels K (default 1: plain mixed ops). */
+  partialChannels?: number;
 }
 
 export const DARTS_SEARCH_CONFIG: DartsSupernetConfig = { C: 16, layers: 8, numClasses: 10, inputShape: [32, 32, 3] };
@@ -28,6 +30,9 @@ export interface DartsArchInput {
   weightsReduce?: Tensor2D;
   masksNormal?: readonly (readonly boolean[])[];
   masksReduce?: readonly (readonly boolean[])[];
+  /** Per-edge scalar weights [14] (PC-DARTS edge normalisation β), normal and reduction cells. */
+  edgeWeightsNormal?: Tensor;
+  edgeWeightsReduce?: Tensor;
 }
 
 export class DartsSearchCell extends Module {
@@ -35,19 +40,22 @@ export class DartsSearchCell extends Module {
   readonly pre1: ReLUConvBN;
   readonly edges: MixedOp[];
 
-  constructor(ops: readonly string[], cPP: number, cP: number, C: number, readonly reduction: boolean, reductionPrev: boolean, readonly multiplier: number, rng: Rng) {
+  constructor(ops: readonly string[], cPP: number, cP: number, C: number, readonly reduction: boolean, reductionPrev: boolean, readonly multiplier: number, rng: Rng, partialK = 1) {
     super();
     this.pre0 = this.child('preprocess0', reductionPrev ? new FactorizedReduce(cPP, C, false, rng) : new ReLUConvBN(cPP, C, 1, 1, 0, 1, false, rng));
     this.pre1 = this.child('preprocess1', new ReLUConvBN(cP, C, 1, 1, 0, 1, false, rng));
-    this.edges = DARTS_EDGES.map(([, from], k) => this.child(`_ops.${k}`, new MixedOp(ops, C, C, reduction && from < 2 ? 2 : 1, { affine: false, poolBn: true }, rng)));
+    this.edges = DARTS_EDGES.map(([, from], k) => this.child(`_ops.${k}`, new MixedOp(ops, C, C, reduction && from < 2 ? 2 : 1, { affine: false, poolBn: true }, rng, partialK)));
   }
 
-  forward(s0: Tensor4D, s1: Tensor4D, weights: Tensor[], ctx: ForwardCtx, masks?: readonly (readonly boolean[])[]): Tensor4D {
+  forward(s0: Tensor4D, s1: Tensor4D, weights: Tensor[], ctx: ForwardCtx, masks?: readonly (readonly boolean[])[], edgeWeights?: Tensor[]): Tensor4D {
     const states: Tensor4D[] = [this.pre0.forward(s0, ctx), this.pre1.forward(s1, ctx)];
     let k = 0;
     for (let i = 0; i < DARTS_STEPS; i++) {
       const terms: Tensor[] = [];
-      for (let j = 0; j < states.length; j++, k++) terms.push(this.edges[k]!.forward(states[j]!, weights[k]!, ctx, masks?.[k]));
+      for (let j = 0; j < states.length; j++, k++) {
+        const f = this.edges[k]!.forward(states[j]!, weights[k]!, ctx, masks?.[k]);
+        terms.push(edgeWeights ? tf.mul(f, edgeWeights[k]!) : f);
+      }
       states.push(sumAll(terms) as Tensor4D);
     }
     return tf.concat(states.slice(-this.multiplier), 3);
@@ -69,8 +77,10 @@ export class DartsSupernet extends Network {
     const multiplier = config.multiplier ?? DARTS_STEPS;
     this.inputShape = inputShape;
     const init = () => tf.tensor2d(Array.from({ length: DARTS_EDGES.length * ops.length }, () => 1e-3 * rng.normal()), [DARTS_EDGES.length, ops.length]);
-    this.alphaNormal = tf.variable(init(), true, 'alpha_normal');
-    this.alphaReduce = tf.variable(init(), true, 'alpha_reduce');
+    const [an, ar] = [init(), init()];
+    this.alphaNormal = tf.variable(an, true, 'alpha_normal');
+    this.alphaReduce = tf.variable(ar, true, 'alpha_reduce');
+    tf.dispose([an, ar]);
     const stemC = 3 * C;
     this.stem = this.child('stem.0', new Conv2d(inputShape[2], stemC, 3, rng, { padding: 1 }));
     this.stemBn = this.child('stem.1', new BatchNorm(stemC));
@@ -79,7 +89,7 @@ export class DartsSupernet extends Network {
     for (let i = 0; i < layers; i++) {
       const reduction = i === Math.floor(layers / 3) || i === Math.floor((2 * layers) / 3);
       if (reduction) cCur *= 2;
-      this.cells.push(this.child(`cells.${i}`, new DartsSearchCell(ops, cPP, cP, cCur, reduction, reductionPrev, multiplier, rng)));
+      this.cells.push(this.child(`cells.${i}`, new DartsSearchCell(ops, cPP, cP, cCur, reduction, reductionPrev, multiplier, rng, config.partialChannels ?? 1)));
       reductionPrev = reduction;
       [cPP, cP] = [cP, multiplier * cCur];
     }
@@ -97,10 +107,12 @@ export class DartsSupernet extends Network {
   forwardFull(x: Tensor4D, ctx: ForwardCtx, arch: DartsArchInput = {}): NetworkOutput {
     const wn = tf.unstack(arch.weightsNormal ?? tf.softmax(this.alphaNormal));
     const wr = tf.unstack(arch.weightsReduce ?? tf.softmax(this.alphaReduce));
+    const en = arch.edgeWeightsNormal ? tf.unstack(arch.edgeWeightsNormal) : undefined;
+    const er = arch.edgeWeightsReduce ? tf.unstack(arch.edgeWeightsReduce) : undefined;
     let s0 = this.stemBn.forward(this.stem.forward(x, ctx), ctx) as Tensor4D;
     let s1 = s0;
     for (const cell of this.cells) {
-      const out = cell.reduction ? cell.forward(s0, s1, wr, ctx, arch.masksReduce) : cell.forward(s0, s1, wn, ctx, arch.masksNormal);
+      const out = cell.reduction ? cell.forward(s0, s1, wr, ctx, arch.masksReduce, er) : cell.forward(s0, s1, wn, ctx, arch.masksNormal, en);
       [s0, s1] = [s1, out];
     }
     return { logits: this.classifier.forward(globalAvgPool(s1), ctx) };

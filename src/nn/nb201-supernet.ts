@@ -17,22 +17,31 @@ export interface SupernetArchInput {
   weights?: Tensor2D;
   /** Per-edge op masks [edges][ops]: false = op switched off. */
   masks?: readonly (readonly boolean[])[];
+  /** Per-edge scalar weights [edges] (PC-DARTS edge normalisation): node j = Σ_i e_ij·f_ij(x_i). */
+  edgeWeights?: Tensor;
+}
+
+export interface Nb201SupernetOptions {
+  /** PC-DARTS partial channels K (default 1: plain mixed ops). */
+  partialChannels?: number;
 }
 
 export class Nb201SearchCell extends Module {
   readonly edges: MixedOp[];
 
-  constructor(ops: readonly string[], C: number, rng: Rng) {
+  constructor(ops: readonly string[], C: number, rng: Rng, partialK = 1) {
     super();
-    this.edges = NB201_EDGES.map(([to, from]) => this.child(`edges.${to}<-${from}`, new MixedOp(ops, C, C, 1, { affine: false }, rng)));
+    this.edges = NB201_EDGES.map(([to, from]) => this.child(`edges.${to}<-${from}`, new MixedOp(ops, C, C, 1, { affine: false }, rng, partialK)));
   }
 
-  forward(x: Tensor4D, weights: Tensor[], ctx: ForwardCtx, masks?: SupernetArchInput['masks']): Tensor4D {
+  forward(x: Tensor4D, weights: Tensor[], ctx: ForwardCtx, masks?: SupernetArchInput['masks'], edgeWeights?: Tensor[]): Tensor4D {
     const nodes: Tensor4D[] = [x];
     for (let j = 1; j < NB201_NODES; j++) {
       const terms: Tensor4D[] = [];
       NB201_EDGES.forEach(([to, from], e) => {
-        if (to === j) terms.push(this.edges[e]!.forward(nodes[from]!, weights[e]!, ctx, masks?.[e]));
+        if (to !== j) return;
+        const f = this.edges[e]!.forward(nodes[from]!, weights[e]!, ctx, masks?.[e]);
+        terms.push(edgeWeights ? tf.mul(f, edgeWeights[e]!) : f);
       });
       nodes.push(sumAll(terms) as Tensor4D);
     }
@@ -43,10 +52,12 @@ export class Nb201SearchCell extends Module {
 export class Nb201Supernet extends Nb201Skeleton<Nb201SearchCell> {
   readonly alpha: Variable;
 
-  constructor(rng: Rng, readonly config: Nb201NetConfig, readonly ops: readonly Nb201Op[] = NB201_OPS) {
-    super(config, rng, (C) => new Nb201SearchCell(ops, C, rng));
+  constructor(rng: Rng, readonly config: Nb201NetConfig, readonly ops: readonly Nb201Op[] = NB201_OPS, options: Nb201SupernetOptions = {}) {
+    super(config, rng, (C) => new Nb201SearchCell(ops, C, rng, options.partialChannels ?? 1));
     // α = 1e-3·randn as in the DARTS/NB201 search code.
-    this.alpha = tf.variable(tf.tensor2d(Array.from({ length: NB201_EDGES.length * ops.length }, () => 1e-3 * rng.normal()), [NB201_EDGES.length, ops.length]), true, 'alpha');
+    const init = tf.tensor2d(Array.from({ length: NB201_EDGES.length * ops.length }, () => 1e-3 * rng.normal()), [NB201_EDGES.length, ops.length]);
+    this.alpha = tf.variable(init, true, 'alpha');
+    init.dispose();
   }
 
   /** Network weights only (α excluded): the w of the bi-level problem. */
@@ -61,7 +72,8 @@ export class Nb201Supernet extends Nb201Skeleton<Nb201SearchCell> {
   forwardFull(x: Tensor4D, ctx: ForwardCtx, arch: SupernetArchInput = {}): NetworkOutput {
     const w = arch.weights ?? tf.softmax(this.alpha);
     const perEdge = tf.unstack(w);
-    return this.runSkeleton(x, ctx, (cell, h) => cell.forward(h, perEdge, ctx, arch.masks));
+    const perEdgeScale = arch.edgeWeights ? tf.unstack(arch.edgeWeights) : undefined;
+    return this.runSkeleton(x, ctx, (cell, h) => cell.forward(h, perEdge, ctx, arch.masks, perEdgeScale));
   }
 
   /** Argmax op per edge (NB201 derivation). */

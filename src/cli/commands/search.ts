@@ -12,6 +12,7 @@ import { Rng } from '../../util/rng.js';
 import { TsnasError } from '../../util/errors.js';
 import { emit, intArg, log, startBackend, withCommon } from '../common.js';
 import { scoringContext, withScoringFlags, type ScoringFlags } from './score.js';
+import { diffStrategies, withDiffFlags } from '../../search/diff/cli.js';
 import { mooStrategies, withMooFlags } from '../../search/moo-cli.js';
 
 export type SearchFlags = ScoringFlags & { space: SpaceName; strategy: string; n: number; proxy?: string };
@@ -50,6 +51,9 @@ const naswotStrategy: Strategy = async (o) => {
 
 export const STRATEGIES: Record<string, Strategy> = { naswot: naswotStrategy };
 
+// Differentiable strategies (darts, darts2, single-darts, pc-darts, ms-darts): src/search/diff/cli.ts.
+Object.assign(STRATEGIES, diffStrategies({ startBackend: (o) => startBackend(o as unknown as SearchFlags), log }) as unknown as Record<string, Strategy>);
+
 // Multi-objective strategies (nsga2, random, tnd-nas): src/search/moo-cli.ts.
 Object.assign(
   STRATEGIES,
@@ -61,7 +65,7 @@ Object.assign(
 );
 
 export function searchCommand(): Command {
-  return withScoringFlags(
+  return withDiffFlags(withScoringFlags(
     withMooFlags(withCommon(
       new Command('search')
         .description('Search an architecture. --strategy naswot: sample N uniformly, return the best proxy score (NASWOT, ICML 2021)')
@@ -71,7 +75,7 @@ export function searchCommand(): Command {
         .option('--proxy <name>', 'proxy to maximise (naswot strategy; default naswot, e.g. das)'),
     )),
     'naswot',
-  ).action(async (o: SearchFlags) => {
+  )).action(async (o: SearchFlags) => {
     const s = STRATEGIES[o.strategy];
     if (!s) throw new TsnasError(`unknown --strategy '${o.strategy}' (known: ${Object.keys(STRATEGIES).join(', ')})`);
     const { result, human } = await s(o);

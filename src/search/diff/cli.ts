@@ -1,0 +1,165 @@
+/**
+ * CLI wiring of the differentiable strategies for `tsnas search` (darts, darts2, single-darts,
+ * pc-darts, ms-darts): flags, data loading, progress bar (cli-progress, stderr), the α plot and the
+ * JSON result `{genotype, epochs, wall_s, bench, ...}`. search.ts merges `diffStrategies()` into its
+ * dispatch table and wraps its command with `withDiffFlags`.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import { loadDataset } from '../../data/index.js';
+import { defaultNb201Path, loadNb201Table, type Nb201Table } from '../../bench/nb201-table.js';
+import { NB201_EDGES, NB201_OPS } from '../../spaces/nb201.js';
+import { DARTS_EDGES, DARTS_OPS } from '../../spaces/darts.js';
+import { TsnasError } from '../../util/errors.js';
+import { buildConfig, checkPreset, PRESETS } from './presets.js';
+import { STRATEGY_NAMES, type StrategyName } from './strategies.js';
+import { runSearch, type EpochRecord } from './trainer.js';
+import { writeAlphaPlot } from './plot.js';
+
+export interface DiffFlags {
+  space: 'nb201' | 'darts';
+  strategy: string;
+  preset?: string;
+  epochs?: number;
+  resume?: boolean;
+  plot?: string;
+  dataset?: string;
+  dataDir?: string;
+  dataLimit?: number;
+  bench?: string;
+  seed: number;
+  out?: string;
+  json?: boolean;
+  backend: string;
+}
+
+export interface DiffHost {
+  startBackend(o: DiffFlags): Promise<unknown>;
+  log(msg: string): void;
+}
+
+type DiffStrategy = (o: DiffFlags) => Promise<{ result: Record<string, unknown>; human: string }>;
+
+function hasFlag(cmd: Command, long: string): boolean {
+  return cmd.options.some((o) => o.long === long);
+}
+
+/** Add --preset, --epochs, --resume, --plot unless another strategy family already defined them. */
+export function withDiffFlags(cmd: Command): Command {
+  if (!hasFlag(cmd, '--preset')) cmd.addOption(new Option('--preset <name>', 'differentiable strategies: cpu-small (default) or paper').choices([...PRESETS]));
+  if (!hasFlag(cmd, '--epochs')) {
+    cmd.option('--epochs <n>', 'differentiable strategies: search epochs (overrides the preset)', (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 10000) throw new TsnasError(`--epochs must be an integer in [1, 10000], got '${v}'`);
+      return n;
+    });
+  }
+  if (!hasFlag(cmd, '--resume')) cmd.option('--resume', 'differentiable strategies: continue from the checkpoint in --out');
+  if (!hasFlag(cmd, '--plot')) cmd.option('--plot <file>', 'differentiable strategies: write α heatmaps over epochs (SVG)');
+  return cmd;
+}
+
+function edgeNames(space: 'nb201' | 'darts'): string[][] {
+  if (space === 'nb201') return [NB201_EDGES.map(([to, from]) => `node ${to} ← ${from}`)];
+  const names = DARTS_EDGES.map(([to, from]) => `node ${to} ← ${from}`);
+  return [names, names];
+}
+
+export function diffStrategies(host: DiffHost): Record<StrategyName, DiffStrategy> {
+  const run: DiffStrategy = async (o) => {
+    const strategy = o.strategy as StrategyName;
+    const preset = checkPreset(o.preset ?? 'cpu-small');
+    const cfg = buildConfig(o.space, strategy, preset, o.seed, { epochs: o.epochs, dataLimit: o.dataLimit });
+    if (o.resume && !o.out) throw new TsnasError('--resume needs --out DIR (where the checkpoint is)');
+    let table: Nb201Table | undefined;
+    if (o.space === 'nb201') {
+      try {
+        table = await loadNb201Table(o.bench ?? defaultNb201Path());
+      } catch (e) {
+        if (o.bench) throw e;
+        host.log(`note: no NB201 table (${(e as Error).message.split('\n')[0]}); bench accuracies are omitted`);
+      }
+    }
+    await host.startBackend(o);
+    const dataset = o.dataset ?? 'cifar10';
+    const data = loadDataset(dataset, {
+      dataDir: o.dataDir,
+      split: 'train',
+      limit: cfg.dataLimit,
+      seed: o.seed,
+      synthetic: { height: cfg.imageSize },
+    });
+    if (o.out) mkdirSync(o.out, { recursive: true });
+    const bar = new cliProgress.SingleBar(
+      {
+        stream: process.stderr,
+        format: '{strategy} epoch {epoch}/{epochs} |{bar}| {value}/{total} | loss {loss} acc {acc} | epoch ETA {eta_formatted} | run ETA {runEta}',
+        hideCursor: false,
+        clearOnComplete: false,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    const quiet = Boolean(o.json) && !process.stderr.isTTY;
+    let stepTimes = 0;
+    let stepCount = 0;
+    let last = performance.now();
+    let barEpoch = -1;
+    const onEpoch = (r: EpochRecord) => {
+      if (barEpoch >= 0) bar.stop();
+      barEpoch = -1;
+      const b = r.bench?.['cifar10_test_acc'];
+      host.log(
+        `epoch ${r.epoch}/${cfg.epochs}: train ${r.trainLoss.toFixed(3)}/${(100 * r.trainAcc).toFixed(1)}% val ${r.valLoss.toFixed(3)}/${(100 * r.valAcc).toFixed(1)}% ` +
+          `${r.seconds.toFixed(1)} s skip=${r.skipCount} free=${r.paramFreeCount}${b !== undefined ? ` c10=${b.toFixed(2)}` : ''} ${r.genotype}`,
+      );
+    };
+    const res = runSearch(cfg, data, {
+      outDir: o.out,
+      resume: o.resume,
+      table,
+      onStep: quiet
+        ? undefined
+        : (p) => {
+            const now = performance.now();
+            stepTimes += now - last;
+            stepCount++;
+            last = now;
+            const left = (cfg.epochs - p.epoch - 1) * p.steps + (p.steps - p.step);
+            const runEta = `${Math.round(((stepTimes / stepCount) * left) / 1000)}s`;
+            const payload = { strategy, epoch: p.epoch + 1, epochs: cfg.epochs, loss: p.loss.toFixed(3), acc: `${(100 * p.acc).toFixed(1)}%`, runEta };
+            if (barEpoch !== p.epoch) {
+              if (barEpoch >= 0) bar.stop();
+              bar.start(p.steps, p.step, payload);
+              barEpoch = p.epoch;
+            } else bar.update(p.step, payload);
+          },
+      onEpoch,
+    });
+    if (barEpoch >= 0) bar.stop();
+    const ops = o.space === 'nb201' ? NB201_OPS : DARTS_OPS;
+    if (o.plot) writeAlphaPlot(o.plot, res.history, ops, `${strategy} on ${o.space} (${preset}, seed ${o.seed})`, edgeNames(o.space));
+    const last_ = res.history[res.history.length - 1];
+    const result: Record<string, unknown> = {
+      genotype: res.genotype,
+      epochs: res.epochs,
+      wall_s: Math.round(res.wall_s * 100) / 100,
+      bench: res.bench ?? (o.space === 'nb201' ? null : undefined),
+      strategy,
+      space: o.space,
+      preset,
+      seed: o.seed,
+      dataset,
+      skipCount: res.derived.skipCount,
+      paramFreeCount: res.derived.paramFreeCount,
+      valAcc: last_?.valAcc,
+      resumedFrom: res.resumedFrom,
+      config: cfg,
+    };
+    if (o.out) writeFileSync(join(o.out, 'search.json'), JSON.stringify({ ...result, history: res.history }, null, 1));
+    const acc = res.bench ? `\ncifar10 test acc: ${res.bench['cifar10_test_acc']}` : '';
+    return { result, human: `${res.genotype}${acc}\n${res.epochs} epochs, ${res.wall_s.toFixed(1)} s` };
+  };
+  return Object.fromEntries(STRATEGY_NAMES.map((s) => [s, run])) as Record<StrategyName, DiffStrategy>;
+}

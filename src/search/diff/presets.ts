@@ -1,0 +1,137 @@
+/**
+ * Search configurations: each strategy's published defaults (`paper`) and the documented CPU
+ * reduction (`cpu-small`). Both presets run the same code; a preset only fills a SearchConfig.
+ *
+ * paper (METHODS.md C, E, F, G):
+ *   common (DARTS, quark0/darts + paper A.1.1): 50 epochs, batch 64, 50/50 train/val split of the
+ *     train set, SGD lr 0.025 cosine → 0.001, momentum 0.9, wd 3e-4 (NB201 space: 5e-4, NB201's
+ *     DARTS config), grad clip 5; Adam 3e-4, β (0.5, 0.999), wd 1e-3 on α. 32×32 images.
+ *     Supernet: NB201 C 16, N 5; DARTS C 16, 8 cells.
+ *   darts2: the same, ξ = w's current lr.
+ *   single-darts: the same as darts (its settings are unpublished: an assumption, METHODS.md C).
+ *   pc-darts: K 4, edge normalisation, batch 256, lr 0.1 cosine → 0, arch Adam 6e-4, α/β
+ *     updates from epoch 15 (of 50).
+ *   ms-darts: 40 epochs, batch 64, lr 0.025, arch 3e-4, T 2 rounds of N 3 samples, bandwidth 1,
+ *     ε annealed linearly 0.025 → 0.25 over the epochs; α steps from epoch 5 (our reading of
+ *     "from epoch 5" in its code notes).
+ *
+ * cpu-small (≤ 15 min on 2 cores; see BENCHMARKS.md for the measured epoch time): every strategy
+ * hyperparameter as in `paper`, except 16×16 images (2×2 average-pooled), C 8, NB201 N 1 /
+ * DARTS 3 cells (the DARTS space also C 4), the first 5,000 training images (2,500 / 2,500), fewer
+ * epochs, and warm-ups scaled with the epochs (pc-darts 30%, ms-darts 12.5%). pc-darts keeps
+ * batch 64 with the lr scaled linearly (0.1·64/256 = 0.025) so it takes as many steps as the others.
+ *
+ * `tiny` (tests and smoke runs only): 8×8 images, C 4, N 1 / 3 cells, 64 images, 2 epochs.
+ */
+import { TsnasError } from '../../util/errors.js';
+import { STRATEGY_NAMES, type StrategyName } from './strategies.js';
+import type { SearchSpace } from './model.js';
+
+export const PRESETS = ['cpu-small', 'paper', 'tiny'] as const;
+export type PresetName = (typeof PRESETS)[number];
+
+export interface SearchConfig {
+  space: SearchSpace;
+  strategy: StrategyName;
+  preset: PresetName;
+  seed: number;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  lrMin: number;
+  momentum: number;
+  weightDecay: number;
+  gradClip: number;
+  archLr: number;
+  archBeta1: number;
+  archBeta2: number;
+  archWeightDecay: number;
+  /** Epochs without architecture updates. */
+  warmupEpochs: number;
+  partialK: number;
+  edgeNorm: boolean;
+  ms?: { T: number; N: number; h: number; epsStart: number; epsEnd: number };
+  /** Supernet: C, depth (NB201 N / DARTS cells), square image side. */
+  C: number;
+  depth: number;
+  imageSize: number;
+  /** Training images used (undefined: all); split 50/50 into search-train and search-val. */
+  dataLimit?: number;
+  valFraction: number;
+  /** Batch size of the per-epoch validation pass. */
+  evalBatch: number;
+}
+
+export interface ConfigOverrides {
+  epochs?: number;
+  dataLimit?: number;
+}
+
+export function checkStrategy(s: string): StrategyName {
+  if (!(STRATEGY_NAMES as readonly string[]).includes(s)) throw new TsnasError(`unknown differentiable strategy '${s}' (known: ${STRATEGY_NAMES.join(', ')})`);
+  return s as StrategyName;
+}
+
+export function checkPreset(p: string): PresetName {
+  if (!(PRESETS as readonly string[]).includes(p)) throw new TsnasError(`unknown --preset '${p}' (known: ${PRESETS.join(', ')})`);
+  return p as PresetName;
+}
+
+/** Fraction of the epochs spent in warm-up (paper: 15 of 50, 5 of 40). */
+const WARMUP_FRACTION: Partial<Record<StrategyName, number>> = { 'pc-darts': 15 / 50, 'ms-darts': 5 / 40 };
+
+const CPU_SMALL_EPOCHS: Record<SearchSpace, Record<StrategyName, number>> = {
+  nb201: { darts: 10, darts2: 4, 'single-darts': 10, 'pc-darts': 10, 'ms-darts': 6 },
+  darts: { darts: 3, darts2: 1, 'single-darts': 3, 'pc-darts': 3, 'ms-darts': 2 },
+};
+
+export function buildConfig(space: SearchSpace, strategy: StrategyName, preset: PresetName, seed: number, o: ConfigOverrides = {}): SearchConfig {
+  const paperEpochs = strategy === 'ms-darts' ? 40 : 50;
+  const pc = strategy === 'pc-darts';
+  const cfg: SearchConfig = {
+    space,
+    strategy,
+    preset,
+    seed,
+    epochs: paperEpochs,
+    batchSize: pc ? 256 : 64,
+    lr: pc ? 0.1 : 0.025,
+    lrMin: pc ? 0 : 0.001,
+    momentum: 0.9,
+    weightDecay: space === 'nb201' ? 5e-4 : 3e-4,
+    gradClip: 5,
+    archLr: pc ? 6e-4 : 3e-4,
+    archBeta1: 0.5,
+    archBeta2: 0.999,
+    archWeightDecay: 1e-3,
+    warmupEpochs: 0,
+    partialK: pc ? 4 : 1,
+    edgeNorm: pc,
+    ms: strategy === 'ms-darts' ? { T: 2, N: 3, h: 1, epsStart: 0.025, epsEnd: 0.25 } : undefined,
+    C: 16,
+    depth: space === 'nb201' ? 5 : 8,
+    imageSize: 32,
+    dataLimit: undefined,
+    valFraction: 0.5,
+    evalBatch: 256,
+  };
+  if (preset === 'cpu-small') {
+    Object.assign(cfg, {
+      epochs: CPU_SMALL_EPOCHS[space][strategy],
+      imageSize: 16,
+      C: space === 'nb201' ? 8 : 4,
+      depth: space === 'nb201' ? 1 : 3,
+      dataLimit: space === 'nb201' ? 5000 : 2000,
+      evalBatch: 250,
+    });
+    if (space === 'darts' && pc) cfg.partialK = 2;
+    if (pc) Object.assign(cfg, { batchSize: 64, lr: 0.025 });
+  } else if (preset === 'tiny') {
+    Object.assign(cfg, { epochs: 2, imageSize: 8, C: 4, depth: space === 'nb201' ? 1 : 3, dataLimit: 64, batchSize: 16, evalBatch: 32 });
+    if (pc) cfg.partialK = 2;
+  }
+  if (o.epochs !== undefined) cfg.epochs = o.epochs;
+  if (o.dataLimit !== undefined) cfg.dataLimit = o.dataLimit;
+  cfg.warmupEpochs = Math.round((WARMUP_FRACTION[strategy] ?? 0) * cfg.epochs);
+  return cfg;
+}
