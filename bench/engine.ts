@@ -5,7 +5,9 @@
  * backends go in the table for comparison.
  *
  *   npm run bench:engine -- [--json] [--reps 7] [--backends native,wasm,cpu] [--cases ref_net,...]
- *                           [--no-torch] [--batch 64]
+ *                           [--other-cases ref_net] [--no-torch] [--batch 64]
+ * (--other-cases: the cases also timed on the backends after the first; wasm and cpu take
+ * seconds to minutes per supernet step)
  *
  * train_b64: forward + backward + SGD-momentum update (softmax cross-entropy, all trainable
  * variables). forward_b64: inference forward (BN on running statistics, no gradient tape).
@@ -34,6 +36,7 @@ const { values: a } = parseArgs({
     batch: { type: 'string', default: '64' },
     backends: { type: 'string', default: 'native,wasm,cpu' },
     cases: { type: 'string', default: '' },
+    'other-cases': { type: 'string', default: 'ref_net' },
     'no-torch': { type: 'boolean', default: false },
   },
 });
@@ -288,7 +291,8 @@ async function main(): Promise<void> {
     const primary = best === undefined;
     if (primary) best = be;
     results[be] = {};
-    for (const c of cases) {
+    const others = a['other-cases']!.split(',');
+    for (const c of primary ? cases : cases.filter((k) => others.includes(k.name))) {
       const t = await runCase(c, be, primary ? torch : null);
       results[be]![c.name] = t;
       if (!a.json) {

@@ -105,6 +105,10 @@ test('native: Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter match cpu', { sk
     [[2, 8, 9, 3], [3, 2, 3, 2], 1, EXPLICIT],
     [[2, 10, 10, 16], [3, 3, 16, 32], 2, 'same'],
     [[3, 6, 6, 24], [3, 3, 24, 24], 1, 'same'],
+    // ≥ 32 channels, 3×3 stride 1: oneDNN's Winograd path
+    [[2, 9, 9, 32], [3, 3, 32, 32], 1, 'same'],
+    [[2, 8, 7, 64], [3, 3, 64, 48], 1, 'valid'],
+    [[1, 6, 6, 32], [3, 3, 32, 64], 1, EXPLICIT],
   ];
   for (const [xs, ws, s, p] of cases) {
     same(`conv2d x${xs} w${ws} s${s} ${JSON.stringify(p)}`, withGrads((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, s, p), (m) => [m(xs, 1), m(ws, 2)]));

@@ -61,6 +61,7 @@ int g_threads = 1;
 int g_layout_any = 0;   // 0: activations in NHWC directly, 1: let oneDNN choose (reorders)
 int g_conv_algo = 0;    // 0: direct, 1: auto (winograd where oneDNN thinks it helps)
 int g_verbose = 0;
+int g_winograd = 1;     // Winograd for 3×3 stride-1 convs of ≥ 32 channels
 
 // Below PAR_MIN elements an elementwise loop stays on one thread, and a oneDNN primitive below
 // SMALL_FLOPS runs single-threaded: on a loaded machine every parallel region waits for its
@@ -176,7 +177,26 @@ void run_plan(Plan &pl, void *a, void *b, void *o) {
 // kind 0: forward (a=x, b=w, o=y); 1: backward data (a=dy, b=w, o=dx);
 // kind 2: backward weights (a=x, b=dy, o=dw). G=1: HWIO filter; G=IC: depthwise [KH,KW,IC,M].
 // ---------------------------------------------------------------------------------------------
+std::unique_ptr<Plan> make_conv_(int kind, const std::vector<int64_t> &p);
+
 std::unique_ptr<Plan> make_conv(int kind, const std::vector<int64_t> &p) {
+  try {
+    return make_conv_(kind, p);
+  } catch (const dnnl::error &) {
+    if (!g_winograd) throw;
+    g_winograd = 0;  // retry without Winograd for this shape
+    try {
+      auto pl = make_conv_(kind, p);
+      g_winograd = 1;
+      return pl;
+    } catch (...) {
+      g_winograd = 1;
+      throw;
+    }
+  }
+}
+
+std::unique_ptr<Plan> make_conv_(int kind, const std::vector<int64_t> &p) {
   const int64_t N = p[0], IH = p[1], IW = p[2], IC = p[3], OH = p[4], OW = p[5], OC = p[6],
                 KH = p[7], KW = p[8], SH = p[9], SW = p[10], DH = p[11], DW = p[12], PT = p[13],
                 PL = p[14], PB = p[15], PR = p[16], G = p[17];
@@ -191,10 +211,17 @@ std::unique_ptr<Plan> make_conv(int kind, const std::vector<int64_t> &p) {
     ws = memory::desc({G, M, 1, KH, KW}, dt::f32, memory::dims{M, 1, 1, KW * IC * M, IC * M});
   }
   memory::dims wdims = ws.dims();
-  memory::desc xa = g_layout_any ? memory::desc({N, IC, IH, IW}, dt::f32, tag::any) : xs;
-  memory::desc ya = g_layout_any ? memory::desc({N, OC, OH, OW}, dt::f32, tag::any) : ys;
+  // Winograd F(4×4, 3×3) for 3×3 stride-1 convs of ≥ 32 channels (forward and data gradient):
+  // about 2× faster than direct on AVX-512 here, in oneDNN's blocked layout (reordered per call).
+  // Below 32 channels the transforms cost more than they save. TSNAS_NATIVE_WINOGRAD=0: off.
+  const bool wino = g_winograd && kind != 2 && G == 1 && KH == 3 && KW == 3 && SH == 1 && SW == 1 &&
+                    DH == 1 && DW == 1 && IC >= 32 && OC >= 32 && IC % 16 == 0 && OC % 16 == 0;
+  const bool any = g_layout_any || wino;
+  memory::desc xa = any ? memory::desc({N, IC, IH, IW}, dt::f32, tag::any) : xs;
+  memory::desc ya = any ? memory::desc({N, OC, OH, OW}, dt::f32, tag::any) : ys;
   memory::desc wa(wdims, dt::f32, tag::any);
-  algorithm algo = g_conv_algo ? algorithm::convolution_auto : algorithm::convolution_direct;
+  algorithm algo = wino ? algorithm::convolution_winograd
+                        : g_conv_algo ? algorithm::convolution_auto : algorithm::convolution_direct;
   primitive_attr attr;
   attr.set_scratchpad_mode(scratchpad_mode::user);
 
@@ -911,6 +938,7 @@ Napi::Value Info(const Napi::CallbackInfo &info) {
   o.Set("runtime", "OpenMP");
   o.Set("layout", g_layout_any ? "any" : "nhwc");
   o.Set("convAlgo", g_conv_algo ? "auto" : "direct");
+  o.Set("winograd", g_winograd != 0);
   o.Set("plans", (double)g_plans.size());
   return o;
 }
@@ -935,6 +963,11 @@ Napi::Value Configure(const Napi::CallbackInfo &info) {
     clear |= v != g_conv_algo;
     g_conv_algo = v;
   }
+  if (o.Has("winograd")) {
+    int v = o.Get("winograd").ToBoolean() ? 1 : 0;
+    clear |= v != g_winograd;
+    g_winograd = v;
+  }
   if (o.Has("verbose")) g_verbose = o.Get("verbose").ToBoolean() ? 1 : 0;
   if (clear) g_plans.clear();
   return Info(info);
@@ -957,6 +990,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   omp_set_num_threads(t);
   if (const char *e = std::getenv("TSNAS_NATIVE_PAR_MIN")) PAR_MIN = (size_t)std::max(1L, std::atol(e));
   if (const char *e = std::getenv("TSNAS_NATIVE_SMALL_FLOPS")) SMALL_FLOPS = std::atof(e);
+  if (const char *e = std::getenv("TSNAS_NATIVE_WINOGRAD")) g_winograd = std::atoi(e) ? 1 : 0;
   exports.Set("conv", Napi::Function::New(env, Conv));
   exports.Set("matmul", Napi::Function::New(env, MatMul));
   exports.Set("binary", Napi::Function::New(env, Binary));

@@ -41,7 +41,7 @@ export interface NativeAddon {
   copy(src: Float32Array, srcOffset: number, srcStrides: number[], dst: Float32Array, dstOffset: number, dstStrides: number[], shape: number[]): void;
   fill(dst: Float32Array, value: number): void;
   info(): NativeInfo;
-  configure(o: { threads?: number; layoutAny?: boolean; convAuto?: boolean; verbose?: boolean }): NativeInfo;
+  configure(o: { threads?: number; layoutAny?: boolean; convAuto?: boolean; winograd?: boolean; verbose?: boolean }): NativeInfo;
   plans(): Record<string, string>;
 }
 export interface NativeInfo {
@@ -51,6 +51,7 @@ export interface NativeInfo {
   runtime: string;
   layout: string;
   convAlgo: string;
+  winograd: boolean;
   plans: number;
 }
 
