@@ -5,6 +5,7 @@
 import { Command, Option } from 'commander';
 import { BACKENDS, initBackend, type BackendInfo } from '../engine/backend.js';
 import { TsnasError } from '../util/errors.js';
+import { recordResult } from './tracking.js';
 
 export interface CommonOptions {
   json?: boolean;
@@ -15,6 +16,9 @@ export interface CommonOptions {
   dataDir?: string;
   bench?: string;
   out?: string;
+  config?: string;
+  store?: string;
+  runId?: string;
 }
 
 export function intArg(name: string, min = -Infinity, max = Infinity) {
@@ -43,18 +47,31 @@ export function withCommon(cmd: Command): Command {
     .addOption(new Option('--dataset <name>', 'dataset').choices(['cifar10', 'fashion-mnist', 'synthetic']))
     .option('--data-dir <dir>', 'directory holding the dataset files')
     .option('--bench <file>', 'NAS-Bench-201 table (CSV, gzipped or not)')
-    .option('--out <dir>', 'output directory');
+    .option('--out <dir>', 'output directory')
+    .option('--config <file>', 'read flags from a YAML or JSON file (command-line flags win)')
+    .option('--store <file>', 'experiment store (SQLite); default <out>/tsnas.db or runs/tsnas.db')
+    .option('--run-id <id>', 'name of this run in the store');
 }
+
+/**
+ * Where the CLI writes. Tests swap these (never process.stdout itself: node's test runner reports
+ * through it).
+ */
+export const io = {
+  out: (s: string): void => void process.stdout.write(s),
+  err: (s: string): void => void process.stderr.write(s),
+};
 
 /** Emit a result: human lines to stdout, or one JSON object as the last line with --json. */
 export function emit(opts: { json?: boolean }, result: object, human: () => string): void {
-  if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-  else process.stdout.write(`${human()}\n`);
+  recordResult(result);
+  if (opts.json) io.out(`${JSON.stringify(result)}\n`);
+  else io.out(`${human()}\n`);
 }
 
 /** Log progress to stderr (stdout stays clean for --json). */
 export function log(msg: string): void {
-  process.stderr.write(`${msg}\n`);
+  io.err(`${msg}\n`);
 }
 
 export async function startBackend(opts: CommonOptions): Promise<BackendInfo> {

@@ -4,29 +4,64 @@ import { Command, CommanderError } from 'commander';
 import { TsnasError } from '../util/errors.js';
 import { archCommand } from './commands/arch.js';
 import { COMMANDS } from './commands/index.js';
+import { runsCommand } from './commands/runs.js';
+import { configToArgs } from './config.js';
+import { io } from './common.js';
+import { TRACKED_COMMANDS, beginRun, endRun, installSigint } from './tracking.js';
 
 export function buildProgram(): Command {
   const program = new Command('tsnas')
     .description('Neural architecture search on TensorFlow.js: training-free scoring, differentiable and multi-objective search')
     .version('0.1.0')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => io.err(s), writeOut: (s) => io.out(s) });
   program.addCommand(archCommand());
   for (const make of COMMANDS) program.addCommand(make());
-  for (const c of program.commands) c.exitOverride();
+  program.addCommand(runsCommand());
+  for (const c of program.commands) c.exitOverride().configureOutput({ writeErr: (s) => io.err(s), writeOut: (s) => io.out(s) });
+  program.hook('preAction', (_root, action) => {
+    const top = topCommand(action);
+    if (!TRACKED_COMMANDS.has(top.name())) return;
+    const o = action.opts() as { store?: string; out?: string; runId?: string; seed?: number; resume?: boolean };
+    beginRun(o, top.name(), currentArgv, action.opts());
+  });
+  program.hook('postAction', () => endRun());
   return program;
+}
+
+let currentArgv: string[] = [];
+
+function topCommand(c: Command): Command {
+  let t = c;
+  while (t.parent && t.parent.parent) t = t.parent;
+  return t;
+}
+
+/** Expand `--config FILE` into flags for the command named first in argv. */
+function expandConfig(program: Command, argv: string[]): string[] {
+  const i = argv.indexOf('--config');
+  const eq = argv.find((a) => a.startsWith('--config='));
+  const file = eq ? eq.slice('--config='.length) : i >= 0 ? argv[i + 1] : undefined;
+  if (!file) return argv;
+  let cmd = program.commands.find((c) => c.name() === argv[0]);
+  if (cmd && argv[1] && cmd.commands.length) cmd = cmd.commands.find((c) => c.name() === argv[1]) ?? cmd;
+  if (!cmd) return argv;
+  return [...argv, ...configToArgs(cmd, file, argv)];
 }
 
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    const program = buildProgram();
+    currentArgv = expandConfig(program, argv);
+    await program.parseAsync(currentArgv, { from: 'user' });
     return 0;
   } catch (e) {
+    if (!(e instanceof CommanderError)) endRun(e instanceof Error ? e : new Error(String(e)));
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     const msg = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`tsnas: error: ${msg.split('\n')[0]}\n`);
-    if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+    io.err(`tsnas: error: ${msg.split('\n')[0]}\n`);
+    if (debug && e instanceof Error && e.stack) io.err(`${e.stack}\n`);
     return e instanceof TsnasError ? e.exitCode : 1;
   }
 }
@@ -36,5 +71,6 @@ if (/main\.(ts|js)$/.test(invoked)) {
   // Silence TF.js's "install tfjs-node" banner: it is advice for a package this project cannot use.
   const warn = console.warn;
   console.warn = (...a: unknown[]) => (String(a[0]).includes('tfjs-node') ? undefined : warn(...a));
+  installSigint();
   main(process.argv.slice(2)).then((code) => process.exit(code));
 }

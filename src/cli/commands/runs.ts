@@ -1,0 +1,69 @@
+/** `tsnas runs list|show RUN|rm RUN|resume RUN`: the runs kept in the experiment store. */
+import { Command } from 'commander';
+import { Store } from '../../store/store.js';
+import { TsnasError } from '../../util/errors.js';
+import { emit } from '../common.js';
+import { storePath } from '../tracking.js';
+
+interface RunsFlags {
+  store?: string;
+  out?: string;
+  json?: boolean;
+  debug?: boolean;
+}
+
+function withStoreFlags(c: Command): Command {
+  return c
+    .option('--store <file>', 'experiment store (SQLite); default <out>/tsnas.db or runs/tsnas.db')
+    .option('--out <dir>', 'output directory whose store to use')
+    .option('--json', 'print exactly one JSON object as the last line of stdout')
+    .option('--debug', 'show stack traces on errors');
+}
+
+function openExisting(o: RunsFlags): Store {
+  return Store.open(storePath(o));
+}
+
+export function runsCommand(): Command {
+  const runs = new Command('runs').description('List, show, remove and resume runs kept in the experiment store');
+  runs.addCommand(
+    withStoreFlags(new Command('list').description('List runs')).action((o: RunsFlags) => {
+      const s = openExisting(o);
+      const list = s.listRuns().map((r) => ({ id: r.id, command: r.command, status: r.status, seed: r.seed, trials: s.trials(r.id).length, created: r.createdAt }));
+      s.close();
+      emit(o, { store: storePath(o), runs: list }, () => (list.length ? list.map((r) => `${r.id}\t${r.command}\t${r.status}\ttrials=${r.trials}\t${r.created}`).join('\n') : 'no runs'));
+    }),
+  );
+  runs.addCommand(
+    withStoreFlags(new Command('show').description('Show one run: arguments, status, result, trials, metrics').argument('<run>')).action((id: string, o: RunsFlags) => {
+      const s = openExisting(o);
+      const run = s.requireRun(id);
+      const detail = { ...run, trials: s.trials(id), metrics: s.metrics(id), artifacts: s.artifacts(id) };
+      s.close();
+      emit(o, detail, () => `${run.id} (${run.command}, ${run.status})\nargv: ${run.argv.join(' ')}\ntrials: ${detail.trials.length}\nresult: ${JSON.stringify(run.result)}${run.error ? `\nerror: ${run.error}` : ''}`);
+    }),
+  );
+  runs.addCommand(
+    withStoreFlags(new Command('rm').description('Remove a run and its trials and metrics from the store').argument('<run>')).action((id: string, o: RunsFlags) => {
+      const s = openExisting(o);
+      s.removeRun(id);
+      s.close();
+      emit(o, { removed: id }, () => `removed ${id}`);
+    }),
+  );
+  runs.addCommand(
+    withStoreFlags(new Command('resume').description('Continue a run with its original arguments and --resume').argument('<run>')).action(async (id: string, o: RunsFlags) => {
+      const s = openExisting(o);
+      const run = s.requireRun(id);
+      s.close();
+      if (run.status === 'done') throw new TsnasError(`run '${id}' is already done`);
+      const { main } = await import('../main.js');
+      const argv = run.argv.filter((a) => a !== '--resume');
+      const withId = argv.includes('--run-id') ? argv : [...argv, '--run-id', id];
+      const withStore = withId.includes('--store') ? withId : [...withId, '--store', storePath(o)];
+      const code = await main([...withStore, '--resume']);
+      if (code !== 0) throw new TsnasError(`resumed run '${id}' exited with status ${code}`, code);
+    }),
+  );
+  return runs;
+}
