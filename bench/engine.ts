@@ -209,7 +209,7 @@ async function timePair(fn: () => void, torchCmd: string | null, torch: TorchSer
   return { ts: median(a), tsMin: Math.min(...a), tc: b.length ? median(b) : null, tcMin: b.length ? Math.min(...b) : null };
 }
 
-async function runCase(c: Case, backend: string, torch: TorchServer | null): Promise<Timing> {
+async function runCase(c: Case, backend: string, torch: TorchServer | null, primary: boolean): Promise<Timing> {
   const slow = backend === 'cpu';
   const model = await c.make();
   const [h, w, ch] = c.input;
@@ -228,8 +228,8 @@ async function runCase(c: Case, backend: string, torch: TorchServer | null): Pro
   };
   const t: Timing = { train_b64: null, forward_b64: null };
   // backends other than the one compared with PyTorch get fewer runs on the big cases
-  const reps = torch ? REPS : c.name === 'ref_net' ? REPS : Math.min(REPS, 3);
-  const warm = torch ? WARMUP : c.name === 'ref_net' ? WARMUP : 1;
+  const reps = primary || c.name === 'ref_net' ? REPS : Math.min(REPS, 3);
+  const warm = primary || c.name === 'ref_net' ? WARMUP : 1;
   try {
     if (torch) {
       const r = await torch.request(`case ${c.name}`);
@@ -293,7 +293,7 @@ async function main(): Promise<void> {
     results[be] = {};
     const others = a['other-cases']!.split(',');
     for (const c of primary ? cases : cases.filter((k) => others.includes(k.name))) {
-      const t = await runCase(c, be, primary ? torch : null);
+      const t = await runCase(c, be, primary ? torch : null, primary);
       results[be]![c.name] = t;
       if (!a.json) {
         const tt = primary && torch ? `; torch train ${t.torch_train?.toFixed(1) ?? '-'} ms, forward ${t.torch_forward?.toFixed(1) ?? '-'} ms` : '';
