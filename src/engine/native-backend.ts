@@ -675,7 +675,9 @@ export class NativeBackend extends MathBackendCPU {
       return;
     }
     this.live.delete(buf);
-    if (this.pooledBytes + buf.byteLength > this.maxPooledBytes) return;
+    if (buf.byteLength > this.maxPooledBytes) return;
+    // over the cap: start over (sizes no longer in use must not block the ones in use)
+    if (this.pooledBytes + buf.byteLength > this.maxPooledBytes) this.releasePool();
     const whole = new Float32Array(buf);
     let list = this.pool.get(whole.length);
     if (!list) this.pool.set(whole.length, (list = []));
