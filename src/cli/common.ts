@@ -4,7 +4,6 @@
  */
 import { Command, Option } from 'commander';
 import { BACKENDS, initBackend, type BackendInfo } from '../engine/backend.js';
-import { TsnasError } from '../util/errors.js';
 import { recordResult } from './tracking.js';
 
 export interface CommonOptions {
@@ -21,21 +20,8 @@ export interface CommonOptions {
   runId?: string;
 }
 
-export function intArg(name: string, min = -Infinity, max = Infinity) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new TsnasError(`--${name} must be an integer in [${min}, ${max}], got '${v}'`);
-    return n;
-  };
-}
-
-export function numArg(name: string, min = -Infinity, max = Infinity) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < min || n > max) throw new TsnasError(`--${name} must be a number in [${min}, ${max}], got '${v}'`);
-    return n;
-  };
-}
+export { intArg, numArg } from '../util/flag-parsers.js';
+import { intArg } from '../util/flag-parsers.js';
 
 /** Add the flags shared by every command. */
 export function withCommon(cmd: Command): Command {

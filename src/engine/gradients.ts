@@ -109,6 +109,39 @@ function isDilated(a: ConvAttrs): boolean {
   return dh > 1 || dw > 1;
 }
 
+/**
+ * Gradient of a (depthwise) convolution: the backend's stock backprop kernels when it has them
+ * and there is no dilation, otherwise the forward-convolution forms above.
+ */
+function registerConvGradient(kernelName: 'Conv2D' | 'DepthwiseConv2dNative', depthwise: boolean): void {
+  const prefix = depthwise ? 'DepthwiseConv2dNative' : 'Conv2D';
+  tf.registerGradient({
+    kernelName,
+    inputsToSave: ['x', 'filter'],
+    gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: unknown) => {
+      const [x, filter] = saved as [Tensor4D, Tensor4D];
+      const a = attrs as ConvAttrs;
+      const g = dy as Tensor4D;
+      if (depthwise && filter.shape[3] !== 1) throw new Error('tsnas depthwise gradients support channel multiplier 1 only');
+      const info = convInfo(x, filter, a, depthwise);
+      const stock = !isDilated(a);
+      const fmt = depthwise ? {} : { dataFormat: 'NHWC' };
+      return {
+        x: () =>
+          stock && hasKernel(`${prefix}BackpropInput`)
+            ? (tf.engine().runKernel(`${prefix}BackpropInput`, { dy: g, filter }, { ...a, ...fmt, inputShape: x.shape }) as Tensor)
+            : inputGradAsConv(g, filter, info, depthwise),
+        filter: () =>
+          stock && hasKernel(`${prefix}BackpropFilter`)
+            ? (tf.engine().runKernel(`${prefix}BackpropFilter`, { x, dy: g }, { ...a, ...fmt, filterShape: filter.shape }) as Tensor)
+            : depthwise
+              ? depthwiseFilterGradAsConv(x, g, info)
+              : filterGradAsConv(x, g, info),
+      };
+    },
+  });
+}
+
 let registered = false;
 
 export function registerGradientFixes(): void {
@@ -116,49 +149,8 @@ export function registerGradientFixes(): void {
   registered = true;
   const silence = tf.env().get('PROD');
   tf.env().set('PROD', true); // registerGradient warns about overriding; that is the point here.
-  tf.registerGradient({
-    kernelName: 'Conv2D',
-    inputsToSave: ['x', 'filter'],
-    gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: unknown) => {
-      const [x, filter] = saved as [Tensor4D, Tensor4D];
-      const a = attrs as ConvAttrs;
-      const g = dy as Tensor4D;
-      const info = convInfo(x, filter, a, false);
-      const stock = !isDilated(a);
-      return {
-        x: () =>
-          stock && hasKernel('Conv2DBackpropInput')
-            ? (tf.engine().runKernel('Conv2DBackpropInput', { dy: g, filter }, { ...a, dataFormat: 'NHWC', inputShape: x.shape }) as Tensor)
-            : inputGradAsConv(g, filter, info, false),
-        filter: () =>
-          stock && hasKernel('Conv2DBackpropFilter')
-            ? (tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: g }, { ...a, dataFormat: 'NHWC', filterShape: filter.shape }) as Tensor)
-            : filterGradAsConv(x, g, info),
-      };
-    },
-  });
-  tf.registerGradient({
-    kernelName: 'DepthwiseConv2dNative',
-    inputsToSave: ['x', 'filter'],
-    gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: unknown) => {
-      const [x, filter] = saved as [Tensor4D, Tensor4D];
-      const a = attrs as ConvAttrs;
-      const g = dy as Tensor4D;
-      if (filter.shape[3] !== 1) throw new Error('tsnas depthwise gradients support channel multiplier 1 only');
-      const info = convInfo(x, filter, a, true);
-      const stock = !isDilated(a);
-      return {
-        x: () =>
-          stock && hasKernel('DepthwiseConv2dNativeBackpropInput')
-            ? (tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy: g, filter }, { ...a, inputShape: x.shape }) as Tensor)
-            : inputGradAsConv(g, filter, info, true),
-        filter: () =>
-          stock && hasKernel('DepthwiseConv2dNativeBackpropFilter')
-            ? (tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy: g }, { ...a, filterShape: filter.shape }) as Tensor)
-            : depthwiseFilterGradAsConv(x, g, info),
-      };
-    },
-  });
+  registerConvGradient('Conv2D', false);
+  registerConvGradient('DepthwiseConv2dNative', true);
   tf.registerGradient({
     kernelName: 'AvgPool',
     inputsToSave: ['x'],

@@ -6,6 +6,7 @@
  *
  * --json prints {"pareto":[{"arch","objectives":{...},"evaluation","feasible"}],"evaluations","wall_s",...}.
  */
+import { intArg } from '../util/flag-parsers.js';
 import { Option, type Command } from 'commander';
 import { defaultNb201Path, loadNb201Table, type Nb201Table } from '../bench/nb201-table.js';
 import { buildObjectives, needsBackend, OBJECTIVES_HELP, parseObjectives, requiredBackend, trueParetoFront, type ObjectiveContext } from '../objectives/index.js';
@@ -18,6 +19,8 @@ import { randomSearch } from './random-search.js';
 import { TND_PRESETS, tndNasSupernet, tndNasTable } from './tnd-nas.js';
 import { downsample, loadDataset } from '../data/index.js';
 import type { AnyArch } from '../spaces/index.js';
+import { objectiveRecord } from '../objectives/objectives.js';
+import { currentRun } from '../cli/tracking.js';
 
 export interface MooFlags {
   space: SpaceName;
@@ -47,25 +50,17 @@ export interface MooHost {
   log: (msg: string) => void;
 }
 
-function intFlag(name: string, min: number, max: number) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new TsnasError(`--${name} must be an integer in [${min}, ${max}], got '${v}'`);
-    return n;
-  };
-}
-
 /** Add the multi-objective flags to a command (all optional; other strategies ignore them). */
 export function withMooFlags(cmd: Command): Command {
   return cmd
     .option('--objectives <list>', `multi-objective strategies (nsga2, random, tnd-nas): ${OBJECTIVES_HELP}`)
-    .option('--budget <n>', 'multi-objective strategies: distinct architectures to evaluate (default 200; tnd-nas: sampled architectures)', intFlag('budget', 1, 10_000_000))
-    .option('--pop-size <n>', 'nsga2: population size (default 20)', intFlag('pop-size', 2, 100000))
+    .option('--budget <n>', 'multi-objective strategies: distinct architectures to evaluate (default 200; tnd-nas: sampled architectures)', intArg('budget', 1, 10_000_000))
+    .option('--pop-size <n>', 'nsga2: population size (default 20)', intArg('pop-size', 2, 100000))
     .addOption(new Option('--preset <name>', 'tnd-nas: supernet training preset').choices(['cpu-small', 'paper', 'tiny']))
     .option('--table-accuracy', 'tnd-nas: take accuracy from the NB201 table instead of the supernet (benchmarks the policy gradient and shrinking cheaply)')
-    .option('--tnd-samples <n>', 'tnd-nas: architectures sampled per α step (default 10)', intFlag('tnd-samples', 1, 1000))
-    .option('--latency-batch <n>', 'latency:measured: batch size of the timed inferences (default 1)', intFlag('latency-batch', 1, 4096))
-    .option('--latency-reps <n>', 'latency:measured: timed inferences, median reported (default 5)', intFlag('latency-reps', 1, 1000))
+    .option('--tnd-samples <n>', 'tnd-nas: architectures sampled per α step (default 10)', intArg('tnd-samples', 1, 1000))
+    .option('--latency-batch <n>', 'latency:measured: batch size of the timed inferences (default 1)', intArg('latency-batch', 1, 4096))
+    .option('--latency-reps <n>', 'latency:measured: timed inferences, median reported (default 5)', intArg('latency-reps', 1, 1000))
     .option('--plot <file>', 'multi-objective strategies: write the Pareto plot of the first two objectives (SVG)');
 }
 
@@ -86,18 +81,36 @@ async function setup(o: Flags, host: MooHost, defaultObjectives: string) {
   return { specs, table, ctx };
 }
 
-function finish(o: Flags, ev: MooEvaluator, res: MooResult, table: Nb201Table | undefined): { result: Record<string, unknown>; human: string } {
-  if (o.plot) {
-    let truth: [number, number][] | undefined;
-    const [a, b] = ev.objectives;
-    if (table && a && b && a.spec.source === 'table' && b.spec.source === 'table') {
-      truth = trueParetoFront(table, [{ column: a.spec.arg!, direction: a.direction }, { column: b.spec.arg!, direction: b.direction }]).map((r) => [
-        r.values[table.resolveColumn(b.spec.arg!)]!,
-        r.values[table.resolveColumn(a.spec.arg!)]!,
-      ]);
+/** The true NB201 front of the first two objectives as [second, first] points, when both come from the table. */
+function tableTruth(ev: MooEvaluator, table: Nb201Table | undefined): [number, number][] | undefined {
+  const [a, b] = ev.objectives;
+  if (!(table && a && b && a.spec.source === 'table' && b.spec.source === 'table')) return undefined;
+  return trueParetoFront(table, [{ column: a.spec.arg!, direction: a.direction }, { column: b.spec.arg!, direction: b.direction }]).map((r) => [
+    r.values[table.resolveColumn(b.spec.arg!)]!,
+    r.values[table.resolveColumn(a.spec.arg!)]!,
+  ]);
+}
+
+/**
+ * The experiment store: one trial per evaluated architecture (objectives, constraint violation)
+ * and, where the table knows it, the true front of the first two objectives (metrics scope
+ * 'pareto-true'); all in one transaction. The found front is in the stored result.
+ */
+function storeEvaluations(ev: MooEvaluator, table: Nb201Table | undefined): void {
+  const run = currentRun();
+  if (!run) return;
+  const truth = ev.objectives.length >= 2 ? tableTruth(ev, table) : undefined;
+  run.store.atomically(() => {
+    for (const r of ev.history) {
+      run.store.putTrial(run.id, { idx: r.at - 1, arch: r.arch.text, status: 'done', scores: { violation: r.violation }, objectives: objectiveRecord(ev.objectives, r.values) });
     }
-    writeParetoPlot(o.plot, ev, res, truth);
-  }
+    if (truth) run.store.putMetrics(run.id, 'pareto-true', 0, { x: ev.objectives[1]!.key, y: ev.objectives[0]!.key, points: truth });
+  });
+}
+
+function finish(o: Flags, ev: MooEvaluator, res: MooResult, table: Nb201Table | undefined): { result: Record<string, unknown>; human: string } {
+  storeEvaluations(ev, table);
+  if (o.plot) writeParetoPlot(o.plot, ev, res, tableTruth(ev, table));
   const keys = ev.objectives.map((x) => x.key);
   const human = [
     `${res.strategy}: ${res.evaluations} evaluations, ${res.pareto.length} non-dominated, ${res.wall_s.toFixed(1)} s`,
