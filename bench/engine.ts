@@ -5,7 +5,7 @@
  * backends go in the table for comparison.
  *
  *   npm run bench:engine -- [--json] [--reps 7] [--backends native,wasm,cpu] [--cases ref_net,...]
- *                           [--other-cases ref_net] [--no-torch] [--batch 64]
+ *                           [--other-cases ref_net] [--no-torch] [--torch-threads 2] [--batch 64]
  * (--other-cases: the cases also timed on the backends after the first; wasm and cpu take
  * seconds to minutes per supernet step)
  *
@@ -38,6 +38,7 @@ const { values: a } = parseArgs({
     cases: { type: 'string', default: '' },
     'other-cases': { type: 'string', default: 'ref_net' },
     'no-torch': { type: 'boolean', default: false },
+    'torch-threads': { type: 'string', default: '2' },
   },
 });
 const REPS = Math.max(1, Number(a.reps));
@@ -134,7 +135,7 @@ class TorchServer {
   async start(): Promise<boolean> {
     const script = join(here, 'torch_engine.py');
     try {
-      this.proc = spawn('/usr/bin/python3', [script, '--serve', '--batch', String(BATCH)], { stdio: ['pipe', 'pipe', 'pipe'] });
+      this.proc = spawn('/usr/bin/python3', [script, '--serve', '--batch', String(BATCH), '--threads', String(Number(a['torch-threads']))], { stdio: ['pipe', 'pipe', 'pipe'] });
     } catch (e) {
       this.info = { error: (e as Error).message };
       return false;
