@@ -11,6 +11,7 @@ import { TsnasError } from '../../util/errors.js';
 import { emit, intArg, log, startBackend, withCommon } from '../common.js';
 import { scoringContext, withScoringFlags, type ScoringFlags } from './score.js';
 import { correlateDtb } from '../../train/dtb-correlate.js';
+import { currentRun } from '../tracking.js';
 
 /** A uniform sample without replacement of n table architectures (seeded shuffle). */
 export function sampleTableArchs(all: readonly string[], n: number, seed: number): string[] {
@@ -65,6 +66,9 @@ export function correlateCommand(): Command {
       progress: true,
       onResult: (r, i) => {
         if (o.scoresOut) appendFileSync(o.scoresOut, `${JSON.stringify({ arch: r.arch, scores: r.scores, target: ys[i], seconds: r.seconds })}\n`);
+        // The experiment store: one trial per architecture (its scores and the target accuracy).
+        const run = currentRun();
+        if (run) run.store.atomically(() => run.store.putTrial(run.id, { idx: i, arch: r.arch, status: 'done', scores: r.scores, objectives: { [target]: ys[i]! } }));
       },
     });
     const wall = (performance.now() - t0) / 1000;

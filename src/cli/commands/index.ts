@@ -6,6 +6,7 @@ import { searchCommand } from './search.js';
 import { trainCommand } from './train.js';
 import { exportCommand } from './export.js';
 import { dtbCommand } from './dtb.js';
+import { reportCommand } from './report.js';
 
 export const COMMANDS: (() => Command)[] = [
   scoreCommand,
@@ -14,4 +15,5 @@ export const COMMANDS: (() => Command)[] = [
   trainCommand,
   exportCommand,
   dtbCommand,
+  reportCommand,
 ];

@@ -17,6 +17,7 @@ import { buildConfig, checkPreset, PRESETS } from './presets.js';
 import { STRATEGY_NAMES, type StrategyName } from './strategies.js';
 import { runSearch, type EpochRecord } from './trainer.js';
 import { writeAlphaPlot } from './plot.js';
+import { currentRun } from '../../cli/tracking.js';
 
 export interface DiffFlags {
   space: 'nb201' | 'darts';
@@ -67,6 +68,29 @@ function edgeNames(space: 'nb201' | 'darts'): string[][] {
   return [names, names];
 }
 
+/**
+ * One epoch as a metrics row of the experiment store (scope 'search'): softmax(α) per cell with
+ * the names of its edges and ops, derived genotype, accuracies, NB201 ground truth, collapse counts.
+ */
+function epochMetrics(r: EpochRecord, space: 'nb201' | 'darts', strategy: string): Record<string, unknown> {
+  const { numTensors: _n, ...rest } = r;
+  return {
+    ...rest,
+    strategy,
+    space,
+    ops: space === 'nb201' ? [...NB201_OPS] : [...DARTS_OPS],
+    edges: edgeNames(space),
+    cells: space === 'nb201' ? ['cell'] : ['normal', 'reduce'],
+  };
+}
+
+/** Record epochs in the store of the current run (each row in its own transaction). */
+function storeEpochs(recs: readonly EpochRecord[], space: 'nb201' | 'darts', strategy: string): void {
+  const run = currentRun();
+  if (!run) return;
+  for (const r of recs) run.store.atomically(() => run.store.putMetrics(run.id, 'search', r.epoch, epochMetrics(r, space, strategy)));
+}
+
 export function diffStrategies(host: DiffHost): Record<StrategyName, DiffStrategy> {
   const run: DiffStrategy = async (o) => {
     const strategy = o.strategy as StrategyName;
@@ -107,6 +131,7 @@ export function diffStrategies(host: DiffHost): Record<StrategyName, DiffStrateg
     let last = performance.now();
     let barEpoch = -1;
     const onEpoch = (r: EpochRecord) => {
+      storeEpochs([r], o.space, strategy);
       if (barEpoch >= 0) bar.stop();
       barEpoch = -1;
       const b = r.bench?.['cifar10_test_acc'];
@@ -138,6 +163,8 @@ export function diffStrategies(host: DiffHost): Record<StrategyName, DiffStrateg
       onEpoch,
     });
     if (barEpoch >= 0) bar.stop();
+    // A resumed run's earlier epochs come from the checkpoint: make sure the store has them too.
+    storeEpochs(res.history.slice(0, res.resumedFrom), o.space, strategy);
     const ops = o.space === 'nb201' ? NB201_OPS : DARTS_OPS;
     if (o.plot) writeAlphaPlot(o.plot, res.history, ops, `${strategy} on ${o.space} (${preset}, seed ${o.seed})`, edgeNames(o.space));
     const last_ = res.history[res.history.length - 1];
