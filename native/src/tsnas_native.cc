@@ -519,6 +519,50 @@ Napi::Value Reduce(const Napi::CallbackInfo &info) {
       return info.Env().Undefined();
     }
   }
+  if (B == 1) {
+    // few long rows (e.g. a full reduction): split each row among threads, vectorised
+    for (int64_t a = 0; a < A; a++) {
+      const float *r = x + a * R;
+      const int T = par ? g_threads : 1;
+      std::vector<double> ps(T, 0.0);
+      std::vector<float> pm(T, 0.f);
+#pragma omp parallel num_threads(T)
+      {
+        const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        const int64_t r0 = R * t / nt, r1 = R * (t + 1) / nt;
+        if (isSum) {
+          double sacc = 0;
+#pragma omp simd reduction(+ : sacc)
+          for (int64_t j = r0; j < r1; j++) sacc += r[j];
+          ps[t] = sacc;
+        } else if (r1 > r0) {
+          float m = r[r0];
+          for (int64_t j = r0 + 1; j < r1; j++) {
+            const float v = r[j];
+            if (std::isnan(v)) { m = v; break; }
+            m = op == 2 ? (v > m ? v : m) : (v < m ? v : m);
+          }
+          pm[t] = m;
+        } else {
+          pm[t] = op == 2 ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::infinity();
+        }
+      }
+      if (isSum) {
+        double sacc = 0;
+        for (int t = 0; t < T; t++) sacc += ps[t];
+        o[a] = (float)(sacc * scale);
+      } else {
+        float m = pm[0];
+        for (int t = 1; t < T; t++) {
+          const float v = pm[t];
+          if (std::isnan(v) || std::isnan(m)) m = NAN;
+          else m = op == 2 ? (v > m ? v : m) : (v < m ? v : m);
+        }
+        o[a] = m;
+      }
+    }
+    return info.Env().Undefined();
+  }
   if (A == 1 || A < 2 * g_threads) {
     // few outer rows: split R among threads with per-thread partials of size B
     for (int64_t a = 0; a < A; a++) {
