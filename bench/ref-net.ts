@@ -63,10 +63,8 @@ export function buildRefNet(opts: { seed?: number; classes?: number; widths?: nu
 
   const applyBn = (x: Tensor, b: Bn, training: boolean): Tensor => {
     if (!training) {
-      // eval: y = (x − μ)·γ/√(σ²+ε) + β as one per-channel scale and shift
-      const scale = tf.mul(b.gamma, tf.rsqrt(tf.add(b.variance, 1e-5)));
-      const shift = tf.sub(b.beta, tf.mul(b.mean, scale));
-      return tf.add(tf.mul(x, scale), shift);
+      // eval: TF.js's inference batch-norm, y = (x − μ)·γ/√(σ²+ε) + β in one kernel
+      return tf.batchNorm(x, b.mean, b.variance, b.beta, b.gamma, 1e-5);
     }
     const xhat = normalizeBatch(x, 1e-5, (mean, variance) => {
       const n = x.size / x.shape[x.shape.length - 1]!;

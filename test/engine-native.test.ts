@@ -250,6 +250,15 @@ test('native: Sum, Mean, Max, Min over axis sets match cpu', { skip }, () => {
   same('sum large per-channel', (m) => [tf.sum(m([64, 16, 16, 32], 4), [0, 1, 2]), tf.mean(m([64, 16, 16, 32], 4), [1, 2])]);
 });
 
+test('native: inference batchNorm (FusedBatchNorm) matches cpu', { skip }, () => {
+  for (const [xs, ps] of [[[4, 5, 5, 8], [8]], [[4, 5, 5, 8], [1]], [[6, 8], [8]], [[2, 3, 3, 6], [3]]] as [number[], number[]][]) {
+    same(`batchNorm x${xs} p${ps}`, (m) => [
+      tf.batchNorm(m(xs, 1), m(ps, 2), m(ps, 3, true), m(ps, 4), m(ps, 5), 1e-3),
+      tf.batchNorm(m(xs, 1), m(ps, 2), m(ps, 3, true)),
+    ]);
+  }
+});
+
 test('native: fused batch-norm kernels match the composed cpu path (value, stats, gradient)', { skip }, () => {
   for (const shape of [[4, 5, 5, 3], [64, 8, 8, 16], [10, 7]]) {
     same(`normalizeBatch ${shape}`, (m) => {

@@ -943,6 +943,24 @@ Napi::Value Copy(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+// affine(x, a, b, out): out[r, c] = x[r, c]·a[c] + b[c] over rows of C = a.length (inference BN)
+Napi::Value Affine(const Napi::CallbackInfo &info) {
+  const float *x = data_of<float>(info[0]);
+  const float *a = data_of<float>(info[1]);
+  const float *b = data_of<float>(info[2]);
+  float *o = data_of<float>(info[3]);
+  const int64_t C = (int64_t)len_of(info[1]);
+  const int64_t n = (int64_t)len_of(info[3]), M = n / C;
+#pragma omp parallel for schedule(static) if ((size_t)n >= PAR_MIN)
+  for (int64_t r = 0; r < M; r++) {
+    const float *xr = x + r * C;
+    float *orow = o + r * C;
+#pragma omp simd
+    for (int64_t c = 0; c < C; c++) orow[c] = xr[c] * a[c] + b[c];
+  }
+  return info.Env().Undefined();
+}
+
 // fill(dst, value)
 Napi::Value Fill(const Napi::CallbackInfo &info) {
   float *dst = data_of<float>(info[0]);
@@ -1048,6 +1066,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("addN", Napi::Function::New(env, AddN));
   exports.Set("copy", Napi::Function::New(env, Copy));
   exports.Set("fill", Napi::Function::New(env, Fill));
+  exports.Set("affine", Napi::Function::New(env, Affine));
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("configure", Napi::Function::New(env, Configure));
   exports.Set("plans", Napi::Function::New(env, ImplOf));

@@ -40,6 +40,7 @@ export interface NativeAddon {
   addN(xs: Float32Array[], out: Float32Array): void;
   copy(src: Float32Array, srcOffset: number, srcStrides: number[], dst: Float32Array, dstOffset: number, dstStrides: number[], shape: number[]): void;
   fill(dst: Float32Array, value: number): void;
+  affine(x: Float32Array, a: Float32Array, b: Float32Array, out: Float32Array): void;
   info(): NativeInfo;
   configure(o: { threads?: number; layoutAny?: boolean; convAuto?: boolean; winograd?: boolean; verbose?: boolean }): NativeInfo;
   plans(): Record<string, string>;
@@ -593,6 +594,29 @@ class ThreadGovernor {
 
 let governor: ThreadGovernor | undefined;
 
+/** Inference batch-norm (tf.batchNorm): one pass of x·a + b with per-channel a, b. */
+const fusedBatchNorm: Impl = (args, A, fallback) => {
+  const { x, mean, variance, offset, scale } = inputsOf(args);
+  const { backend } = args;
+  const xv = f32(backend, x!);
+  const C = x!.shape[x!.shape.length - 1] ?? 0;
+  const vals = [mean, variance, offset, scale].map((t) => (t ? f32(backend, t) : undefined));
+  if (!xv || C === 0 || !vals[0] || !vals[1] || (offset && !vals[2]) || (scale && !vals[3])) return fallback(args);
+  // the cpu kernel indexes each parameter cyclically by its own length: per channel when it divides C
+  if (vals.some((v) => v !== undefined && C % v.length !== 0)) return fallback(args);
+  const eps = Number((args.attrs as Attrs)?.varianceEpsilon ?? 0.001);
+  const [m, v, off, sc] = vals as [Float32Array, Float32Array, Float32Array | undefined, Float32Array | undefined];
+  const a = new Float32Array(C);
+  const b = new Float32Array(C);
+  for (let c = 0; c < C; c++) {
+    a[c] = (sc ? sc[c % sc.length]! : 1) / Math.sqrt(v[c % v.length]! + eps);
+    b[c] = (off ? off[c % off.length]! : 0) - m[c % m.length]! * a[c]!;
+  }
+  const o = alloc(backend, xv.length);
+  A.affine(xv, a, b, o);
+  return out(backend, x!.shape, o);
+};
+
 /** Kernel name → native implementation. */
 const NATIVE_KERNELS: Record<string, Impl> = {
   Conv2D: convKernel(0, false),
@@ -608,6 +632,7 @@ const NATIVE_KERNELS: Record<string, Impl> = {
   MaxPoolGrad: maxPoolGrad,
   AvgPoolGrad: avgPoolGrad,
   AddN: addN,
+  FusedBatchNorm: fusedBatchNorm,
   Slice: slice,
   SplitV: splitV,
   Transpose: transpose,
