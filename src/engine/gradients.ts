@@ -124,7 +124,8 @@ function registerConvGradient(kernelName: 'Conv2D' | 'DepthwiseConv2dNative', de
       const g = dy as Tensor4D;
       if (depthwise && filter.shape[3] !== 1) throw new Error('tsnas depthwise gradients support channel multiplier 1 only');
       const info = convInfo(x, filter, a, depthwise);
-      const stock = !isDilated(a);
+      // The native backend's backprop kernels take dilation; elsewhere dilated gradients use the forward forms.
+      const stock = !isDilated(a) || tf.getBackend() === 'native';
       const fmt = depthwise ? {} : { dataFormat: 'NHWC' };
       return {
         x: () =>
