@@ -234,25 +234,25 @@ test('optimizers follow PyTorch (SGD momentum + wd, Adam bias correction) and co
 const strip = (h: EpochRecord[]) => h.map(({ seconds: _s, numTensors: _n, ...r }) => r);
 
 for (const strategy of ['darts', 'ms-darts', 'pc-darts'] as const) {
-  test(`${strategy}: 1 epoch + resume gives the same α, genotype and history as 2 epochs straight; memory flat`, () => {
+  test(`${strategy}: 1 epoch + resume gives the same α, genotype and history as 2 epochs straight; memory flat`, async () => {
     const ds = loadDataset('synthetic', { split: 'train', limit: 64, seed: 2, synthetic: { height: 8 } });
     const cfg = buildConfig('nb201', strategy, 'tiny', 5, { epochs: 2 });
     if (strategy === 'pc-darts') cfg.warmupEpochs = 0;
     const before = tf.memory().numTensors;
-    const straight = runSearch(cfg, ds, { outDir: mkdtempSync(join(tmpdir(), 'tsnas-straight-')) });
+    const straight = await runSearch(cfg, ds, { outDir: mkdtempSync(join(tmpdir(), 'tsnas-straight-')) });
     assert.equal(tf.memory().numTensors, before, 'no tensors left after a run');
     assert.equal(straight.history[0]!.numTensors, straight.history[1]!.numTensors, 'flat tensor count across epochs');
     const dir = mkdtempSync(join(tmpdir(), 'tsnas-resume-'));
-    const part = runSearch(cfg, ds, { outDir: dir, stopAfterEpochs: 1 });
+    const part = await runSearch(cfg, ds, { outDir: dir, stopAfterEpochs: 1 });
     assert.equal(part.stopped, true);
     assert.equal(part.epochs, 1);
-    const resumed = runSearch(cfg, ds, { outDir: dir, resume: true });
+    const resumed = await runSearch(cfg, ds, { outDir: dir, resume: true });
     assert.equal(resumed.resumedFrom, 1);
     assert.equal(resumed.genotype, straight.genotype);
     assert.deepEqual(strip(resumed.history), strip(straight.history));
     assert.ok(existsSync(join(dir, 'checkpoint.json')));
     // Another config must not resume from this checkpoint.
-    assert.throws(() => runSearch({ ...cfg, seed: 6 }, ds, { outDir: dir, resume: true }), /another configuration/);
+    await assert.rejects(() => runSearch({ ...cfg, seed: 6 }, ds, { outDir: dir, resume: true }), /another configuration/);
   });
 }
 

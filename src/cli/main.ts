@@ -7,7 +7,7 @@ import { COMMANDS } from './commands/index.js';
 import { runsCommand } from './commands/runs.js';
 import { configToArgs } from './config.js';
 import { io } from './common.js';
-import { TRACKED_COMMANDS, beginRun, endRun, installSigint } from './tracking.js';
+import { TRACKED_COMMANDS, beginRun, endRun } from './tracking.js';
 
 export function buildProgram(): Command {
   const program = new Command('tsnas')
@@ -71,6 +71,5 @@ if (/main\.(ts|js)$/.test(invoked)) {
   // Silence TF.js's "install tfjs-node" banner: it is advice for a package this project cannot use.
   const warn = console.warn;
   console.warn = (...a: unknown[]) => (String(a[0]).includes('tfjs-node') ? undefined : warn(...a));
-  installSigint();
   main(process.argv.slice(2)).then((code) => process.exit(code));
 }

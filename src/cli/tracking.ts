@@ -1,7 +1,7 @@
 /**
  * Run tracking for long commands: each invocation becomes a run in the store (argv, config,
  * status, final JSON result); commands may add trials and metrics through `currentRun()`.
- * Ctrl-C asks the command to stop after its current step (`stopRequested()`); a second Ctrl-C quits.
+ * Commands that can stop cleanly between steps run their loop inside withGracefulStop().
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -22,6 +22,7 @@ export function currentRun(): ActiveRun | undefined {
   return active;
 }
 
+/** For loops that can stop cleanly between steps: true once Ctrl-C was pressed. */
 export function stopRequested(): boolean {
   return stop;
 }
@@ -56,10 +57,26 @@ export function endRun(error?: Error): void {
   active = undefined;
 }
 
-export function installSigint(): void {
-  process.on('SIGINT', () => {
-    if (stop) process.exit(130);
+/**
+ * Run `fn` with graceful Ctrl-C: the first Ctrl-C sets stopRequested(), which `fn`'s loop polls
+ * between steps (after its checkpoint) to end early as a resumable `stopped` run; a second
+ * Ctrl-C quits at once. The loop must yield to the event loop between steps for the signal to
+ * be seen. Outside such a section Ctrl-C keeps Node's default (immediate exit; the run stays
+ * `running` and `tsnas runs resume` continues it from its last checkpoint).
+ */
+export async function withGracefulStop<T>(fn: () => Promise<T>): Promise<T> {
+  const onSigint = () => {
+    if (stop) {
+      endRun();
+      process.exit(130);
+    }
     stop = true;
     process.stderr.write('\ntsnas: stopping after the current step (Ctrl-C again to quit now)\n');
-  });
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    return await fn();
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
 }

@@ -17,7 +17,7 @@ import { buildConfig, checkPreset, PRESETS } from './presets.js';
 import { STRATEGY_NAMES, type StrategyName } from './strategies.js';
 import { runSearch, type EpochRecord } from './trainer.js';
 import { writeAlphaPlot } from './plot.js';
-import { currentRun } from '../../cli/tracking.js';
+import { currentRun, stopRequested, withGracefulStop } from '../../cli/tracking.js';
 
 export interface DiffFlags {
   space: 'nb201' | 'darts';
@@ -140,7 +140,7 @@ export function diffStrategies(host: DiffHost): Record<StrategyName, DiffStrateg
           `${r.seconds.toFixed(1)} s skip=${r.skipCount} free=${r.paramFreeCount}${b !== undefined ? ` c10=${b.toFixed(2)}` : ''} ${r.genotype}`,
       );
     };
-    const res = runSearch(cfg, data, {
+    const res = await withGracefulStop(() => runSearch(cfg, data, {
       outDir: o.out,
       resume: o.resume,
       table,
@@ -161,7 +161,8 @@ export function diffStrategies(host: DiffHost): Record<StrategyName, DiffStrateg
             } else bar.update(p.step, payload);
           },
       onEpoch,
-    });
+      shouldStop: stopRequested,
+    }));
     if (barEpoch >= 0) bar.stop();
     // A resumed run's earlier epochs come from the checkpoint: make sure the store has them too.
     storeEpochs(res.history.slice(0, res.resumedFrom), o.space, strategy);

@@ -49,6 +49,8 @@ export interface SearchRunOptions {
   onEpoch?(r: EpochRecord): void;
   /** Stop (as if killed) once this many epochs are complete; for tests. */
   stopAfterEpochs?: number;
+  /** Polled after each epoch's checkpoint (Ctrl-C): true ends the run early, resumable. */
+  shouldStop?: () => boolean;
 }
 
 export interface SearchResult {
@@ -101,7 +103,7 @@ function benchOf(table: Nb201Table | undefined, arch: string): Record<string, nu
   return out;
 }
 
-export function runSearch(cfg: SearchConfig, data: Dataset, opts: SearchRunOptions = {}): SearchResult {
+export async function runSearch(cfg: SearchConfig, data: Dataset, opts: SearchRunOptions = {}): Promise<SearchResult> {
   const { train, val } = prepareSearchData(data, cfg);
   const model = new SearchModel(
     {
@@ -220,7 +222,10 @@ export function runSearch(cfg: SearchConfig, data: Dataset, opts: SearchRunOptio
         };
         saveCheckpoint(opts.outDir, e + 1, stored().map((v) => v.dataSync() as Float32Array), state);
       }
-      if (opts.stopAfterEpochs !== undefined && e + 1 >= opts.stopAfterEpochs && e + 1 < cfg.epochs) {
+      // Yield between epochs so a Ctrl-C (SIGINT handler) can be seen by shouldStop().
+      await new Promise((r) => setImmediate(r));
+      const cut = opts.stopAfterEpochs !== undefined && e + 1 >= opts.stopAfterEpochs;
+      if ((cut || opts.shouldStop?.()) && e + 1 < cfg.epochs) {
         stopped = true;
         break;
       }
