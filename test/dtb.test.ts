@@ -8,6 +8,7 @@ import { buildDtb, collectDtb, dtbTargets, readDtb, sampleDtbArchs, DTB_CSV_COLU
 import { DEFAULT_RECIPE } from '../src/train/trainer.js';
 import { readCheckpoint } from '../src/train/checkpoint.js';
 import { useBackend } from './helpers/backends.js';
+import { tf } from '../src/engine/tf.js';
 import { REPO_ROOT } from './helpers/data-paths.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'tsnas-dtb-'));
@@ -63,9 +64,11 @@ test('DTB end to end: build, SIGKILL mid-architecture, resume, export json/csv, 
   await useBackend('wasm');
   const m = JSON.parse(readFileSync(join(dir, 'dtb.json'), 'utf8'));
   const logs: string[] = [];
+  const tensorsBefore = tf.memory().numTensors;
   const r = buildDtb(dir, { space: m.space, seed: m.seed, numArchs: ARCHS, net: m.net, data: m.data, recipe: m.recipe }, { log: (s) => logs.push(s) });
   assert.equal(r.done, ARCHS);
   assert.equal(r.trainedNow, ARCHS - 1);
+  assert.equal(tf.memory().numTensors, tensorsBefore, 'memory flat over a DTB build');
   assert.match(logs[0]!, new RegExp(`^\\[2/${ARCHS}\\].*resumed at epoch ${half}`));
 
   // The resumed benchmark equals the uninterrupted one (timings aside).
