@@ -20,6 +20,7 @@ function buildCommand(): Command {
         .addOption(new Option('--space <space>', 'search space').choices(['nb201', 'darts']).makeOptionMandatory())
         .requiredOption('--archs <n>', 'number of architectures', intArg('archs', 1, 1_000_000))
         .option('--stop-after <k>', 'train at most k architectures in this invocation (the build resumes later)', intArg('stop-after', 0))
+        .option('--resume', 'accepted for uniformity (tsnas runs resume adds it): a build always resumes in its --out directory')
         .option('--no-progress', 'no progress bar'),
     ),
     5,
