@@ -3,6 +3,7 @@
  * architectures uniformly, return the argmax of the proxy) is implemented here; other strategies add
  * a case to STRATEGIES.
  */
+import { existsSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { defaultNb201Path, loadNb201Table, type Nb201Table } from '../../bench/nb201-table.js';
 import { sampleArch, type AnyArch, type SpaceName } from '../../spaces/index.js';
@@ -19,8 +20,13 @@ export type SearchFlags = ScoringFlags & { space: SpaceName; strategy: string; n
 
 type Strategy = (o: SearchFlags) => Promise<{ result: Record<string, unknown>; human: string }>;
 
+/** The NB201 table for looking up the pick: --bench, else the default path when it exists (optional). */
 async function maybeTable(o: SearchFlags): Promise<Nb201Table | undefined> {
   if (o.space !== 'nb201') return undefined;
+  if (!o.bench && !existsSync(defaultNb201Path())) {
+    log(`no NAS-Bench-201 table at ${defaultNb201Path()}: the pick's benchmark accuracies are not reported (pass --bench FILE)`);
+    return undefined;
+  }
   return loadNb201Table(o.bench ?? defaultNb201Path());
 }
 
