@@ -1,5 +1,5 @@
 /**
- * A search killed with SIGKILL at random moments, several times, and continued with --resume
+ * Long commands killed with SIGKILL and continued with --resume. A search killed at random moments, several times, and continued with --resume
  * ends exactly where an uninterrupted run with the same seed ends: same α trajectory, same
  * genotype, no epoch lost or repeated, and the run is `done` in the store.
  */
@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store } from '../src/store/store.js';
 import { Rng } from '../src/util/rng.js';
+import { nb201Available, nb201Path, nb201SkipReason } from './helpers/bench-path.js';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'tsnas.js');
 const ARGS = ['search', '--strategy', 'darts', '--space', 'nb201', '--preset', 'tiny', '--dataset', 'synthetic', '--epochs', '4', '--seed', '3', '--backend', 'cpu', '--json'];
@@ -67,4 +68,43 @@ test('search killed by SIGKILL at random points and resumed equals an uninterrup
   assert.equal(store.requireRun('killed').status, 'done');
   assert.equal(store.listRuns().length, 1, 'resuming does not create a second run');
   store.close();
+});
+
+test('correlate killed by SIGKILL mid-pool and resumed gives the uninterrupted result, no trial lost or duplicated', { timeout: 600_000, skip: nb201Available ? false : nb201SkipReason }, async () => {
+  const args = ['correlate', '--space', 'nb201', '--bench', nb201Path, '--proxies', 'naswot,params', '--n', '20', '--seed', '4', '--dataset', 'synthetic', '--batch', '16', '--backend', 'cpu', '--json'];
+  const straight = await run([...args, '--store', join(mkdtempSync(join(tmpdir(), 'tsnas-corr-a-')), 's.db')]);
+  assert.equal(straight.code, 0);
+  const store = join(mkdtempSync(join(tmpdir(), 'tsnas-corr-b-')), 's.db');
+  const trials = () => {
+    if (!existsSync(store)) return 0;
+    const s = Store.open(store);
+    const n = s.getRun('c') ? s.trials('c').length : 0;
+    s.close();
+    return n;
+  };
+  // Kill once a few trials are in the store.
+  const child = spawn(process.execPath, [BIN, ...args, '--store', store, '--run-id', 'c'], { stdio: 'ignore' });
+  await new Promise<void>((resolve) => {
+    const poll = setInterval(() => {
+      if (trials() >= 3) {
+        clearInterval(poll);
+        child.kill('SIGKILL');
+      }
+    }, 100);
+    child.on('exit', () => {
+      clearInterval(poll);
+      resolve();
+    });
+  });
+  const before = trials();
+  assert.ok(before >= 3 && before < 20, `killed mid-pool (${before} trials)`);
+  const resumed = await run([...args, '--store', store, '--run-id', 'c', '--resume']);
+  assert.equal(resumed.code, 0);
+  const last = (s: string) => JSON.parse(s.trim().split('\n').pop()!) as { kendall: Record<string, number>; spearman: Record<string, number> };
+  assert.deepEqual(last(resumed.stdout).kendall, last(straight.stdout).kendall);
+  assert.deepEqual(last(resumed.stdout).spearman, last(straight.stdout).spearman);
+  const s = Store.open(store);
+  assert.deepEqual(s.trials('c').map((t) => t.idx), [...Array(20).keys()], 'each architecture exactly once');
+  assert.equal(s.requireRun('c').status, 'done');
+  s.close();
 });

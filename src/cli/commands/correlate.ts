@@ -5,6 +5,7 @@ import { defaultNb201Path, loadNb201Table } from '../../bench/nb201-table.js';
 import { parseArch } from '../../spaces/index.js';
 import { DEFAULT_FAST_TRAIN, parseProxyList } from '../../proxies/index.js';
 import { scorePool, writeScatterSvg } from '../../proxies/run.js';
+import type { ArchScore } from '../../proxies/index.js';
 import { kendallTau, spearman } from '../../util/stats.js';
 import { Rng } from '../../util/rng.js';
 import { TsnasError } from '../../util/errors.js';
@@ -37,10 +38,11 @@ export function correlateCommand(): Command {
         .option('--scores-out <file>', 'append one JSON line per scored architecture (scores + target)')
         .option('--bench-dtb <file>', 'correlate with a DTB (tsnas dtb export --format json) instead of NAS-Bench-201: all its architectures, its space and dataset')
         .option('--epoch <e>', 'with --bench-dtb: the recorded epoch whose value is the target (default: the last)', intArg('epoch', 1))
-        .option('--dtb-target <column>', 'with --bench-dtb: val_acc, train_acc, val_loss or train_loss', 'val_acc'),
+        .option('--dtb-target <column>', 'with --bench-dtb: val_acc, train_acc, val_loss or train_loss', 'val_acc')
+        .option('--resume', 'NB201: continue the run named by --run-id (or `tsnas runs resume`), rescoring only architectures it has no trial for'),
     ),
     'naswot,params',
-  ).action(async (o: ScoringFlags & { n: number; target: string; plot?: string; scoresOut?: string; benchDtb?: string; epoch?: number; dtbTarget: string }) => {
+  ).action(async (o: ScoringFlags & { n: number; target: string; plot?: string; scoresOut?: string; benchDtb?: string; epoch?: number; dtbTarget: string; resume?: boolean }) => {
     if (o.benchDtb) {
       // DTB branch (issue 6): the space, architectures and dataset come from the DTB file.
       const proxies = parseProxyList(o.proxies);
@@ -59,18 +61,24 @@ export function correlateCommand(): Command {
     const archTexts = sampleTableArchs(table.archStrings(), o.n, o.seed);
     await startBackend(o);
     const ctx = scoringContext(o);
-    if (o.scoresOut) writeFileSync(o.scoresOut, '');
     const t0 = performance.now();
     const ys: number[] = archTexts.map((a) => table.value(a, target));
-    const res = scorePool(archTexts.map((t) => parseArch('nb201', t)), proxies, ctx, {
+    const done = o.resume ? finishedTrials(archTexts, proxies) : new Map<number, ArchScore>();
+    if (o.scoresOut && done.size === 0) writeFileSync(o.scoresOut, '');
+    const todo = archTexts.map((_, i) => i).filter((i) => !done.has(i));
+    if (o.resume && !o.json) log(`resuming: ${done.size} of ${archTexts.length} architectures already scored`);
+    const fresh = scorePool(todo.map((i) => parseArch('nb201', archTexts[i]!)), proxies, ctx, {
       progress: true,
-      onResult: (r, i) => {
+      onResult: (r, k) => {
+        const i = todo[k]!;
         if (o.scoresOut) appendFileSync(o.scoresOut, `${JSON.stringify({ arch: r.arch, scores: r.scores, target: ys[i], seconds: r.seconds })}\n`);
         // The experiment store: one trial per architecture (its scores and the target accuracy).
         const run = currentRun();
         if (run) run.store.atomically(() => run.store.putTrial(run.id, { idx: i, arch: r.arch, status: 'done', scores: r.scores, objectives: { [target]: ys[i]! } }));
       },
     });
+    fresh.forEach((r, k) => done.set(todo[k]!, r));
+    const res = archTexts.map((_, i) => done.get(i)!);
     const wall = (performance.now() - t0) / 1000;
     const kendall: Record<string, number> = {};
     const spear: Record<string, number> = {};
@@ -87,4 +95,21 @@ export function correlateCommand(): Command {
       () => [`n=${o.n} seed=${o.seed} target=${target}`, ...proxies.map((p) => `${p.padEnd(32)} tau=${kendall[p]!.toFixed(4)}  rho=${spear[p]!.toFixed(4)}`)].join('\n'),
     );
   });
+}
+
+/**
+ * Trials of the current run that match the sampled architecture at their index and carry every
+ * requested proxy. The store keeps non-finite scores as null; they come back as −∞ (a
+ * disconnected cell's NASWOT), which ranks last as before.
+ */
+function finishedTrials(archTexts: string[], proxies: string[]): Map<number, ArchScore> {
+  const run = currentRun();
+  const out = new Map<number, ArchScore>();
+  if (!run) return out;
+  for (const t of run.store.trials(run.id)) {
+    if (t.status !== 'done' || archTexts[t.idx] !== t.arch || !proxies.every((p) => p in t.scores)) continue;
+    const scores = Object.fromEntries(proxies.map((p) => [p, t.scores[p] ?? -Infinity]));
+    out.set(t.idx, { arch: t.arch, scores, seconds: 0, timing: {} });
+  }
+  return out;
 }
