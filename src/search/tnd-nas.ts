@@ -234,6 +234,21 @@ function defaultTargets(objs: readonly ArchObjective[], first: readonly (readonl
   });
 }
 
+/** Defaults and state shared by both TND-NAS modes: kept ops per stage, samples, baseline decay, reward, policy, Adam. */
+function tndSetup(o: Omit<TndTableOptions, 'stepsPerStage'>) {
+  const rng = new Rng(o.seed);
+  const cfg: RewardConfig = { scalarisation: o.scalarisation ?? 'product', exponents: o.exponents ?? TND_EXPONENTS, targets: o.targets };
+  return {
+    keep: o.keep ?? [5, 3, 2],
+    samples: o.samples ?? 10,
+    decay: o.baselineDecay ?? 0.95,
+    cfg,
+    rng,
+    policy: new TndPolicy(NB201_EDGES.length, NB201_OPS.length, rng.fork(1)),
+    opt: new ArrayAdam(o.lr ?? 1e-2),
+  };
+}
+
 /**
  * TND-NAS on NB201 with table accuracy: the evaluator's first objective must be an accuracy to
  * maximise (percent); the others enter the reward. Stops at the evaluator's budget (distinct
@@ -242,14 +257,8 @@ function defaultTargets(objs: readonly ArchObjective[], first: readonly (readonl
 export function tndNasTable(ev: MooEvaluator, o: TndTableOptions): TndOutcome {
   const objs = ev.objectives;
   if (objs[0]!.direction !== 'max') throw new TsnasError('tnd-nas: the first objective must be an accuracy (or score) to maximise');
-  const keep = o.keep ?? [5, 3, 2];
-  const samples = o.samples ?? 10;
+  const { keep, samples, decay, cfg, rng, policy, opt } = tndSetup(o);
   const steps = o.stepsPerStage ?? 40;
-  const decay = o.baselineDecay ?? 0.95;
-  const cfg: RewardConfig = { scalarisation: o.scalarisation ?? 'product', exponents: o.exponents ?? TND_EXPONENTS, targets: o.targets };
-  const rng = new Rng(o.seed);
-  const policy = new TndPolicy(NB201_EDGES.length, NB201_OPS.length, rng.fork(1));
-  const opt = new ArrayAdam(o.lr ?? 1e-2);
   let baseline = 0;
   let targets = cfg.targets;
   const log: TndStepLog[] = [];
@@ -370,13 +379,7 @@ function subnetAccuracy(net: Nb201Supernet, choice: readonly number[], x: Tensor
 export function tndNasSupernet(ev: MooEvaluator, o: TndSupernetOptions, setSupernetAccuracy: (f: (a: AnyArch) => number) => void): TndOutcome & { frontRecords: EvalRecord[]; rescored: Map<string, number> } {
   const p = o.preset;
   const objs = ev.objectives;
-  const keep = o.keep ?? [5, 3, 2];
-  const samples = o.samples ?? 10;
-  const decay = o.baselineDecay ?? 0.95;
-  const cfg: RewardConfig = { scalarisation: o.scalarisation ?? 'product', exponents: o.exponents ?? TND_EXPONENTS, targets: o.targets };
-  const rng = new Rng(o.seed);
-  const policy = new TndPolicy(NB201_EDGES.length, NB201_OPS.length, rng.fork(1));
-  const opt = new ArrayAdam(o.lr ?? 1e-2);
+  const { keep, samples, decay, cfg, rng, policy, opt } = tndSetup(o);
   const nTrain = Math.floor(o.data.n / 2);
   const valSeed = o.seed * 31 + 7;
   let baseline = 0;
