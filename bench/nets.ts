@@ -8,6 +8,7 @@ import os from 'node:os';
 import { tf } from '../src/engine/tf.js';
 import { initBackend } from '../src/engine/backend.js';
 import { Rng } from '../src/util/rng.js';
+import { medianTimeMs } from '../src/util/timing.js';
 import { parseArch, buildEvalNetwork } from '../src/spaces/index.js';
 import { Nb201Supernet } from '../src/nn/nb201-supernet.js';
 import { DartsSupernet } from '../src/nn/darts-supernet.js';
@@ -39,22 +40,6 @@ const CASES: Case[] = [
   { name: 'darts_supernet (C8, 3 cells, 16px)', make: () => new DartsSupernet(new Rng(0), { C: 8, layers: 3, numClasses: 10, inputShape: [16, 16, 3] }), input: [16, 16, 3], heavy: true },
 ];
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((p, q) => p - q);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-function time(fn: () => void, n: number): number {
-  fn(); // warm-up
-  const ts: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    fn();
-    ts.push(performance.now() - t0);
-  }
-  return median(ts);
-}
-
 const rows: Record<string, Record<string, { forward_ms: number; train_ms: number | null }>> = {};
 for (const be of a.backends!.split(',')) {
   try {
@@ -71,10 +56,10 @@ for (const be of a.backends!.split(',')) {
     const y = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), 'int32'), 10);
     const opt = tf.train.momentum(0.01, 0.9);
     const n = be === 'cpu' ? 1 : reps;
-    const fwd = time(() => tf.tidy(() => net.forward(x, { training: true }).dataSync()), n);
+    const fwd = medianTimeMs(() => tf.tidy(() => net.forward(x, { training: true }).dataSync()), n);
     let train: number | null = null;
     if (!(be === 'cpu' && c.heavy)) {
-      train = time(() => {
+      train = medianTimeMs(() => {
         const cost = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, net.forward(x, { training: true })) as tf.Scalar, true, net.parameters());
         cost?.dataSync();
         cost?.dispose();

@@ -21,7 +21,7 @@ import type { Nb201Table } from '../bench/nb201-table.js';
 import { buildEvalNetwork, type AnyArch, type EvalNetOverrides, type SpaceName } from '../spaces/index.js';
 import type { Network } from '../nn/network.js';
 import { parseDasRule, scoreArch, type ScoreContext } from '../proxies/index.js';
-import { median } from '../util/stats.js';
+import { medianTimeMs } from '../util/timing.js';
 import { Rng } from '../util/rng.js';
 import { TsnasError } from '../util/errors.js';
 import type { Direction } from './pareto.js';
@@ -111,14 +111,7 @@ export function measureLatency(net: Network, o: LatencyOptions = {}): number {
   const x = tf.zeros([batch, h, w, c]) as Tensor4D;
   const run = () => tf.tidy(() => net.forward(x, { training: false }).dataSync());
   try {
-    for (let i = 0; i < warmup; i++) run();
-    const times: number[] = [];
-    for (let i = 0; i < reps; i++) {
-      const t0 = performance.now();
-      run();
-      times.push(performance.now() - t0);
-    }
-    return median(times);
+    return medianTimeMs(run, reps, warmup);
   } finally {
     x.dispose();
   }
