@@ -2,11 +2,12 @@
  * The engine benchmark's reference net ("NB201-like"), written from plain TF.js ops:
  * stem conv3×3 3→16 + BN, then 3 stages × 5 blocks of ReLU-conv3×3-BN at 16/32/64 channels
  * (the first block of stages 2 and 3 has stride 2 and changes the width), global average pool,
- * linear to 10 classes. BN is `normalizeBatch` (src/engine/fused.ts) with a learnable affine
- * γ, β and running statistics (momentum 0.1, as PyTorch). bench/torch_engine.py builds the same.
+ * linear to 10 classes. BN in training is `batchNormTrain` (src/engine/fused.ts: batch statistics
+ * and the learnable affine γ, β in one kernel each way), with running statistics (momentum 0.1, as
+ * PyTorch). bench/torch_engine.py builds the same.
  */
 import { tf, type Tensor } from '../src/engine/tf.js';
-import { normalizeBatch } from '../src/engine/fused.js';
+import { batchNormTrain } from '../src/engine/fused.js';
 
 export interface RefNet {
   /** Trainable variables (conv filters, BN γ/β, linear weight and bias). */
@@ -66,14 +67,13 @@ export function buildRefNet(opts: { seed?: number; classes?: number; widths?: nu
       // eval: TF.js's inference batch-norm, y = (x − μ)·γ/√(σ²+ε) + β in one kernel
       return tf.batchNorm(x, b.mean, b.variance, b.beta, b.gamma, 1e-5);
     }
-    const xhat = normalizeBatch(x, 1e-5, (mean, variance) => {
+    return batchNormTrain(x, b.gamma, b.beta, 1e-5, (mean, variance) => {
       const n = x.size / x.shape[x.shape.length - 1]!;
       tf.tidy(() => {
         b.mean.assign(tf.add(tf.mul(b.mean, 0.9), tf.mul(mean, 0.1)));
         b.variance.assign(tf.add(tf.mul(b.variance, 0.9), tf.mul(variance, 0.1 * n / Math.max(1, n - 1))));
       });
     });
-    return tf.add(tf.mul(xhat, b.gamma), b.beta);
   };
 
   return {

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, type Tensor } from '../src/engine/tf.js';
-import { normalizeBatch } from '../src/engine/fused.js';
+import { batchNormTrain, normalizeBatch } from '../src/engine/fused.js';
 
 let skip: string | false = false;
 let nativeMod: typeof import('../src/engine/native-backend.js') | undefined;
@@ -206,7 +206,9 @@ test('native: elementwise binary ops with broadcasting match cpu', { skip }, () 
     [[2, 4, 4, 3], [1]],
     [[], [2, 4, 3]],
     [[5, 1], [1, 6]],
-    [[2, 4, 4, 3], [2, 1, 1, 3]], // two blocks: falls back to the cpu kernel
+    [[2, 4, 4, 3], [2, 1, 1, 3]], // two blocks: split along the leading axis
+    [[2, 1, 1, 3], [2, 4, 4, 3]],
+    [[2, 3, 4, 5], [1, 3, 1, 5]], // two blocks, leading axis broadcast: falls back to the cpu kernel
   ];
   const ops: [string, (a: Tensor, b: Tensor) => Tensor][] = [
     ['add', tf.add], ['sub', tf.sub], ['mul', tf.mul], ['div', tf.div],
@@ -268,6 +270,20 @@ test('native: fused batch-norm kernels match the composed cpu path (value, stats
       const r = m(shape, 2);
       const g = tf.grad((a: Tensor) => tf.sum(tf.mul(normalizeBatch(a, 1e-5), r)))(x);
       return [y, ...stats.map((v) => tf.tensor(v)), g];
+    }, 2e-4);
+  }
+});
+
+test('native: fused affine batch-norm kernels match the composed cpu path (value, stats, gradients)', { skip }, () => {
+  for (const shape of [[4, 5, 5, 3], [64, 8, 8, 16], [10, 7]]) {
+    const c = shape[shape.length - 1]!;
+    same(`batchNormTrain ${shape}`, (m) => {
+      const x = tf.add(tf.mul(m(shape, 1), 3), 2);
+      const [g, b, r] = [m([c], 3), m([c], 4), m(shape, 2)];
+      const stats: Float32Array[] = [];
+      const y = batchNormTrain(x, g, b, 1e-5, (mean, variance) => stats.push(Float32Array.from(mean.dataSync()), Float32Array.from(variance.dataSync())));
+      const grads = tf.grads((a: Tensor, gg: Tensor, bb: Tensor) => tf.sum(tf.mul(batchNormTrain(a, gg, bb, 1e-5), r)))([x, g, b]);
+      return [y, ...stats.map((v) => tf.tensor(v)), ...grads];
     }, 2e-4);
   }
 });

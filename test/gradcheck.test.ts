@@ -9,7 +9,7 @@ import { tf } from '../src/engine/tf.js';
 import { Rng } from '../src/util/rng.js';
 import { arr4, bnRef, conv2dRef, dot, numericGrad, poolRef, relErr, type Arr4, type ConvSpec } from './helpers/ref-ops.js';
 import { testBackends, useBackend } from './helpers/backends.js';
-import { normalizeBatch } from '../src/engine/fused.js';
+import { batchNormTrain, normalizeBatch } from '../src/engine/fused.js';
 
 type Shape4 = [number, number, number, number];
 
@@ -87,6 +87,22 @@ for (const be of backends) {
   test(`${be}: batch-norm (training mode) matches float64 finite differences`, async () => {
     await useBackend(be);
     check(`${be} bn`, (x) => normalizeBatch(x), (x) => bnRef(x!), [[3, 3, 3, 4]], 1e-3);
+  });
+  test(`${be}: batch-norm with affine γ, β (training mode) matches float64 finite differences`, async () => {
+    await useBackend(be);
+    const affineRef = (x: Arr4, g: Arr4, b: Arr4): Arr4 => {
+      const y = bnRef(x);
+      const c = x.shape[3];
+      for (let i = 0; i < y.data.length; i++) y.data[i] = y.data[i]! * g.data[i % c]! + b.data[i % c]!;
+      return y;
+    };
+    check(`${be} bn affine`, (x, g, b) => batchNormTrain(x!, tf.reshape(g!, [4]), tf.reshape(b!, [4])),
+      (x, g, b) => affineRef(x!, g!, b!), [[3, 3, 3, 4], [1, 1, 1, 4], [1, 1, 1, 4]], 1e-3);
+  });
+  test(`${be}: relu matches float64 finite differences`, async () => {
+    await useBackend(be);
+    const reluRef = (x: Arr4): Arr4 => ({ shape: x.shape, data: x.data.map((v) => Math.max(0, v)) });
+    check(`${be} relu`, (x) => tf.relu(x!), (x) => reluRef(x!), [[2, 4, 4, 3]]);
   });
   test(`${be}: tensor count is flat across repeated forward/backward passes`, async () => {
     await useBackend(be);

@@ -434,6 +434,9 @@ Napi::Value Binary(const Napi::CallbackInfo &info) {
     case 6:
       bin_loop([](float x, float y) { float d = x - y; return d * d; }, a, ai, as, b, bi, bs, o, n);
       break;
+    case 7:  // ReLU gradient: a = dy, b = x (NaN in x propagates, as dy·step(x) does)
+      bin_loop([](float g, float v) { return v > 0 ? g : (std::isnan(v) ? NAN : 0.0f); }, a, ai, as, b, bi, bs, o, n);
+      break;
     default: throw Napi::Error::New(info.Env(), "binary: unknown op");
   }
   return info.Env().Undefined();
@@ -749,6 +752,99 @@ Napi::Value BnBackward(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+// bnAffineForward(x, gamma, beta, y, mean, invstd, C, eps): y = γ·(x − mean)·invstd + β with
+// batch statistics. x̂ is not stored: the backward pass recomputes it from x (one write fewer).
+Napi::Value BnAffineForward(const Napi::CallbackInfo &info) {
+  const float *x = data_of<float>(info[0]);
+  const float *gamma = data_of<float>(info[1]);
+  const float *beta = data_of<float>(info[2]);
+  float *y = data_of<float>(info[3]);
+  float *mean = data_of<float>(info[4]);
+  float *invstd = data_of<float>(info[5]);
+  const int64_t C = num(info, 6);
+  const double eps = info[7].As<Napi::Number>().DoubleValue();
+  const int64_t n = (int64_t)len_of(info[0]), M = n / C;
+  std::vector<double> s;
+  std::vector<float> shift(x, x + C);
+  const float *sh = shift.data();
+  channel_sums(M, C, 2, [&](int64_t r, double *ps) {
+    const float *row = x + r * C;
+    double *s1 = ps, *s2 = ps + C;
+#pragma omp simd
+    for (int64_t c = 0; c < C; c++) {
+      double d = (double)row[c] - sh[c];
+      s1[c] += d;
+      s2[c] += d * d;
+    }
+  }, s);
+  std::vector<float> scale(C), bias(C);
+  for (int64_t c = 0; c < C; c++) {
+    double m1 = s[c] / (double)M;
+    double var = s[C + c] / (double)M - m1 * m1;
+    if (var < 0) var = 0;
+    mean[c] = (float)(m1 + sh[c]);
+    invstd[c] = (float)(1.0 / std::sqrt(var + eps));
+    scale[c] = gamma[c] * invstd[c];
+    bias[c] = beta[c] - mean[c] * scale[c];
+  }
+  const float *sp = scale.data(), *bp = bias.data();
+  const bool par = (size_t)n >= PAR_MIN;
+#pragma omp parallel for schedule(static) if (par)
+  for (int64_t r = 0; r < M; r++) {
+    const float *row = x + r * C;
+    float *orow = y + r * C;
+#pragma omp simd
+    for (int64_t c = 0; c < C; c++) orow[c] = row[c] * sp[c] + bp[c];
+  }
+  return info.Env().Undefined();
+}
+
+// bnAffineBackward(dy, x, mean, invstd, gamma, dx, dgamma, dbeta, C):
+// dβ = Σdy, dγ = Σdy·x̂, dx = γ·invstd·(dy − dβ/M − x̂·dγ/M), x̂ = (x − mean)·invstd.
+Napi::Value BnAffineBackward(const Napi::CallbackInfo &info) {
+  const float *dy = data_of<float>(info[0]);
+  const float *x = data_of<float>(info[1]);
+  const float *mean = data_of<float>(info[2]);
+  const float *inv = data_of<float>(info[3]);
+  const float *gamma = data_of<float>(info[4]);
+  float *dx = data_of<float>(info[5]);
+  float *dgamma = data_of<float>(info[6]);
+  float *dbeta = data_of<float>(info[7]);
+  const int64_t C = num(info, 8);
+  const int64_t n = (int64_t)len_of(info[0]), M = n / C;
+  std::vector<double> s;
+  channel_sums(M, C, 2, [&](int64_t r, double *ps) {
+    const float *g = dy + r * C, *xr = x + r * C;
+    double *s1 = ps, *s2 = ps + C;
+#pragma omp simd
+    for (int64_t c = 0; c < C; c++) {
+      s1[c] += g[c];
+      s2[c] += (double)g[c] * ((xr[c] - mean[c]) * inv[c]);
+    }
+  }, s);
+  // dx = k·dy + a·x + b per channel, with k = γ·inv, a = −k·inv·dγ/M, b = −k·dβ/M − a·mean
+  std::vector<float> kf(C), af(C), bf(C);
+  for (int64_t c = 0; c < C; c++) {
+    dbeta[c] = (float)s[c];
+    dgamma[c] = (float)s[C + c];
+    const double k = (double)gamma[c] * inv[c];
+    const double a = -k * inv[c] * s[C + c] / (double)M;
+    kf[c] = (float)k;
+    af[c] = (float)a;
+    bf[c] = (float)(-k * s[c] / (double)M - a * mean[c]);
+  }
+  const float *kp = kf.data(), *ap = af.data(), *bp = bf.data();
+  const bool par = (size_t)n >= PAR_MIN;
+#pragma omp parallel for schedule(static) if (par)
+  for (int64_t r = 0; r < M; r++) {
+    const float *g = dy + r * C, *xr = x + r * C;
+    float *o = dx + r * C;
+#pragma omp simd
+    for (int64_t c = 0; c < C; c++) o[c] = kp[c] * g[c] + ap[c] * xr[c] + bp[c];
+  }
+  return info.Env().Undefined();
+}
+
 // ---------------------------------------------------------------------------------------------
 // 2-D pooling, NHWC, TF.js semantics (avg divides by the number of in-bounds taps; the avg
 // gradient, like TF.js's, divides by KH·KW). p = [N, IH, IW, C, OH, OW, KH, KW, SH, SW, PT, PL]
@@ -1060,6 +1156,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("reduce", Napi::Function::New(env, Reduce));
   exports.Set("bnForward", Napi::Function::New(env, BnForward));
   exports.Set("bnBackward", Napi::Function::New(env, BnBackward));
+  exports.Set("bnAffineForward", Napi::Function::New(env, BnAffineForward));
+  exports.Set("bnAffineBackward", Napi::Function::New(env, BnAffineBackward));
   exports.Set("pool", Napi::Function::New(env, Pool));
   exports.Set("maxPoolGrad", Napi::Function::New(env, MaxPoolGrad));
   exports.Set("avgPoolGrad", Napi::Function::New(env, AvgPoolGrad));

@@ -9,6 +9,9 @@ import { tf, type Tensor } from './tf.js';
 /** Kernel names a backend may implement natively (see native-backend.ts). */
 export const BN_FORWARD_KERNEL = 'TsnasBatchNormForward';
 export const BN_BACKWARD_KERNEL = 'TsnasBatchNormBackward';
+export const BN_AFFINE_FORWARD_KERNEL = 'TsnasBatchNormAffineForward';
+export const BN_AFFINE_BACKWARD_KERNEL = 'TsnasBatchNormAffineBackward';
+export const RELU_GRAD_KERNEL = 'TsnasReluGrad';
 
 function hasKernel(name: string): boolean {
   return tf.getKernel(name, tf.getBackend()) !== undefined;
@@ -56,4 +59,44 @@ export function normalizeBatch(
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(x);
+}
+
+/**
+ * Batch normalisation in training mode with the affine part: y = γ·x̂ + β, over all axes but the
+ * last. One kernel forward (statistics, then y) and one backward (dx, dγ, dβ together) where the
+ * backend has them: the composed form spends four extra full passes on the affine part and its
+ * gradients (a multiply and a reduction each for dγ and dx̂, one reduction for dβ). x̂ is not kept:
+ * the backward recomputes it from x. `onStats` as in `normalizeBatch`.
+ */
+export function batchNormTrain(
+  x: Tensor,
+  gamma: Tensor,
+  beta: Tensor,
+  eps = 1e-5,
+  onStats?: (mean: Tensor, variance: Tensor) => void,
+): Tensor {
+  if (!hasKernel(BN_AFFINE_FORWARD_KERNEL) || x.dtype !== 'float32') {
+    return tf.add(tf.mul(normalizeBatch(x, eps, onStats), gamma), beta);
+  }
+  const f = tf.customGrad(((xs: Tensor, g: Tensor, b: Tensor, save: tf.GradSaveFunc) => {
+    const [y, mean, invstd] = tf.engine().runKernel(BN_AFFINE_FORWARD_KERNEL, { x: xs, gamma: g, beta: b }, { eps }) as Tensor[];
+    if (onStats) onStats(mean!, tf.sub(tf.div(1, tf.square(invstd!)), eps));
+    save([xs, mean!, invstd!, g]);
+    return {
+      value: y!,
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [sx, sm, si, sg] = saved as [Tensor, Tensor, Tensor, Tensor];
+        return tf.engine().runKernel(BN_AFFINE_BACKWARD_KERNEL, { dy, x: sx, mean: sm, invstd: si, gamma: sg }, {}) as Tensor[];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return (f as unknown as (a: Tensor, b: Tensor, c: Tensor) => Tensor)(x, gamma, beta);
+}
+
+/** The gradient of Relu, dy·step(x), in one pass where the backend has the kernel. */
+export function reluGrad(dy: Tensor, x: Tensor): Tensor {
+  if (hasKernel(RELU_GRAD_KERNEL) && dy.dtype === 'float32' && x.dtype === 'float32' && tf.util.arraysEqual(dy.shape, x.shape)) {
+    return tf.engine().runKernel(RELU_GRAD_KERNEL, { dy, x }, {}) as Tensor;
+  }
+  return tf.mul(dy, tf.step(tf.cast(x, 'float32')));
 }

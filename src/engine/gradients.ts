@@ -11,6 +11,7 @@
  * Where the backend has the stock kernel and dilation is 1, the stock kernel is used.
  */
 import { tf, type Tensor, type Tensor4D } from './tf.js';
+import { reluGrad } from './fused.js';
 
 type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 type Pad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
@@ -168,6 +169,12 @@ export function registerGradientFixes(): void {
         x: () => tf.mul(tf.engine().runKernel('AvgPoolGrad', { dy: tf.div(dy as Tensor, counts), input: x }, a as unknown as tf.NamedAttrMap) as Tensor, area),
       };
     },
+  });
+  // One pass instead of Step + Multiply (a backend without the kernel gets exactly those two).
+  tf.registerGradient({
+    kernelName: 'Relu',
+    inputsToSave: ['x'],
+    gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => ({ x: () => reluGrad(dy as Tensor, saved[0]!) }),
   });
   tf.env().set('PROD', silence);
 }

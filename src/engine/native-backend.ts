@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { tf } from './tf.js';
-import { BN_BACKWARD_KERNEL, BN_FORWARD_KERNEL } from './fused.js';
+import { BN_AFFINE_BACKWARD_KERNEL, BN_AFFINE_FORWARD_KERNEL, BN_BACKWARD_KERNEL, BN_FORWARD_KERNEL, RELU_GRAD_KERNEL } from './fused.js';
 
 type TensorInfo = tf.TensorInfo;
 type Attrs = Record<string, unknown>;
@@ -34,6 +34,9 @@ export interface NativeAddon {
   reduce(op: number, x: Float32Array, out: Float32Array, A: number, R: number, B: number): void;
   bnForward(x: Float32Array, xhat: Float32Array, mean: Float32Array, invstd: Float32Array, C: number, eps: number): void;
   bnBackward(dy: Float32Array, xhat: Float32Array, invstd: Float32Array, dx: Float32Array, C: number): void;
+  bnAffineForward(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, invstd: Float32Array, C: number, eps: number): void;
+  bnAffineBackward(dy: Float32Array, x: Float32Array, mean: Float32Array, invstd: Float32Array, gamma: Float32Array,
+    dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, C: number): void;
   pool(kind: number, x: Float32Array, y: Float32Array, p: Int32Array): void;
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, p: Int32Array): void;
   avgPoolGrad(dy: Float32Array, dx: Float32Array, p: Int32Array): void;
@@ -285,6 +288,34 @@ const BINARY_OPS: Record<string, number> = {
   Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, SquaredDifference: 6,
 };
 
+/**
+ * o = op(a, b) with broadcasting. Operands whose non-broadcast axes form two blocks (e.g. a
+ * [N,1,1,C] gradient against [N,H,W,C], which the cpu kernel takes ~35 ms for) are split along
+ * the leading output axis into one-block problems, up to `depth` levels.
+ */
+function binaryBroadcast(
+  A: NativeAddon, op: number, av: Float32Array, aShape: number[], bv: Float32Array, bShape: number[],
+  o: Float32Array, outShape: number[], depth = 1,
+): boolean {
+  const pa = broadcastPattern(aShape, outShape);
+  const pb = broadcastPattern(bShape, outShape);
+  if (pa && pb) {
+    A.binary(op, av, pa[0], pa[1], bv, pb[0], pb[1], o);
+    return true;
+  }
+  if (depth === 0 || outShape.length < 2) return false;
+  const r = outShape.length;
+  const lead = (shape: number[]) => (shape.length === r && shape[0] !== 1 ? sizeOf(shape.slice(1)) : 0);
+  const rest = (shape: number[]) => (shape.length === r ? shape.slice(1) : shape);
+  const [sa, sb, so] = [lead(aShape), lead(bShape), sizeOf(outShape.slice(1))];
+  for (let l = 0; l < outShape[0]!; l++) {
+    const a = sa ? av.subarray(l * sa, (l + 1) * sa) : av;
+    const b = sb ? bv.subarray(l * sb, (l + 1) * sb) : bv;
+    if (!binaryBroadcast(A, op, a, rest(aShape), b, rest(bShape), o.subarray(l * so, (l + 1) * so), outShape.slice(1), depth - 1)) return false;
+  }
+  return true;
+}
+
 function binaryKernel(op: number): Impl {
   return (args, A, fallback) => {
     const { a, b } = inputsOf(args);
@@ -293,13 +324,11 @@ function binaryKernel(op: number): Impl {
     const bv = f32(backend, b!);
     if (!av || !bv) return fallback(args);
     const outShape = backend_util.assertAndGetBroadcastShape(a!.shape, b!.shape);
-    const pa = broadcastPattern(a!.shape, outShape);
-    const pb = broadcastPattern(b!.shape, outShape);
-    if (!pa || !pb) return fallback(args);
     const n = sizeOf(outShape);
     if (n === 0) return fallback(args);
     const o = alloc(backend, n);
-    A.binary(op, av, pa[0], pa[1], bv, pb[0], pb[1], o);
+    // (a buffer left unused on fallback is simply collected)
+    if (!binaryBroadcast(A, op, av, a!.shape, bv, b!.shape, o, outShape)) return fallback(args);
     return out(backend, outShape, o);
   };
 }
@@ -427,6 +456,32 @@ const bnBackward: Impl = (args, A) => {
   const dx = alloc(backend, dyv.length);
   A.bnBackward(dyv, f32(backend, xhat!)!, f32(backend, invstd!)!, dx, C);
   return out(backend, dy!.shape, dx);
+};
+
+const bnAffineForward: Impl = (args, A, fallback) => {
+  const { x, gamma, beta } = inputsOf(args);
+  const { backend } = args;
+  const [xv, gv, bv] = [f32(backend, x!), f32(backend, gamma!), f32(backend, beta!)];
+  if (!xv || !gv || !bv) return fallback(args);
+  const C = x!.shape[x!.shape.length - 1]!;
+  const y = alloc(backend, xv.length);
+  const mean = new Float32Array(C);
+  const invstd = new Float32Array(C);
+  A.bnAffineForward(xv, gv, bv, y, mean, invstd, C, Number((args.attrs as Attrs)?.eps ?? 1e-5));
+  return [out(backend, x!.shape, y), out(backend, [C], mean), out(backend, [C], invstd)];
+};
+
+const bnAffineBackward: Impl = (args, A, fallback) => {
+  const { dy, x, mean, invstd, gamma } = inputsOf(args);
+  const { backend } = args;
+  const vs = [dy, x, mean, invstd, gamma].map((t) => f32(backend, t!));
+  if (vs.some((v) => !v)) return fallback(args);
+  const C = x!.shape[x!.shape.length - 1]!;
+  const dx = alloc(backend, vs[0]!.length);
+  const dgamma = new Float32Array(C);
+  const dbeta = new Float32Array(C);
+  A.bnAffineBackward(vs[0]!, vs[1]!, vs[2]!, vs[3]!, vs[4]!, dx, dgamma, dbeta, C);
+  return [out(backend, x!.shape, dx), out(backend, [C], dgamma), out(backend, [C], dbeta)];
 };
 
 // ---- data movement: strided copies -----------------------------------------------------------
@@ -647,6 +702,13 @@ const NATIVE_KERNELS: Record<string, Impl> = {
   ...Object.fromEntries(Object.entries(UNARY_OPS).map(([k, op]) => [k, unaryKernel(op)])),
   [BN_FORWARD_KERNEL]: bnForward,
   [BN_BACKWARD_KERNEL]: bnBackward,
+  [BN_AFFINE_FORWARD_KERNEL]: bnAffineForward,
+  [BN_AFFINE_BACKWARD_KERNEL]: bnAffineBackward,
+  // inputs {a: dy, b: x}; same shapes (the gradient of Relu)
+  [RELU_GRAD_KERNEL]: (args, A, fallback) => {
+    const { dy, x } = inputsOf(args);
+    return binaryKernel(7)({ ...args, inputs: { a: dy!, b: x! } }, A, fallback);
+  },
 };
 
 /** Names of the kernels the native backend runs in C++ (the rest are the cpu backend's). */

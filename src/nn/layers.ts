@@ -1,6 +1,6 @@
 /** Primitive layers: convolution (dense, depthwise, dilated, strided), batch-norm, linear. */
 import { tf, type Tensor, type Tensor4D, type Variable } from '../engine/tf.js';
-import { normalizeBatch } from '../engine/fused.js';
+import { batchNormTrain, normalizeBatch } from '../engine/fused.js';
 import type { Rng } from '../util/rng.js';
 import { Module, torchDefaultInit, type ForwardCtx } from './module.js';
 
@@ -92,7 +92,6 @@ export class BatchNorm extends Module {
   }
 
   forward(x: Tensor, ctx: ForwardCtx): Tensor {
-    let xhat: Tensor;
     if (ctx.training || !this.trackRunningStats) {
       const count = x.size / this.c;
       const update = ctx.training && this.trackRunningStats
@@ -104,11 +103,10 @@ export class BatchNorm extends Module {
             this.runningVar!.assign(tf.add(tf.mul(this.runningVar!, 1 - m), tf.mul(unbiased, m)));
           }
         : undefined;
-      xhat = normalizeBatch(x, this.eps, update);
-    } else {
-      xhat = tf.mul(tf.sub(x, this.runningMean!), tf.rsqrt(tf.add(this.runningVar!, this.eps)));
+      return this.affine ? batchNormTrain(x, this.gamma!, this.beta!, this.eps, update) : normalizeBatch(x, this.eps, update);
     }
-    return this.affine ? tf.add(tf.mul(xhat, this.gamma!), this.beta!) : xhat;
+    // Running statistics: TF.js's inference batch norm, one kernel.
+    return tf.batchNorm(x, this.runningMean!, this.runningVar!, this.beta, this.gamma, this.eps);
   }
 }
 
