@@ -105,9 +105,10 @@ export class Store {
     let db: Database.Database;
     try {
       db = new Database(path);
+      // The busy timeout first: switching to WAL (or recovering the WAL of a killed writer) may wait for another process.
+      db.pragma('busy_timeout = 5000');
       db.pragma('journal_mode = WAL');
       db.pragma('foreign_keys = ON');
-      db.pragma('busy_timeout = 5000');
     } catch (e) {
       throw new TsnasError(`cannot open the store ${path}: ${(e as Error).message}`);
     }
