@@ -5,6 +5,15 @@
  *                --bench FILE --budget N --seed S [--pop-size 20] [--preset cpu-small] [--plot out.svg] --json
  *
  * --json prints {"pareto":[{"arch","objectives":{...},"evaluation","feasible"}],"evaluations","wall_s",...}.
+ *
+ * Resume (`--resume --run-id RUN`, or `tsnas runs resume RUN`): every evaluated architecture is a
+ * trial in the store (written at least once a second and with every checkpoint), and the
+ * algorithm's state is checkpointed in the same transaction as the trials it covers: NSGA-II after
+ * the initial population and every generation, table-mode TND-NAS after every α step. A resumed
+ * run rebuilds the evaluator from the trials, takes the values of architectures evaluated after
+ * the checkpoint from the store instead of evaluating them again, and continues from the
+ * checkpoint: the result equals the uninterrupted run's, and each architecture is one trial.
+ * Random search needs no checkpoint (its state is the seed): it replays with the stored values.
  */
 import { intArg } from '../util/flag-parsers.js';
 import { Option, type Command } from 'commander';
@@ -20,7 +29,12 @@ import { TND_PRESETS, tndNasSupernet, tndNasTable } from './tnd-nas.js';
 import { downsample, loadDataset } from '../data/index.js';
 import type { AnyArch } from '../spaces/index.js';
 import { objectiveRecord } from '../objectives/objectives.js';
-import { currentRun } from '../cli/tracking.js';
+import { currentRun, loadCheckpoint, refuseResume, resumeGuard, runTrials, saveProgress } from '../cli/tracking.js';
+import type { ArchObjective } from '../objectives/objectives.js';
+import type { TrialRecord } from '../store/store.js';
+import { parseArch } from '../spaces/index.js';
+import type { Nsga2State } from './nsga2.js';
+import type { TndSupernetState, TndTableState } from './tnd-nas.js';
 
 export interface MooFlags {
   space: SpaceName;
@@ -38,6 +52,8 @@ export interface MooFlags {
   latencyReps?: number;
   tndSamples?: number;
   tableAccuracy?: boolean;
+  resume?: boolean;
+  runId?: string;
 }
 
 type Flags = MooFlags & Record<string, unknown>;
@@ -64,8 +80,102 @@ export function withMooFlags(cmd: Command): Command {
     .option('--plot <file>', 'multi-objective strategies: write the Pareto plot of the first two objectives (SVG)');
 }
 
+/**
+ * An evaluator that records its evaluations as trials of the current run: pending ones are written
+ * at least once a second (so an expensive evaluation is not lost to a kill) and with every
+ * checkpoint, in the checkpoint's transaction.
+ */
+class StoredEvaluator extends MooEvaluator {
+  private flushed = 0;
+  private lastFlush = performance.now();
+
+  override evaluate(a: AnyArch) {
+    const n = this.history.length;
+    const r = super.evaluate(a);
+    if (this.history.length > n && performance.now() - this.lastFlush >= 1000) this.save();
+    return r;
+  }
+
+  /** Write the trials not yet written, with `checkpoint` when given, as one transaction. */
+  save(checkpoint?: { strategy: string; state: unknown }): void {
+    const recs: TrialRecord[] = this.history.slice(this.flushed).map((r) => ({
+      idx: r.at - 1, arch: r.arch.text, status: 'done', scores: { violation: r.violation }, objectives: objectiveRecord(this.objectives, r.values),
+    }));
+    saveProgress(recs, checkpoint);
+    this.flushed = this.history.length;
+    this.lastFlush = performance.now();
+  }
+
+  /** Mark everything evaluated so far as already in the store. */
+  markSaved(): void {
+    this.flushed = this.history.length;
+  }
+}
+
+/** The flags a multi-objective run's result depends on: a resume with others is refused. */
+function mooSettings(o: Flags, objectives: string): Record<string, unknown> {
+  const x = o as Record<string, unknown>;
+  return {
+    strategy: o.strategy, space: o.space, seed: o.seed, objectives, budget: o.budget ?? 200,
+    popSize: o.strategy === 'nsga2' ? (o.popSize ?? 20) : undefined,
+    tndSamples: o.strategy === 'tnd-nas' ? (o.tndSamples ?? 10) : undefined,
+    tableAccuracy: o.strategy === 'tnd-nas' ? Boolean(o.tableAccuracy) : undefined,
+    preset: o.strategy === 'tnd-nas' && !o.tableAccuracy ? (o.preset ?? 'cpu-small') : undefined,
+    dataset: x['dataset'], dataLimit: x['dataLimit'], batch: x['batch'], trainSteps: x['trainSteps'],
+    latencyBatch: o.latencyBatch, latencyReps: o.latencyReps,
+  };
+}
+
+/**
+ * The objectives, answering from the run's stored trials where an architecture already has all
+ * its values (a resumed run: no architecture is evaluated twice, and measured values stay the ones
+ * recorded first). Non-finite values are stored as null; such architectures are evaluated again.
+ */
+function withStoredValues(objs: ArchObjective[], trials: readonly TrialRecord[]): ArchObjective[] {
+  const known = new Map<string, number[]>();
+  for (const t of trials) {
+    if (t.status !== 'done') continue;
+    const v = objs.map((ob) => t.objectives[ob.key]);
+    if (v.every((x) => typeof x === 'number')) known.set(t.arch, v as number[]);
+  }
+  if (known.size === 0) return objs;
+  return objs.map((ob, i) => {
+    const w = Object.create(ob) as ArchObjective & { evaluate: ArchObjective['evaluate'] };
+    w.evaluate = (a: AnyArch) => known.get(a.text)?.[i] ?? ob.evaluate(a);
+    return w;
+  });
+}
+
+/**
+ * Settings check, evaluator (with stored values on resume) and the checkpoint of a resumed run,
+ * with the evaluator already holding the evaluations the checkpoint covers.
+ */
+function resumable<S extends { evaluations: number }>(o: Flags, objectives: string, objs: ArchObjective[]): { ev: StoredEvaluator; state: S | undefined; checkpoint: (state: S) => void } {
+  const run = resumeGuard(o, mooSettings(o, objectives));
+  const trials = run?.resumed ? runTrials() : [];
+  const ev = new StoredEvaluator(withStoredValues(objs, trials), o.budget ?? 200);
+  const ck = run?.resumed ? loadCheckpoint<{ strategy: string; state: S }>() : undefined;
+  if (ck && ck.strategy !== o.strategy) refuseResume(`--resume: run '${run!.id}' holds a ${ck.strategy} checkpoint, not ${o.strategy}`);
+  const state = ck?.state;
+  if (state) {
+    const byIdx = new Map(trials.map((t) => [t.idx, t]));
+    for (let i = 0; i < state.evaluations; i++) {
+      const t = byIdx.get(i);
+      if (!t) refuseResume(`--resume: run '${run!.id}' lacks trial ${i} of its checkpoint (the store was altered); start a new run`);
+      const rec = ev.evaluate(parseArch(o.space, t.arch));
+      if (!rec || rec.at !== i + 1) refuseResume(`--resume: run '${run!.id}': trial ${i} (${t.arch}) repeats an earlier one (the store was altered); start a new run`);
+    }
+    ev.markSaved();
+  }
+  if (run?.resumed && !o.json) {
+    process.stderr.write(`resuming run '${run.id}': ${trials.length} architectures evaluated${state ? `, continuing after evaluation ${state.evaluations}` : ', no checkpoint yet (replaying with the stored values)'}\n`);
+  }
+  return { ev, state, checkpoint: (st) => ev.save({ strategy: o.strategy, state: st }) };
+}
+
 async function setup(o: Flags, host: MooHost, defaultObjectives: string) {
-  const specs = parseObjectives(o.objectives ?? defaultObjectives);
+  const objectives = o.objectives ?? defaultObjectives;
+  const specs = parseObjectives(objectives);
   const wantsTable = specs.some((s) => s.source === 'table') || (o.strategy === 'tnd-nas' && o.tableAccuracy);
   let table: Nb201Table | undefined;
   if (o.space === 'nb201' && (wantsTable || o.bench)) table = await loadNb201Table(o.bench ?? defaultNb201Path());
@@ -78,7 +188,7 @@ async function setup(o: Flags, host: MooHost, defaultObjectives: string) {
     scoreContext: () => host.scoringContext(o),
     latency: { batch: o.latencyBatch ?? 1, reps: o.latencyReps ?? 5 },
   };
-  return { specs, table, ctx };
+  return { specs, table, ctx, objectives };
 }
 
 /** The true NB201 front of the first two objectives as [second, first] points, when both come from the table. */
@@ -121,21 +231,23 @@ function finish(o: Flags, ev: MooEvaluator, res: MooResult, table: Nb201Table | 
 
 export function mooStrategies(host: MooHost): Record<string, MooStrategy> {
   const nsga2Strategy: MooStrategy = async (o) => {
-    const { specs, table, ctx } = await setup(o, host, 'accuracy,latency:pixel3');
-    const ev = new MooEvaluator(buildObjectives(specs, ctx), o.budget ?? 200);
+    const { specs, table, ctx, objectives } = await setup(o, host, 'accuracy,latency:pixel3');
+    const { ev, state, checkpoint } = resumable<Nsga2State>(o, objectives, buildObjectives(specs, ctx));
     const t0 = performance.now();
     const g = nsga2(ev, {
       space: o.space,
       seed: o.seed,
       popSize: o.popSize ?? 20,
       onGeneration: o.json ? undefined : (gen, n) => host.log(`generation ${gen}: ${n} evaluations`),
+      resume: state,
+      onCheckpoint: checkpoint,
     });
     const res = buildResult('nsga2', o.space, ev, o.seed, (performance.now() - t0) / 1000, undefined, { generations: g.generations, popSize: o.popSize ?? 20 });
     return finish(o, ev, res, table);
   };
   const randomStrategy: MooStrategy = async (o) => {
-    const { specs, table, ctx } = await setup(o, host, 'accuracy,latency:pixel3');
-    const ev = new MooEvaluator(buildObjectives(specs, ctx), o.budget ?? 200);
+    const { specs, table, ctx, objectives } = await setup(o, host, 'accuracy,latency:pixel3');
+    const { ev } = resumable(o, objectives, buildObjectives(specs, ctx));
     const t0 = performance.now();
     randomSearch(ev, { space: o.space, seed: o.seed });
     const res = buildResult('random', o.space, ev, o.seed, (performance.now() - t0) / 1000);
@@ -146,15 +258,15 @@ export function mooStrategies(host: MooHost): Record<string, MooStrategy> {
     const tableMode = Boolean(o.tableAccuracy);
     const defaults = tableMode ? 'accuracy,latency:pixel3' : 'accuracy:supernet,latency:pixel3';
     let hook: ((a: AnyArch) => number) | undefined;
-    const { specs, table, ctx } = await setup(o, host, defaults);
+    const { specs, table, ctx, objectives } = await setup(o, host, defaults);
     if (tableMode && specs[0]!.source !== 'table') throw new TsnasError('--table-accuracy: the first objective must be a table accuracy (e.g. accuracy)');
     if (!tableMode && specs[0]!.source !== 'supernet') throw new TsnasError("tnd-nas: the first objective must be accuracy:supernet (or pass --table-accuracy with 'accuracy')");
     ctx.supernetAccuracy = (a) => hook!(a);
-    const ev = new MooEvaluator(buildObjectives(specs, ctx), o.budget ?? 200);
+    const { ev, state, checkpoint } = resumable<TndTableState | TndSupernetState>(o, objectives, buildObjectives(specs, ctx));
     const t0 = performance.now();
     const samples = o.tndSamples ?? 10;
     if (tableMode) {
-      const out = tndNasTable(ev, { seed: o.seed, samples });
+      const out = tndNasTable(ev, { seed: o.seed, samples, resume: state as TndTableState | undefined, onCheckpoint: checkpoint });
       const res = buildResult('tnd-nas', o.space, ev, o.seed, (performance.now() - t0) / 1000, undefined, {
         mode: 'table', argmax: out.argmax, targets: out.targets, stages: out.stages, alphaSteps: out.log.length,
         alpha: out.policy.alpha, finalMeanReward: out.log.at(-1)?.meanReward,
@@ -168,7 +280,7 @@ export function mooStrategies(host: MooHost): Record<string, MooStrategy> {
       if (data.height % preset.imageSize !== 0) throw new TsnasError(`tnd-nas preset ${preset.name}: ${data.height}-px images cannot be pooled to ${preset.imageSize} px`);
       data = downsample(data, data.height / preset.imageSize);
     }
-    const out = tndNasSupernet(ev, { seed: o.seed, samples, preset, data, onLog: o.json ? undefined : host.log }, (f) => (hook = f));
+    const out = tndNasSupernet(ev, { seed: o.seed, samples, preset, data, onLog: o.json ? undefined : host.log, resume: state as TndSupernetState | undefined, onCheckpoint: checkpoint }, (f) => (hook = f));
     const res = buildResult('tnd-nas', o.space, ev, o.seed, (performance.now() - t0) / 1000, out.frontRecords, {
       mode: 'supernet', preset: preset.name, argmax: out.argmax, targets: out.targets, stages: out.stages, alphaSteps: out.log.length,
       alpha: out.policy.alpha, note: 'accuracy:supernet values are one-hot subnet accuracies of the final supernet on a fixed validation batch',

@@ -10,6 +10,11 @@
  *   - environmental selection on parents ∪ offspring: fronts in order, the last one split by
  *     crowding distance.
  * Stops when `budget` distinct architectures have been evaluated.
+ *
+ * Resumable: `onCheckpoint` receives the state after the initial population and after every
+ * generation (generation, stall count, RNG state, population as evaluation numbers); given back as
+ * `resume` with an evaluator holding the same first `evaluations` records, the run continues
+ * exactly as if never interrupted.
  */
 import { mutateArch, sampleArch, type AnyArch, type SpaceName } from '../spaces/index.js';
 import { crowdingDistance } from '../objectives/pareto.js';
@@ -30,6 +35,20 @@ export interface Nsga2Options {
   onGeneration?: (gen: number, evaluations: number) => void;
   /** Initial population (e.g. from a pool); default uniform samples. */
   init?: (rng: Rng) => AnyArch;
+  /** Continue from a checkpoint (the evaluator must already hold its first `evaluations` records). */
+  resume?: Nsga2State;
+  /** Told the state after the initial population and after every generation. */
+  onCheckpoint?: (s: Nsga2State) => void;
+}
+
+/** What NSGA-II needs to continue: everything else is in the evaluator's history. */
+export interface Nsga2State {
+  generation: number;
+  stall: number;
+  rng: number;
+  /** The population as 1-based evaluation numbers (EvalRecord.at). */
+  population: number[];
+  evaluations: number;
 }
 
 interface Ranked {
@@ -62,14 +81,25 @@ export function nsga2(ev: MooEvaluator, o: Nsga2Options): { generations: number 
   const sample = o.init ?? ((r: Rng) => sampleArch(o.space, r));
 
   let pop: EvalRecord[] = [];
-  for (let tries = 0; pop.length < P && !ev.exhausted && tries < 100 * P; tries++) {
-    const a = sample(rng);
-    if (ev.has(a)) continue;
-    pop.push(ev.evaluate(a)!);
-  }
   let gen = 0;
-  o.onGeneration?.(gen, ev.evaluations);
   let stall = 0;
+  const checkpoint = () => o.onCheckpoint?.({ generation: gen, stall, rng: rng.state, population: pop.map((r) => r.at), evaluations: ev.evaluations });
+  if (o.resume) {
+    const s = o.resume;
+    if (ev.evaluations !== s.evaluations) throw new TsnasError(`NSGA-II resume: the evaluator holds ${ev.evaluations} evaluations, the checkpoint ${s.evaluations}`);
+    pop = s.population.map((at) => ev.history[at - 1]!);
+    gen = s.generation;
+    stall = s.stall;
+    rng.state = s.rng;
+  } else {
+    for (let tries = 0; pop.length < P && !ev.exhausted && tries < 100 * P; tries++) {
+      const a = sample(rng);
+      if (ev.has(a)) continue;
+      pop.push(ev.evaluate(a)!);
+    }
+    checkpoint();
+  }
+  o.onGeneration?.(gen, ev.evaluations);
   while (!ev.exhausted && stall < 50) {
     const ranked = rankAndCrowd(pop, ev);
     const tour = (): EvalRecord => {
@@ -106,6 +136,7 @@ export function nsga2(ev: MooEvaluator, o: Nsga2Options): { generations: number 
     }
     pop = next;
     gen++;
+    checkpoint();
     o.onGeneration?.(gen, ev.evaluations);
   }
   return { generations: gen };

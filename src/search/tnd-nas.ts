@@ -132,6 +132,17 @@ export class ArrayAdam {
 
   constructor(readonly lr = 1e-2, readonly beta1 = 0.5, readonly beta2 = 0.999, readonly weightDecay = 1e-3, readonly clip = 5, readonly eps = 1e-8) {}
 
+  /** The moments and step count (for checkpoints). */
+  getState(): { m: number[][] | null; v: number[][] | null; t: number } {
+    return { m: this.m?.map((r) => [...r]) ?? null, v: this.v?.map((r) => [...r]) ?? null, t: this.t };
+  }
+
+  setState(s: { m: number[][] | null; v: number[][] | null; t: number }): void {
+    this.m = s.m?.map((r) => [...r]);
+    this.v = s.v?.map((r) => [...r]);
+    this.t = s.t;
+  }
+
   step(params: number[][], grads: number[][], masks?: readonly (readonly boolean[])[]): void {
     let norm = 0;
     for (const r of grads) for (const x of r) norm += x * x;
@@ -199,6 +210,27 @@ export interface TndTableOptions {
   baselineDecay?: number;
   /** Told after every α step. */
   onStep?: (s: TndStepLog) => void;
+  /** Continue from a checkpoint (the evaluator must already hold its first `evaluations` records). */
+  resume?: TndTableState;
+  /** Told the state after every α step. */
+  onCheckpoint?: (s: TndTableState) => void;
+}
+
+/** Everything table-mode TND-NAS needs to continue after an α step. */
+export interface TndTableState {
+  stage: number;
+  /** Next α step within the stage. */
+  next: number;
+  step: number;
+  baseline: number;
+  targets: number[][] | null;
+  rng: number;
+  alpha: number[][];
+  masks: boolean[][];
+  adam: ReturnType<ArrayAdam['getState']>;
+  log: TndStepLog[];
+  stages: TndOutcome['stages'];
+  evaluations: number;
 }
 
 export interface TndStepLog {
@@ -235,7 +267,7 @@ function defaultTargets(objs: readonly ArchObjective[], first: readonly (readonl
 }
 
 /** Defaults and state shared by both TND-NAS modes: kept ops per stage, samples, baseline decay, reward, policy, Adam. */
-function tndSetup(o: Omit<TndTableOptions, 'stepsPerStage'>) {
+function tndSetup(o: Omit<TndTableOptions, 'stepsPerStage' | 'resume' | 'onCheckpoint'>) {
   const rng = new Rng(o.seed);
   const cfg: RewardConfig = { scalarisation: o.scalarisation ?? 'product', exponents: o.exponents ?? TND_EXPONENTS, targets: o.targets };
   return {
@@ -261,13 +293,30 @@ export function tndNasTable(ev: MooEvaluator, o: TndTableOptions): TndOutcome {
   const steps = o.stepsPerStage ?? 40;
   let baseline = 0;
   let targets = cfg.targets;
-  const log: TndStepLog[] = [];
-  const stages: TndOutcome['stages'] = [];
+  let log: TndStepLog[] = [];
+  let stages: TndOutcome['stages'] = [];
   let step = 0;
-  outer: for (let stage = 0; stage < keep.length; stage++) {
-    const dropped = policy.shrink(keep[stage]!);
-    stages.push({ stage, keep: keep[stage]!, dropped: dropped.map(([e, k]) => `edge ${e}: ${NB201_OPS[k]}`) });
-    for (let s = 0; s < steps; s++) {
+  let stage0 = 0;
+  let next0 = 0;
+  if (o.resume) {
+    const r = o.resume;
+    if (ev.evaluations !== r.evaluations) throw new TsnasError(`TND-NAS resume: the evaluator holds ${ev.evaluations} evaluations, the checkpoint ${r.evaluations}`);
+    ({ baseline, step, log, stages } = r);
+    targets = r.targets ?? undefined;
+    rng.state = r.rng;
+    r.alpha.forEach((row, e) => row.forEach((v, k) => (policy.alpha[e]![k] = v)));
+    r.masks.forEach((row, e) => row.forEach((v, k) => (policy.masks[e]![k] = v)));
+    opt.setState(r.adam);
+    stage0 = r.stage;
+    next0 = r.next;
+  }
+  outer: for (let stage = stage0; stage < keep.length; stage++) {
+    const resumedStage = o.resume !== undefined && stage === stage0;
+    if (!resumedStage) {
+      const dropped = policy.shrink(keep[stage]!);
+      stages.push({ stage, keep: keep[stage]!, dropped: dropped.map(([e, k]) => `edge ${e}: ${NB201_OPS[k]}`) });
+    }
+    for (let s = resumedStage ? next0 : 0; s < steps; s++) {
       const choices: number[][] = [];
       const recs: EvalRecord[] = [];
       for (let j = 0; j < samples; j++) {
@@ -285,6 +334,10 @@ export function tndNasTable(ev: MooEvaluator, o: TndTableOptions): TndOutcome {
       opt.step(policy.alpha, g, policy.masks);
       const entry = { stage, step: step++, meanReward: meanR, baseline, evaluations: ev.evaluations };
       log.push(entry);
+      o.onCheckpoint?.({
+        stage, next: s + 1, step, baseline, targets: targets ?? null, rng: rng.state, alpha: policy.alpha, masks: policy.masks,
+        adam: opt.getState(), log, stages, evaluations: ev.evaluations,
+      });
       o.onStep?.(entry);
     }
   }
@@ -347,11 +400,33 @@ export const TND_PRESETS: Record<string, TndSupernetPreset> = {
   tiny: { name: 'tiny', C: 4, N0: 1, dN: 0, imageSize: 8, dataLimit: 128, batch: 16, epochsPerStage: 2, warmupEpochs: 1, lr: 0.04, archEvery: 2 },
 };
 
-export interface TndSupernetOptions extends Omit<TndTableOptions, 'stepsPerStage'> {
+export interface TndSupernetOptions extends Omit<TndTableOptions, 'stepsPerStage' | 'resume' | 'onCheckpoint'> {
   preset: TndSupernetPreset;
   /** Training images at the preset's size (the caller downsamples). */
   data: Dataset;
   onLog?: (msg: string) => void;
+  /** Continue from a checkpoint (the evaluator must already hold its first `evaluations` records). */
+  resume?: TndSupernetState;
+  /** Told the state after every epoch (supernet weights and momentum included). */
+  onCheckpoint?: (s: TndSupernetState) => void;
+}
+
+/** Everything supernet-mode TND-NAS needs to continue after an epoch; tensors as base64 float32. */
+export interface TndSupernetState extends Omit<TndTableState, 'next'> {
+  /** Next epoch within the stage. */
+  epoch: number;
+  wstep: number;
+  weights: string[];
+  buffers: string[];
+  velocity: string[];
+}
+
+const f32ToBase64 = (t: Tensor): string => Buffer.from((t.dataSync() as Float32Array).slice().buffer).toString('base64');
+
+function assignBase64(v: Variable, s: string, what: string): void {
+  const bytes = new Uint8Array(Buffer.from(s, 'base64'));
+  if (bytes.length !== 4 * v.size) throw new TsnasError(`TND-NAS resume: checkpoint ${what} has ${bytes.length / 4} values, the supernet ${v.size}`);
+  tf.tidy(() => v.assign(tf.tensor(new Float32Array(bytes.buffer), v.shape, 'float32')));
 }
 
 function oneHot(choice: readonly number[], ops: number): Tensor2D {
@@ -400,20 +475,54 @@ export function tndNasSupernet(ev: MooEvaluator, o: TndSupernetOptions, setSuper
   };
   let step = 0;
   let wstep = 0;
+  let stage0 = 0;
+  let epoch0 = 0;
+  const r0 = o.resume;
+  if (r0) {
+    if (ev.evaluations !== r0.evaluations) throw new TsnasError(`TND-NAS resume: the evaluator holds ${ev.evaluations} evaluations, the checkpoint ${r0.evaluations}`);
+    baseline = r0.baseline;
+    targets = r0.targets ?? undefined;
+    log.push(...r0.log);
+    stages.push(...r0.stages);
+    step = r0.step;
+    wstep = r0.wstep;
+    rng.state = r0.rng;
+    r0.alpha.forEach((row, e) => row.forEach((v, k) => (policy.alpha[e]![k] = v)));
+    r0.masks.forEach((row, e) => row.forEach((v, k) => (policy.masks[e]![k] = v)));
+    opt.setState(r0.adam);
+    stage0 = r0.stage;
+    epoch0 = r0.epoch;
+  }
   const stepsPerEpoch = Math.max(1, Math.floor(nTrain / p.batch));
   const totalSteps = keep.length * p.epochsPerStage * stepsPerEpoch;
   try {
-    outer: for (let stage = 0; stage < keep.length; stage++) {
-      const dropped = policy.shrink(keep[stage]!);
-      stages.push({ stage, keep: keep[stage]!, dropped: dropped.map(([e, k]) => `edge ${e}: ${NB201_OPS[k]}`) });
+    outer: for (let stage = stage0; stage < keep.length; stage++) {
+      const resumedStage = r0 !== undefined && stage === stage0;
+      if (!resumedStage) {
+        const dropped = policy.shrink(keep[stage]!);
+        stages.push({ stage, keep: keep[stage]!, dropped: dropped.map(([e, k]) => `edge ${e}: ${NB201_OPS[k]}`) });
+      }
       net?.dispose();
       const N = p.N0 + stage * p.dN;
       net = new Nb201Supernet(rng.fork(100 + stage), { C: p.C, N, numClasses: o.data.numClasses, inputShape: [p.imageSize, p.imageSize, o.data.channels] });
       const vars = net.weightParameters();
+      const bufs = net.namedBuffers().map(([, v]) => v);
       const vel: Tensor[] = vars.map((v) => tf.zerosLike(v) as Tensor);
+      if (resumedStage) {
+        if (r0.weights.length !== vars.length || r0.buffers.length !== bufs.length || r0.velocity.length !== vars.length) {
+          throw new TsnasError(`TND-NAS resume: the checkpoint holds ${r0.weights.length} weight tensors, the stage-${stage} supernet ${vars.length}`);
+        }
+        vars.forEach((v, i) => assignBase64(v, r0.weights[i]!, `weight ${i}`));
+        bufs.forEach((v, i) => assignBase64(v, r0.buffers[i]!, `buffer ${i}`));
+        vel.forEach((t, i) => {
+          const bytes = new Uint8Array(Buffer.from(r0.velocity[i]!, 'base64'));
+          vel[i] = tf.tensor(new Float32Array(bytes.buffer), t.shape, 'float32');
+          t.dispose();
+        });
+      }
       o.onLog?.(`stage ${stage}: ${keep[stage]} ops per edge, ${N} cells per stage of the skeleton`);
       try {
-        for (let epoch = 0; epoch < p.epochsPerStage; epoch++) {
+        for (let epoch = resumedStage ? epoch0 : 0; epoch < p.epochsPerStage; epoch++) {
           const lr = 0.5 * p.lr * (1 + Math.cos((Math.PI * epoch) / p.epochsPerStage));
           for (let it = 0; it < stepsPerEpoch; it++) {
             // weight step on a subnet sampled from the policy
@@ -470,6 +579,11 @@ export function tndNasSupernet(ev: MooEvaluator, o: TndSupernetOptions, setSuper
             if (ev.exhausted) break outer;
           }
           o.onLog?.(`stage ${stage} epoch ${epoch}: ${wstep}/${totalSteps} weight steps, ${step} α steps, ${ev.evaluations} architectures, mean reward ${log.length ? log[log.length - 1]!.meanReward.toFixed(4) : '-'}`);
+          o.onCheckpoint?.({
+            stage, epoch: epoch + 1, step, wstep, baseline, targets: targets ?? null, rng: rng.state, alpha: policy.alpha, masks: policy.masks,
+            adam: opt.getState(), log, stages, evaluations: ev.evaluations,
+            weights: vars.map(f32ToBase64), buffers: bufs.map(f32ToBase64), velocity: vel.map(f32ToBase64),
+          });
         }
       } finally {
         for (const v of vel) v.dispose();

@@ -6,7 +6,9 @@ import { parseArch, type AnyArch, type SpaceName } from '../../spaces/index.js';
 import { DEFAULT_FAST_TRAIN, parseProxyList, type FastTrainOptions, type ScoreContext } from '../../proxies/index.js';
 import { scorePool } from '../../proxies/run.js';
 import { TsnasError } from '../../util/errors.js';
+import type { ArchScore } from '../../proxies/index.js';
 import { emit, intArg, log, numArg, startBackend, withCommon, type CommonOptions } from '../common.js';
+import { currentRun, resumeGuard } from '../tracking.js';
 
 export interface ScoringFlags extends CommonOptions {
   proxies: string;
@@ -36,6 +38,23 @@ export function scoringContext(o: ScoringFlags): ScoreContext {
   return { data, batch: o.batch, seed: o.seed, train };
 }
 
+/**
+ * Trials of the current run that match the architecture at their index and carry every requested
+ * score (reused by a resumed run). Non-finite scores are stored as null and come back as −∞ (a
+ * disconnected cell's NASWOT), which ranks last as before.
+ */
+export function storedScores(archTexts: readonly string[], proxies: readonly string[]): Map<number, ArchScore> {
+  const run = currentRun();
+  const out = new Map<number, ArchScore>();
+  if (!run) return out;
+  for (const t of run.store.trials(run.id)) {
+    if (t.status !== 'done' || archTexts[t.idx] !== t.arch || !proxies.every((p) => p in t.scores)) continue;
+    const scores = Object.fromEntries(proxies.map((p) => [p, t.scores[p] ?? -Infinity]));
+    out.set(t.idx, { arch: t.arch, scores, seconds: 0, timing: {} });
+  }
+  return out;
+}
+
 function readArchFile(file: string): string[] {
   let text: string;
   try {
@@ -53,18 +72,32 @@ export function scoreCommand(): Command {
         .description('Score architectures with training-free proxies (NASWOT, DAS, zero-cost suite), optionally after k SGD steps')
         .addOption(new Option('--space <space>', 'search space').choices(['nb201', 'darts']).makeOptionMandatory())
         .option('--arch <str>', 'architecture (NB201 string or DARTS Genotype(...))')
-        .option('--arch-file <file>', 'file with one architecture per line'),
+        .option('--arch-file <file>', 'file with one architecture per line')
+        .option('--resume', 'continue the run named by --run-id (or `tsnas runs resume`), scoring only architectures it has no trial for'),
     ),
     'naswot',
-  ).action(async (o: ScoringFlags & { space: SpaceName; arch?: string; archFile?: string }) => {
+  ).action(async (o: ScoringFlags & { space: SpaceName; arch?: string; archFile?: string; resume?: boolean }) => {
     const texts = [...(o.arch ? [o.arch] : []), ...(o.archFile ? readArchFile(o.archFile) : [])];
     if (!texts.length) throw new TsnasError('give --arch STR or --arch-file FILE');
     const archs: AnyArch[] = texts.map((t) => parseArch(o.space, t));
     const proxies = parseProxyList(o.proxies);
+    // Each architecture is a trial of the run (index = its position); --resume scores only the rest.
+    const run = resumeGuard(o, { space: o.space, proxies, seed: o.seed, dataset: o.dataset, dataLimit: o.dataLimit, batch: o.batch, trainSteps: o.trainSteps, trainLr: o.trainLr, trainBatch: o.trainBatch });
+    const done = run?.resumed ? storedScores(archs.map((a) => a.text), proxies) : new Map<number, ArchScore>();
+    if (run?.resumed && !o.json) log(`resuming: ${done.size} of ${archs.length} architectures already scored`);
     await startBackend(o);
     const ctx = scoringContext(o);
     const t0 = performance.now();
-    const res = scorePool(archs, proxies, ctx, { progress: archs.length > 1 });
+    const todo = archs.map((_, i) => i).filter((i) => !done.has(i));
+    const fresh = scorePool(todo.map((i) => archs[i]!), proxies, ctx, {
+      progress: archs.length > 1,
+      onResult: (r, k) => {
+        const cur = currentRun();
+        if (cur) cur.store.atomically(() => cur.store.putTrial(cur.id, { idx: todo[k]!, arch: r.arch, status: 'done', scores: r.scores, objectives: {} }));
+      },
+    });
+    fresh.forEach((r, k) => done.set(todo[k]!, r));
+    const res = archs.map((_, i) => done.get(i)!);
     const wall = (performance.now() - t0) / 1000;
     if (!o.json) log(`scored ${archs.length} architecture(s) in ${wall.toFixed(1)} s`);
     emit(

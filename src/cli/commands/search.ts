@@ -9,14 +9,16 @@ import { defaultNb201Path, loadNb201Table, type Nb201Table } from '../../bench/n
 import { sampleArch, type AnyArch, type SpaceName } from '../../spaces/index.js';
 import { parseProxyList } from '../../proxies/index.js';
 import { scorePool } from '../../proxies/run.js';
+import type { ArchScore } from '../../proxies/index.js';
 import { Rng } from '../../util/rng.js';
 import { TsnasError } from '../../util/errors.js';
 import { emit, intArg, log, startBackend, withCommon } from '../common.js';
-import { scoringContext, withScoringFlags, type ScoringFlags } from './score.js';
+import { scoringContext, storedScores, withScoringFlags, type ScoringFlags } from './score.js';
+import { currentRun, resumeGuard } from '../tracking.js';
 import { diffStrategies, withDiffFlags } from '../../search/diff/cli.js';
 import { mooStrategies, withMooFlags } from '../../search/moo-cli.js';
 
-export type SearchFlags = ScoringFlags & { space: SpaceName; strategy: string; n: number; proxy?: string };
+export type SearchFlags = ScoringFlags & { space: SpaceName; strategy: string; n: number; proxy?: string; resume?: boolean };
 
 type Strategy = (o: SearchFlags) => Promise<{ result: Record<string, unknown>; human: string }>;
 
@@ -30,17 +32,32 @@ async function maybeTable(o: SearchFlags): Promise<Nb201Table | undefined> {
   return loadNb201Table(o.bench ?? defaultNb201Path());
 }
 
-/** Sample N, score each with one proxy (default naswot), keep the argmax (NaN scores lose). */
+/**
+ * Sample N, score each with one proxy (default naswot), keep the argmax (NaN scores lose). Each
+ * scored architecture is a trial of the run; `--resume` scores only those it has no trial for.
+ */
 const naswotStrategy: Strategy = async (o) => {
   const proxy = o.proxy ?? 'naswot';
   const [p] = parseProxyList(proxy);
   const table = await maybeTable(o);
-  await startBackend(o);
-  const ctx = scoringContext(o);
   const rng = new Rng(o.seed);
   const archs: AnyArch[] = Array.from({ length: o.n }, () => sampleArch(o.space, rng));
+  const run = resumeGuard(o, { strategy: 'naswot', space: o.space, n: o.n, proxy: p, seed: o.seed, dataset: o.dataset, dataLimit: o.dataLimit, batch: o.batch, trainSteps: o.trainSteps, trainLr: o.trainLr, trainBatch: o.trainBatch });
+  const done = run?.resumed ? storedScores(archs.map((a) => a.text), [p!]) : new Map<number, ArchScore>();
+  if (run?.resumed && !o.json) log(`resuming: ${done.size} of ${archs.length} architectures already scored`);
+  await startBackend(o);
+  const ctx = scoringContext(o);
   const t0 = performance.now();
-  const res = scorePool(archs, [p!], ctx, { progress: true });
+  const todo = archs.map((_, i) => i).filter((i) => !done.has(i));
+  const fresh = scorePool(todo.map((i) => archs[i]!), [p!], ctx, {
+    progress: true,
+    onResult: (r, k) => {
+      const cur = currentRun();
+      if (cur) cur.store.atomically(() => cur.store.putTrial(cur.id, { idx: todo[k]!, arch: r.arch, status: 'done', scores: r.scores, objectives: {} }));
+    },
+  });
+  fresh.forEach((r, k) => done.set(todo[k]!, r));
+  const res = archs.map((_, i) => done.get(i)!);
   const wall = (performance.now() - t0) / 1000;
   let best = -1;
   res.forEach((r, i) => {
@@ -78,7 +95,8 @@ export function searchCommand(): Command {
         .addOption(new Option('--space <space>', 'search space').choices(['nb201', 'darts']).default('nb201'))
         .requiredOption('--strategy <name>', `search strategy (${Object.keys(STRATEGIES).join(', ')})`)
         .option('--n <n>', 'architectures to sample (naswot)', intArg('n', 1, 1_000_000), 100)
-        .option('--proxy <name>', 'proxy to maximise (naswot strategy; default naswot, e.g. das)'),
+        .option('--proxy <name>', 'proxy to maximise (naswot strategy; default naswot, e.g. das)')
+        .option('--resume', 'continue an interrupted run: differentiable strategies from the checkpoint in --out; naswot, nsga2, random, tnd-nas from the run named by --run-id (tsnas runs resume RUN does both)'),
     )),
     'naswot',
   )).action(async (o: SearchFlags) => {
