@@ -16,7 +16,8 @@ import { sampleArch, type SpaceName } from '../spaces/index.js';
 import { Rng } from '../util/rng.js';
 import { TsnasError } from '../util/errors.js';
 import { writeFileAtomic } from './checkpoint.js';
-import { loadRunData, runTraining, type DataSpec, type NetSpec } from './run.js';
+import { loadRunData, runTrainingSteps, type DataSpec, type NetSpec } from './run.js';
+import { runToEnd, runYielding } from './trainer.js';
 import type { EpochRecord, TrainRecipe } from './trainer.js';
 
 export const DTB_FORMAT = 'tsnas-dtb';
@@ -98,13 +99,35 @@ export interface BuildOptions {
   /** Stop after this many architectures were trained in this call (simulated interruption). */
   stopAfter?: number;
   log?: (msg: string) => void;
+  /** Polled after every training step; true stops after a (mid-epoch) checkpoint of the current architecture. */
+  shouldStop?: () => boolean;
+}
+
+export interface BuildOutcome {
+  done: number;
+  trainedNow: number;
+  total: number;
+  /** Set when shouldStop() stopped the build: the architecture (0-based) and where in its training. */
+  stoppedAt?: { arch: number; epoch: number; step: number; steps: number };
 }
 
 /**
  * Build (or resume) a DTB in `dir`. With an existing dtb.json the stored manifest must equal the
  * requested one (same archs, recipe, data). Returns the numbers of architectures done and trained now.
  */
-export function buildDtb(dir: string, m: Omit<DtbManifest, 'format' | 'version' | 'archs'> & { numArchs: number }, o: BuildOptions = {}): { done: number; trainedNow: number; total: number } {
+export function buildDtb(dir: string, m: DtbBuildSpec, o: BuildOptions = {}): BuildOutcome {
+  return runToEnd(buildDtbSteps(dir, m, o));
+}
+
+/** buildDtb, yielding to the event loop after every training step (so a Ctrl-C handler can set shouldStop). */
+export function buildDtbAsync(dir: string, m: DtbBuildSpec, o: BuildOptions = {}): Promise<BuildOutcome> {
+  return runYielding(buildDtbSteps(dir, m, o));
+}
+
+export type DtbBuildSpec = Omit<DtbManifest, 'format' | 'version' | 'archs'> & { numArchs: number };
+
+/** The build as a generator that yields after every training step. */
+export function* buildDtbSteps(dir: string, m: DtbBuildSpec, o: BuildOptions = {}): Generator<void, BuildOutcome> {
   const archs = sampleDtbArchs(m.space, m.numArchs, m.seed);
   const manifest: DtbManifest = { format: DTB_FORMAT, version: DTB_VERSION, space: m.space, seed: m.seed, archs, net: m.net, data: m.data, recipe: m.recipe };
   mkdirSync(join(dir, 'runs'), { recursive: true });
@@ -125,12 +148,14 @@ export function buildDtb(dir: string, m: Omit<DtbManifest, 'format' | 'version' 
       continue;
     }
     if (o.stopAfter !== undefined && trainedNow >= o.stopAfter) break;
+    if (o.shouldStop?.()) return { done, trainedNow, total: archs.length, stoppedAt: { arch: i, epoch: 0, step: 0, steps: 0 } };
     const initSeed = m.seed + i;
     const t = performance.now();
-    const res = runTraining(
+    const res = yield* runTrainingSteps(
       { net: { ...m.net, space: m.space, arch: archs[i]!, initSeed }, data: m.data, recipe: m.recipe },
-      { runDir: rd, resume: true, progress: o.progress, label: `[${i + 1}/${archs.length}]`, evalName: 'val', data },
+      { runDir: rd, resume: true, progress: o.progress, label: `[${i + 1}/${archs.length}]`, evalName: 'val', data, shouldStop: o.shouldStop },
     );
+    if (res.stoppedAt) return { done, trainedNow, total: archs.length, stoppedAt: { arch: i, ...res.stoppedAt } };
     const rec: DtbArch = { index: i, arch: res.arch, params: res.params, flops: res.flops, init_seed: initSeed, epochs: res.history.map(toEpoch) };
     writeFileAtomic(resultFile, [`${JSON.stringify(rec)}\n`]);
     trainedNow++;

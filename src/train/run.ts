@@ -5,7 +5,7 @@ import type { Network } from '../nn/network.js';
 import type { Dataset } from '../data/index.js';
 import { Rng } from '../util/rng.js';
 import { loadTrainData } from './data.js';
-import { CHECKPOINT_FILE, loadWeights, readRunConfig, trainNetwork, type EpochRecord, type TrainRecipe, type TrainResult } from './trainer.js';
+import { CHECKPOINT_FILE, loadWeights, readRunConfig, runToEnd, runYielding, trainSteps, type EpochRecord, type TrainRecipe, type TrainResult } from './trainer.js';
 
 export interface NetSpec {
   space: 'nb201' | 'darts';
@@ -55,10 +55,29 @@ export interface RunOutcome extends TrainResult {
  * Train one configuration in `runDir` (resuming from its checkpoint when `resume`). Evaluation
  * set: the dataset's test split, recorded as `<evalName>_loss/_acc` (default `test`).
  */
-export function runTraining(
-  cfg: RunConfig,
-  o: { runDir?: string; resume?: boolean; progress?: boolean; label?: string; evalName?: string; data?: { train: Dataset; test: Dataset }; onEpoch?: (r: EpochRecord) => boolean | void },
-): RunOutcome {
+export interface RunTrainingOptions {
+  runDir?: string;
+  resume?: boolean;
+  progress?: boolean;
+  label?: string;
+  evalName?: string;
+  data?: { train: Dataset; test: Dataset };
+  onEpoch?: (r: EpochRecord) => boolean | void;
+  /** Polled after every step; true stops after a (mid-epoch) checkpoint. See trainNetworkAsync. */
+  shouldStop?: () => boolean;
+}
+
+export function runTraining(cfg: RunConfig, o: RunTrainingOptions): RunOutcome {
+  return runToEnd(runTrainingSteps(cfg, o));
+}
+
+/** runTraining, yielding to the event loop after every step (so a Ctrl-C handler can set shouldStop). */
+export function runTrainingAsync(cfg: RunConfig, o: RunTrainingOptions): Promise<RunOutcome> {
+  return runYielding(runTrainingSteps(cfg, o));
+}
+
+/** runTraining as a generator that yields after every training step. */
+export function* runTrainingSteps(cfg: RunConfig, o: RunTrainingOptions): Generator<void, RunOutcome> {
   const data = o.data ?? loadRunData(cfg.data);
   if (cfg.net.space === 'darts' && cfg.net.auxiliary !== false && (data.train.height !== 32 || data.train.width !== 32)) {
     // DARTS's auxiliary head (avgpool 5/3, conv 2×2, linear 768) only fits 8×8 features, i.e. 32-px input.
@@ -69,9 +88,9 @@ export function runTraining(
   try {
     const params = net.paramCount();
     const flops = net.flopsPerImage();
-    const res = trainNetwork({
+    const res: TrainResult = yield* trainSteps({
       net, train: data.train, evalSets: { [o.evalName ?? 'test']: data.test }, recipe: cfg.recipe,
-      runDir: o.runDir, resume: o.resume, progress: o.progress, label: o.label, onEpoch: o.onEpoch,
+      runDir: o.runDir, resume: o.resume, progress: o.progress, label: o.label, onEpoch: o.onEpoch, shouldStop: o.shouldStop,
       config: {
         net: { ...cfg.net, arch: arch.text }, data: cfg.data, params, flops,
         shape: [data.train.height, data.train.width, data.train.channels], numClasses: data.train.numClasses,

@@ -11,6 +11,11 @@
  *
  * Resume restores everything the next epoch depends on, so an interrupted-and-resumed run computes
  * exactly what the uninterrupted run would (same backend; tested on cpu).
+ *
+ * The loop is a generator that yields after every step: trainNetwork() runs it straight through,
+ * trainNetworkAsync() yields to the event loop between steps so a Ctrl-C handler can ask it to stop
+ * (`shouldStop`): it then writes a mid-epoch checkpoint (the step reached and the epoch's running
+ * sums besides the usual state) from which a resume finishes the epoch exactly as it would have.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -78,6 +83,18 @@ export interface TrainMeta {
   batcher: BatcherState;
   rngState: number;
   history: EpochRecord[];
+  /** Set when stopped inside epoch `epoch + 1`: steps done and that epoch's running sums. */
+  partial?: PartialEpoch;
+}
+
+export interface PartialEpoch {
+  step: number;
+  lossSum: number;
+  correct: number;
+  seen: number;
+  /** Seconds spent in the epoch so far, and the run's wall seconds at the stop. */
+  epoch_s: number;
+  wall_s: number;
 }
 
 export interface TrainOptions {
@@ -96,6 +113,11 @@ export interface TrainOptions {
   label?: string;
   /** Called after each epoch's checkpoint. Return false to stop (simulated interruption). */
   onEpoch?: (r: EpochRecord) => boolean | void;
+  /**
+   * Polled after every step (trainNetworkAsync yields to the event loop first): true stops the run
+   * there, after a checkpoint (mid-epoch when inside an epoch; needs runDir).
+   */
+  shouldStop?: () => boolean;
 }
 
 export interface TrainResult {
@@ -104,6 +126,8 @@ export interface TrainResult {
   epochs: number;
   resumedFrom: number;
   wall_s: number;
+  /** Where shouldStop() stopped the run (epoch 1-based, steps done in it), if it did. */
+  stoppedAt?: { epoch: number; step: number; steps: number };
 }
 
 export const CHECKPOINT_FILE = 'checkpoint.ckpt';
@@ -181,7 +205,35 @@ export function writeCurves(dir: string, h: EpochRecord[]): void {
   writeFileAtomic(join(dir, 'curves.csv'), [curvesCsv(h)]);
 }
 
+/** Train to the end (or until onEpoch says stop), synchronously. */
 export function trainNetwork(o: TrainOptions): TrainResult {
+  return runToEnd(trainSteps(o));
+}
+
+/** Train, yielding to the event loop after every step (so signal handlers run; see shouldStop). */
+export function trainNetworkAsync(o: TrainOptions): Promise<TrainResult> {
+  return runYielding(trainSteps(o));
+}
+
+/** Drive a step generator to its end. */
+export function runToEnd<T>(g: Generator<void, T>): T {
+  for (;;) {
+    const r = g.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** Drive a step generator to its end, yielding to the event loop between steps. */
+export async function runYielding<T>(g: Generator<void, T>): Promise<T> {
+  for (;;) {
+    const r = g.next();
+    if (r.done) return r.value;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** The training loop as a generator that yields after every step. */
+export function* trainSteps(o: TrainOptions): Generator<void, TrainResult> {
   const { net, train, recipe: r } = o;
   const cfg = o.config ?? {};
   const key = configKey({ ...cfg, recipe: r });
@@ -199,6 +251,7 @@ export function trainNetwork(o: TrainOptions): TrainResult {
   const rng = new Rng(Rng.mix(r.seed) ^ 0xd409);
   let history: EpochRecord[] = [];
   let start = 0;
+  let partial: PartialEpoch | undefined;
   if (o.resume && ckFile && existsSync(ckFile)) {
     const ck = readCheckpoint<TrainMeta>(ckFile);
     if (ck.meta.configKey !== key) {
@@ -211,9 +264,10 @@ export function trainNetwork(o: TrainOptions): TrainResult {
     rng.state = ck.meta.rngState;
     history = ck.meta.history;
     start = ck.meta.epoch;
+    partial = ck.meta.partial;
   }
   const resumedFrom = start;
-  const prevWall = history.length ? history[history.length - 1]!.wall_s : 0;
+  const prevWall = partial ? partial.wall_s : history.length ? history[history.length - 1]!.wall_s : 0;
   const t0 = performance.now();
   const perEpoch = batcher.batchesPerEpoch;
   const tty = Boolean(process.stderr.isTTY);
@@ -227,17 +281,20 @@ export function trainNetwork(o: TrainOptions): TrainResult {
         hideCursor: tty,
       }, cliProgress.Presets.shades_classic)
     : undefined;
-  bar?.start((r.epochs - start) * perEpoch, 0, { ep: start + 1, loss: '-', acc: '-', evalinfo: '-' });
+  bar?.start((r.epochs - start) * perEpoch, partial?.step ?? 0, { ep: start + 1, loss: '-', acc: '-', evalinfo: '-' });
   let stopped = false;
+  let stoppedAt: TrainResult['stoppedAt'];
   try {
     for (let e = start; e < r.epochs && !stopped; e++) {
-      const te = performance.now();
+      const te = performance.now() - (partial ? partial.epoch_s * 1000 : 0);
       opt.lr = cosineLr(r.lr, e, r.epochs, r.lrMin);
       const dp = r.dropPath > 0 ? (r.dropPath * e) / r.epochs : 0;
-      let lossSum = 0;
-      let correct = 0;
-      let seen = 0;
-      for (let s = 0; s < perEpoch; s++) {
+      let lossSum = partial?.lossSum ?? 0;
+      let correct = partial?.correct ?? 0;
+      let seen = partial?.seen ?? 0;
+      const s0 = partial?.step ?? 0;
+      partial = undefined;
+      for (let s = s0; s < perEpoch; s++) {
         const b = batcher.next();
         const [l, c] = tf.tidy(() => {
           let corr: Tensor | undefined;
@@ -260,7 +317,19 @@ export function trainNetwork(o: TrainOptions): TrainResult {
         correct += c;
         seen += n;
         bar?.increment(1, { ep: e + 1, loss: (lossSum / seen).toFixed(3), acc: ((100 * correct) / seen).toFixed(1) });
+        yield;
+        if (s + 1 < perEpoch && o.shouldStop?.()) {
+          // Stop mid-epoch: checkpoint the step reached with the epoch's running sums.
+          if (o.runDir && ckFile) {
+            const part: PartialEpoch = { step: s + 1, lossSum, correct, seen, epoch_s: (performance.now() - te) / 1000, wall_s: prevWall + (performance.now() - t0) / 1000 };
+            const meta: TrainMeta = { version: 1, configKey: key, epoch: e, batcher: batcher.getState(), rngState: rng.state, history, partial: part };
+            writeCheckpoint(ckFile, { meta, groups: { params: entries(params), buffers: entries(buffers), momentum: opt.state() } });
+          }
+          stoppedAt = { epoch: e + 1, step: s + 1, steps: perEpoch };
+          break;
+        }
       }
+      if (stoppedAt) break;
       const rec: EpochRecord = {
         epoch: e + 1, lr: opt.lr, train_loss: lossSum / seen, train_acc: (100 * correct) / seen, epoch_s: 0, wall_s: 0, num_tensors: 0,
       };
@@ -282,13 +351,17 @@ export function trainNetwork(o: TrainOptions): TrainResult {
       }
       bar?.update({ evalinfo: evalInfo.join(' ') || '-' });
       if (o.onEpoch?.(rec) === false) stopped = true;
+      if (e + 1 < r.epochs && o.shouldStop?.()) {
+        stopped = true;
+        stoppedAt = { epoch: e + 1, step: perEpoch, steps: perEpoch };
+      }
     }
   } finally {
     bar?.stop();
     opt.dispose();
   }
   const done = history.length;
-  return { history, epochs: done, resumedFrom, wall_s: done ? history[done - 1]!.wall_s : 0 };
+  return { history, epochs: done, resumedFrom, wall_s: done ? history[done - 1]!.wall_s : 0, ...(stoppedAt ? { stoppedAt } : {}) };
 }
 
 /** Read a run directory's config.json. */

@@ -2,10 +2,11 @@
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { checkSpace, type SpaceName } from '../../spaces/index.js';
-import { buildDtb, collectDtb, writeDtb } from '../../train/dtb.js';
+import { buildDtbAsync, collectDtb, writeDtb } from '../../train/dtb.js';
+import { stopRequested, withGracefulStop } from '../tracking.js';
 import { TsnasError } from '../../util/errors.js';
 import { emit, intArg, log, startBackend, withCommon, type CommonOptions } from '../common.js';
-import { dataSpecFrom, netSpecFrom, recipeFrom, withRecipeFlags, type NetFlags, type RecipeFlags } from './train.js';
+import { currentRunHint, dataSpecFrom, netSpecFrom, recipeFrom, withRecipeFlags, type NetFlags, type RecipeFlags } from './train.js';
 
 /** The small default DTB recipe: short cosine runs on small networks (see docs/DTB.md). */
 export const DTB_NET_DEFAULTS = { nb201: { C: 8, N: 1 }, darts: { C: 8, layers: 5 } } as const;
@@ -33,11 +34,17 @@ function buildCommand(): Command {
     const { arch: _a, initSeed: _s, space: _sp, ...net } = netSpecFrom(space, 'x', flags, recipe, o.seed);
     await startBackend(o);
     const t0 = performance.now();
-    const r = buildDtb(resolve(o.out), { space, seed: o.seed, numArchs: o.archs, net, data: dataSpecFrom(o), recipe }, {
-      progress: o.progress, stopAfter: o.stopAfter, log: o.json ? undefined : log,
-    });
+    // Ctrl-C stops after the current training step, with a checkpoint of the architecture in training.
+    const r = await withGracefulStop(() => buildDtbAsync(resolve(o.out!), { space, seed: o.seed, numArchs: o.archs, net, data: dataSpecFrom(o), recipe }, {
+      progress: o.progress, stopAfter: o.stopAfter, log: o.json ? undefined : log, shouldStop: stopRequested,
+    }));
     const wall = (performance.now() - t0) / 1000;
-    emit(o, { out: resolve(o.out), done: r.done, total: r.total, trained_now: r.trainedNow, complete: r.done === r.total, wall_s: wall },
+    if (r.stoppedAt) {
+      const s = r.stoppedAt;
+      const where = s.steps === 0 ? `before architecture ${s.arch + 1}` : `in architecture ${s.arch + 1} (epoch ${s.epoch}, step ${s.step} of ${s.steps}, checkpointed)`;
+      log(`stopped ${where}: ${r.done}/${r.total} done; continue with the same command (--resume optional)${currentRunHint()}`);
+    }
+    emit(o, { out: resolve(o.out), done: r.done, total: r.total, trained_now: r.trainedNow, complete: r.done === r.total, ...(r.stoppedAt ? { stopped: true } : {}), wall_s: wall },
       () => `${r.done}/${r.total} architectures done (${r.trainedNow} trained in this run, ${wall.toFixed(1)} s)${r.done < r.total ? '; rerun to resume' : ''}`);
   });
 }

@@ -2,7 +2,8 @@
 import { Command, Option } from 'commander';
 import { checkSpace, type SpaceName } from '../../spaces/index.js';
 import { DEFAULT_RECIPE, type TrainRecipe } from '../../train/trainer.js';
-import { runTraining, type DataSpec, type NetSpec } from '../../train/run.js';
+import { runTrainingAsync, type DataSpec, type NetSpec } from '../../train/run.js';
+import { currentRun, stopRequested, withGracefulStop } from '../tracking.js';
 import { TsnasError } from '../../util/errors.js';
 import { emit, intArg, log, numArg, startBackend, withCommon, type CommonOptions } from '../common.js';
 
@@ -117,6 +118,12 @@ export function dataSpecFrom(o: CommonOptions & NetFlags): DataSpec {
 
 type TrainFlags = CommonOptions & RecipeFlags & NetFlags & { space: SpaceName; arch: string; resume?: boolean; progress: boolean; stopAfter?: number };
 
+/** ` (or: tsnas runs resume RUN)` when the invocation is a run in the store. */
+export function currentRunHint(): string {
+  const run = currentRun();
+  return run ? ` (or: tsnas runs resume ${run.id} --store ${run.store.path})` : '';
+}
+
 export function trainCommand(): Command {
   return withRecipeFlags(
     withCommon(
@@ -136,15 +143,25 @@ export function trainCommand(): Command {
     await startBackend(o);
     if (o.stopAfter && !o.out) throw new TsnasError('--stop-after needs --out (to resume from)');
     let n = 0;
-    const res = runTraining({ net, data: dataSpecFrom(o), recipe }, {
+    // Ctrl-C stops after the current step with a checkpoint in --out (without --out: Node's default, exit at once).
+    const go = () => runTrainingAsync({ net, data: dataSpecFrom(o), recipe }, {
       runDir: o.out, resume: o.resume, progress: o.progress,
       onEpoch: o.stopAfter ? () => ++n < o.stopAfter! : undefined,
+      shouldStop: o.out ? stopRequested : undefined,
     });
-    const last = res.last!;
-    if (res.epochs < recipe.epochs) log(`stopped after epoch ${res.epochs} of ${recipe.epochs}; continue with --resume`);
+    const res = o.out ? await withGracefulStop(go) : await go();
+    if (res.stoppedAt) {
+      const at = res.stoppedAt.step < res.stoppedAt.steps ? `at step ${res.stoppedAt.step} of ${res.stoppedAt.steps} in epoch ${res.stoppedAt.epoch}` : `after epoch ${res.stoppedAt.epoch}`;
+      log(`stopped ${at} of ${recipe.epochs}; checkpoint in ${o.out}; continue with the same command and --resume${currentRunHint()}`);
+    } else if (res.epochs < recipe.epochs) log(`stopped after epoch ${res.epochs} of ${recipe.epochs}; continue with --resume`);
+    if (!res.last) {
+      emit(o, { arch: res.arch, epochs: 0, complete: false, stopped: true, out: o.out ?? null }, () => `${res.arch}\nstopped before the first epoch finished`);
+      return;
+    }
+    const last = res.last;
     if (!o.json) log(`trained ${res.epochs} epochs${res.resumedFrom ? ` (resumed at ${res.resumedFrom})` : ''} in ${res.wall_s.toFixed(1)} s`);
     const out = {
-      arch: res.arch, epochs: res.epochs, complete: res.epochs === recipe.epochs, train_acc: last.train_acc, test_acc: last.test_acc!, wall_s: res.wall_s,
+      arch: res.arch, epochs: res.epochs, complete: res.epochs === recipe.epochs, ...(res.stoppedAt ? { stopped: true } : {}), train_acc: last.train_acc, test_acc: last.test_acc!, wall_s: res.wall_s,
       train_loss: last.train_loss, test_loss: last.test_loss!, params: res.params, flops: res.flops, resumed_from: res.resumedFrom, out: o.out ?? null,
     };
     emit(o, out, () => `${res.arch}\nepochs ${res.epochs}  train_acc ${last.train_acc.toFixed(2)}%  test_acc ${last.test_acc!.toFixed(2)}%  wall ${res.wall_s.toFixed(1)} s`);
