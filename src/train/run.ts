@@ -4,6 +4,7 @@ import { buildEvalNetwork, parseArch, checkSpace, type AnyArch } from '../spaces
 import type { Network } from '../nn/network.js';
 import type { Dataset } from '../data/index.js';
 import { Rng } from '../util/rng.js';
+import { TsnasError } from '../util/errors.js';
 import { loadTrainData } from './data.js';
 import { CHECKPOINT_FILE, loadWeights, readRunConfig, runToEnd, runYielding, trainSteps, type EpochRecord, type TrainRecipe, type TrainResult } from './trainer.js';
 
@@ -121,5 +122,9 @@ export function loadRun(dir: string, shapeOverride?: { shape: readonly [number, 
   const numClasses = shapeOverride?.numClasses ?? config.numClasses!;
   const { net, arch } = buildNet(config.net, shape, numClasses);
   const meta = loadWeights(net, join(dir, CHECKPOINT_FILE));
+  if (meta.partial) {
+    net.dispose();
+    throw new TsnasError(`${dir} was stopped inside epoch ${meta.epoch + 1} (step ${meta.partial.step}): its weights belong to no recorded epoch; continue it with --resume first`);
+  }
   return { net, arch, config, history: meta.history, shape, numClasses };
 }
