@@ -91,8 +91,8 @@ async function killRepeatedly(args: string[], store: string, run: string, total:
   let resume: string[] = [];
   for (let attempt = 0; attempt < kills + 4 && killed < kills; attempt++) {
     const have = trialsOf(store, run).length;
-    const threshold = Math.min(total - 1, have + 1 + rng.int(Math.max(1, Math.floor((total - have) / 3))));
-    const r = await runAndKill([...args, ...resume], store, run, threshold, rng.int(150));
+    const threshold = Math.min(total - 2, have + 1 + rng.int(Math.max(1, Math.floor((total - have) / 3))));
+    const r = await runAndKill([...args, ...resume], store, run, threshold, rng.int(100));
     if (r.code === 0) return { final: r, killed, trialsAtKill };
     assert.equal(r.signal, 'SIGKILL', `killed, not failed: ${r.stderr.split('\n').slice(-3).join(' | ')}`);
     killed++;
