@@ -4,19 +4,22 @@
  * (bench/torch_engine.py, Debian's python3-torch, 2 threads) in the same run; the wasm and cpu
  * backends go in the table for comparison.
  *
- *   npm run bench:engine -- [--json] [--reps 7] [--backends native,wasm,cpu] [--cases ref_net,...]
+ *   npm run bench:engine -- [--json] [--reps 5] [--rounds 3] [--backends native,wasm,cpu] [--cases ref_net,...]
  *                           [--other-cases ref_net] [--no-torch] [--torch-threads 2] [--batch 64]
  * (--other-cases: the cases also timed on the backends after the first; wasm and cpu take
  * seconds to minutes per supernet step)
  *
  * train_b64: forward + backward + SGD-momentum update (softmax cross-entropy, all trainable
- * variables). forward_b64: inference forward (BN on running statistics, no gradient tape).
- * Each is the median of --reps timed runs after warm-up. The first backend of --backends that
- * starts is the one compared with PyTorch: its runs alternate with PyTorch's (a python process
- * serving timed steps, bench/torch_engine.py --serve), so both see the same machine load; the
- * other backends are timed alone, for the table. With --json the last line of stdout is
- * one JSON object: {"cases": {case: {train_b64: {tsnas_ms, torch_ms, ratio}, forward_b64: …}},
- * "backend", "backend_detail", "machine", "torch", "backends": {name: {case: {…}}}}.
+ * variables). forward_b64: inference forward (BN on running statistics, no gradient tape); for
+ * PyTorch both eager (`torch_ms`, the reference) and traced+frozen+optimize_for_inference
+ * (`torch_frozen_ms`: PyTorch's own deployment path, conv-BN folded).
+ * Each is the median over --rounds rounds of --reps timed runs after warm-up. The first backend
+ * of --backends that starts is the one compared with PyTorch: in each round PyTorch's block (a
+ * python process serving timed blocks, bench/torch_engine.py --serve) and then tsnas's run, so
+ * both see the same machine conditions; the other backends are timed alone, for the table.
+ * With --json the last line of stdout is one JSON object: {"cases": {case: {train_b64:
+ * {tsnas_ms, torch_ms, ratio}, forward_b64: {…, torch_frozen_ms, ratio_frozen}}}, "backend",
+ * "backend_detail", "machine", "torch", "backends": {name: {case: {…}}}}.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -31,7 +34,8 @@ import { buildRefNet } from './ref-net.js';
 const { values: a } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
-    reps: { type: 'string', default: '7' },
+    reps: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '3' },
     batch: { type: 'string', default: '64' },
     backends: { type: 'string', default: 'native,wasm,cpu' },
@@ -42,6 +46,7 @@ const { values: a } = parseArgs({
   },
 });
 const REPS = Math.max(1, Number(a.reps));
+const ROUNDS = Math.max(1, Number(a.rounds));
 const WARMUP = Math.max(1, Number(a.warmup));
 const BATCH = Number(a.batch);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -120,6 +125,7 @@ interface Timing {
   forward_b64: number | null;
   torch_train?: number | null;
   torch_forward?: number | null;
+  torch_forward_frozen?: number | null;
   min?: Record<string, number>;
   note?: string;
 }
@@ -170,9 +176,9 @@ class TorchServer {
     return new Promise((res) => this.waiting.push(res));
   }
 
-  async request(cmd: string): Promise<{ ms?: number; ok?: boolean; error?: string }> {
+  async request(cmd: string): Promise<{ ms?: number | number[]; ok?: boolean; error?: string }> {
     this.proc!.stdin.write(`${cmd}\n`);
-    return JSON.parse(await this.next()) as { ms?: number; ok?: boolean; error?: string };
+    return JSON.parse(await this.next()) as { ms?: number | number[]; ok?: boolean; error?: string };
   }
 
   stop(): void {
@@ -188,26 +194,33 @@ async function timeOne(fn: () => void): Promise<number> {
   return performance.now() - t0;
 }
 
-/** Median of reps (and the minimum); with torch, tsnas and PyTorch runs alternate. */
-async function timePair(fn: () => void, torchCmd: string | null, torch: TorchServer | null, warmup: number, reps: number): Promise<{ ts: number; tsMin: number; tc: number | null; tcMin: number | null }> {
-  const useTorch = torch !== null && torchCmd !== null;
-  for (let i = 0; i < warmup; i++) {
-    fn();
-    if (useTorch) await torch.request(torchCmd);
-  }
+interface PairTiming {
+  ts: number;
+  tsMin: number;
+  /** PyTorch command → [median, min] */
+  torch: Record<string, [number, number]>;
+}
+
+/**
+ * Median (and minimum) over ROUNDS blocks of `reps` timed runs, each after `warmup` untimed
+ * ones; in every round PyTorch's blocks (one per command) run first, then tsnas's. Blocks, not
+ * single alternating steps: alternating step by step made PyTorch's train step vary 4× (its
+ * thread pool and caches went cold between steps) while it is steady when run in blocks.
+ */
+async function timePair(fn: () => void, torchCmds: string[], torch: TorchServer | null, warmup: number, reps: number): Promise<PairTiming> {
   const a: number[] = [];
-  const b: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    await sleep(5);
-    a.push(await timeOne(fn));
-    if (useTorch) {
-      await sleep(5);
-      const r = await torch.request(torchCmd);
-      if (r.ms === undefined) throw new Error(`torch: ${r.error ?? 'no time'}`);
-      b.push(r.ms);
+  const b: Record<string, number[]> = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const cmd of torch ? torchCmds : []) {
+      const r = (await torch!.request(`${cmd} ${reps} ${warmup}`)) as { ms?: number[]; error?: string };
+      if (!Array.isArray(r.ms)) throw new Error(`torch ${cmd}: ${r.error ?? 'no time'}`);
+      (b[cmd] ??= []).push(...r.ms);
     }
+    await sleep(20);
+    for (let i = 0; i < warmup; i++) fn();
+    for (let i = 0; i < reps; i++) a.push(await timeOne(fn));
   }
-  return { ts: median(a), tsMin: Math.min(...a), tc: b.length ? median(b) : null, tcMin: b.length ? Math.min(...b) : null };
+  return { ts: median(a), tsMin: Math.min(...a), torch: Object.fromEntries(Object.entries(b).map(([k, v]) => [k, [median(v), Math.min(...v)]])) };
 }
 
 async function runCase(c: Case, backend: string, torch: TorchServer | null, primary: boolean): Promise<Timing> {
@@ -238,15 +251,20 @@ async function runCase(c: Case, backend: string, torch: TorchServer | null, prim
     }
     // train first, so the BN running statistics of the forward pass are not the initial ones
     if (!slow) {
-      const r = await timePair(step, 'train', torch, warm, reps);
+      const r = await timePair(step, ['train'], torch, warm, reps);
       t.train_b64 = r.ts;
-      t.torch_train = r.tc;
-      t.min = { train: r.tsMin, ...(r.tcMin != null ? { torch_train: r.tcMin } : {}) };
+      t.torch_train = r.torch['train']?.[0] ?? null;
+      t.min = { train: r.tsMin, ...(r.torch['train'] ? { torch_train: r.torch['train'][1] } : {}) };
     }
-    const f = await timePair(fwd, 'forward', torch, slow ? 1 : warm, slow ? Math.min(REPS, 2) : reps);
+    const f = await timePair(fwd, ['forward', 'forward_frozen'], torch, slow ? 1 : warm, slow ? Math.min(REPS, 2) : reps);
     t.forward_b64 = f.ts;
-    t.torch_forward = f.tc;
-    t.min = { ...t.min, forward: f.tsMin, ...(f.tcMin != null ? { torch_forward: f.tcMin } : {}) };
+    t.torch_forward = f.torch['forward']?.[0] ?? null;
+    t.torch_forward_frozen = f.torch['forward_frozen']?.[0] ?? null;
+    t.min = {
+      ...t.min, forward: f.tsMin,
+      ...(f.torch['forward'] ? { torch_forward: f.torch['forward'][1] } : {}),
+      ...(f.torch['forward_frozen'] ? { torch_forward_frozen: f.torch['forward_frozen'][1] } : {}),
+    };
     if (slow) t.note = 'train step not timed (minutes per step)';
   } catch (e) {
     t.note = (e as Error).message.split('\n')[0];
@@ -304,12 +322,16 @@ async function main(): Promise<void> {
   }
   torch?.stop();
   const ratio = (p: number | null | undefined, q: number | null | undefined) => (p != null && q != null && q > 0 ? Number((p / q).toFixed(3)) : null);
-  const out: Record<string, Record<string, { tsnas_ms: number | null; torch_ms: number | null; ratio: number | null }>> = {};
+  type Cell = { tsnas_ms: number | null; torch_ms: number | null; ratio: number | null; torch_frozen_ms?: number | null; ratio_frozen?: number | null };
+  const out: Record<string, Record<'train_b64' | 'forward_b64', Cell>> = {};
   for (const c of cases) {
     const ts = best ? results[best]![c.name] : undefined;
     out[c.name] = {
       train_b64: { tsnas_ms: round(ts?.train_b64), torch_ms: round(ts?.torch_train), ratio: ratio(ts?.train_b64, ts?.torch_train) },
-      forward_b64: { tsnas_ms: round(ts?.forward_b64), torch_ms: round(ts?.torch_forward), ratio: ratio(ts?.forward_b64, ts?.torch_forward) },
+      forward_b64: {
+        tsnas_ms: round(ts?.forward_b64), torch_ms: round(ts?.torch_forward), ratio: ratio(ts?.forward_b64, ts?.torch_forward),
+        torch_frozen_ms: round(ts?.torch_forward_frozen), ratio_frozen: ratio(ts?.forward_b64, ts?.torch_forward_frozen),
+      },
     };
   }
   const summary = {
@@ -320,6 +342,7 @@ async function main(): Promise<void> {
     torch: torchInfo.error ? { error: torchInfo.error } : { version: torchInfo.torch, threads: torchInfo.threads, mkldnn: torchInfo.mkldnn },
     batch: BATCH,
     reps: REPS,
+    rounds: ROUNDS,
     case_labels: Object.fromEntries(cases.map((c) => [c.name, c.label])),
     backends: Object.fromEntries(
       Object.entries(results).map(([be, r]) => [be, Object.fromEntries(Object.entries(r).map(([k, t]) => [k, { train_b64: round(t.train_b64), forward_b64: round(t.forward_b64), ...(t.min ? { min: Object.fromEntries(Object.entries(t.min).map(([q, v]) => [q, round(v)])) } : {}), ...(t.note ? { note: t.note } : {}) }]))]),
@@ -330,17 +353,18 @@ async function main(): Promise<void> {
     return;
   }
   const m = summary.machine;
-  console.log(`\nEngine benchmark, batch ${BATCH}, median of ${REPS} (${m.cpu}, ${m.cores} cores, node ${m.node})`);
-  console.log(`torch: ${torchInfo.error ? torchInfo.error : `${torchInfo.torch}, ${torchInfo.threads} threads (runs alternate with ${best ?? '-'}'s)`}`);
+  console.log(`\nEngine benchmark, batch ${BATCH}, median of ${ROUNDS} rounds × ${REPS} (${m.cpu}, ${m.cores} cores, node ${m.node})`);
+  console.log(`torch: ${torchInfo.error ? torchInfo.error : `${torchInfo.torch}, ${torchInfo.threads} threads (blocks alternate with ${best ?? '-'}'s)`}`);
   for (const [be, d] of Object.entries(details)) console.log(`${be}: ${d}`);
   console.log('');
-  const cols = ['case', 'step', ...Object.keys(results), 'torch', `ratio (${best ?? '-'}/torch)`];
+  const cols = ['case', 'step', ...Object.keys(results), 'torch', `ratio (${best ?? '-'}/torch)`, 'torch frozen', 'ratio (frozen)'];
   const rows: string[][] = [];
   for (const c of cases) {
     for (const k of ['train_b64', 'forward_b64'] as const) {
       const tb = best ? results[best]![c.name] : undefined;
       const torchMs = k === 'train_b64' ? tb?.torch_train : tb?.torch_forward;
-      rows.push([c.name, k, ...Object.keys(results).map((be) => fmt(results[be]![c.name]?.[k])), fmt(torchMs), out[c.name]![k].ratio?.toFixed(2) ?? '-']);
+      const frozen = k === 'forward_b64' ? [fmt(tb?.torch_forward_frozen), out[c.name]![k].ratio_frozen?.toFixed(2) ?? '-'] : ['', ''];
+      rows.push([c.name, k, ...Object.keys(results).map((be) => fmt(results[be]![c.name]?.[k])), fmt(torchMs), out[c.name]![k].ratio?.toFixed(2) ?? '-', ...frozen]);
     }
   }
   const widths = cols.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

@@ -7,7 +7,7 @@
  * PyTorch). bench/torch_engine.py builds the same.
  */
 import { tf, type Tensor } from '../src/engine/tf.js';
-import { batchNormTrain } from '../src/engine/fused.js';
+import { batchNormTrain, convBnInference } from '../src/engine/fused.js';
 
 export interface RefNet {
   /** Trainable variables (conv filters, BN γ/β, linear weight and bias). */
@@ -62,11 +62,7 @@ export function buildRefNet(opts: { seed?: number; classes?: number; widths?: nu
   const fcB = tf.variable(tf.zeros([classes]));
   params.push(fcW, fcB);
 
-  const applyBn = (x: Tensor, b: Bn, training: boolean): Tensor => {
-    if (!training) {
-      // eval: TF.js's inference batch-norm, y = (x − μ)·γ/√(σ²+ε) + β in one kernel
-      return tf.batchNorm(x, b.mean, b.variance, b.beta, b.gamma, 1e-5);
-    }
+  const applyBn = (x: Tensor, b: Bn): Tensor => {
     return batchNormTrain(x, b.gamma, b.beta, 1e-5, (mean, variance) => {
       const n = x.size / x.shape[x.shape.length - 1]!;
       tf.tidy(() => {
@@ -80,10 +76,22 @@ export function buildRefNet(opts: { seed?: number; classes?: number; widths?: nu
     params,
     forward(x, training) {
       return tf.tidy(() => {
-        let h = applyBn(tf.conv2d(x as tf.Tensor4D, stem.w as tf.Tensor4D, 1, 'same'), stem.bn, training);
-        for (const blk of body) {
-          h = tf.conv2d(tf.relu(h) as tf.Tensor4D, blk.w as tf.Tensor4D, blk.stride, 'same');
-          h = applyBn(h, blk.bn, training);
+        let h: Tensor;
+        if (training) {
+          h = applyBn(tf.conv2d(x as tf.Tensor4D, stem.w as tf.Tensor4D, 1, 'same'), stem.bn);
+          for (const blk of body) {
+            h = tf.conv2d(tf.relu(h) as tf.Tensor4D, blk.w as tf.Tensor4D, blk.stride, 'same');
+            h = applyBn(h, blk.bn);
+          }
+        } else {
+          // Inference as a deployment engine runs it: BN folded into each convolution and the
+          // next block's ReLU fused into it (same function; see BENCHMARKS.md, issue 3).
+          const stat = (b: Bn) => ({ mean: b.mean, variance: b.variance, gamma: b.gamma, beta: b.beta, eps: 1e-5 });
+          const act = (i: number) => (i < body.length ? 'relu' : 'linear');
+          h = convBnInference(x as tf.Tensor4D, stem.w as tf.Tensor4D, stat(stem.bn), 1, 'same', 1, act(0));
+          body.forEach((blk, i) => {
+            h = convBnInference(h as tf.Tensor4D, blk.w as tf.Tensor4D, stat(blk.bn), blk.stride, 'same', 1, act(i + 1));
+          });
         }
         const pooled = tf.mean(h, [1, 2]);
         return tf.add(tf.matMul(pooled, fcW), fcB);

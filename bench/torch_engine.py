@@ -288,10 +288,24 @@ class Runner:
         with torch.no_grad():
             return self.net(self.x).sum().item()
 
+    def forward_frozen(self):
+        """Inference as PyTorch deploys it: traced, frozen and optimised for inference (conv-BN
+        folding and oneDNN fusion of conv + ReLU), built once from the current weights."""
+        if getattr(self, "frozen", None) is None:
+            self.net.eval()
+            with torch.no_grad():
+                frozen = torch.jit.freeze(torch.jit.trace(self.net, self.x))
+                # optimize_for_inference's oneDNN BN needs affine BN; the supernets' BN has none
+                affine = all(m.affine for m in self.net.modules() if isinstance(m, nn.BatchNorm2d))
+                self.frozen = torch.jit.optimize_for_inference(frozen) if affine else frozen
+        with torch.no_grad():
+            return self.frozen(self.x).sum().item()
+
 
 def serve(batch):
-    """Line protocol for interleaved timing (bench/engine.ts): `case NAME`, then `train` or
-    `forward` (one timed run each, reply {"ms": ...}), `quit`."""
+    """Line protocol for timing next to tsnas (bench/engine.ts): `case NAME`, then `train`,
+    `forward` or `forward_frozen` (one timed run, reply {"ms": t}; with `REPS WARMUP` after the
+    command, a block: {"ms": [t, ...]}), `quit`."""
     import sys
     runner = None
     print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads(),
@@ -304,11 +318,22 @@ def serve(batch):
             if cmd[0] == "case":
                 runner = Runner(cmd[1], batch)
                 print(json.dumps({"ok": True}), flush=True)
-            elif cmd[0] in ("train", "forward"):
-                fn = runner.train if cmd[0] == "train" else runner.forward
-                t0 = time.perf_counter()
-                fn()
-                print(json.dumps({"ms": (time.perf_counter() - t0) * 1000}), flush=True)
+            elif cmd[0] in ("train", "forward", "forward_frozen"):
+                # `CMD` times one run; `CMD REPS WARMUP` times a block of REPS after WARMUP
+                fn = {"train": runner.train, "forward": runner.forward, "forward_frozen": runner.forward_frozen}[cmd[0]]
+                if len(cmd) == 1:
+                    t0 = time.perf_counter()
+                    fn()
+                    print(json.dumps({"ms": (time.perf_counter() - t0) * 1000}), flush=True)
+                else:
+                    for _ in range(int(cmd[2]) if len(cmd) > 2 else 0):
+                        fn()
+                    ts = []
+                    for _ in range(int(cmd[1])):
+                        t0 = time.perf_counter()
+                        fn()
+                        ts.append((time.perf_counter() - t0) * 1000)
+                    print(json.dumps({"ms": ts}), flush=True)
             elif cmd[0] == "quit":
                 break
         except Exception as e:  # report, keep serving
@@ -339,9 +364,11 @@ def main():
         r = Runner(name, a.batch)
         train_ms, train_all = median_ms(r.train, a.warmup, a.reps)
         fwd_ms, fwd_all = median_ms(r.forward, a.warmup, a.reps)
-        out["cases"][name] = {"train_ms": train_ms, "forward_ms": fwd_ms, "train_all": train_all, "forward_all": fwd_all}
+        frz_ms, frz_all = median_ms(r.forward_frozen, a.warmup, a.reps)
+        out["cases"][name] = {"train_ms": train_ms, "forward_ms": fwd_ms, "forward_frozen_ms": frz_ms,
+                              "train_all": train_all, "forward_all": fwd_all, "forward_frozen_all": frz_all}
         if not a.json:
-            print(f"{name}: train {train_ms:.1f} ms, forward {fwd_ms:.1f} ms")
+            print(f"{name}: train {train_ms:.1f} ms, forward {fwd_ms:.1f} ms, frozen forward {frz_ms:.1f} ms")
     if a.json:
         print(json.dumps(out))
     else:

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, type Tensor } from '../src/engine/tf.js';
-import { batchNormTrain, normalizeBatch } from '../src/engine/fused.js';
+import { batchNormTrain, convBnInference, normalizeBatch } from '../src/engine/fused.js';
 
 let skip: string | false = false;
 let nativeMod: typeof import('../src/engine/native-backend.js') | undefined;
@@ -285,6 +285,31 @@ test('native: fused affine batch-norm kernels match the composed cpu path (value
       const grads = tf.grads((a: Tensor, gg: Tensor, bb: Tensor) => tf.sum(tf.mul(batchNormTrain(a, gg, bb, 1e-5), r)))([x, g, b]);
       return [y, ...stats.map((v) => tf.tensor(v)), ...grads];
     }, 2e-4);
+  }
+});
+
+test('native: FusedConv2D (bias, ReLU post-op) and the folded conv→BN match cpu', { skip }, () => {
+  for (const act of ['linear', 'relu'] as const) {
+    for (const [xs, ws, s] of [[[2, 6, 6, 3], [3, 3, 3, 5], 1], [[4, 9, 9, 16], [3, 3, 16, 32], 2], [[2, 8, 8, 32], [1, 1, 32, 32], 1]] as [number[], number[], number][]) {
+      const oc = ws[3]!;
+      same(`fused.conv2d ${act} ${xs} ${ws} s${s}`, (m) => [
+        tf.fused.conv2d({ x: m(xs, 1) as tf.Tensor4D, filter: m(ws, 2) as tf.Tensor4D, strides: s, pad: 'same', bias: m([oc], 3), activation: act }),
+        tf.fused.conv2d({ x: m(xs, 1) as tf.Tensor4D, filter: m(ws, 2) as tf.Tensor4D, strides: s, pad: 'valid', activation: act }),
+        convBnInference(m(xs, 1) as tf.Tensor4D, m(ws, 2) as tf.Tensor4D, { mean: m([oc], 4), variance: m([oc], 5, true), gamma: m([oc], 6), beta: m([oc], 7), eps: 1e-5 }, s, 'same', 1, act),
+      ]);
+    }
+  }
+  // the folded form is the same function as conv → inference batch-norm → relu, on both backends
+  for (const be of ['cpu', 'native']) {
+    const [folded, plain] = run(be, (m) => {
+      const [x, w, mu, v, g, b] = [m([2, 7, 7, 4], 1) as tf.Tensor4D, m([3, 3, 4, 6], 2) as tf.Tensor4D, m([6], 3), m([6], 4, true), m([6], 5), m([6], 6)];
+      return [
+        convBnInference(x, w, { mean: mu, variance: v, gamma: g, beta: b, eps: 1e-3 }, 1, 'same', 1, 'relu'),
+        tf.relu(tf.batchNorm(tf.conv2d(x, w, 1, 'same'), mu, v, b, g, 1e-3)),
+      ];
+    });
+    const e = relErr(folded!, plain!);
+    assert.ok(e < 1e-5, `${be}: folded conv→BN→relu differs from the plain ops by ${e}`);
   }
 });
 

@@ -113,6 +113,7 @@ struct Plan {
   primitive rA, rB, rO;
   memory::desc scratch;
   int argA = 0, argB = 0, argO = 0;
+  memory::desc ubias;  // forward convolution with a bias (FusedConv2D); zero-size when none
   int nthr = 0;  // threads this primitive was built for and runs with
   std::string impl;
 };
@@ -149,7 +150,7 @@ void finish_plan(Plan &pl, const PD &pd, const memory::desc &pa, const memory::d
   pl.impl = pd.impl_info_str();
 }
 
-void run_plan_(Plan &pl, void *a, void *b, void *o) {
+void run_plan_(Plan &pl, void *a, void *b, void *o, void *bias) {
   auto &s = strm();
   memory ma(pl.ua, eng(), a), mb(pl.ub, eng(), b), mo(pl.uo, eng(), o);
   memory pa = ma, pb = mb, po = mo;
@@ -163,13 +164,15 @@ void run_plan_(Plan &pl, void *a, void *b, void *o) {
   }
   if (pl.ro) po = memory(pl.po, eng(), g_arena[2].get(pl.po.get_size()));
   memory sp(pl.scratch, eng(), g_arena[3].get(pl.scratch.get_size()));
-  pl.prim.execute(s, {{pl.argA, pa}, {pl.argB, pb}, {pl.argO, po}, {DNNL_ARG_SCRATCHPAD, sp}});
+  std::unordered_map<int, memory> args{{pl.argA, pa}, {pl.argB, pb}, {pl.argO, po}, {DNNL_ARG_SCRATCHPAD, sp}};
+  if (bias) args.emplace(DNNL_ARG_BIAS, memory(pl.ubias, eng(), bias));
+  pl.prim.execute(s, args);
   if (pl.ro) pl.rO.execute(s, {{DNNL_ARG_FROM, po}, {DNNL_ARG_TO, mo}});
   s.wait();
 }
 
-void run_plan(Plan &pl, void *a, void *b, void *o) {
-  with_threads(pl.nthr, [&] { run_plan_(pl, a, b, o); });
+void run_plan(Plan &pl, void *a, void *b, void *o, void *bias = nullptr) {
+  with_threads(pl.nthr, [&] { run_plan_(pl, a, b, o, bias); });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -200,6 +203,8 @@ std::unique_ptr<Plan> make_conv_(int kind, const std::vector<int64_t> &p) {
   const int64_t N = p[0], IH = p[1], IW = p[2], IC = p[3], OH = p[4], OW = p[5], OC = p[6],
                 KH = p[7], KW = p[8], SH = p[9], SW = p[10], DH = p[11], DW = p[12], PT = p[13],
                 PL = p[14], PB = p[15], PR = p[16], G = p[17];
+  const bool hasBias = p.size() > 18 && p[18] != 0;  // forward only (FusedConv2D)
+  const bool reluPost = p.size() > 19 && p[19] == 1;
   memory::dims strides{SH, SW}, dil{DH - 1, DW - 1}, pl{PT, PL}, pr{PB, PR};
   memory::desc xs({N, IC, IH, IW}, dt::f32, tag::nhwc);
   memory::desc ys({N, OC, OH, OW}, dt::f32, tag::nhwc);
@@ -224,11 +229,19 @@ std::unique_ptr<Plan> make_conv_(int kind, const std::vector<int64_t> &p) {
                         : g_conv_algo ? algorithm::convolution_auto : algorithm::convolution_direct;
   primitive_attr attr;
   attr.set_scratchpad_mode(scratchpad_mode::user);
+  if (reluPost) {
+    post_ops po;
+    po.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
+    attr.set_post_ops(po);
+  }
 
   auto pl_ = std::make_unique<Plan>();
   Plan &P = *pl_;
-  convolution_forward::desc fd(kind == 0 ? prop_kind::forward_training : prop_kind::forward_training,
-                               algo, xa, wa, ya, strides, dil, pl, pr);
+  memory::desc bs({OC}, dt::f32, tag::x);
+  convolution_forward::desc fd = hasBias
+      ? convolution_forward::desc(prop_kind::forward_inference, algo, xa, wa, bs, ya, strides, dil, pl, pr)
+      : convolution_forward::desc(prop_kind::forward_training, algo, xa, wa, ya, strides, dil, pl, pr);
+  if (hasBias) P.ubias = bs;
   convolution_forward::primitive_desc fpd(fd, attr, eng());
   if (kind == 0) {
     P.ua = xs;
@@ -285,14 +298,24 @@ Plan *get_plan(const std::string &key, std::unique_ptr<Plan> (*make)(int, const 
 }
 
 Napi::Value Conv(const Napi::CallbackInfo &info) {
+  // conv(kind, a, b, o, p[, bias, act]): bias and act (0 linear, 1 relu) for forward only
   int kind = (int)num(info, 0);
   auto p = ints(info[4]);
   if (p.size() != 18) throw Napi::Error::New(info.Env(), "conv: bad parameter count");
+  float *bias = nullptr;
+  if (kind == 0 && info.Length() > 6 && info[5].IsTypedArray()) {
+    bias = data_of<float>(info[5]);
+    p.push_back(1);
+    p.push_back(num(info, 6));
+  } else if (kind == 0 && info.Length() > 6 && num(info, 6) != 0) {
+    p.push_back(0);
+    p.push_back(num(info, 6));
+  }
   // multiply-adds: N·OH·OW·OC·(IC/G)·KH·KW
   const double flops = 2.0 * p[0] * p[4] * p[5] * p[6] * (double)(p[3] / p[17]) * p[7] * p[8];
   Plan *pl = get_plan(key_of(kind + 1000 * g_threads, p), make_conv, kind, p, flops);
   if (!pl) return Napi::Boolean::New(info.Env(), false);
-  run_plan(*pl, data_of<float>(info[1]), data_of<float>(info[2]), data_of<float>(info[3]));
+  run_plan(*pl, data_of<float>(info[1]), data_of<float>(info[2]), data_of<float>(info[3]), bias);
   return Napi::Boolean::New(info.Env(), true);
 }
 

@@ -27,7 +27,8 @@ type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 
 /** The addon's interface (native/src/tsnas_native.cc). */
 export interface NativeAddon {
-  conv(kind: number, a: Float32Array, b: Float32Array, out: Float32Array, p: Int32Array): boolean;
+  /** bias and act (0 linear, 1 relu, as oneDNN post-op) for the forward convolution only */
+  conv(kind: number, a: Float32Array, b: Float32Array, out: Float32Array, p: Int32Array, bias?: Float32Array | null, act?: number): boolean;
   matmul(a: Float32Array, b: Float32Array, out: Float32Array, p: Int32Array): boolean;
   binary(op: number, a: Float32Array, ai: number, as: number, b: Float32Array, bi: number, bs: number, out: Float32Array): void;
   unary(op: number, x: Float32Array, out: Float32Array, alpha?: number): void;
@@ -183,7 +184,7 @@ function inputsOf(args: KernelArgs): Record<string, TensorInfo> {
   return args.inputs as Record<string, TensorInfo>;
 }
 
-function convKernel(kind: 0 | 1 | 2, depthwise: boolean): Impl {
+function convKernel(kind: 0 | 1 | 2, depthwise: boolean, fused = false): Impl {
   return (args, A, fallback) => {
     const { backend } = args;
     const ins = inputsOf(args);
@@ -219,8 +220,20 @@ function convKernel(kind: 0 | 1 | 2, depthwise: boolean): Impl {
     const av = f32(backend, a);
     const bv = f32(backend, b);
     if (!av || !bv) return fallback(args);
+    // FusedConv2D: a per-channel bias and ReLU run inside the oneDNN primitive (bias, post-op)
+    let bias: Float32Array | null = null;
+    let act = 0;
+    if (fused) {
+      const activation = (at.activation as string | undefined) ?? 'linear';
+      if (!['linear', 'relu'].includes(activation) || ins.preluActivationWeights) return fallback(args);
+      act = activation === 'relu' ? 1 : 0;
+      if (ins.bias) {
+        bias = f32(backend, ins.bias) ?? null;
+        if (!bias || bias.length !== info.outChannels) return fallback(args);
+      }
+    }
     const o = alloc(backend, sizeOf(outShape));
-    if (!A.conv(kind, av, bv, o, convParams(info, depthwise ? info.inChannels : 1))) return fallback(args);
+    if (!A.conv(kind, av, bv, o, convParams(info, depthwise ? info.inChannels : 1), bias, act)) return fallback(args);
     return out(backend, outShape, o);
   };
 }
@@ -675,6 +688,7 @@ const fusedBatchNorm: Impl = (args, A, fallback) => {
 /** Kernel name → native implementation. */
 const NATIVE_KERNELS: Record<string, Impl> = {
   Conv2D: convKernel(0, false),
+  FusedConv2D: convKernel(0, false, true),
   Conv2DBackpropInput: convKernel(1, false),
   Conv2DBackpropFilter: convKernel(2, false),
   DepthwiseConv2dNative: convKernel(0, true),

@@ -6,7 +6,7 @@
 import { tf, type Tensor, type Tensor4D } from '../engine/tf.js';
 import type { Rng } from '../util/rng.js';
 import { DARTS_STEPS, type DartsGenotype, type GeneEntry } from '../spaces/darts.js';
-import { BatchNorm, Conv2d, Linear, globalAvgPool } from './layers.js';
+import { BatchNorm, Conv2d, Linear, globalAvgPool, convThenBn } from './layers.js';
 import { Module, relu, type ForwardCtx } from './module.js';
 import { Network, type NetworkOutput } from './network.js';
 import { createOp, FactorizedReduce, Identity, ReLUConvBN, type Op } from './ops.js';
@@ -84,8 +84,8 @@ export class AuxiliaryHead extends Module {
 
   forward(x: Tensor4D, ctx: ForwardCtx): Tensor {
     let h = tf.avgPool(relu(x, ctx) as Tensor4D, 5, 3, 'valid');
-    h = relu(this.bn1.forward(this.c1.forward(h, ctx), ctx), ctx) as Tensor4D;
-    h = relu(this.bn2.forward(this.c2.forward(h, ctx), ctx), ctx) as Tensor4D;
+    h = relu(convThenBn(this.c1, this.bn1, h, ctx), ctx) as Tensor4D;
+    h = relu(convThenBn(this.c2, this.bn2, h, ctx), ctx) as Tensor4D;
     return this.fc.forward(tf.reshape(h, [h.shape[0], -1]), ctx);
   }
 }
@@ -124,7 +124,7 @@ export class DartsNetwork extends Network {
   }
 
   forwardFull(x: Tensor4D, ctx: ForwardCtx): NetworkOutput {
-    let s0 = this.stemBn.forward(this.stem.forward(x, ctx), ctx) as Tensor4D;
+    let s0 = convThenBn(this.stem, this.stemBn, x, ctx);
     let s1 = s0;
     let aux: Tensor | undefined;
     this.cells.forEach((cell, i) => {

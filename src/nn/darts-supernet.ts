@@ -6,7 +6,7 @@
 import { tf, type Tensor, type Tensor2D, type Tensor4D, type Variable } from '../engine/tf.js';
 import type { Rng } from '../util/rng.js';
 import { DARTS_EDGES, DARTS_OPS, DARTS_STEPS, type DartsGenotype, type DartsOp, type GeneEntry } from '../spaces/darts.js';
-import { BatchNorm, Conv2d, Linear, globalAvgPool } from './layers.js';
+import { BatchNorm, Conv2d, Linear, globalAvgPool, convThenBn } from './layers.js';
 import { Module, type ForwardCtx } from './module.js';
 import { MixedOp } from './mixed-op.js';
 import { Network, type NetworkOutput } from './network.js';
@@ -109,7 +109,7 @@ export class DartsSupernet extends Network {
     const wr = tf.unstack(arch.weightsReduce ?? tf.softmax(this.alphaReduce));
     const en = arch.edgeWeightsNormal ? tf.unstack(arch.edgeWeightsNormal) : undefined;
     const er = arch.edgeWeightsReduce ? tf.unstack(arch.edgeWeightsReduce) : undefined;
-    let s0 = this.stemBn.forward(this.stem.forward(x, ctx), ctx) as Tensor4D;
+    let s0 = convThenBn(this.stem, this.stemBn, x, ctx);
     let s1 = s0;
     for (const cell of this.cells) {
       const out = cell.reduction ? cell.forward(s0, s1, wr, ctx, arch.masksReduce, er) : cell.forward(s0, s1, wn, ctx, arch.masksNormal, en);

@@ -1,6 +1,6 @@
 /** Primitive layers: convolution (dense, depthwise, dilated, strided), batch-norm, linear. */
 import { tf, type Tensor, type Tensor4D, type Variable } from '../engine/tf.js';
-import { batchNormTrain, normalizeBatch } from '../engine/fused.js';
+import { batchNormTrain, convBnInference, normalizeBatch } from '../engine/fused.js';
 import type { Rng } from '../util/rng.js';
 import { Module, torchDefaultInit, type ForwardCtx } from './module.js';
 
@@ -65,6 +65,19 @@ export class Conv2d extends Module {
     }
     return y;
   }
+}
+
+/**
+ * conv → BN. In inference (running statistics, nothing counting FLOPs) the BN is folded into
+ * the convolution (`convBnInference`): one kernel instead of a convolution and a BN pass.
+ */
+export function convThenBn(conv: Conv2d, bn: BatchNorm, x: Tensor4D, ctx: ForwardCtx): Tensor4D {
+  const foldable = !ctx.training && !ctx.flops && bn.trackRunningStats && !conv.depthwise && !conv.bias &&
+    !(conv.stride > 1 && conv.dilation > 1);
+  if (!foldable) return bn.forward(conv.forward(x, ctx), ctx) as Tensor4D;
+  const p = conv.padding;
+  return convBnInference(x, conv.weight as Tensor4D, { mean: bn.runningMean!, variance: bn.runningVar!, gamma: bn.gamma, beta: bn.beta, eps: bn.eps },
+    conv.stride, [[0, 0], [p, p], [p, p], [0, 0]], conv.dilation);
 }
 
 /** x[:, ::s, ::s, :] with a gradient (TF.js has none for strided slices): a 1×1 depthwise of ones. */

@@ -5,7 +5,7 @@
 import { tf, type Tensor4D } from '../engine/tf.js';
 import type { Rng } from '../util/rng.js';
 import { NB201_EDGES, NB201_NODES, type Nb201Arch } from '../spaces/nb201.js';
-import { BatchNorm, Conv2d, Linear, globalAvgPool } from './layers.js';
+import { BatchNorm, Conv2d, Linear, globalAvgPool, convThenBn } from './layers.js';
 import { Module, relu, type ForwardCtx } from './module.js';
 import { Network, type NetworkOutput } from './network.js';
 import { createOp, ReLUConvBN, sumAll, type Op } from './ops.js';
@@ -95,7 +95,7 @@ export abstract class Nb201Skeleton<CellT extends Module> extends Network {
   }
 
   protected runSkeleton(x: Tensor4D, ctx: ForwardCtx, runCell: (cell: CellT, h: Tensor4D) => Tensor4D): NetworkOutput {
-    let h = this.stemBn.forward(this.stem.forward(x, ctx), ctx) as Tensor4D;
+    let h = convThenBn(this.stem, this.stemBn, x, ctx);
     for (const cell of this.cells) h = cell instanceof ResNetBasicBlock ? cell.forward(h, ctx) : runCell(cell, h);
     h = relu(this.lastBn.forward(h, ctx), ctx) as Tensor4D;
     return { logits: this.classifier.forward(globalAvgPool(h), ctx) };

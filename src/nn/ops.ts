@@ -5,7 +5,7 @@
 import { tf, type Tensor, type Tensor4D } from '../engine/tf.js';
 import { TsnasError } from '../util/errors.js';
 import type { Rng } from '../util/rng.js';
-import { BatchNorm, Conv2d } from './layers.js';
+import { BatchNorm, Conv2d, convThenBn } from './layers.js';
 import { Module, relu, type ForwardCtx } from './module.js';
 
 export abstract class Op extends Module {
@@ -26,7 +26,7 @@ export class ReLUConvBN extends Op {
   }
 
   forward(x: Tensor4D, ctx: ForwardCtx): Tensor4D {
-    return this.bn.forward(this.conv.forward(relu(x, ctx) as Tensor4D, ctx), ctx) as Tensor4D;
+    return convThenBn(this.conv, this.bn, relu(x, ctx) as Tensor4D, ctx);
   }
 }
 
@@ -46,7 +46,7 @@ export class DilConv extends Op {
 
   forward(x: Tensor4D, ctx: ForwardCtx): Tensor4D {
     const h = this.dw.forward(relu(x, ctx) as Tensor4D, ctx);
-    return this.bn.forward(this.pw.forward(h, ctx), ctx) as Tensor4D;
+    return convThenBn(this.pw, this.bn, h, ctx);
   }
 }
 
