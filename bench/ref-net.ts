@@ -7,7 +7,7 @@
  * PyTorch). bench/torch_engine.py builds the same.
  */
 import { tf, type Tensor } from '../src/engine/tf.js';
-import { batchNormTrain, convBnInference } from '../src/engine/fused.js';
+import { batchNormTrain, ConvBnFold, convBnInference } from '../src/engine/fused.js';
 
 export interface RefNet {
   /** Trainable variables (conv filters, BN γ/β, linear weight and bias). */
@@ -18,6 +18,7 @@ export interface RefNet {
 }
 
 interface Bn {
+  fold: ConvBnFold;
   gamma: tf.Variable;
   beta: tf.Variable;
   mean: tf.Variable;
@@ -40,6 +41,7 @@ export function buildRefNet(opts: { seed?: number; classes?: number; widths?: nu
   };
   const bn = (c: number): Bn => {
     const b = {
+      fold: new ConvBnFold(),
       gamma: tf.variable(tf.ones([c])),
       beta: tf.variable(tf.zeros([c])),
       mean: tf.variable(tf.zeros([c]), false),
@@ -88,9 +90,9 @@ export function buildRefNet(opts: { seed?: number; classes?: number; widths?: nu
           // next block's ReLU fused into it (same function; see BENCHMARKS.md, issue 3).
           const stat = (b: Bn) => ({ mean: b.mean, variance: b.variance, gamma: b.gamma, beta: b.beta, eps: 1e-5 });
           const act = (i: number) => (i < body.length ? 'relu' : 'linear');
-          h = convBnInference(x as tf.Tensor4D, stem.w as tf.Tensor4D, stat(stem.bn), 1, 'same', 1, act(0));
+          h = convBnInference(x as tf.Tensor4D, stem.w as tf.Tensor4D, stat(stem.bn), 1, 'same', 1, act(0), stem.bn.fold);
           body.forEach((blk, i) => {
-            h = convBnInference(h as tf.Tensor4D, blk.w as tf.Tensor4D, stat(blk.bn), blk.stride, 'same', 1, act(i + 1));
+            h = convBnInference(h as tf.Tensor4D, blk.w as tf.Tensor4D, stat(blk.bn), blk.stride, 'same', 1, act(i + 1), blk.bn.fold);
           });
         }
         const pooled = tf.mean(h, [1, 2]);
@@ -99,6 +101,7 @@ export function buildRefNet(opts: { seed?: number; classes?: number; widths?: nu
     },
     dispose() {
       for (const v of [...params, ...stats]) v.dispose();
+      for (const b of [stem.bn, ...body.map((k) => k.bn)]) b.fold.dispose();
     },
   };
 }

@@ -162,3 +162,33 @@ test('DARTS derivation keeps top-2 edges per node by best non-none weight', () =
   for (const [op] of cell) assert.notEqual(op, 'none');
   assert.match(formatGenotype({ normal: cell, normalConcat: [2, 3, 4, 5], reduce: cell, reduceConcat: [2, 3, 4, 5] }), /^Genotype\(normal=\[/);
 });
+
+test('inference folds conv→BN into one convolution and refolds when weights or statistics change', async () => {
+  for (const be of backends) {
+    await useBackend(be);
+    const rng = new Rng(11);
+    const op = createOp('nor_conv_3x3', 4, 6, 1, { affine: true }, rng) as unknown as { conv: { weight: tf.Variable }; bn: BatchNorm; forward: (x: tf.Tensor4D, c: { training: boolean }) => tf.Tensor4D; dispose(): void };
+    const x = tf.randomNormal([3, 5, 5, 4], 0, 1, 'float32', 2) as tf.Tensor4D;
+    // the plain composition: relu → conv (padding 1) → inference batch norm
+    const plain = () => tf.tidy(() => tf.batchNorm(tf.conv2d(tf.relu(x) as tf.Tensor4D, op.conv.weight as tf.Tensor4D, 1, 'same'),
+      op.bn.runningMean!, op.bn.runningVar!, op.bn.beta, op.bn.gamma, op.bn.eps));
+    const check = (label: string) => {
+      const [a, b] = [tf.tidy(() => op.forward(x, { training: false })), plain()];
+      assert.ok(relErr(a.dataSync(), b.dataSync()) < 1e-5, `${be} ${label}: folded ≠ plain`);
+      tf.dispose([a, b]);
+    };
+    op.forward(x, { training: true }).dispose(); // running statistics move away from 0/1
+    check('after a training forward');
+    const before = tf.memory().numTensors;
+    check('again (cached folding)');
+    assert.equal(tf.memory().numTensors, before, `${be}: tensor count grows across inference passes`);
+    op.conv.weight.assign(tf.mul(op.conv.weight, 1.5));
+    check('after the filter changed');
+    op.bn.gamma!.assign(tf.fill([6], 0.5));
+    check('after γ changed');
+    op.bn.runningMean!.assign(tf.fill([6], 0.25));
+    check('after the running mean changed');
+    op.dispose();
+    x.dispose();
+  }
+});

@@ -111,10 +111,41 @@ export interface BnInference {
 }
 
 /**
+ * The folded filter and bias of one conv→BN pair (w·s and β − μ·s, s = γ/√(σ²+ε) per output
+ * channel), kept while the source tensors are unchanged: computing them takes six small kernels
+ * per convolution, which cost more than the BN pass they save. Variables get a new dataId on
+ * every assign (optimizer steps, running-statistics updates), so comparing dataIds detects change.
+ */
+export class ConvBnFold {
+  private ids: unknown[] = [];
+  private folded?: [Tensor4D, Tensor];
+
+  get(filter: Tensor4D, bn: BnInference): [Tensor4D, Tensor] {
+    const ids = [filter, bn.mean, bn.variance, bn.gamma, bn.beta].map((t) => t?.dataId);
+    if (this.folded && !this.folded[0].isDisposed && ids.every((d, i) => d === this.ids[i])) return this.folded;
+    this.dispose();
+    const [w, b] = tf.tidy(() => {
+      const inv = tf.rsqrt(tf.add(bn.variance, bn.eps));
+      const scale = bn.gamma ? tf.mul(bn.gamma, inv) : inv;
+      return [tf.mul(filter, scale) as Tensor4D, tf.sub(bn.beta ?? tf.zerosLike(bn.mean), tf.mul(bn.mean, scale))];
+    });
+    this.folded = [tf.keep(w!), tf.keep(b!)];
+    this.ids = ids;
+    return this.folded;
+  }
+
+  dispose(): void {
+    if (this.folded) tf.dispose(this.folded);
+    this.folded = undefined;
+    this.ids = [];
+  }
+}
+
+/**
  * Inference convolution followed by batch norm on running statistics, folded into one
- * convolution with a bias (w·s, β − μ·s with s = γ/√(σ²+ε), per output channel), and an optional
- * ReLU on the result: one kernel (bias and ReLU inside the oneDNN primitive on `native`) instead
- * of three passes. The same function up to float rounding.
+ * convolution with a bias, and an optional ReLU on the result: one kernel (bias and ReLU inside
+ * the oneDNN primitive on `native`) instead of three passes. The same function up to float
+ * rounding. Pass a `ConvBnFold` to reuse the folded weights across calls.
  */
 export function convBnInference(
   x: Tensor4D,
@@ -124,11 +155,11 @@ export function convBnInference(
   pad: 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]],
   dilations: number | [number, number] = 1,
   activation: 'linear' | 'relu' = 'linear',
+  fold?: ConvBnFold,
 ): Tensor4D {
-  return tf.tidy(() => {
-    const inv = tf.rsqrt(tf.add(bn.variance, bn.eps));
-    const scale = bn.gamma ? tf.mul(bn.gamma, inv) : inv;
-    const bias = tf.sub(bn.beta ?? tf.zerosLike(bn.mean), tf.mul(bn.mean, scale));
-    return tf.fused.conv2d({ x, filter: tf.mul(filter, scale) as Tensor4D, strides, pad: pad as 'same', dataFormat: 'NHWC', dilations, bias, activation });
-  });
+  const own = fold ?? new ConvBnFold();
+  const [w, bias] = own.get(filter, bn);
+  const y = tf.fused.conv2d({ x, filter: w, strides, pad: pad as 'same', dataFormat: 'NHWC', dilations, bias, activation });
+  if (!fold) own.dispose();
+  return y;
 }

@@ -1,6 +1,6 @@
 /** Primitive layers: convolution (dense, depthwise, dilated, strided), batch-norm, linear. */
 import { tf, type Tensor, type Tensor4D, type Variable } from '../engine/tf.js';
-import { batchNormTrain, convBnInference, normalizeBatch } from '../engine/fused.js';
+import { batchNormTrain, ConvBnFold, convBnInference, normalizeBatch } from '../engine/fused.js';
 import type { Rng } from '../util/rng.js';
 import { Module, torchDefaultInit, type ForwardCtx } from './module.js';
 
@@ -77,7 +77,7 @@ export function convThenBn(conv: Conv2d, bn: BatchNorm, x: Tensor4D, ctx: Forwar
   if (!foldable) return bn.forward(conv.forward(x, ctx), ctx) as Tensor4D;
   const p = conv.padding;
   return convBnInference(x, conv.weight as Tensor4D, { mean: bn.runningMean!, variance: bn.runningVar!, gamma: bn.gamma, beta: bn.beta, eps: bn.eps },
-    conv.stride, [[0, 0], [p, p], [p, p], [0, 0]], conv.dilation);
+    conv.stride, [[0, 0], [p, p], [p, p], [0, 0]], conv.dilation, 'linear', bn.fold);
 }
 
 /** x[:, ::s, ::s, :] with a gradient (TF.js has none for strided slices): a 1×1 depthwise of ones. */
@@ -91,6 +91,9 @@ export class BatchNorm extends Module {
   readonly beta?: Variable;
   readonly runningMean?: Variable;
   readonly runningVar?: Variable;
+
+  /** The folded weights when this BN is folded into the convolution before it (inference). */
+  readonly fold = new ConvBnFold();
 
   constructor(readonly c: number, readonly affine = true, readonly trackRunningStats = true, readonly momentum = 0.1, readonly eps = 1e-5) {
     super();
@@ -120,6 +123,11 @@ export class BatchNorm extends Module {
     }
     // Running statistics: TF.js's inference batch norm, one kernel.
     return tf.batchNorm(x, this.runningMean!, this.runningVar!, this.beta, this.gamma, this.eps);
+  }
+
+  override dispose(): void {
+    this.fold.dispose();
+    super.dispose();
   }
 }
 
