@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, type Tensor } from '../src/engine/tf.js';
-import { batchNormTrain, convBnInference, normalizeBatch } from '../src/engine/fused.js';
+import { batchNormTrain, convBnInference, normalizeBatch, weightedSum } from '../src/engine/fused.js';
 
 let skip: string | false = false;
 let nativeMod: typeof import('../src/engine/native-backend.js') | undefined;
@@ -311,6 +311,14 @@ test('native: FusedConv2D (bias, ReLU post-op) and the folded conv→BN match cp
     const e = relErr(folded!, plain!);
     assert.ok(e < 1e-5, `${be}: folded conv→BN→relu differs from the plain ops by ${e}`);
   }
+});
+
+test('native: weighted-sum kernels (mixed op) match the composed cpu path', { skip }, () => {
+  for (const [k, shape] of [[1, [2, 3, 3, 4]], [4, [64, 16, 16, 16]], [3, [5, 7]]] as [number, number[]][]) {
+    same(`weightedSum K=${k} ${shape}`, withGrads((w, ...xs) => weightedSum(xs, w!), (m) => [m([k], 1), ...Array.from({ length: k }, (_, i) => m(shape, 2 + i))]));
+  }
+  // a subset of the weights (ops left out), in any order; the weights of left-out ops get zero gradient
+  same('weightedSum index [3, 0]', withGrads((w, a, b) => weightedSum([a!, b!], w!, [3, 0]), (m) => [m([5], 1), m([4, 6, 6, 8], 2), m([4, 6, 6, 8], 3)]));
 });
 
 test('native: pooled output buffers never alias live data', { skip }, () => {

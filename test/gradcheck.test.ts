@@ -9,7 +9,7 @@ import { tf } from '../src/engine/tf.js';
 import { Rng } from '../src/util/rng.js';
 import { arr4, bnRef, conv2dRef, dot, numericGrad, poolRef, relErr, type Arr4, type ConvSpec } from './helpers/ref-ops.js';
 import { testBackends, useBackend } from './helpers/backends.js';
-import { batchNormTrain, normalizeBatch } from '../src/engine/fused.js';
+import { batchNormTrain, normalizeBatch, weightedSum } from '../src/engine/fused.js';
 
 type Shape4 = [number, number, number, number];
 
@@ -98,6 +98,21 @@ for (const be of backends) {
     };
     check(`${be} bn affine`, (x, g, b) => batchNormTrain(x!, tf.reshape(g!, [4]), tf.reshape(b!, [4])),
       (x, g, b) => affineRef(x!, g!, b!), [[3, 3, 3, 4], [1, 1, 1, 4], [1, 1, 1, 4]], 1e-3);
+  });
+  test(`${be}: weighted sum (the mixed op) matches float64 finite differences`, async () => {
+    await useBackend(be);
+    const ref = (w: Arr4, ...xs: Arr4[]): Arr4 => {
+      const y = arr4(xs[0]!.shape);
+      xs.forEach((x, k) => x.data.forEach((v, i) => (y.data[i] += w.data[k]! * v)));
+      return y;
+    };
+    for (const k of [1, 3]) {
+      check(`${be} weighted sum K=${k}`, (w, ...xs) => weightedSum(xs, tf.reshape(w!, [k])), (w, ...xs) => ref(w!, ...xs),
+        [[1, 1, 1, k], ...Array.from({ length: k }, (): Shape4 => [2, 3, 3, 4])]);
+    }
+    const refIdx = (w: Arr4, a: Arr4, b: Arr4): Arr4 => ref(arr4([1, 1, 1, 2], Float64Array.from([w.data[2]!, w.data[0]!])), a, b);
+    check(`${be} weighted sum index [2, 0]`, (w, a, b) => weightedSum([a!, b!], tf.reshape(w!, [3]), [2, 0]), (w, a, b) => refIdx(w!, a!, b!),
+      [[1, 1, 1, 3], [2, 3, 3, 4], [2, 3, 3, 4]]);
   });
   test(`${be}: relu matches float64 finite differences`, async () => {
     await useBackend(be);

@@ -6,7 +6,7 @@ import { createOp } from '../src/nn/ops.js';
 import { parseArch, buildEvalNetwork, DARTS_OPS, NB201_OPS, formatGenotype } from '../src/spaces/index.js';
 import { Nb201Supernet } from '../src/nn/nb201-supernet.js';
 import { DartsSupernet, deriveCell } from '../src/nn/darts-supernet.js';
-import { BatchNorm } from '../src/nn/layers.js';
+import { BatchNorm, Conv2d } from '../src/nn/layers.js';
 import { relErr } from './helpers/ref-ops.js';
 import { testBackends, useBackend } from './helpers/backends.js';
 
@@ -190,5 +190,22 @@ test('inference folds conv→BN into one convolution and refolds when weights or
     check('after the running mean changed');
     op.dispose();
     x.dispose();
+  }
+});
+
+test('Conv2d with a bias (fused into the convolution where the backend allows) equals conv + add, value and gradients', async () => {
+  for (const be of backends) {
+    await useBackend(be);
+    const rng = new Rng(5);
+    const conv = new Conv2d(4, 6, 3, rng, { padding: 1, stride: 2, bias: true });
+    const x = tf.tensor4d(Float32Array.from({ length: 2 * 7 * 7 * 4 }, () => rng.normal()), [2, 7, 7, 4]);
+    const r = tf.tensor4d(Float32Array.from({ length: 2 * 4 * 4 * 6 }, () => rng.normal()), [2, 4, 4, 6]);
+    const grads = (f: (a: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor) =>
+      tf.grads((a: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a, w, b), r)))([x, conv.weight, conv.bias!]).map((g) => g.dataSync());
+    const viaLayer = grads((a) => conv.forward(a as tf.Tensor4D, { training: true }));
+    const plain = grads((a, w, b) => tf.add(tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 2, [[0, 0], [1, 1], [1, 1], [0, 0]]), b));
+    viaLayer.forEach((g, k) => assert.ok(relErr(g, plain[k]!) < 1e-5, `${be}: gradient ${k} differs (${relErr(g, plain[k]!)})`));
+    conv.dispose();
+    tf.dispose([x, r]);
   }
 });

@@ -868,6 +868,84 @@ Napi::Value BnAffineBackward(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+// The mixed op of a supernet edge: y = Σ_k w_k·x_k over K same-shaped inputs, in one pass.
+// weightedSum([x_0..x_{K-1}], w, y)
+Napi::Value WeightedSum(const Napi::CallbackInfo &info) {
+  auto arr = info[0].As<Napi::Array>();
+  const int64_t K = arr.Length();
+  std::vector<const float *> xs(K);
+  for (int64_t k = 0; k < K; k++) xs[k] = data_of<float>(arr.Get((uint32_t)k));
+  const float *w = data_of<float>(info[1]);
+  float *y = data_of<float>(info[2]);
+  const int64_t n = (int64_t)len_of(info[2]);
+  const bool par = (size_t)(n * K) >= PAR_MIN;
+#pragma omp parallel for schedule(static) if (par)
+  for (int64_t b = 0; b < n; b += 4096) {
+    const int64_t e = std::min(n, b + 4096);
+    const float w0 = w[0];
+    const float *x0 = xs[0];
+#pragma omp simd
+    for (int64_t i = b; i < e; i++) y[i] = w0 * x0[i];
+    for (int64_t k = 1; k < K; k++) {
+      const float wk = w[k];
+      const float *xk = xs[k];
+#pragma omp simd
+      for (int64_t i = b; i < e; i++) y[i] += wk * xk[i];
+    }
+  }
+  return info.Env().Undefined();
+}
+
+// Its gradient: dx_k = w_k·dy, dw_k = Σ dy·x_k (double accumulation), in one pass.
+// weightedSumGrad(dy, [x_k], w, [dx_k], dw)
+Napi::Value WeightedSumGrad(const Napi::CallbackInfo &info) {
+  const float *dy = data_of<float>(info[0]);
+  auto xa = info[1].As<Napi::Array>();
+  const float *w = data_of<float>(info[2]);
+  auto da = info[3].As<Napi::Array>();
+  float *dw = data_of<float>(info[4]);
+  const int64_t K = xa.Length();
+  std::vector<const float *> xs(K);
+  std::vector<float *> dxs(K);
+  for (int64_t k = 0; k < K; k++) {
+    xs[k] = data_of<float>(xa.Get((uint32_t)k));
+    dxs[k] = data_of<float>(da.Get((uint32_t)k));
+  }
+  const int64_t n = (int64_t)len_of(info[0]);
+  const bool par = (size_t)(n * K) >= PAR_MIN;
+  const int T = par ? g_threads : 1;
+  std::vector<double> part((size_t)T * K, 0.0);
+#pragma omp parallel num_threads(T)
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int64_t i0 = n * t / nt, i1 = n * (t + 1) / nt;
+    double *ps = part.data() + (size_t)t * K;
+    for (int64_t k = 0; k < K; k++) {
+      const float *xk = xs[k];
+      float *dk = dxs[k];
+      const float wk = w[k];
+      double acc = 0;
+      for (int64_t b = i0; b < i1; b += 4096) {
+        const int64_t e = std::min(i1, b + 4096);
+        float a = 0;
+#pragma omp simd reduction(+ : a)
+        for (int64_t i = b; i < e; i++) {
+          a += dy[i] * xk[i];
+          dk[i] = wk * dy[i];
+        }
+        acc += a;
+      }
+      ps[k] = acc;
+    }
+  }
+  for (int64_t k = 0; k < K; k++) {
+    double sum = 0;
+    for (int t = 0; t < T; t++) sum += part[(size_t)t * K + k];
+    dw[k] = (float)sum;
+  }
+  return info.Env().Undefined();
+}
+
 // ---------------------------------------------------------------------------------------------
 // 2-D pooling, NHWC, TF.js semantics (avg divides by the number of in-bounds taps; the avg
 // gradient, like TF.js's, divides by KH·KW). p = [N, IH, IW, C, OH, OW, KH, KW, SH, SW, PT, PL]
@@ -971,7 +1049,10 @@ Napi::Value AvgPoolGrad(const Napi::CallbackInfo &info) {
   auto p = ints(info[2]);
   const int64_t N = p[0], IH = p[1], IW = p[2], C = p[3], OH = p[4], OW = p[5], KH = p[6], KW = p[7],
                 SH = p[8], SW = p[9], PT = p[10], PL = p[11];
-  const float inv = 1.f / (float)(KH * KW);
+  // excludePad (4th argument): divide by the window's in-bounds cells, the gradient of an
+  // average that excludes padding (TF.js's AvgPoolGrad always divides by KH·KW)
+  const bool excludePad = info.Length() > 3 && info[3].ToBoolean();
+  const float full = 1.f / (float)(KH * KW);
   std::memset(dx, 0, sizeof(float) * N * IH * IW * C);
 #pragma omp parallel for schedule(static) if (N > 1 && (size_t)(N * OH * OW * C) >= PAR_MIN / 4)
   for (int64_t n = 0; n < N; n++)
@@ -982,6 +1063,7 @@ Napi::Value AvgPoolGrad(const Napi::CallbackInfo &info) {
         const int64_t w0 = ow * SW - PL;
         const int64_t ws = std::max<int64_t>(0, w0), we = std::min<int64_t>(IW, w0 + KW);
         const float *g = dy + ((n * OH + oh) * OW + ow) * C;
+        const float inv = excludePad ? 1.f / (float)((he - hs) * (we - ws)) : full;
         for (int64_t h = hs; h < he; h++)
           for (int64_t w = ws; w < we; w++) {
             float *d = dx + ((n * IH + h) * IW + w) * C;
@@ -1179,6 +1261,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("reduce", Napi::Function::New(env, Reduce));
   exports.Set("bnForward", Napi::Function::New(env, BnForward));
   exports.Set("bnBackward", Napi::Function::New(env, BnBackward));
+  exports.Set("weightedSum", Napi::Function::New(env, WeightedSum));
+  exports.Set("weightedSumGrad", Napi::Function::New(env, WeightedSumGrad));
   exports.Set("bnAffineForward", Napi::Function::New(env, BnAffineForward));
   exports.Set("bnAffineBackward", Napi::Function::New(env, BnAffineBackward));
   exports.Set("pool", Napi::Function::New(env, Pool));

@@ -12,6 +12,8 @@ export const BN_BACKWARD_KERNEL = 'TsnasBatchNormBackward';
 export const BN_AFFINE_FORWARD_KERNEL = 'TsnasBatchNormAffineForward';
 export const BN_AFFINE_BACKWARD_KERNEL = 'TsnasBatchNormAffineBackward';
 export const RELU_GRAD_KERNEL = 'TsnasReluGrad';
+export const WEIGHTED_SUM_KERNEL = 'TsnasWeightedSum';
+export const WEIGHTED_SUM_GRAD_KERNEL = 'TsnasWeightedSumGrad';
 
 function hasKernel(name: string): boolean {
   return tf.getKernel(name, tf.getBackend()) !== undefined;
@@ -162,4 +164,43 @@ export function convBnInference(
   const y = tf.fused.conv2d({ x, filter: w, strides, pad: pad as 'same', dataFormat: 'NHWC', dilations, bias, activation });
   if (!fold) own.dispose();
   return y;
+}
+
+/**
+ * Σ_k w[index_k]·x_k over same-shaped tensors (w: [n], index: which weight each x takes; default
+ * 0..K−1): a supernet edge's mixed op, with ops left out (`none`, masked) simply not listed.
+ * Where the backend has the kernels this is one pass forward and one backward (dx_k = w·dy and
+ * dw = Σ dy·x_k together); composed, it is K multiplies and a sum forward and 3K passes backward.
+ */
+export function weightedSum(xs: Tensor[], w: Tensor, index?: readonly number[]): Tensor {
+  const K = xs.length;
+  if (K === 0) throw new Error('weightedSum of no tensors');
+  const idx = index ? [...index] : xs.map((_, k) => k);
+  if (idx.length !== K || idx.some((i) => !Number.isInteger(i) || i < 0 || i >= w.size)) {
+    throw new Error(`weightedSum: index ${JSON.stringify(idx)} does not fit ${K} inputs and ${w.size} weights`);
+  }
+  const fast = hasKernel(WEIGHTED_SUM_KERNEL) && w.dtype === 'float32' &&
+    xs.every((x) => x.dtype === 'float32' && tf.util.arraysEqual(x.shape, xs[0]!.shape));
+  if (!fast) {
+    // (TF.js's split into one part has a broken gradient)
+    const parts = w.size === 1 ? [tf.reshape(w, [])] : tf.split(tf.reshape(w, [w.size]), w.size);
+    const terms = xs.map((x, k) => tf.mul(x, parts[idx[k]!]!));
+    return K === 1 ? terms[0]! : K === 2 ? tf.add(terms[0]!, terms[1]!) : tf.addN(terms);
+  }
+  const named = (ts: Tensor[]) => Object.fromEntries(ts.map((t, k) => [`x${k}`, t]));
+  const f = tf.customGrad(((...args: unknown[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const [wt, ...ts] = args as Tensor[];
+    save([wt!, ...ts]);
+    return {
+      value: tf.engine().runKernel(WEIGHTED_SUM_KERNEL, { w: wt!, ...named(ts) }, { index: idx }) as Tensor,
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [sw, ...sx] = saved;
+        const out = tf.engine().runKernel(WEIGHTED_SUM_GRAD_KERNEL, { dy, w: sw!, ...named(sx) }, { index: idx }) as Tensor[];
+        const dw = out.pop()!;
+        return [tf.reshape(dw, sw!.shape), ...out];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return (f as unknown as (...t: Tensor[]) => Tensor)(w, ...xs);
 }

@@ -144,6 +144,9 @@ function registerConvGradient(kernelName: 'Conv2D' | 'DepthwiseConv2dNative', de
   });
 }
 
+/** Kernel name a backend may implement: AvgPoolGrad dividing by each window's in-bounds cells. */
+export const AVG_POOL_GRAD_EXCLUDE_PAD_KERNEL = 'TsnasAvgPoolGradExcludePad';
+
 let registered = false;
 
 export function registerGradientFixes(): void {
@@ -158,6 +161,9 @@ export function registerGradientFixes(): void {
     inputsToSave: ['x'],
     gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: unknown) => {
       const [x] = saved as [Tensor4D];
+      if (hasKernel(AVG_POOL_GRAD_EXCLUDE_PAD_KERNEL)) {
+        return { x: () => tf.engine().runKernel(AVG_POOL_GRAD_EXCLUDE_PAD_KERNEL, { dy: dy as Tensor, input: x }, attrs as tf.NamedAttrMap) as Tensor };
+      }
       const a = attrs as { filterSize: number | [number, number]; strides: number | [number, number]; pad: Pad; dimRoundingMode?: 'floor' | 'round' | 'ceil' };
       const pad = (Array.isArray(a.pad) ? a.pad : a.pad) as 'same';
       const info = tf.backend_util.computePool2DInfo(x.shape, a.filterSize, a.strides, 1, pad, a.dimRoundingMode);

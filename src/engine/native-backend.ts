@@ -13,7 +13,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { tf } from './tf.js';
-import { BN_AFFINE_BACKWARD_KERNEL, BN_AFFINE_FORWARD_KERNEL, BN_BACKWARD_KERNEL, BN_FORWARD_KERNEL, RELU_GRAD_KERNEL } from './fused.js';
+import {
+  BN_AFFINE_BACKWARD_KERNEL, BN_AFFINE_FORWARD_KERNEL, BN_BACKWARD_KERNEL, BN_FORWARD_KERNEL, RELU_GRAD_KERNEL,
+  WEIGHTED_SUM_GRAD_KERNEL, WEIGHTED_SUM_KERNEL,
+} from './fused.js';
+import { AVG_POOL_GRAD_EXCLUDE_PAD_KERNEL } from './gradients.js';
 
 type TensorInfo = tf.TensorInfo;
 type Attrs = Record<string, unknown>;
@@ -35,12 +39,14 @@ export interface NativeAddon {
   reduce(op: number, x: Float32Array, out: Float32Array, A: number, R: number, B: number): void;
   bnForward(x: Float32Array, xhat: Float32Array, mean: Float32Array, invstd: Float32Array, C: number, eps: number): void;
   bnBackward(dy: Float32Array, xhat: Float32Array, invstd: Float32Array, dx: Float32Array, C: number): void;
+  weightedSum(xs: Float32Array[], w: Float32Array, y: Float32Array): void;
+  weightedSumGrad(dy: Float32Array, xs: Float32Array[], w: Float32Array, dxs: Float32Array[], dw: Float32Array): void;
   bnAffineForward(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, invstd: Float32Array, C: number, eps: number): void;
   bnAffineBackward(dy: Float32Array, x: Float32Array, mean: Float32Array, invstd: Float32Array, gamma: Float32Array,
     dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, C: number): void;
   pool(kind: number, x: Float32Array, y: Float32Array, p: Int32Array): void;
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, p: Int32Array): void;
-  avgPoolGrad(dy: Float32Array, dx: Float32Array, p: Int32Array): void;
+  avgPoolGrad(dy: Float32Array, dx: Float32Array, p: Int32Array, excludePad?: boolean): void;
   addN(xs: Float32Array[], out: Float32Array): void;
   copy(src: Float32Array, srcOffset: number, srcStrides: number[], dst: Float32Array, dstOffset: number, dstStrides: number[], shape: number[]): void;
   fill(dst: Float32Array, value: number): void;
@@ -422,7 +428,7 @@ const maxPoolGrad: Impl = (args, A, fallback) => {
   return out(backend, input!.shape, o);
 };
 
-const avgPoolGrad: Impl = (args, A, fallback) => {
+const avgPoolGrad = (excludePad: boolean): Impl => (args, A, fallback) => {
   const { dy, input } = inputsOf(args);
   const { backend } = args;
   const at = args.attrs as Attrs;
@@ -432,7 +438,7 @@ const avgPoolGrad: Impl = (args, A, fallback) => {
     input!.shape as never, at.filterSize as number, at.strides as number, 1, at.pad as never,
   );
   const o = alloc(backend, sizeOf(input!.shape));
-  A.avgPoolGrad(dyv, o, poolParams(info));
+  A.avgPoolGrad(dyv, o, poolParams(info), excludePad);
   return out(backend, input!.shape, o);
 };
 
@@ -495,6 +501,44 @@ const bnAffineBackward: Impl = (args, A, fallback) => {
   const dbeta = new Float32Array(C);
   A.bnAffineBackward(vs[0]!, vs[1]!, vs[2]!, vs[3]!, vs[4]!, dx, dgamma, dbeta, C);
   return [out(backend, x!.shape, dx), out(backend, [C], dgamma), out(backend, [C], dbeta)];
+};
+
+/** The inputs x0, x1, … of a weighted-sum kernel, in order. */
+function indexedInputs(args: KernelArgs): TensorInfo[] {
+  const ins = inputsOf(args);
+  const out: TensorInfo[] = [];
+  for (let k = 0; ins[`x${k}`]; k++) out.push(ins[`x${k}`]!);
+  return out;
+}
+
+/** The weights a weighted-sum kernel applies to its inputs, w[index_k] (attr `index`). */
+function pickedWeights(args: KernelArgs, w: Float32Array): { wk: Float32Array; index: number[] } {
+  const index = ((args.attrs as Attrs)?.index as number[] | undefined) ?? Array.from(w, (_, k) => k);
+  return { wk: Float32Array.from(index, (i) => w[i]!), index };
+}
+
+const weightedSumKernel: Impl = (args, A) => {
+  const { backend } = args;
+  const ts = indexedInputs(args);
+  const { wk } = pickedWeights(args, f32(backend, inputsOf(args).w!)!);
+  const y = alloc(backend, sizeOf(ts[0]!.shape));
+  A.weightedSum(ts.map((t) => f32(backend, t)!), wk, y);
+  return out(backend, ts[0]!.shape, y);
+};
+
+const weightedSumGradKernel: Impl = (args, A) => {
+  const { backend } = args;
+  const ts = indexedInputs(args);
+  const { dy, w } = inputsOf(args);
+  const wv = f32(backend, w!)!;
+  const { wk, index } = pickedWeights(args, wv);
+  const dyv = f32(backend, dy!)!;
+  const dxs = ts.map(() => alloc(backend, dyv.length));
+  const dwk = new Float32Array(ts.length);
+  A.weightedSumGrad(dyv, ts.map((t) => f32(backend, t)!), wk, dxs, dwk);
+  const dw = new Float32Array(wv.length);
+  index.forEach((i, k) => (dw[i]! += dwk[k]!));
+  return [...dxs.map((d, k) => out(backend, ts[k]!.shape, d)), out(backend, w!.shape, dw)];
 };
 
 // ---- data movement: strided copies -----------------------------------------------------------
@@ -699,7 +743,8 @@ const NATIVE_KERNELS: Record<string, Impl> = {
   MaxPool: poolKernel(0),
   AvgPool: poolKernel(1),
   MaxPoolGrad: maxPoolGrad,
-  AvgPoolGrad: avgPoolGrad,
+  AvgPoolGrad: avgPoolGrad(false),
+  [AVG_POOL_GRAD_EXCLUDE_PAD_KERNEL]: avgPoolGrad(true),
   AddN: addN,
   FusedBatchNorm: fusedBatchNorm,
   Slice: slice,
@@ -717,6 +762,8 @@ const NATIVE_KERNELS: Record<string, Impl> = {
   [BN_FORWARD_KERNEL]: bnForward,
   [BN_BACKWARD_KERNEL]: bnBackward,
   [BN_AFFINE_FORWARD_KERNEL]: bnAffineForward,
+  [WEIGHTED_SUM_KERNEL]: weightedSumKernel,
+  [WEIGHTED_SUM_GRAD_KERNEL]: weightedSumGradKernel,
   [BN_AFFINE_BACKWARD_KERNEL]: bnAffineBackward,
   // inputs {a: dy, b: x}; same shapes (the gradient of Relu)
   [RELU_GRAD_KERNEL]: (args, A, fallback) => {

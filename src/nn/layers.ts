@@ -13,6 +13,12 @@ export interface ConvOptions {
   bias?: boolean;
 }
 
+/** The backend has FusedConv2D and the backprop kernels TF.js's fused-conv gradient calls (wasm lacks one). */
+function biasFusable(): boolean {
+  const be = tf.getBackend();
+  return ['FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'].every((k) => tf.getKernel(k, be) !== undefined);
+}
+
 export class Conv2d extends Module {
   readonly weight: Variable;
   readonly bias?: Variable;
@@ -54,10 +60,16 @@ export class Conv2d extends Module {
       stride = 1;
     }
     const padding: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [pad, pad], [pad, pad], [0, 0]];
-    let y = this.depthwise
-      ? tf.depthwiseConv2d(input, this.weight as Tensor4D, stride, padding, 'NHWC', dilation)
-      : tf.conv2d(input, this.weight as Tensor4D, stride, padding, 'NHWC', dilation);
-    if (this.bias) y = tf.add(y, this.bias);
+    let y: Tensor4D;
+    if (this.bias && !this.depthwise && dilation === 1 && biasFusable()) {
+      // bias inside the convolution (one pass fewer); TF.js's fused gradient needs both backprop kernels
+      y = tf.fused.conv2d({ x: input, filter: this.weight as Tensor4D, strides: stride, pad: padding, bias: this.bias });
+    } else {
+      y = this.depthwise
+        ? tf.depthwiseConv2d(input, this.weight as Tensor4D, stride, padding, 'NHWC', dilation)
+        : tf.conv2d(input, this.weight as Tensor4D, stride, padding, 'NHWC', dilation);
+      if (this.bias) y = tf.add(y, this.bias);
+    }
     if (ctx.flops) {
       const [n, ho, wo] = y.shape;
       const perPos = this.k * this.k * (this.depthwise ? 1 : this.cin) * this.cout;

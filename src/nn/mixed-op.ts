@@ -11,7 +11,8 @@
 import { tf, type Tensor, type Tensor4D } from '../engine/tf.js';
 import type { Rng } from '../util/rng.js';
 import { Module, type ForwardCtx } from './module.js';
-import { createOp, sumAll, Zero, type Op, type OpOptions } from './ops.js';
+import { createOp, Zero, type Op, type OpOptions } from './ops.js';
+import { weightedSum } from '../engine/fused.js';
 
 export class MixedOp extends Module {
   readonly ops: Op[];
@@ -41,19 +42,19 @@ export class MixedOp extends Module {
   }
 
   private mixed(x: Tensor4D, weights: Tensor, ctx: ForwardCtx, mask: readonly boolean[] | undefined, cout: number): Tensor4D {
-    const terms: Tensor[] = [];
-    const n = this.ops.length;
-    const parts = tf.split(weights, n) as Tensor[];
+    const outs: Tensor[] = [];
+    const active: number[] = [];
     this.ops.forEach((op, o) => {
       // `none` adds w·0: leaving it out changes neither the value nor any gradient.
       if (op instanceof Zero || (mask && !mask[o])) return;
-      terms.push(tf.mul(op.forward(x, ctx), parts[o]!));
+      outs.push(op.forward(x, ctx));
+      active.push(o);
     });
-    if (terms.length === 0) {
+    if (outs.length === 0) {
       const [b, h, w] = x.shape;
       return tf.zeros([b, Math.ceil(h / this.stride), Math.ceil(w / this.stride), cout]);
     }
-    return sumAll(terms) as Tensor4D;
+    return weightedSum(outs, weights, active) as Tensor4D;
   }
 }
 
