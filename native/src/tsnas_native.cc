@@ -695,86 +695,6 @@ void channel_sums(int64_t M, int64_t C, int nsums, F rowfn, std::vector<double> 
     for (int64_t k = 0; k < nsums * C; k++) out[k] += part[(size_t)t * nsums * C + k];
 }
 
-// bnForward(x, xhat, mean, invstd, C, eps)
-Napi::Value BnForward(const Napi::CallbackInfo &info) {
-  const float *x = data_of<float>(info[0]);
-  float *xhat = data_of<float>(info[1]);
-  float *mean = data_of<float>(info[2]);
-  float *invstd = data_of<float>(info[3]);
-  const int64_t C = num(info, 4);
-  const double eps = info[5].As<Napi::Number>().DoubleValue();
-  const int64_t n = (int64_t)len_of(info[0]), M = n / C;
-  std::vector<double> s;
-  // pass 1: sum and shifted sum of squares (shift by the first row to limit cancellation)
-  std::vector<float> shift(x, x + C);
-  const float *sh = shift.data();
-  channel_sums(M, C, 2, [&](int64_t r, double *ps) {
-    const float *row = x + r * C;
-    double *s1 = ps, *s2 = ps + C;
-#pragma omp simd
-    for (int64_t c = 0; c < C; c++) {
-      double d = (double)row[c] - sh[c];
-      s1[c] += d;
-      s2[c] += d * d;
-    }
-  }, s);
-  std::vector<float> mf(C), isf(C);
-  for (int64_t c = 0; c < C; c++) {
-    double m1 = s[c] / (double)M;
-    double var = s[C + c] / (double)M - m1 * m1;
-    if (var < 0) var = 0;
-    mf[c] = (float)(m1 + sh[c]);
-    isf[c] = (float)(1.0 / std::sqrt(var + eps));
-    mean[c] = mf[c];
-    invstd[c] = isf[c];
-  }
-  const float *mp = mf.data(), *ip = isf.data();
-  const bool par = (size_t)n >= PAR_MIN;
-#pragma omp parallel for schedule(static) if (par)
-  for (int64_t r = 0; r < M; r++) {
-    const float *row = x + r * C;
-    float *orow = xhat + r * C;
-#pragma omp simd
-    for (int64_t c = 0; c < C; c++) orow[c] = (row[c] - mp[c]) * ip[c];
-  }
-  return info.Env().Undefined();
-}
-
-// bnBackward(dy, xhat, invstd, dx, C): dx = invstd·(dy − mean(dy) − xhat·mean(dy·xhat))
-Napi::Value BnBackward(const Napi::CallbackInfo &info) {
-  const float *dy = data_of<float>(info[0]);
-  const float *xh = data_of<float>(info[1]);
-  const float *inv = data_of<float>(info[2]);
-  float *dx = data_of<float>(info[3]);
-  const int64_t C = num(info, 4);
-  const int64_t n = (int64_t)len_of(info[0]), M = n / C;
-  std::vector<double> s;
-  channel_sums(M, C, 2, [&](int64_t r, double *ps) {
-    const float *g = dy + r * C, *h = xh + r * C;
-    double *s1 = ps, *s2 = ps + C;
-#pragma omp simd
-    for (int64_t c = 0; c < C; c++) {
-      s1[c] += g[c];
-      s2[c] += (double)g[c] * h[c];
-    }
-  }, s);
-  std::vector<float> m1(C), m2(C);
-  for (int64_t c = 0; c < C; c++) {
-    m1[c] = (float)(s[c] / (double)M);
-    m2[c] = (float)(s[C + c] / (double)M);
-  }
-  const float *a = m1.data(), *b = m2.data();
-  const bool par = (size_t)n >= PAR_MIN;
-#pragma omp parallel for schedule(static) if (par)
-  for (int64_t r = 0; r < M; r++) {
-    const float *g = dy + r * C, *h = xh + r * C;
-    float *o = dx + r * C;
-#pragma omp simd
-    for (int64_t c = 0; c < C; c++) o[c] = inv[c] * (g[c] - a[c] - h[c] * b[c]);
-  }
-  return info.Env().Undefined();
-}
-
 // bnAffineForward(x, gamma, beta, y, mean, invstd, C, eps): y = γ·(x − mean)·invstd + β with
 // batch statistics. x̂ is not stored: the backward pass recomputes it from x (one write fewer).
 Napi::Value BnAffineForward(const Napi::CallbackInfo &info) {
@@ -1259,8 +1179,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("binary", Napi::Function::New(env, Binary));
   exports.Set("unary", Napi::Function::New(env, Unary));
   exports.Set("reduce", Napi::Function::New(env, Reduce));
-  exports.Set("bnForward", Napi::Function::New(env, BnForward));
-  exports.Set("bnBackward", Napi::Function::New(env, BnBackward));
   exports.Set("weightedSum", Napi::Function::New(env, WeightedSum));
   exports.Set("weightedSumGrad", Napi::Function::New(env, WeightedSumGrad));
   exports.Set("bnAffineForward", Napi::Function::New(env, BnAffineForward));

@@ -7,8 +7,6 @@
 import { tf, type Tensor, type Tensor4D } from './tf.js';
 
 /** Kernel names a backend may implement natively (see native-backend.ts). */
-export const BN_FORWARD_KERNEL = 'TsnasBatchNormForward';
-export const BN_BACKWARD_KERNEL = 'TsnasBatchNormBackward';
 export const BN_AFFINE_FORWARD_KERNEL = 'TsnasBatchNormAffineForward';
 export const BN_AFFINE_BACKWARD_KERNEL = 'TsnasBatchNormAffineBackward';
 export const RELU_GRAD_KERNEL = 'TsnasReluGrad';
@@ -23,37 +21,29 @@ function hasKernel(name: string): boolean {
  * Batch normalisation in training mode over all axes but the last (NHWC or NC), no affine part.
  * Returns x̂ = (x − mean)·invstd. The batch mean and variance are handed to `onStats` while they
  * are alive (they are freed when it returns): the place to update running statistics.
- * Gradient: dx = invstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)).
+ * Gradient: dx = invstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)). Where the backend has the fused
+ * kernels this is `batchNormTrain` with γ = 1, β = 0 (the dγ, dβ it also returns are free).
  */
 export function normalizeBatch(
   x: Tensor,
   eps = 1e-5,
   onStats?: (mean: Tensor, variance: Tensor) => void,
 ): Tensor {
+  if (hasKernel(BN_AFFINE_FORWARD_KERNEL) && x.dtype === 'float32') {
+    const c = x.shape[x.shape.length - 1]!;
+    return batchNormTrain(x, tf.ones([c]), tf.zeros([c]), eps, onStats);
+  }
   const axes = x.shape.slice(0, -1).map((_, i) => i);
   const f = tf.customGrad(((xs: Tensor, save: tf.GradSaveFunc) => {
-    let xhat: Tensor;
-    let invstd: Tensor;
-    let mean: Tensor;
-    if (hasKernel(BN_FORWARD_KERNEL)) {
-      const out = tf.engine().runKernel(BN_FORWARD_KERNEL, { x: xs }, { eps }) as Tensor[];
-      [xhat, mean, invstd] = out as [Tensor, Tensor, Tensor];
-      if (onStats) onStats(mean, tf.sub(tf.div(1, tf.square(invstd)), eps));
-    } else {
-      const m = tf.moments(xs, axes);
-      mean = m.mean;
-      invstd = tf.rsqrt(tf.add(m.variance, eps));
-      xhat = tf.mul(tf.sub(xs, mean), invstd);
-      if (onStats) onStats(mean, m.variance);
-    }
+    const m = tf.moments(xs, axes);
+    const invstd = tf.rsqrt(tf.add(m.variance, eps));
+    const xhat = tf.mul(tf.sub(xs, m.mean), invstd);
+    if (onStats) onStats(m.mean, m.variance);
     save([xhat, invstd]);
     return {
       value: xhat,
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
         const [sx, sinv] = saved as [Tensor, Tensor];
-        if (hasKernel(BN_BACKWARD_KERNEL)) {
-          return tf.engine().runKernel(BN_BACKWARD_KERNEL, { dy, xhat: sx, invstd: sinv }, {}) as Tensor;
-        }
         const mdy = tf.mean(dy, axes);
         const mdyx = tf.mean(tf.mul(dy, sx), axes);
         return tf.mul(sinv, tf.sub(tf.sub(dy, mdy), tf.mul(sx, mdyx)));
@@ -80,6 +70,7 @@ export function batchNormTrain(
   if (!hasKernel(BN_AFFINE_FORWARD_KERNEL) || x.dtype !== 'float32') {
     return tf.add(tf.mul(normalizeBatch(x, eps, onStats), gamma), beta);
   }
+  // (normalizeBatch comes back here with γ = 1, β = 0 when the kernels exist)
   const f = tf.customGrad(((xs: Tensor, g: Tensor, b: Tensor, save: tf.GradSaveFunc) => {
     const [y, mean, invstd] = tf.engine().runKernel(BN_AFFINE_FORWARD_KERNEL, { x: xs, gamma: g, beta: b }, { eps }) as Tensor[];
     if (onStats) onStats(mean!, tf.sub(tf.div(1, tf.square(invstd!)), eps));

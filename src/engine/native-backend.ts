@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { tf } from './tf.js';
 import {
-  BN_AFFINE_BACKWARD_KERNEL, BN_AFFINE_FORWARD_KERNEL, BN_BACKWARD_KERNEL, BN_FORWARD_KERNEL, RELU_GRAD_KERNEL,
+  BN_AFFINE_BACKWARD_KERNEL, BN_AFFINE_FORWARD_KERNEL, RELU_GRAD_KERNEL,
   WEIGHTED_SUM_GRAD_KERNEL, WEIGHTED_SUM_KERNEL,
 } from './fused.js';
 import { AVG_POOL_GRAD_EXCLUDE_PAD_KERNEL } from './gradients.js';
@@ -37,8 +37,6 @@ export interface NativeAddon {
   binary(op: number, a: Float32Array, ai: number, as: number, b: Float32Array, bi: number, bs: number, out: Float32Array): void;
   unary(op: number, x: Float32Array, out: Float32Array, alpha?: number): void;
   reduce(op: number, x: Float32Array, out: Float32Array, A: number, R: number, B: number): void;
-  bnForward(x: Float32Array, xhat: Float32Array, mean: Float32Array, invstd: Float32Array, C: number, eps: number): void;
-  bnBackward(dy: Float32Array, xhat: Float32Array, invstd: Float32Array, dx: Float32Array, C: number): void;
   weightedSum(xs: Float32Array[], w: Float32Array, y: Float32Array): void;
   weightedSumGrad(dy: Float32Array, xs: Float32Array[], w: Float32Array, dxs: Float32Array[], dw: Float32Array): void;
   bnAffineForward(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, invstd: Float32Array, C: number, eps: number): void;
@@ -454,29 +452,6 @@ const addN: Impl = (args, A, fallback) => {
   return out(backend, ts[0]!.shape, o);
 };
 
-const bnForward: Impl = (args, A) => {
-  const { x } = inputsOf(args);
-  const { backend } = args;
-  const eps = Number((args.attrs as Attrs)?.eps ?? 1e-5);
-  const C = x!.shape[x!.shape.length - 1]!;
-  const xv = f32(backend, x!) ?? Float32Array.from(backend.data.get(x!.dataId).values as ArrayLike<number>);
-  const xhat = alloc(backend, xv.length);
-  const mean = new Float32Array(C);
-  const invstd = new Float32Array(C);
-  A.bnForward(xv, xhat, mean, invstd, C, eps);
-  return [out(backend, x!.shape, xhat), out(backend, [C], mean), out(backend, [C], invstd)];
-};
-
-const bnBackward: Impl = (args, A) => {
-  const { dy, xhat, invstd } = inputsOf(args);
-  const { backend } = args;
-  const C = xhat!.shape[xhat!.shape.length - 1]!;
-  const dyv = f32(backend, dy!) ?? Float32Array.from(backend.data.get(dy!.dataId).values as ArrayLike<number>);
-  const dx = alloc(backend, dyv.length);
-  A.bnBackward(dyv, f32(backend, xhat!)!, f32(backend, invstd!)!, dx, C);
-  return out(backend, dy!.shape, dx);
-};
-
 const bnAffineForward: Impl = (args, A, fallback) => {
   const { x, gamma, beta } = inputsOf(args);
   const { backend } = args;
@@ -759,8 +734,6 @@ const NATIVE_KERNELS: Record<string, Impl> = {
   Min: reduceKernel(3, 'axis'),
   ...Object.fromEntries(Object.entries(BINARY_OPS).map(([k, op]) => [k, binaryKernel(op)])),
   ...Object.fromEntries(Object.entries(UNARY_OPS).map(([k, op]) => [k, unaryKernel(op)])),
-  [BN_FORWARD_KERNEL]: bnForward,
-  [BN_BACKWARD_KERNEL]: bnBackward,
   [BN_AFFINE_FORWARD_KERNEL]: bnAffineForward,
   [WEIGHTED_SUM_KERNEL]: weightedSumKernel,
   [WEIGHTED_SUM_GRAD_KERNEL]: weightedSumGradKernel,

@@ -24,6 +24,9 @@ export interface DiffFlags {
   strategy: string;
   preset?: string;
   epochs?: number;
+  channels?: number;
+  depth?: number;
+  imageSize?: number;
   resume?: boolean;
   plot?: string;
   dataset?: string;
@@ -57,6 +60,14 @@ export function withDiffFlags(cmd: Command): Command {
       return n;
     });
   }
+  const int = (flag: string, lo: number, hi: number) => (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < lo || n > hi) throw new TsnasError(`${flag} must be an integer in [${lo}, ${hi}], got '${v}'`);
+    return n;
+  };
+  cmd.option('--channels <c>', 'differentiable strategies: supernet width C (overrides the preset)', int('--channels', 1, 512));
+  cmd.option('--depth <n>', 'differentiable strategies: NB201 cells per stage N, or DARTS cells (overrides the preset)', int('--depth', 1, 64));
+  cmd.option('--image-size <px>', 'differentiable strategies: square image side; 16 = 2×2 average pool of CIFAR (overrides the preset)', int('--image-size', 4, 256));
   if (!hasFlag(cmd, '--resume')) cmd.option('--resume', 'differentiable strategies: continue from the checkpoint in --out');
   if (!hasFlag(cmd, '--plot')) cmd.option('--plot <file>', 'differentiable strategies: write α heatmaps over epochs (SVG)');
   return cmd;
@@ -95,7 +106,7 @@ export function diffStrategies(host: DiffHost): Record<StrategyName, DiffStrateg
   const run: DiffStrategy = async (o) => {
     const strategy = o.strategy as StrategyName;
     const preset = checkPreset(o.preset ?? 'cpu-small');
-    const cfg = buildConfig(o.space, strategy, preset, o.seed, { epochs: o.epochs, dataLimit: o.dataLimit });
+    const cfg = buildConfig(o.space, strategy, preset, o.seed, { epochs: o.epochs, dataLimit: o.dataLimit, channels: o.channels, depth: o.depth, imageSize: o.imageSize });
     if (o.resume && !o.out) throw new TsnasError('--resume needs --out DIR (where the checkpoint is)');
     let table: Nb201Table | undefined;
     if (o.space === 'nb201') {

@@ -65,6 +65,10 @@ export interface SearchConfig {
 export interface ConfigOverrides {
   epochs?: number;
   dataLimit?: number;
+  /** Supernet width C, depth (NB201 cells per stage N / DARTS cells) and image side. */
+  channels?: number;
+  depth?: number;
+  imageSize?: number;
 }
 
 export function checkStrategy(s: string): StrategyName {
@@ -132,6 +136,9 @@ export function buildConfig(space: SearchSpace, strategy: StrategyName, preset: 
   }
   if (o.epochs !== undefined) cfg.epochs = o.epochs;
   if (o.dataLimit !== undefined) cfg.dataLimit = o.dataLimit;
+  if (o.channels !== undefined) cfg.C = o.channels;
+  if (o.depth !== undefined) cfg.depth = o.depth;
+  if (o.imageSize !== undefined) cfg.imageSize = o.imageSize;
   cfg.warmupEpochs = Math.round((WARMUP_FRACTION[strategy] ?? 0) * cfg.epochs);
   return cfg;
 }
