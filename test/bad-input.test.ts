@@ -58,6 +58,8 @@ const CASES: [string, string[], RegExp][] = [
   ['unknown proxy', score('--proxies', 'magic', '--dataset', 'synthetic'), /unknown proxy 'magic'/],
   ['negative count', ['search', '--space', 'nb201', '--strategy', 'naswot', '--n', '-3', '--store', store], /--n must be an integer/],
   ['absurd batch', score('--batch', '1000000000', '--dataset', 'synthetic'), /--batch must be an integer/],
+  ['zero supernet width', ['search', '--space', 'nb201', '--strategy', 'single-darts', '--channels', '0', '--store', store], /--channels must be an integer in \[1, 512\], got '0'/],
+  ['absurd image side', ['search', '--space', 'nb201', '--strategy', 'darts', '--image-size', '2', '--store', store], /--image-size must be an integer in \[4, 256\], got '2'/],
   ['negative seed', score('--seed', '-1', '--dataset', 'synthetic'), /--seed must be an integer/],
   ['missing data dir', score('--dataset', 'cifar10', '--data-dir', join(dir, 'nowhere')), /data directory not found: .*nowhere/],
   ['truncated CIFAR file', score('--proxies', 'naswot', '--dataset', 'cifar10', '--data-dir', cifarTrunc), /train_10k\.bin/],
