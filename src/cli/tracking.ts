@@ -66,6 +66,15 @@ export function endRun(error?: Error): void {
 }
 
 /**
+ * How to continue the current run after a stop: ` tsnas runs resume RUN --store FILE (or: the
+ * same command with --resume --run-id RUN)`; '' without a run.
+ */
+export function resumeHint(): string {
+  const run = active;
+  return run ? ` tsnas runs resume ${run.id} --store ${run.store.path} (or: the same command with --resume --run-id ${run.id})` : '';
+}
+
+/**
  * Run `fn` with graceful Ctrl-C: the first Ctrl-C sets stopRequested(), which `fn`'s loop polls
  * between steps (after its checkpoint) to end early as a resumable `stopped` run; a second
  * Ctrl-C quits at once. The loop must yield to the event loop between steps for the signal to

@@ -12,6 +12,33 @@ export interface PoolOptions {
 }
 
 export function scorePool(archs: AnyArch[], proxies: string[], ctx: ScoreContext, o: PoolOptions = {}): ArchScore[] {
+  const g = poolSteps(archs, proxies, ctx, o);
+  for (;;) {
+    const r = g.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * scorePool giving the event loop a turn after every architecture, so that a Ctrl-C handler can
+ * run: once `shouldStop()` is true it ends after the current architecture. Returns the scores of
+ * the architectures scored (a prefix of `archs`) and whether it stopped early.
+ */
+export async function scorePoolAsync(archs: AnyArch[], proxies: string[], ctx: ScoreContext, o: PoolOptions & { shouldStop?: () => boolean } = {}): Promise<{ results: ArchScore[]; stopped: boolean }> {
+  const g = poolSteps(archs, proxies, ctx, o);
+  for (;;) {
+    const r = g.next();
+    if (r.done) return { results: r.value, stopped: false };
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (o.shouldStop?.()) {
+      g.return([]);
+      return { results: r.value, stopped: true };
+    }
+  }
+}
+
+/** Score one architecture per step (yielding the scores so far after each). */
+function* poolSteps(archs: AnyArch[], proxies: string[], ctx: ScoreContext, o: PoolOptions): Generator<ArchScore[], ArchScore[], void> {
   const out: ArchScore[] = [];
   const tty = Boolean(process.stderr.isTTY);
   const bar = o.progress
@@ -28,13 +55,17 @@ export function scorePool(archs: AnyArch[], proxies: string[], ctx: ScoreContext
     : undefined;
   const t0 = performance.now();
   bar?.start(archs.length, 0, { rate: '0.00' });
-  archs.forEach((a, i) => {
-    const r = scoreArch(a, proxies, ctx);
-    out.push(r);
-    o.onResult?.(r, i);
-    bar?.update(i + 1, { rate: ((i + 1) / ((performance.now() - t0) / 1000)).toFixed(2) });
-  });
-  bar?.stop();
+  try {
+    for (let i = 0; i < archs.length; i++) {
+      const r = scoreArch(archs[i]!, proxies, ctx);
+      out.push(r);
+      o.onResult?.(r, i);
+      bar?.update(i + 1, { rate: ((i + 1) / ((performance.now() - t0) / 1000)).toFixed(2) });
+      if (i + 1 < archs.length) yield out;
+    }
+  } finally {
+    bar?.stop();
+  }
   return out;
 }
 

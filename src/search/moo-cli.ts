@@ -14,6 +14,11 @@
  * the checkpoint from the store instead of evaluating them again, and continues from the
  * checkpoint: the result equals the uninterrupted run's, and each architecture is one trial.
  * Random search needs no checkpoint (its state is the seed): it replays with the stored values.
+ *
+ * Ctrl-C (SIGINT) stops after the current evaluation (supernet TND-NAS: weight step): the
+ * evaluations made so far are written as trials (the supernet mode also checkpoints inside the
+ * epoch), the run is marked `stopped`, one line says how to continue, and the exit status is 0.
+ * The algorithms run as step generators that give the event loop a turn between evaluations.
  */
 import { intArg } from '../util/flag-parsers.js';
 import { Option, type Command } from 'commander';
@@ -23,13 +28,14 @@ import type { SpaceName } from '../spaces/index.js';
 import type { ScoreContext } from '../proxies/index.js';
 import { TsnasError } from '../util/errors.js';
 import { buildResult, MooEvaluator, writeParetoPlot, type MooResult } from './moo-common.js';
-import { nsga2 } from './nsga2.js';
-import { randomSearch } from './random-search.js';
-import { TND_PRESETS, tndNasSupernet, tndNasTable } from './tnd-nas.js';
+import { nsga2Steps } from './nsga2.js';
+import { randomSearchSteps } from './random-search.js';
+import { TND_PRESETS, tndNasSupernetSteps, tndNasTableSteps } from './tnd-nas.js';
+import { drainAsync, type Steps } from './steps.js';
 import { downsample, loadDataset } from '../data/index.js';
 import type { AnyArch } from '../spaces/index.js';
 import { objectiveRecord } from '../objectives/objectives.js';
-import { currentRun, loadCheckpoint, refuseResume, resumeGuard, runTrials, saveProgress } from '../cli/tracking.js';
+import { currentRun, loadCheckpoint, refuseResume, resumeGuard, resumeHint, runTrials, saveProgress, stopRequested, withGracefulStop } from '../cli/tracking.js';
 import type { ArchObjective } from '../objectives/objectives.js';
 import type { TrialRecord } from '../store/store.js';
 import { parseArch } from '../spaces/index.js';
@@ -218,6 +224,23 @@ function storeEvaluations(ev: MooEvaluator, table: Nb201Table | undefined): void
   });
 }
 
+/**
+ * Run an algorithm's steps with Ctrl-C stopping it after the current evaluation (the CLI always
+ * has a run to keep the evaluations in; without one, Node's default applies).
+ */
+function runSteps<T>(steps: Steps<T>): Promise<T> {
+  return currentRun() ? withGracefulStop(() => drainAsync(steps)) : drainAsync(steps);
+}
+
+/** Ctrl-C ended the search: write the evaluations not yet in the store, say how to continue. */
+function stopped(o: Flags, ev: StoredEvaluator, host: MooHost, where = ''): { result: Record<string, unknown>; human: string } {
+  ev.save();
+  const line = `stopped after ${ev.evaluations} of ${ev.budget} evaluations${where}; continue with${resumeHint()}`;
+  host.log(line);
+  const run = currentRun();
+  return { result: { strategy: o.strategy, space: o.space, stopped: true, complete: false, evaluations: ev.evaluations, budget: ev.budget, seed: o.seed, run: run?.id ?? null }, human: line };
+}
+
 function finish(o: Flags, ev: MooEvaluator, res: MooResult, table: Nb201Table | undefined): { result: Record<string, unknown>; human: string } {
   storeEvaluations(ev, table);
   if (o.plot) writeParetoPlot(o.plot, ev, res, tableTruth(ev, table));
@@ -234,14 +257,16 @@ export function mooStrategies(host: MooHost): Record<string, MooStrategy> {
     const { specs, table, ctx, objectives } = await setup(o, host, 'accuracy,latency:pixel3');
     const { ev, state, checkpoint } = resumable<Nsga2State>(o, objectives, buildObjectives(specs, ctx));
     const t0 = performance.now();
-    const g = nsga2(ev, {
+    const g = await runSteps(nsga2Steps(ev, {
       space: o.space,
       seed: o.seed,
       popSize: o.popSize ?? 20,
       onGeneration: o.json ? undefined : (gen, n) => host.log(`generation ${gen}: ${n} evaluations`),
       resume: state,
       onCheckpoint: checkpoint,
-    });
+      shouldStop: stopRequested,
+    }));
+    if (g.stopped) return stopped(o, ev, host);
     const res = buildResult('nsga2', o.space, ev, o.seed, (performance.now() - t0) / 1000, undefined, { generations: g.generations, popSize: o.popSize ?? 20 });
     return finish(o, ev, res, table);
   };
@@ -249,7 +274,8 @@ export function mooStrategies(host: MooHost): Record<string, MooStrategy> {
     const { specs, table, ctx, objectives } = await setup(o, host, 'accuracy,latency:pixel3');
     const { ev } = resumable(o, objectives, buildObjectives(specs, ctx));
     const t0 = performance.now();
-    randomSearch(ev, { space: o.space, seed: o.seed });
+    const r = await runSteps(randomSearchSteps(ev, { space: o.space, seed: o.seed, shouldStop: stopRequested }));
+    if (r.stopped) return stopped(o, ev, host);
     const res = buildResult('random', o.space, ev, o.seed, (performance.now() - t0) / 1000);
     return finish(o, ev, res, table);
   };
@@ -266,7 +292,8 @@ export function mooStrategies(host: MooHost): Record<string, MooStrategy> {
     const t0 = performance.now();
     const samples = o.tndSamples ?? 10;
     if (tableMode) {
-      const out = tndNasTable(ev, { seed: o.seed, samples, resume: state as TndTableState | undefined, onCheckpoint: checkpoint });
+      const out = await runSteps(tndNasTableSteps(ev, { seed: o.seed, samples, resume: state as TndTableState | undefined, onCheckpoint: checkpoint, shouldStop: stopRequested }));
+      if (out.stopped) return stopped(o, ev, host, ` (α step ${out.log.length + 1})`);
       const res = buildResult('tnd-nas', o.space, ev, o.seed, (performance.now() - t0) / 1000, undefined, {
         mode: 'table', argmax: out.argmax, targets: out.targets, stages: out.stages, alphaSteps: out.log.length,
         alpha: out.policy.alpha, finalMeanReward: out.log.at(-1)?.meanReward,
@@ -280,7 +307,8 @@ export function mooStrategies(host: MooHost): Record<string, MooStrategy> {
       if (data.height % preset.imageSize !== 0) throw new TsnasError(`tnd-nas preset ${preset.name}: ${data.height}-px images cannot be pooled to ${preset.imageSize} px`);
       data = downsample(data, data.height / preset.imageSize);
     }
-    const out = tndNasSupernet(ev, { seed: o.seed, samples, preset, data, onLog: o.json ? undefined : host.log, resume: state as TndSupernetState | undefined, onCheckpoint: checkpoint }, (f) => (hook = f));
+    const out = await runSteps(tndNasSupernetSteps(ev, { seed: o.seed, samples, preset, data, onLog: o.json ? undefined : host.log, resume: state as TndSupernetState | undefined, onCheckpoint: checkpoint, shouldStop: stopRequested }, (f) => (hook = f)));
+    if (out.stopped) return stopped(o, ev, host, ', supernet checkpointed');
     const res = buildResult('tnd-nas', o.space, ev, o.seed, (performance.now() - t0) / 1000, out.frontRecords, {
       mode: 'supernet', preset: preset.name, argmax: out.argmax, targets: out.targets, stages: out.stages, alphaSteps: out.log.length,
       alpha: out.policy.alpha, note: 'accuracy:supernet values are one-hot subnet accuracies of the final supernet on a fixed validation batch',

@@ -15,12 +15,17 @@
  * generation (generation, stall count, RNG state, population as evaluation numbers); given back as
  * `resume` with an evaluator holding the same first `evaluations` records, the run continues
  * exactly as if never interrupted.
+ *
+ * `nsga2Steps` is the same algorithm as a step generator (it yields after every evaluation and,
+ * with `shouldStop`, ends early after the current evaluation): `drainAsync` runs it with the
+ * event loop getting turns (Ctrl-C in the CLI), `nsga2` runs it synchronously.
  */
 import { mutateArch, sampleArch, type AnyArch, type SpaceName } from '../spaces/index.js';
 import { crowdingDistance } from '../objectives/pareto.js';
 import { Rng } from '../util/rng.js';
 import { TsnasError } from '../util/errors.js';
 import { constrainedSort, crossoverArch, type EvalRecord, type MooEvaluator } from './moo-common.js';
+import { drain, type Steps } from './steps.js';
 
 export interface Nsga2Options {
   space: SpaceName;
@@ -39,6 +44,14 @@ export interface Nsga2Options {
   resume?: Nsga2State;
   /** Told the state after the initial population and after every generation. */
   onCheckpoint?: (s: Nsga2State) => void;
+  /** Polled after every evaluation (nsga2Steps): true ends the run there, `stopped` in the outcome. */
+  shouldStop?: () => boolean;
+}
+
+export interface Nsga2Outcome {
+  generations: number;
+  /** Ended early by `shouldStop` (the evaluator holds the evaluations made so far). */
+  stopped?: true;
 }
 
 /** What NSGA-II needs to continue: everything else is in the evaluator's history. */
@@ -72,7 +85,12 @@ function better(a: Ranked, b: Ranked): boolean {
 }
 
 /** Run NSGA-II until the evaluator's budget is spent; the evaluator holds the history and front. */
-export function nsga2(ev: MooEvaluator, o: Nsga2Options): { generations: number } {
+export function nsga2(ev: MooEvaluator, o: Nsga2Options): Nsga2Outcome {
+  return drain(nsga2Steps(ev, o));
+}
+
+/** NSGA-II as a step generator: yields after every evaluation. */
+export function* nsga2Steps(ev: MooEvaluator, o: Nsga2Options): Steps<Nsga2Outcome> {
   const P = o.popSize ?? 20;
   const pc = o.crossoverProb ?? 0.9;
   const nm = o.mutations ?? 1;
@@ -96,6 +114,8 @@ export function nsga2(ev: MooEvaluator, o: Nsga2Options): { generations: number 
       const a = sample(rng);
       if (ev.has(a)) continue;
       pop.push(ev.evaluate(a)!);
+      yield;
+      if (o.shouldStop?.()) return { generations: gen, stopped: true };
     }
     checkpoint();
   }
@@ -118,6 +138,8 @@ export function nsga2(ev: MooEvaluator, o: Nsga2Options): { generations: number 
       if (seen.has(child.text)) continue;
       seen.add(child.text);
       kids.push(ev.evaluate(child)!);
+      yield;
+      if (o.shouldStop?.()) return { generations: gen, stopped: true };
     }
     stall = kids.length === 0 ? stall + 1 : 0;
     // environmental selection

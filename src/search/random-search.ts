@@ -6,18 +6,30 @@
 import { sampleArch, type AnyArch, type SpaceName } from '../spaces/index.js';
 import { Rng } from '../util/rng.js';
 import type { MooEvaluator } from './moo-common.js';
+import { drain, type Steps } from './steps.js';
 
 export interface RandomSearchOptions {
   space: SpaceName;
   seed: number;
   sample?: (rng: Rng) => AnyArch;
+  /** Polled after every evaluation (randomSearchSteps): true ends the search there. */
+  shouldStop?: () => boolean;
 }
 
 export function randomSearch(ev: MooEvaluator, o: RandomSearchOptions): void {
+  drain(randomSearchSteps(ev, o));
+}
+
+/** Random search as a step generator: yields after every evaluation; returns whether `shouldStop` ended it. */
+export function* randomSearchSteps(ev: MooEvaluator, o: RandomSearchOptions): Steps<{ stopped?: true }> {
   const rng = new Rng(o.seed);
   const sample = o.sample ?? ((r: Rng) => sampleArch(o.space, r));
   for (let tries = 0; !ev.exhausted && tries < 100 * ev.budget; tries++) {
     const a = sample(rng);
-    if (!ev.has(a)) ev.evaluate(a);
+    if (ev.has(a)) continue;
+    ev.evaluate(a);
+    yield;
+    if (o.shouldStop?.()) return { stopped: true };
   }
+  return {};
 }

@@ -28,6 +28,10 @@
  *     stage's epochs (the author: 8 of 16).
  * The result is the non-dominated set of all sampled architectures (supernet mode: re-scored with
  * the final supernet on a fixed validation batch).
+ *
+ * Both modes are also step generators (`tndNasTableSteps`, `tndNasSupernetSteps`: they yield after
+ * every evaluation / weight step and, with `shouldStop`, end early there, the supernet mode with a
+ * checkpoint inside the epoch); `tndNasTable` and `tndNasSupernet` run them synchronously.
  */
 import { tf, type Tensor, type Tensor2D, type Tensor4D, type Variable } from '../engine/tf.js';
 import { NB201_EDGES, NB201_OPS, formatNb201, type AnyArch, type Nb201Op } from '../spaces/index.js';
@@ -38,6 +42,7 @@ import { median } from '../util/stats.js';
 import { TsnasError } from '../util/errors.js';
 import type { ArchObjective } from '../objectives/objectives.js';
 import { feasibleFront, type EvalRecord, type MooEvaluator } from './moo-common.js';
+import { drain, type Steps } from './steps.js';
 
 export type Scalarisation = 'product' | 'mnas-hard' | 'linear';
 export const SCALARISATIONS: readonly Scalarisation[] = ['product', 'mnas-hard', 'linear'];
@@ -214,6 +219,8 @@ export interface TndTableOptions {
   resume?: TndTableState;
   /** Told the state after every α step. */
   onCheckpoint?: (s: TndTableState) => void;
+  /** Polled after every evaluation (the step generators): true ends the run there (`stopped`). */
+  shouldStop?: () => boolean;
 }
 
 /** Everything table-mode TND-NAS needs to continue after an α step. */
@@ -247,6 +254,8 @@ export interface TndOutcome {
   log: TndStepLog[];
   stages: { stage: number; keep: number; dropped: string[] }[];
   argmax: string;
+  /** Ended early by `shouldStop`. */
+  stopped?: true;
 }
 
 const nbArch = (choice: readonly number[], ops: readonly Nb201Op[] = NB201_OPS): AnyArch => {
@@ -267,7 +276,7 @@ function defaultTargets(objs: readonly ArchObjective[], first: readonly (readonl
 }
 
 /** Defaults and state shared by both TND-NAS modes: kept ops per stage, samples, baseline decay, reward, policy, Adam. */
-function tndSetup(o: Omit<TndTableOptions, 'stepsPerStage' | 'resume' | 'onCheckpoint'>) {
+function tndSetup(o: Omit<TndTableOptions, 'stepsPerStage' | 'resume' | 'onCheckpoint' | 'shouldStop'>) {
   const rng = new Rng(o.seed);
   const cfg: RewardConfig = { scalarisation: o.scalarisation ?? 'product', exponents: o.exponents ?? TND_EXPONENTS, targets: o.targets };
   return {
@@ -287,6 +296,11 @@ function tndSetup(o: Omit<TndTableOptions, 'stepsPerStage' | 'resume' | 'onCheck
  * architectures) or after stages × stepsPerStage α steps.
  */
 export function tndNasTable(ev: MooEvaluator, o: TndTableOptions): TndOutcome {
+  return drain(tndNasTableSteps(ev, o));
+}
+
+/** Table-mode TND-NAS as a step generator: yields after every evaluation. */
+export function* tndNasTableSteps(ev: MooEvaluator, o: TndTableOptions): Steps<TndOutcome> {
   const objs = ev.objectives;
   if (objs[0]!.direction !== 'max') throw new TsnasError('tnd-nas: the first objective must be an accuracy (or score) to maximise');
   const { keep, samples, decay, cfg, rng, policy, opt } = tndSetup(o);
@@ -325,6 +339,9 @@ export function tndNasTable(ev: MooEvaluator, o: TndTableOptions): TndOutcome {
         if (!rec) break outer; // budget spent
         choices.push(c);
         recs.push(rec);
+        yield;
+        // the evaluations after the last checkpoint are trials: a resumed run replays this α step with their values
+        if (o.shouldStop?.()) return { policy, targets: targets ?? [], log, stages, argmax: nbArch(policy.argmax()).text, stopped: true };
       }
       targets ??= defaultTargets(objs, recs.map((r) => r.values), keep.length);
       const R = recs.map((r) => tndReward(r.values, objs, targets!, stage, cfg));
@@ -407,7 +424,10 @@ export interface TndSupernetOptions extends Omit<TndTableOptions, 'stepsPerStage
   onLog?: (msg: string) => void;
   /** Continue from a checkpoint (the evaluator must already hold its first `evaluations` records). */
   resume?: TndSupernetState;
-  /** Told the state after every epoch (supernet weights and momentum included). */
+  /**
+   * Told the state after every epoch (supernet weights and momentum included), and inside the
+   * epoch when `shouldStop` ends the run (polled after every weight step).
+   */
   onCheckpoint?: (s: TndSupernetState) => void;
 }
 
@@ -415,6 +435,8 @@ export interface TndSupernetOptions extends Omit<TndTableOptions, 'stepsPerStage
 export interface TndSupernetState extends Omit<TndTableState, 'next'> {
   /** Next epoch within the stage. */
   epoch: number;
+  /** Next weight step within that epoch (a checkpoint written when stopped inside it; absent: 0). */
+  it?: number;
   wstep: number;
   weights: string[];
   buffers: string[];
@@ -451,7 +473,18 @@ function subnetAccuracy(net: Nb201Supernet, choice: readonly number[], x: Tensor
  * `accuracy:supernet` (its value: the one-hot subnet's accuracy on a validation batch when first
  * sampled; the final front is re-scored with the last supernet on a fixed validation batch).
  */
-export function tndNasSupernet(ev: MooEvaluator, o: TndSupernetOptions, setSupernetAccuracy: (f: (a: AnyArch) => number) => void): TndOutcome & { frontRecords: EvalRecord[]; rescored: Map<string, number> } {
+export function tndNasSupernet(ev: MooEvaluator, o: TndSupernetOptions, setSupernetAccuracy: (f: (a: AnyArch) => number) => void): TndSupernetOutcome {
+  return drain(tndNasSupernetSteps(ev, o, setSupernetAccuracy));
+}
+
+export type TndSupernetOutcome = TndOutcome & { frontRecords: EvalRecord[]; rescored: Map<string, number> };
+
+/**
+ * Supernet-mode TND-NAS as a step generator: yields after every weight step (with its α step) and
+ * every re-scored architecture. Stopped inside an epoch, it checkpoints there first (onCheckpoint
+ * with `it`); stopped while re-scoring, the last epoch's checkpoint already covers everything.
+ */
+export function* tndNasSupernetSteps(ev: MooEvaluator, o: TndSupernetOptions, setSupernetAccuracy: (f: (a: AnyArch) => number) => void): Steps<TndSupernetOutcome> {
   const p = o.preset;
   const objs = ev.objectives;
   const { keep, samples, decay, cfg, rng, policy, opt } = tndSetup(o);
@@ -477,6 +510,7 @@ export function tndNasSupernet(ev: MooEvaluator, o: TndSupernetOptions, setSuper
   let wstep = 0;
   let stage0 = 0;
   let epoch0 = 0;
+  let it0 = 0;
   const r0 = o.resume;
   if (r0) {
     if (ev.evaluations !== r0.evaluations) throw new TsnasError(`TND-NAS resume: the evaluator holds ${ev.evaluations} evaluations, the checkpoint ${r0.evaluations}`);
@@ -492,7 +526,10 @@ export function tndNasSupernet(ev: MooEvaluator, o: TndSupernetOptions, setSuper
     opt.setState(r0.adam);
     stage0 = r0.stage;
     epoch0 = r0.epoch;
+    it0 = r0.it ?? 0;
   }
+  const stoppedOutcome = (): TndSupernetOutcome => ({ policy, targets: targets ?? [], log, stages, argmax: nbArch(policy.argmax()).text, frontRecords: [], rescored: new Map(), stopped: true });
+  let first = true;
   const stepsPerEpoch = Math.max(1, Math.floor(nTrain / p.batch));
   const totalSteps = keep.length * p.epochsPerStage * stepsPerEpoch;
   try {
@@ -524,7 +561,20 @@ export function tndNasSupernet(ev: MooEvaluator, o: TndSupernetOptions, setSuper
       try {
         for (let epoch = resumedStage ? epoch0 : 0; epoch < p.epochsPerStage; epoch++) {
           const lr = 0.5 * p.lr * (1 + Math.cos((Math.PI * epoch) / p.epochsPerStage));
-          for (let it = 0; it < stepsPerEpoch; it++) {
+          for (let it = resumedStage && epoch === epoch0 ? it0 : 0; it < stepsPerEpoch; it++) {
+            if (!first) {
+              yield;
+              if (o.shouldStop?.()) {
+                // stopped inside the epoch: checkpoint before weight step `it` (the resumed run starts there)
+                o.onCheckpoint?.({
+                  stage, epoch, it, step, wstep, baseline, targets: targets ?? null, rng: rng.state, alpha: policy.alpha, masks: policy.masks,
+                  adam: opt.getState(), log, stages, evaluations: ev.evaluations,
+                  weights: vars.map(f32ToBase64), buffers: bufs.map(f32ToBase64), velocity: vel.map(f32ToBase64),
+                });
+                return stoppedOutcome();
+              }
+            }
+            first = false;
             // weight step on a subnet sampled from the policy
             const b = batchFrom(0, nTrain, o.seed * 1_000_003 + wstep++);
             const c = policy.sample(rng);
@@ -598,6 +648,9 @@ export function tndNasSupernet(ev: MooEvaluator, o: TndSupernetOptions, setSuper
         const ch = r.arch.arch.ops.map((op) => NB201_OPS.indexOf(op));
         // ops dropped from the final supernet's stage are still evaluable: one-hot picks them
         rescored.set(r.arch.text, subnetAccuracy(net!, ch, fixed.x, fixed.y));
+        yield;
+        // the last epoch's checkpoint covers the training: a resumed run re-scores from the start
+        if (o.shouldStop?.()) return stoppedOutcome();
       }
     } finally {
       fixed.x.dispose();

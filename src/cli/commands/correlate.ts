@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { defaultNb201Path, loadNb201Table } from '../../bench/nb201-table.js';
 import { parseArch } from '../../spaces/index.js';
 import { DEFAULT_FAST_TRAIN, parseProxyList } from '../../proxies/index.js';
-import { scorePool, writeScatterSvg } from '../../proxies/run.js';
+import { scorePoolAsync, writeScatterSvg } from '../../proxies/run.js';
 import type { ArchScore } from '../../proxies/index.js';
 import { kendallTau, spearman } from '../../util/stats.js';
 import { Rng } from '../../util/rng.js';
@@ -12,7 +12,7 @@ import { TsnasError } from '../../util/errors.js';
 import { emit, intArg, log, startBackend, withCommon } from '../common.js';
 import { scoringContext, withScoringFlags, type ScoringFlags } from './score.js';
 import { correlateDtb } from '../../train/dtb-correlate.js';
-import { currentRun } from '../tracking.js';
+import { currentRun, resumeHint, stopRequested, withGracefulStop } from '../tracking.js';
 
 /** A uniform sample without replacement of n table architectures (seeded shuffle). */
 export function sampleTableArchs(all: readonly string[], n: number, seed: number): string[] {
@@ -67,7 +67,8 @@ export function correlateCommand(): Command {
     if (o.scoresOut && done.size === 0) writeFileSync(o.scoresOut, '');
     const todo = archTexts.map((_, i) => i).filter((i) => !done.has(i));
     if (o.resume && !o.json) log(`resuming: ${done.size} of ${archTexts.length} architectures already scored`);
-    const fresh = scorePool(todo.map((i) => parseArch('nb201', archTexts[i]!)), proxies, ctx, {
+    // Ctrl-C stops after the current architecture (its trial written); --resume scores the rest.
+    const { results: fresh, stopped } = await withGracefulStop(() => scorePoolAsync(todo.map((i) => parseArch('nb201', archTexts[i]!)), proxies, ctx, {
       progress: true,
       onResult: (r, k) => {
         const i = todo[k]!;
@@ -76,8 +77,15 @@ export function correlateCommand(): Command {
         const run = currentRun();
         if (run) run.store.atomically(() => run.store.putTrial(run.id, { idx: i, arch: r.arch, status: 'done', scores: r.scores, objectives: { [target]: ys[i]! } }));
       },
-    });
+      shouldStop: stopRequested,
+    }));
     fresh.forEach((r, k) => done.set(todo[k]!, r));
+    if (stopped) {
+      const line = `stopped after ${done.size} of ${archTexts.length} architectures; continue with${resumeHint()}`;
+      log(line);
+      emit(o, { stopped: true, complete: false, scored: done.size, n: o.n, seed: o.seed, target, run: currentRun()?.id ?? null }, () => line);
+      return;
+    }
     const res = archTexts.map((_, i) => done.get(i)!);
     const wall = (performance.now() - t0) / 1000;
     const kendall: Record<string, number> = {};

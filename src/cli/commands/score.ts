@@ -4,11 +4,11 @@ import { Command, Option } from 'commander';
 import { loadDataset, type Dataset } from '../../data/index.js';
 import { parseArch, type AnyArch, type SpaceName } from '../../spaces/index.js';
 import { DEFAULT_FAST_TRAIN, parseProxyList, type FastTrainOptions, type ScoreContext } from '../../proxies/index.js';
-import { scorePool } from '../../proxies/run.js';
+import { scorePoolAsync } from '../../proxies/run.js';
 import { TsnasError } from '../../util/errors.js';
 import type { ArchScore } from '../../proxies/index.js';
 import { emit, intArg, log, numArg, startBackend, withCommon, type CommonOptions } from '../common.js';
-import { currentRun, resumeGuard } from '../tracking.js';
+import { currentRun, resumeGuard, resumeHint, stopRequested, withGracefulStop } from '../tracking.js';
 
 export interface ScoringFlags extends CommonOptions {
   proxies: string;
@@ -89,14 +89,22 @@ export function scoreCommand(): Command {
     const ctx = scoringContext(o);
     const t0 = performance.now();
     const todo = archs.map((_, i) => i).filter((i) => !done.has(i));
-    const fresh = scorePool(todo.map((i) => archs[i]!), proxies, ctx, {
+    // Ctrl-C stops after the current architecture (its trial written); --resume scores the rest.
+    const { results: fresh, stopped } = await withGracefulStop(() => scorePoolAsync(todo.map((i) => archs[i]!), proxies, ctx, {
       progress: archs.length > 1,
       onResult: (r, k) => {
         const cur = currentRun();
         if (cur) cur.store.atomically(() => cur.store.putTrial(cur.id, { idx: todo[k]!, arch: r.arch, status: 'done', scores: r.scores, objectives: {} }));
       },
-    });
+      shouldStop: stopRequested,
+    }));
     fresh.forEach((r, k) => done.set(todo[k]!, r));
+    if (stopped) {
+      const line = `stopped after ${done.size} of ${archs.length} architectures; continue with${resumeHint()}`;
+      log(line);
+      emit(o, { stopped: true, complete: false, scored: done.size, total: archs.length, proxies, seed: o.seed, run: currentRun()?.id ?? null }, () => line);
+      return;
+    }
     const res = archs.map((_, i) => done.get(i)!);
     const wall = (performance.now() - t0) / 1000;
     if (!o.json) log(`scored ${archs.length} architecture(s) in ${wall.toFixed(1)} s`);
