@@ -24,6 +24,20 @@ function openExisting(o: RunsFlags): Store {
   return Store.open(storePath(o));
 }
 
+/** Strings in metric values longer than this are shown as their size (checkpoints: supernet weights, ...). */
+const BLOB_CHARS = 1024;
+
+/**
+ * A metrics row for `runs show`: a resume checkpoint (scope 'checkpoint') shows the size of its
+ * state, not the state (for TND-NAS's supernet mode that is megabytes of base64 weights); other
+ * long strings likewise.
+ */
+function summariseBlobs(m: { scope: string; epoch: number; values: Record<string, unknown> }): { scope: string; epoch: number; values: Record<string, unknown> } {
+  const values = Object.fromEntries(Object.entries(m.values).map(([k, v]) =>
+    typeof v === 'string' && (m.scope === 'checkpoint' || v.length > BLOB_CHARS) ? [k, { omitted: true, bytes: Buffer.byteLength(v) }] : [k, v]));
+  return { ...m, values };
+}
+
 export function runsCommand(): Command {
   const runs = new Command('runs').description('List, show, remove and resume runs kept in the experiment store');
   runs.addCommand(
@@ -38,7 +52,7 @@ export function runsCommand(): Command {
     withStoreFlags(new Command('show').description('Show one run: arguments, status, result, trials, metrics').argument('<run>')).action((id: string, o: RunsFlags) => {
       const s = openExisting(o);
       const run = s.requireRun(id);
-      const detail = { ...run, trials: s.trials(id), metrics: s.metrics(id), artifacts: s.artifacts(id) };
+      const detail = { ...run, trials: s.trials(id), metrics: s.metrics(id).map(summariseBlobs), artifacts: s.artifacts(id) };
       s.close();
       emit(o, detail, () => `${run.id} (${run.command}, ${run.status})\nargv: ${run.argv.join(' ')}\ntrials: ${detail.trials.length}\nresult: ${JSON.stringify(run.result)}${run.error ? `\nerror: ${run.error}` : ''}`);
     }),
