@@ -87,7 +87,25 @@ export function torchDefaultInit(shape: number[], fanIn: number, rng: Rng): Tens
   return tf.tensor(data, shape);
 }
 
+/** relu(x) per forward pass (per ctx object), for tensors that feed several ReLUs. */
+const reluMemo = new WeakMap<ForwardCtx, WeakMap<Tensor, Tensor>>();
+
+/**
+ * ReLU of x. In a supernet one node feeds every candidate op of every outgoing edge, and each
+ * conv op starts with a ReLU: within one forward pass (one ctx object) the ReLU of a tensor is
+ * computed once and shared (its gradient then accumulates once instead of once per op). Not
+ * while hooks watch every ReLU (NASWOT/DAS count each ReLU layer separately).
+ */
 export function relu(x: Tensor, ctx: ForwardCtx): Tensor {
-  ctx.hooks?.relu?.(x);
-  return tf.relu(x);
+  if (ctx.hooks?.relu) {
+    ctx.hooks.relu(x);
+    return tf.relu(x);
+  }
+  let memo = reluMemo.get(ctx);
+  if (!memo) reluMemo.set(ctx, (memo = new WeakMap()));
+  const hit = memo.get(x);
+  if (hit && !hit.isDisposed) return hit;
+  const y = tf.relu(x);
+  memo.set(x, y);
+  return y;
 }
