@@ -273,3 +273,10 @@ test('CLI: tsnas search --strategy darts on synthetic data prints the JSON contr
   assert.ok(existsSync(join(out, 'checkpoint.json')));
   assert.match(readFileSync(join(out, 'alpha.svg'), 'utf8'), /^<svg/);
 });
+
+test('NB201 derivation: argmax over all ops, or over all but none', () => {
+  const w = [[0.3, 0.1, 0.2, 0.25, 0.15], [0.1, 0.4, 0.2, 0.2, 0.1], [0.2, 0.2, 0.2, 0.2, 0.2], [0.5, 0.1, 0.1, 0.1, 0.2], [0.1, 0.1, 0.1, 0.1, 0.6], [0.2, 0.3, 0.2, 0.2, 0.1]];
+  assert.deepEqual(deriveNb201(w).ops, ['none', 'skip_connect', 'none', 'none', 'avg_pool_3x3', 'skip_connect']);
+  // ties go to the first op; without none, the first remaining one
+  assert.deepEqual(deriveNb201(w, true).ops, ['nor_conv_3x3', 'skip_connect', 'skip_connect', 'avg_pool_3x3', 'avg_pool_3x3', 'skip_connect']);
+});

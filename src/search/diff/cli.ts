@@ -13,7 +13,7 @@ import { defaultNb201Path, loadNb201Table, type Nb201Table } from '../../bench/n
 import { NB201_EDGES, NB201_OPS } from '../../spaces/nb201.js';
 import { DARTS_EDGES, DARTS_OPS } from '../../spaces/darts.js';
 import { TsnasError } from '../../util/errors.js';
-import { buildConfig, checkPreset, PRESETS } from './presets.js';
+import { buildConfig, checkPreset, NB201_DERIVATIONS, PRESETS, type Nb201Derivation } from './presets.js';
 import { STRATEGY_NAMES, type StrategyName } from './strategies.js';
 import { runSearch, type EpochRecord } from './trainer.js';
 import { writeAlphaPlot } from './plot.js';
@@ -27,6 +27,8 @@ export interface DiffFlags {
   channels?: number;
   depth?: number;
   imageSize?: number;
+  archLr?: number;
+  derive?: string;
   resume?: boolean;
   plot?: string;
   dataset?: string;
@@ -68,6 +70,12 @@ export function withDiffFlags(cmd: Command): Command {
   cmd.option('--channels <c>', 'differentiable strategies: supernet width C (overrides the preset)', int('--channels', 1, 512));
   cmd.option('--depth <n>', 'differentiable strategies: NB201 cells per stage N, or DARTS cells (overrides the preset)', int('--depth', 1, 64));
   cmd.option('--image-size <px>', 'differentiable strategies: square image side; 16 = 2×2 average pool of CIFAR (overrides the preset)', int('--image-size', 4, 256));
+  cmd.option('--arch-lr <lr>', 'differentiable strategies: Adam learning rate of α (overrides the preset)', (v: string) => {
+    const x = Number(v);
+    if (!Number.isFinite(x) || x <= 0 || x > 10) throw new TsnasError(`--arch-lr must be a number in (0, 10], got '${v}'`);
+    return x;
+  });
+  cmd.addOption(new Option('--derive <rule>', 'differentiable strategies, NB201: argmax over all ops per edge (default) or over all but none').choices([...NB201_DERIVATIONS]));
   if (!hasFlag(cmd, '--resume')) cmd.option('--resume', 'differentiable strategies: continue from the checkpoint in --out');
   if (!hasFlag(cmd, '--plot')) cmd.option('--plot <file>', 'differentiable strategies: write α heatmaps over epochs (SVG)');
   return cmd;
@@ -106,7 +114,7 @@ export function diffStrategies(host: DiffHost): Record<StrategyName, DiffStrateg
   const run: DiffStrategy = async (o) => {
     const strategy = o.strategy as StrategyName;
     const preset = checkPreset(o.preset ?? 'cpu-small');
-    const cfg = buildConfig(o.space, strategy, preset, o.seed, { epochs: o.epochs, dataLimit: o.dataLimit, channels: o.channels, depth: o.depth, imageSize: o.imageSize });
+    const cfg = buildConfig(o.space, strategy, preset, o.seed, { epochs: o.epochs, dataLimit: o.dataLimit, channels: o.channels, depth: o.depth, imageSize: o.imageSize, archLr: o.archLr, derive: o.derive as Nb201Derivation | undefined });
     if (o.resume && !o.out) throw new TsnasError('--resume needs --out DIR (where the checkpoint is)');
     let table: Nb201Table | undefined;
     if (o.space === 'nb201') {
@@ -194,10 +202,13 @@ export function diffStrategies(host: DiffHost): Record<StrategyName, DiffStrateg
       paramFreeCount: res.derived.paramFreeCount,
       valAcc: last_?.valAcc,
       resumedFrom: res.resumedFrom,
+      ...(last_?.altDerive ? { altDerive: last_.altDerive } : {}),
       config: cfg,
     };
     if (o.out) writeFileSync(join(o.out, 'search.json'), JSON.stringify({ ...result, history: res.history }, null, 1));
-    const acc = res.bench ? `\ncifar10 test acc: ${res.bench['cifar10_test_acc']}` : '';
+    const altAcc = last_?.altDerive?.bench?.['cifar10_test_acc'];
+    const acc = (res.bench ? `\ncifar10 test acc: ${res.bench['cifar10_test_acc']}` : '') +
+      (altAcc !== undefined ? ` (derived ${last_!.altDerive!.derive}: ${last_!.altDerive!.genotype}, ${altAcc})` : '');
     return { result, human: `${res.genotype}${acc}\n${res.epochs} epochs, ${res.wall_s.toFixed(1)} s` };
   };
   return Object.fromEntries(STRATEGY_NAMES.map((s) => [s, run])) as Record<StrategyName, DiffStrategy>;

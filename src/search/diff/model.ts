@@ -83,9 +83,20 @@ function softmaxRows(a: number[][]): number[][] {
   });
 }
 
-/** NB201 derivation: argmax op per edge (ties: first). */
-export function deriveNb201(w: number[][]): Nb201Arch {
-  return { ops: w.map((row) => NB201_OPS[row.indexOf(Math.max(...row))]!) };
+type NB201DerivationMode = 'argmax' | 'no-none';
+
+/** NB201 derivation: argmax op per edge (ties: first); `excludeNone`: over the ops but `none`. */
+export function deriveNb201(w: number[][], excludeNone = false): Nb201Arch {
+  const from = excludeNone ? NB201_OPS.indexOf('none') : -1;
+  return {
+    ops: w.map((row) => {
+      let best = -1;
+      row.forEach((v, k) => {
+        if (k !== from && (best < 0 || v > row[best]!)) best = k;
+      });
+      return NB201_OPS[best]!;
+    }),
+  };
 }
 
 /**
@@ -180,11 +191,12 @@ export class SearchModel {
     return this.betas.map((b) => edgeSoftmaxArray(Array.from(b.dataSync()), this.spec.space));
   }
 
-  derive(): Derived {
+  /** The discrete architecture; NB201 `no-none` derives without `none` (DARTS always does). */
+  derive(mode: NB201DerivationMode = 'argmax'): Derived {
     const w = this.alphaSoftmax();
     const e = this.edgeWeightsArray();
     if (this.spec.space === 'nb201') {
-      const arch = deriveNb201(w[0]!);
+      const arch = deriveNb201(w[0]!, mode === 'no-none');
       return { text: formatNb201(arch), arch, ...collapse(arch.ops) };
     }
     const arch = deriveDarts(w[0]!, w[1]!, e[0], e[1]);

@@ -60,7 +60,15 @@ export interface SearchConfig {
   valFraction: number;
   /** Batch size of the per-epoch validation pass. */
   evalBatch: number;
+  /**
+   * NB201 derivation: `argmax` over all five ops per edge (the NB201 benchmark's rule, default),
+   * or `no-none`: argmax over the ops other than `none` (as the DARTS space always derives).
+   */
+  derive?: Nb201Derivation;
 }
+
+export const NB201_DERIVATIONS = ['argmax', 'no-none'] as const;
+export type Nb201Derivation = (typeof NB201_DERIVATIONS)[number];
 
 export interface ConfigOverrides {
   epochs?: number;
@@ -69,6 +77,9 @@ export interface ConfigOverrides {
   channels?: number;
   depth?: number;
   imageSize?: number;
+  /** Adam learning rate of α. */
+  archLr?: number;
+  derive?: Nb201Derivation;
 }
 
 export function checkStrategy(s: string): StrategyName {
@@ -139,6 +150,8 @@ export function buildConfig(space: SearchSpace, strategy: StrategyName, preset: 
   if (o.channels !== undefined) cfg.C = o.channels;
   if (o.depth !== undefined) cfg.depth = o.depth;
   if (o.imageSize !== undefined) cfg.imageSize = o.imageSize;
+  if (o.archLr !== undefined) cfg.archLr = o.archLr;
+  if (o.derive !== undefined && o.derive !== 'argmax') cfg.derive = o.derive;
   cfg.warmupEpochs = Math.round((WARMUP_FRACTION[strategy] ?? 0) * cfg.epochs);
   return cfg;
 }

@@ -35,6 +35,8 @@ export interface EpochRecord {
   paramFreeCount: number;
   /** NB201: the table's accuracies of the derived cell. */
   bench?: Record<string, number>;
+  /** NB201: the cell the other derivation gives (argmax ↔ argmax without `none`), and its accuracies. */
+  altDerive?: { derive: string; genotype: string; bench?: Record<string, number> };
   seconds: number;
   /** Live tensors at the end of the epoch (must stay flat). */
   numTensors: number;
@@ -186,7 +188,10 @@ export async function runSearch(cfg: SearchConfig, data: Dataset, opts: SearchRu
         opts.onStep?.({ epoch: e, step: s + 1, steps, loss: lossSum / count, acc: correct / count });
       }
       const ev = evaluate(model, val, cfg.evalBatch);
-      const derived = model.derive();
+      const mode = cfg.derive ?? 'argmax';
+      const derived = model.derive(mode);
+      const altMode = mode === 'argmax' ? 'no-none' : 'argmax';
+      const alt = cfg.space === 'nb201' ? model.derive(altMode) : undefined;
       const betas = model.edgeWeightsArray();
       const rec: EpochRecord = {
         epoch: e + 1,
@@ -202,6 +207,7 @@ export async function runSearch(cfg: SearchConfig, data: Dataset, opts: SearchRu
         skipCount: derived.skipCount,
         paramFreeCount: derived.paramFreeCount,
         ...(opts.table ? { bench: benchOf(opts.table, derived.text) } : {}),
+        ...(alt ? { altDerive: { derive: altMode, genotype: alt.text, ...(opts.table ? { bench: benchOf(opts.table, alt.text) } : {}) } } : {}),
         seconds: (performance.now() - t0) / 1000,
         numTensors: tf.memory().numTensors,
       };
@@ -230,7 +236,7 @@ export async function runSearch(cfg: SearchConfig, data: Dataset, opts: SearchRu
         break;
       }
     }
-    const derived = model.derive();
+    const derived = model.derive(cfg.derive ?? 'argmax');
     return {
       genotype: derived.text,
       derived,
