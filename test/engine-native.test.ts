@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, type Tensor } from '../src/engine/tf.js';
-import { batchNormTrain, convBnInference, normalizeBatch, weightedSum } from '../src/engine/fused.js';
+import { batchNormTrain, convBnInference, normalizeBatch, sgdStep, sumOfSquares, weightedSum } from '../src/engine/fused.js';
 
 let skip: string | false = false;
 let nativeMod: typeof import('../src/engine/native-backend.js') | undefined;
@@ -319,6 +319,25 @@ test('native: weighted-sum kernels (mixed op) match the composed cpu path', { sk
   }
   // a subset of the weights (ops left out), in any order; the weights of left-out ops get zero gradient
   same('weightedSum index [3, 0]', withGrads((w, a, b) => weightedSum([a!, b!], w!, [3, 0]), (m) => [m([5], 1), m([4, 6, 6, 8], 2), m([4, 6, 6, 8], 3)]));
+});
+
+test('native: fused SGD step and sum of squares match the composed cpu path bit for bit', { skip }, () => {
+  const shapes = [[3, 3, 4, 8], [8], [64, 16, 16, 4]];
+  for (const nesterov of [false, true]) {
+    for (const [momentum, weightDecay, gradScale] of [[0.9, 3e-4, 1], [0.9, 0, 0.37], [0, 5e-4, 1]]) {
+      for (const first of [true, false]) {
+        const label = `sgdStep nesterov=${nesterov} mu=${momentum} wd=${weightDecay} scale=${gradScale} first=${first}`;
+        same(label, (m) => {
+          const ps = shapes.map((s, i) => m(s, 10 + i));
+          const gs = shapes.map((s, i) => m(s, 20 + i));
+          const vs = shapes.map((s, i) => (first ? undefined : m(s, 30 + i)));
+          const r = sgdStep(ps, gs, vs, { lr: 0.025, momentum, weightDecay, nesterov, gradScale });
+          return [...r.params, ...r.vel];
+        }, 0);
+      }
+    }
+  }
+  same('sumOfSquares', (m) => [tf.scalar(sumOfSquares(shapes.map((s, i) => m(s, 40 + i))))], 1e-6);
 });
 
 test('native: pooled output buffers never alias live data', { skip }, () => {

@@ -15,7 +15,7 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { tf } from './tf.js';
 import {
   BN_AFFINE_BACKWARD_KERNEL, BN_AFFINE_FORWARD_KERNEL, RELU_GRAD_KERNEL,
-  WEIGHTED_SUM_GRAD_KERNEL, WEIGHTED_SUM_KERNEL,
+  SGD_STEP_KERNEL, SUM_SQUARES_KERNEL, WEIGHTED_SUM_GRAD_KERNEL, WEIGHTED_SUM_KERNEL,
 } from './fused.js';
 import { AVG_POOL_GRAD_EXCLUDE_PAD_KERNEL } from './gradients.js';
 
@@ -38,6 +38,9 @@ export interface NativeAddon {
   unary(op: number, x: Float32Array, out: Float32Array, alpha?: number): void;
   reduce(op: number, x: Float32Array, out: Float32Array, A: number, R: number, B: number): void;
   weightedSum(xs: Float32Array[], w: Float32Array, y: Float32Array): void;
+  sgdStep(p: Float32Array[], g: Float32Array[], v: (Float32Array | null)[], pOut: Float32Array[], vOut: Float32Array[],
+    lr: number, momentum: number, weightDecay: number, nesterov: boolean, scale: number): void;
+  sumSquares(xs: Float32Array[]): number;
   weightedSumGrad(dy: Float32Array, xs: Float32Array[], w: Float32Array, dxs: Float32Array[], dw: Float32Array): void;
   bnAffineForward(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, invstd: Float32Array, C: number, eps: number): void;
   bnAffineBackward(dy: Float32Array, x: Float32Array, mean: Float32Array, invstd: Float32Array, gamma: Float32Array,
@@ -516,6 +519,27 @@ const weightedSumGradKernel: Impl = (args, A) => {
   return [...dxs.map((d, k) => out(backend, ts[k]!.shape, d)), out(backend, w!.shape, dw)];
 };
 
+const sgdStepKernel: Impl = (args, A) => {
+  const { backend } = args;
+  const at = args.attrs as Attrs;
+  const n = Number(at.n);
+  const ins = inputsOf(args);
+  const ps = Array.from({ length: n }, (_, i) => ins[`p${i}`]!);
+  const pv = ps.map((t) => f32(backend, t)!);
+  const gv = ps.map((_, i) => f32(backend, ins[`g${i}`]!)!);
+  const vv = ps.map((_, i) => (ins[`v${i}`] ? f32(backend, ins[`v${i}`]!)! : null));
+  const po = pv.map((p) => alloc(backend, p.length));
+  const vo = pv.map((p) => alloc(backend, p.length));
+  A.sgdStep(pv, gv, vv, po, vo, Number(at.lr), Number(at.momentum), Number(at.weightDecay), !!at.nesterov, Number(at.scale ?? 1));
+  return [...po.map((v, i) => out(backend, ps[i]!.shape, v)), ...vo.map((v, i) => out(backend, ps[i]!.shape, v))];
+};
+
+const sumSquaresKernel: Impl = (args, A) => {
+  const { backend } = args;
+  const xs = indexedInputs(args).map((t) => f32(backend, t)!);
+  return out(backend, [], Float32Array.of(A.sumSquares(xs)));
+};
+
 // ---- data movement: strided copies -----------------------------------------------------------
 const stridesOf = (shape: number[]): number[] => {
   const st = new Array<number>(shape.length);
@@ -736,6 +760,8 @@ const NATIVE_KERNELS: Record<string, Impl> = {
   ...Object.fromEntries(Object.entries(UNARY_OPS).map(([k, op]) => [k, unaryKernel(op)])),
   [BN_AFFINE_FORWARD_KERNEL]: bnAffineForward,
   [WEIGHTED_SUM_KERNEL]: weightedSumKernel,
+  [SGD_STEP_KERNEL]: sgdStepKernel,
+  [SUM_SQUARES_KERNEL]: sumSquaresKernel,
   [WEIGHTED_SUM_GRAD_KERNEL]: weightedSumGradKernel,
   [BN_AFFINE_BACKWARD_KERNEL]: bnAffineBackward,
   // inputs {a: dy, b: x}; same shapes (the gradient of Relu)

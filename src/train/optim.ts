@@ -8,6 +8,7 @@
  */
 import { tf, type Tensor, type Variable } from '../engine/tf.js';
 import { TsnasError } from '../util/errors.js';
+import { sgdStep, sumOfSquares } from '../engine/fused.js';
 
 export interface SgdOptions {
   lr: number;
@@ -29,31 +30,23 @@ export class Sgd {
   /** Apply one update from `grads` (keyed by variable name, as tf.variableGrads returns them). Returns the pre-clip gradient norm. */
   step(grads: Record<string, Tensor>): number {
     const { momentum: mu, nesterov, weightDecay: wd, gradClip } = this.o;
+    const live = this.params.filter(([, v]) => grads[v.name]);
+    const gs = live.map(([, v]) => grads[v.name]!);
     let scale = 1;
     let norm = NaN;
     if (gradClip && gradClip > 0) {
-      norm = tf.tidy(() => {
-        const sq = this.params.map(([, v]) => grads[v.name]).filter((g): g is Tensor => !!g).map((g) => tf.sum(tf.square(g)));
-        return sq.length ? Math.sqrt(tf.addN(sq).dataSync()[0]!) : 0;
-      });
+      norm = Math.sqrt(sumOfSquares(gs));
       if (norm > gradClip) scale = gradClip / (norm + 1e-6);
     }
     tf.tidy(() => {
-      for (const [name, v] of this.params) {
-        let g = grads[v.name];
-        if (!g) continue;
-        if (scale !== 1) g = tf.mul(g, scale);
-        if (wd) g = tf.add(g, tf.mul(v, wd));
-        let upd = g;
+      const r = sgdStep(live.map(([, v]) => v), gs, live.map(([name]) => this.vel.get(name)), { lr: this.lr, momentum: mu, weightDecay: wd, nesterov, gradScale: scale });
+      live.forEach(([name, v], i) => {
+        v.assign(r.params[i]!);
         if (mu) {
-          const old = this.vel.get(name);
-          const nv = old ? tf.add(tf.mul(old, mu), g) : g.clone();
-          old?.dispose();
-          this.vel.set(name, tf.keep(nv));
-          upd = nesterov ? tf.add(g, tf.mul(nv, mu)) : nv;
+          this.vel.get(name)?.dispose();
+          this.vel.set(name, tf.keep(r.vel[i]!));
         }
-        v.assign(tf.sub(v, tf.mul(upd, this.lr)));
-      }
+      });
     });
     return norm;
   }

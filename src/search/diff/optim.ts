@@ -8,6 +8,7 @@
  * p −= lr·(m/(1−β1^t)) / (√(v/(1−β2^t)) + eps).
  */
 import { tf, type Tensor, type Variable } from '../../engine/tf.js';
+import { sgdStep, sumOfSquares } from '../../engine/fused.js';
 
 export abstract class Optimizer {
   step = 0;
@@ -37,15 +38,15 @@ export class Sgd extends Optimizer {
     this.buf = zerosLike(params);
   }
 
-  apply(grads: (Tensor | null)[], lr: number): void {
+  apply(grads: (Tensor | null)[], lr: number, gradScale = 1): void {
     const first = this.step === 0;
     tf.tidy(() => {
+      const gs = this.params.map((p, i) => grads[i] ?? tf.zerosLike(p));
+      const vel = first || this.momentum === 0 ? [] : this.buf;
+      const r = sgdStep(this.params, gs, this.params.map((_, i) => vel[i]), { lr, momentum: this.momentum, weightDecay: this.weightDecay, gradScale });
       this.params.forEach((p, i) => {
-        const g = grads[i] ?? tf.zerosLike(p);
-        const d = this.weightDecay ? tf.add(g, tf.mul(p, this.weightDecay)) : g;
-        const b = first || this.momentum === 0 ? d : tf.add(tf.mul(this.buf[i]!, this.momentum), d);
-        this.buf[i]!.assign(b);
-        p.assign(tf.sub(p, tf.mul(b, lr)));
+        this.buf[i]!.assign(r.vel[i]!);
+        p.assign(r.params[i]!);
       });
     });
     this.step++;
@@ -91,21 +92,14 @@ export class Adam extends Optimizer {
 
 /** Global L2 norm of the gradients. */
 export function globalNorm(grads: (Tensor | null)[]): number {
-  return tf.tidy(() => {
-    const sq = grads.filter((g): g is Tensor => g !== null).map((g) => tf.sum(tf.square(g)));
-    return sq.length ? Math.sqrt(tf.addN(sq).dataSync()[0]!) : 0;
-  });
+  return Math.sqrt(sumOfSquares(grads.filter((g): g is Tensor => g !== null)));
 }
 
-/**
- * torch.nn.utils.clip_grad_norm_: scale every gradient by min(1, max/(norm+1e-6)). Returns new
- * tensors (the caller disposes them) and the pre-clip norm.
- */
-export function clipByGlobalNorm(grads: (Tensor | null)[], maxNorm: number): { grads: (Tensor | null)[]; norm: number } {
+/** torch.nn.utils.clip_grad_norm_'s factor: min(1, max/(norm+1e-6)), and the pre-clip norm. */
+export function clipCoefficient(grads: (Tensor | null)[], maxNorm: number): { coef: number; norm: number } {
   const norm = globalNorm(grads);
   const coef = maxNorm / (norm + 1e-6);
-  if (!(coef < 1)) return { grads: grads.map((g) => (g ? tf.clone(g) : null)), norm };
-  return { grads: grads.map((g) => (g ? tf.mul(g, coef) : null)), norm };
+  return { coef: coef < 1 ? coef : 1, norm };
 }
 
 /** CosineAnnealingLR(T_max = epochs, eta_min): the lr used during epoch `e` (0-based). */
