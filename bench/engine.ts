@@ -30,6 +30,7 @@ import { parseArgs } from 'node:util';
 import { tf, type Tensor } from '../src/engine/tf.js';
 import { initBackend } from '../src/engine/backend.js';
 import { buildRefNet } from './ref-net.js';
+import { Sgd } from '../src/train/optim.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -231,11 +232,14 @@ async function runCase(c: Case, backend: string, torch: TorchServer | null, prim
   const [h, w, ch] = c.input;
   const x = tf.randomNormal([BATCH, h, w, ch], 0, 1, 'float32', 7);
   const labels = tf.oneHot(tf.tensor1d(Array.from({ length: BATCH }, (_, i) => i % c.classes), 'int32'), c.classes);
-  const opt = tf.train.momentum(0.01, 0.9);
+  // tsnas's own optimizer (src/train/optim.ts: torch.optim.SGD semantics, one fused kernel on native)
+  const opt = new Sgd(model.params.map((p) => [p.name, p] as [string, tf.Variable]), { lr: 0.01, momentum: 0.9, nesterov: false, weightDecay: 0 });
   const step = () => {
-    const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(labels, model.forward(x, true)) as tf.Scalar, true, model.params)!;
-    loss.dataSync();
-    loss.dispose();
+    const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(labels, model.forward(x, true)) as tf.Scalar, model.params);
+    opt.step(grads);
+    value.dataSync();
+    value.dispose();
+    tf.dispose(grads);
   };
   const fwd = () => {
     const y = tf.tidy(() => model.forward(x, false));

@@ -65,13 +65,7 @@ export function buildRefNet(opts: { seed?: number; classes?: number; widths?: nu
   params.push(fcW, fcB);
 
   const applyBn = (x: Tensor, b: Bn): Tensor => {
-    return batchNormTrain(x, b.gamma, b.beta, 1e-5, (mean, variance) => {
-      const n = x.size / x.shape[x.shape.length - 1]!;
-      tf.tidy(() => {
-        b.mean.assign(tf.add(tf.mul(b.mean, 0.9), tf.mul(mean, 0.1)));
-        b.variance.assign(tf.add(tf.mul(b.variance, 0.9), tf.mul(variance, 0.1 * n / Math.max(1, n - 1))));
-      });
-    });
+    return batchNormTrain(x, b.gamma, b.beta, 1e-5, { mean: b.mean, variance: b.variance, momentum: 0.1 });
   };
 
   return {

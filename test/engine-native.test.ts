@@ -321,6 +321,20 @@ test('native: weighted-sum kernels (mixed op) match the composed cpu path', { sk
   same('weightedSum index [3, 0]', withGrads((w, a, b) => weightedSum([a!, b!], w!, [3, 0]), (m) => [m([5], 1), m([4, 6, 6, 8], 2), m([4, 6, 6, 8], 3)]));
 });
 
+test('native: running statistics updated inside the batch-norm kernel match the composed cpu update', { skip }, () => {
+  for (const affine of [true, false]) {
+    same(`running stats affine=${affine}`, (m) => {
+      const x = tf.add(tf.mul(m([16, 5, 5, 6], 1), 2), 0.5);
+      const r = { mean: tf.variable(m([6], 2)), variance: tf.variable(m([6], 3, true)), momentum: 0.1 };
+      const y = affine ? batchNormTrain(x, m([6], 4), m([6], 5), 1e-5, r) : normalizeBatch(x, 1e-5, r);
+      const out = [y, tf.clone(r.mean), tf.clone(r.variance)];
+      r.mean.dispose();
+      r.variance.dispose();
+      return out;
+    }, 2e-5);
+  }
+});
+
 test('native: fused SGD step and sum of squares match the composed cpu path bit for bit', { skip }, () => {
   const shapes = [[3, 3, 4, 8], [8], [64, 16, 16, 4]];
   for (const nesterov of [false, true]) {

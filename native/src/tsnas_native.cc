@@ -695,7 +695,7 @@ void channel_sums(int64_t M, int64_t C, int nsums, F rowfn, std::vector<double> 
     for (int64_t k = 0; k < nsums * C; k++) out[k] += part[(size_t)t * nsums * C + k];
 }
 
-// bnAffineForward(x, gamma, beta, y, mean, invstd, C, eps): y = γ·(x − mean)·invstd + β with
+// bnAffineForward(x, gamma, beta, y, mean, invstd, C, eps[, variance]): y = γ·(x − mean)·invstd + β with
 // batch statistics. x̂ is not stored: the backward pass recomputes it from x (one write fewer).
 Napi::Value BnAffineForward(const Napi::CallbackInfo &info) {
   const float *x = data_of<float>(info[0]);
@@ -706,6 +706,7 @@ Napi::Value BnAffineForward(const Napi::CallbackInfo &info) {
   float *invstd = data_of<float>(info[5]);
   const int64_t C = num(info, 6);
   const double eps = info[7].As<Napi::Number>().DoubleValue();
+  float *varOut = info.Length() > 8 && info[8].IsTypedArray() ? data_of<float>(info[8]) : nullptr;  // biased batch variance
   const int64_t n = (int64_t)len_of(info[0]), M = n / C;
   std::vector<double> s;
   std::vector<float> shift(x, x + C);
@@ -727,6 +728,7 @@ Napi::Value BnAffineForward(const Napi::CallbackInfo &info) {
     if (var < 0) var = 0;
     mean[c] = (float)(m1 + sh[c]);
     invstd[c] = (float)(1.0 / std::sqrt(var + eps));
+    if (varOut) varOut[c] = (float)var;
     scale[c] = gamma[c] * invstd[c];
     bias[c] = beta[c] - mean[c] * scale[c];
   }

@@ -20,27 +20,66 @@ function hasKernel(name: string): boolean {
 }
 
 /**
+ * Running statistics a training-mode BN updates as PyTorch does: mean ← (1−m)·mean + m·μ_batch,
+ * variance ← (1−m)·variance + m·σ²_batch·n/(n−1) (the unbiased batch variance).
+ */
+export interface RunningStats {
+  mean: tf.Variable;
+  variance: tf.Variable;
+  momentum: number;
+}
+
+/** Where batch statistics go: a callback (alive only during the call) or running statistics to update. */
+export type BnStatsSink = ((mean: Tensor, variance: Tensor) => void) | RunningStats;
+
+function updateRunning(r: RunningStats, mean: Tensor, variance: Tensor, count: number): void {
+  tf.tidy(() => {
+    const m = r.momentum;
+    r.mean.assign(tf.add(tf.mul(r.mean, 1 - m), tf.mul(mean, m)));
+    r.variance.assign(tf.add(tf.mul(r.variance, 1 - m), tf.mul(tf.mul(variance, count / Math.max(1, count - 1)), m)));
+  });
+}
+
+function sinkStats(sink: BnStatsSink | undefined, mean: Tensor, variance: () => Tensor, count: number): void {
+  if (!sink) return;
+  if (typeof sink === 'function') sink(mean, variance());
+  else updateRunning(sink, mean, variance(), count);
+}
+
+/** Constant γ = 1, β = 0 per channel count and backend (normalizeBatch on the affine kernels). */
+const unitAffine = new Map<string, [Tensor, Tensor]>();
+function unitGammaBeta(c: number): [Tensor, Tensor] {
+  const key = `${tf.getBackend()}:${c}`;
+  let v = unitAffine.get(key);
+  if (!v || v[0].isDisposed || v[1].isDisposed) {
+    v = [tf.keep(tf.ones([c])), tf.keep(tf.zeros([c]))];
+    unitAffine.set(key, v);
+  }
+  return v;
+}
+
+/**
  * Batch normalisation in training mode over all axes but the last (NHWC or NC), no affine part.
- * Returns x̂ = (x − mean)·invstd. The batch mean and variance are handed to `onStats` while they
- * are alive (they are freed when it returns): the place to update running statistics.
+ * Returns x̂ = (x − mean)·invstd. The batch statistics go to `stats`: a callback that gets the
+ * batch mean and variance while they are alive, or running statistics to update.
  * Gradient: dx = invstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)). Where the backend has the fused
  * kernels this is `batchNormTrain` with γ = 1, β = 0 (the dγ, dβ it also returns are free).
  */
 export function normalizeBatch(
   x: Tensor,
   eps = 1e-5,
-  onStats?: (mean: Tensor, variance: Tensor) => void,
+  stats?: BnStatsSink,
 ): Tensor {
   if (hasKernel(BN_AFFINE_FORWARD_KERNEL) && x.dtype === 'float32') {
-    const c = x.shape[x.shape.length - 1]!;
-    return batchNormTrain(x, tf.ones([c]), tf.zeros([c]), eps, onStats);
+    const [g, b] = unitGammaBeta(x.shape[x.shape.length - 1]!);
+    return batchNormTrain(x, g, b, eps, stats);
   }
   const axes = x.shape.slice(0, -1).map((_, i) => i);
   const f = tf.customGrad(((xs: Tensor, save: tf.GradSaveFunc) => {
     const m = tf.moments(xs, axes);
     const invstd = tf.rsqrt(tf.add(m.variance, eps));
     const xhat = tf.mul(tf.sub(xs, m.mean), invstd);
-    if (onStats) onStats(m.mean, m.variance);
+    sinkStats(stats, m.mean, () => m.variance, xs.size / xs.shape[xs.shape.length - 1]!);
     save([xhat, invstd]);
     return {
       value: xhat,
@@ -60,22 +99,33 @@ export function normalizeBatch(
  * last. One kernel forward (statistics, then y) and one backward (dx, dγ, dβ together) where the
  * backend has them: the composed form spends four extra full passes on the affine part and its
  * gradients (a multiply and a reduction each for dγ and dx̂, one reduction for dβ). x̂ is not kept:
- * the backward recomputes it from x. `onStats` as in `normalizeBatch`.
+ * the backward recomputes it from x. `stats` as in `normalizeBatch`; running statistics are
+ * updated inside the kernel (instead of ~10 small kernels per BN).
  */
 export function batchNormTrain(
   x: Tensor,
   gamma: Tensor,
   beta: Tensor,
   eps = 1e-5,
-  onStats?: (mean: Tensor, variance: Tensor) => void,
+  stats?: BnStatsSink,
 ): Tensor {
   if (!hasKernel(BN_AFFINE_FORWARD_KERNEL) || x.dtype !== 'float32') {
-    return tf.add(tf.mul(normalizeBatch(x, eps, onStats), gamma), beta);
+    return tf.add(tf.mul(normalizeBatch(x, eps, stats), gamma), beta);
   }
+  const running = stats && typeof stats !== 'function' ? stats : undefined;
   // (normalizeBatch comes back here with γ = 1, β = 0 when the kernels exist)
   const f = tf.customGrad(((xs: Tensor, g: Tensor, b: Tensor, save: tf.GradSaveFunc) => {
-    const [y, mean, invstd] = tf.engine().runKernel(BN_AFFINE_FORWARD_KERNEL, { x: xs, gamma: g, beta: b }, { eps }) as Tensor[];
-    if (onStats) onStats(mean!, tf.sub(tf.div(1, tf.square(invstd!)), eps));
+    const ins: Record<string, Tensor> = { x: xs, gamma: g, beta: b };
+    if (running) Object.assign(ins, { runningMean: running.mean, runningVar: running.variance });
+    const out = tf.engine().runKernel(BN_AFFINE_FORWARD_KERNEL, ins, { eps, momentum: running?.momentum ?? 0 }) as Tensor[];
+    // outputs: y, batch mean, invstd, batch variance (biased)[, new running mean, new running variance]
+    const [y, mean, invstd, variance] = out;
+    if (running) {
+      running.mean.assign(out[4]!);
+      running.variance.assign(out[5]!);
+    } else if (stats) {
+      (stats as (m: Tensor, v: Tensor) => void)(mean!, variance!);
+    }
     save([xs, mean!, invstd!, g]);
     return {
       value: y!,

@@ -42,7 +42,7 @@ export interface NativeAddon {
     lr: number, momentum: number, weightDecay: number, nesterov: boolean, scale: number): void;
   sumSquares(xs: Float32Array[]): number;
   weightedSumGrad(dy: Float32Array, xs: Float32Array[], w: Float32Array, dxs: Float32Array[], dw: Float32Array): void;
-  bnAffineForward(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, invstd: Float32Array, C: number, eps: number): void;
+  bnAffineForward(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, invstd: Float32Array, C: number, eps: number, variance?: Float32Array): void;
   bnAffineBackward(dy: Float32Array, x: Float32Array, mean: Float32Array, invstd: Float32Array, gamma: Float32Array,
     dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, C: number): void;
   pool(kind: number, x: Float32Array, y: Float32Array, p: Int32Array): void;
@@ -456,7 +456,7 @@ const addN: Impl = (args, A, fallback) => {
 };
 
 const bnAffineForward: Impl = (args, A, fallback) => {
-  const { x, gamma, beta } = inputsOf(args);
+  const { x, gamma, beta, runningMean, runningVar } = inputsOf(args);
   const { backend } = args;
   const [xv, gv, bv] = [f32(backend, x!), f32(backend, gamma!), f32(backend, beta!)];
   if (!xv || !gv || !bv) return fallback(args);
@@ -464,8 +464,25 @@ const bnAffineForward: Impl = (args, A, fallback) => {
   const y = alloc(backend, xv.length);
   const mean = new Float32Array(C);
   const invstd = new Float32Array(C);
-  A.bnAffineForward(xv, gv, bv, y, mean, invstd, C, Number((args.attrs as Attrs)?.eps ?? 1e-5));
-  return [out(backend, x!.shape, y), out(backend, [C], mean), out(backend, [C], invstd)];
+  const eps = Number((args.attrs as Attrs)?.eps ?? 1e-5);
+  const variance = new Float32Array(C);
+  A.bnAffineForward(xv, gv, bv, y, mean, invstd, C, eps, variance);
+  const outs = [out(backend, x!.shape, y), out(backend, [C], mean), out(backend, [C], invstd), out(backend, [C], variance)];
+  if (runningMean && runningVar) {
+    // running statistics as PyTorch updates them (unbiased batch variance), in the same kernel
+    const m = Number((args.attrs as Attrs)?.momentum ?? 0.1);
+    const [rm, rv] = [f32(backend, runningMean)!, f32(backend, runningVar)!];
+    const n = xv.length / C;
+    const unbias = n / Math.max(1, n - 1);
+    const nm = new Float32Array(C);
+    const nv = new Float32Array(C);
+    for (let c = 0; c < C; c++) {
+      nm[c] = rm[c]! * (1 - m) + mean[c]! * m;
+      nv[c] = rv[c]! * (1 - m) + variance[c]! * unbias * m;
+    }
+    outs.push(out(backend, [C], nm), out(backend, [C], nv));
+  }
+  return outs;
 };
 
 const bnAffineBackward: Impl = (args, A, fallback) => {

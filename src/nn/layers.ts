@@ -121,15 +121,9 @@ export class BatchNorm extends Module {
 
   forward(x: Tensor, ctx: ForwardCtx): Tensor {
     if (ctx.training || !this.trackRunningStats) {
-      const count = x.size / this.c;
+      // PyTorch keeps the unbiased variance in running_var (see RunningStats).
       const update = ctx.training && this.trackRunningStats
-        ? (mean: Tensor, variance: Tensor) => {
-            // PyTorch keeps the unbiased variance in running_var.
-            const m = this.momentum;
-            const unbiased = tf.mul(variance, count / Math.max(1, count - 1));
-            this.runningMean!.assign(tf.add(tf.mul(this.runningMean!, 1 - m), tf.mul(mean, m)));
-            this.runningVar!.assign(tf.add(tf.mul(this.runningVar!, 1 - m), tf.mul(unbiased, m)));
-          }
+        ? { mean: this.runningMean!, variance: this.runningVar!, momentum: this.momentum }
         : undefined;
       return this.affine ? batchNormTrain(x, this.gamma!, this.beta!, this.eps, update) : normalizeBatch(x, this.eps, update);
     }
