@@ -4,15 +4,15 @@ import { Command, Option } from 'commander';
 import { defaultNb201Path, loadNb201Table } from '../../bench/nb201-table.js';
 import { parseArch } from '../../spaces/index.js';
 import { DEFAULT_FAST_TRAIN, parseProxyList } from '../../proxies/index.js';
-import { scorePoolAsync, writeScatterSvg } from '../../proxies/run.js';
+import { writeScatterSvg } from '../../proxies/run.js';
 import type { ArchScore } from '../../proxies/index.js';
 import { kendallTau, spearman } from '../../util/stats.js';
 import { Rng } from '../../util/rng.js';
 import { TsnasError } from '../../util/errors.js';
 import { emit, intArg, log, startBackend, withCommon } from '../common.js';
-import { scoringContext, withScoringFlags, type ScoringFlags } from './score.js';
+import { scoreRemaining, scoringContext, storedScores, withScoringFlags, type ScoringFlags } from './score.js';
 import { correlateDtb } from '../../train/dtb-correlate.js';
-import { currentRun, resumeHint, stopRequested, withGracefulStop } from '../tracking.js';
+import { currentRun } from '../tracking.js';
 
 /** A uniform sample without replacement of n table architectures (seeded shuffle). */
 export function sampleTableArchs(all: readonly string[], n: number, seed: number): string[] {
@@ -63,26 +63,18 @@ export function correlateCommand(): Command {
     const ctx = scoringContext(o);
     const t0 = performance.now();
     const ys: number[] = archTexts.map((a) => table.value(a, target));
-    const done = o.resume ? finishedTrials(archTexts, proxies) : new Map<number, ArchScore>();
+    const done = o.resume ? storedScores(archTexts, proxies) : new Map<number, ArchScore>();
     if (o.scoresOut && done.size === 0) writeFileSync(o.scoresOut, '');
-    const todo = archTexts.map((_, i) => i).filter((i) => !done.has(i));
     if (o.resume && !o.json) log(`resuming: ${done.size} of ${archTexts.length} architectures already scored`);
-    // Ctrl-C stops after the current architecture (its trial written); --resume scores the rest.
-    const { results: fresh, stopped } = await withGracefulStop(() => scorePoolAsync(todo.map((i) => parseArch('nb201', archTexts[i]!)), proxies, ctx, {
+    const line = await scoreRemaining(archTexts.map((a) => parseArch('nb201', a)), proxies, ctx, done, {
       progress: true,
-      onResult: (r, k) => {
-        const i = todo[k]!;
+      // the experiment store keeps the target accuracy beside the scores
+      objectives: (i) => ({ [target]: ys[i]! }),
+      onScored: (r, i) => {
         if (o.scoresOut) appendFileSync(o.scoresOut, `${JSON.stringify({ arch: r.arch, scores: r.scores, target: ys[i], seconds: r.seconds })}\n`);
-        // The experiment store: one trial per architecture (its scores and the target accuracy).
-        const run = currentRun();
-        if (run) run.store.atomically(() => run.store.putTrial(run.id, { idx: i, arch: r.arch, status: 'done', scores: r.scores, objectives: { [target]: ys[i]! } }));
       },
-      shouldStop: stopRequested,
-    }));
-    fresh.forEach((r, k) => done.set(todo[k]!, r));
-    if (stopped) {
-      const line = `stopped after ${done.size} of ${archTexts.length} architectures; continue with${resumeHint()}`;
-      log(line);
+    });
+    if (line) {
       emit(o, { stopped: true, complete: false, scored: done.size, n: o.n, seed: o.seed, target, run: currentRun()?.id ?? null }, () => line);
       return;
     }
@@ -103,21 +95,4 @@ export function correlateCommand(): Command {
       () => [`n=${o.n} seed=${o.seed} target=${target}`, ...proxies.map((p) => `${p.padEnd(32)} tau=${kendall[p]!.toFixed(4)}  rho=${spear[p]!.toFixed(4)}`)].join('\n'),
     );
   });
-}
-
-/**
- * Trials of the current run that match the sampled architecture at their index and carry every
- * requested proxy. The store keeps non-finite scores as null; they come back as −∞ (a
- * disconnected cell's NASWOT), which ranks last as before.
- */
-function finishedTrials(archTexts: string[], proxies: string[]): Map<number, ArchScore> {
-  const run = currentRun();
-  const out = new Map<number, ArchScore>();
-  if (!run) return out;
-  for (const t of run.store.trials(run.id)) {
-    if (t.status !== 'done' || archTexts[t.idx] !== t.arch || !proxies.every((p) => p in t.scores)) continue;
-    const scores = Object.fromEntries(proxies.map((p) => [p, t.scores[p] ?? -Infinity]));
-    out.set(t.idx, { arch: t.arch, scores, seconds: 0, timing: {} });
-  }
-  return out;
 }

@@ -55,6 +55,37 @@ export function storedScores(archTexts: readonly string[], proxies: readonly str
   return out;
 }
 
+/**
+ * Score the architectures not yet in `done` (Ctrl-C stops after the current one), writing one
+ * store trial per architecture (index = its position) as it finishes, so `--resume` scores only
+ * the rest. `objectives(i)` adds values to the trial; `onScored` sees each fresh result.
+ * Returns the stop notice when Ctrl-C stopped it, undefined when every architecture is scored.
+ */
+export async function scoreRemaining(
+  archs: readonly AnyArch[],
+  proxies: string[],
+  ctx: ScoreContext,
+  done: Map<number, ArchScore>,
+  o: { progress: boolean; objectives?: (i: number) => Record<string, number>; onScored?: (r: ArchScore, i: number) => void },
+): Promise<string | undefined> {
+  const todo = archs.map((_, i) => i).filter((i) => !done.has(i));
+  const { results: fresh, stopped } = await withGracefulStop(() => scorePoolAsync(todo.map((i) => archs[i]!), proxies, ctx, {
+    progress: o.progress,
+    onResult: (r, k) => {
+      const i = todo[k]!;
+      o.onScored?.(r, i);
+      const cur = currentRun();
+      if (cur) cur.store.atomically(() => cur.store.putTrial(cur.id, { idx: i, arch: r.arch, status: 'done', scores: r.scores, objectives: o.objectives?.(i) ?? {} }));
+    },
+    shouldStop: stopRequested,
+  }));
+  fresh.forEach((r, k) => done.set(todo[k]!, r));
+  if (!stopped) return undefined;
+  const line = `stopped after ${done.size} of ${archs.length} architectures; continue with${resumeHint()}`;
+  log(line);
+  return line;
+}
+
 function readArchFile(file: string): string[] {
   let text: string;
   try {
@@ -88,20 +119,8 @@ export function scoreCommand(): Command {
     await startBackend(o);
     const ctx = scoringContext(o);
     const t0 = performance.now();
-    const todo = archs.map((_, i) => i).filter((i) => !done.has(i));
-    // Ctrl-C stops after the current architecture (its trial written); --resume scores the rest.
-    const { results: fresh, stopped } = await withGracefulStop(() => scorePoolAsync(todo.map((i) => archs[i]!), proxies, ctx, {
-      progress: archs.length > 1,
-      onResult: (r, k) => {
-        const cur = currentRun();
-        if (cur) cur.store.atomically(() => cur.store.putTrial(cur.id, { idx: todo[k]!, arch: r.arch, status: 'done', scores: r.scores, objectives: {} }));
-      },
-      shouldStop: stopRequested,
-    }));
-    fresh.forEach((r, k) => done.set(todo[k]!, r));
-    if (stopped) {
-      const line = `stopped after ${done.size} of ${archs.length} architectures; continue with${resumeHint()}`;
-      log(line);
+    const line = await scoreRemaining(archs, proxies, ctx, done, { progress: archs.length > 1 });
+    if (line) {
       emit(o, { stopped: true, complete: false, scored: done.size, total: archs.length, proxies, seed: o.seed, run: currentRun()?.id ?? null }, () => line);
       return;
     }

@@ -8,13 +8,12 @@ import { Command, Option } from 'commander';
 import { defaultNb201Path, loadNb201Table, type Nb201Table } from '../../bench/nb201-table.js';
 import { sampleArch, type AnyArch, type SpaceName } from '../../spaces/index.js';
 import { parseProxyList } from '../../proxies/index.js';
-import { scorePoolAsync } from '../../proxies/run.js';
 import type { ArchScore } from '../../proxies/index.js';
 import { Rng } from '../../util/rng.js';
 import { TsnasError } from '../../util/errors.js';
 import { emit, intArg, log, startBackend, withCommon } from '../common.js';
-import { scoringContext, storedScores, withScoringFlags, type ScoringFlags } from './score.js';
-import { currentRun, resumeGuard, resumeHint, stopRequested, withGracefulStop } from '../tracking.js';
+import { scoreRemaining, scoringContext, storedScores, withScoringFlags, type ScoringFlags } from './score.js';
+import { currentRun, resumeGuard } from '../tracking.js';
 import { diffStrategies, withDiffFlags } from '../../search/diff/cli.js';
 import { mooStrategies, withMooFlags } from '../../search/moo-cli.js';
 
@@ -48,22 +47,8 @@ const naswotStrategy: Strategy = async (o) => {
   await startBackend(o);
   const ctx = scoringContext(o);
   const t0 = performance.now();
-  const todo = archs.map((_, i) => i).filter((i) => !done.has(i));
-  // Ctrl-C stops after the current architecture (its trial written); --resume scores the rest.
-  const { results: fresh, stopped } = await withGracefulStop(() => scorePoolAsync(todo.map((i) => archs[i]!), [p!], ctx, {
-    progress: true,
-    onResult: (r, k) => {
-      const cur = currentRun();
-      if (cur) cur.store.atomically(() => cur.store.putTrial(cur.id, { idx: todo[k]!, arch: r.arch, status: 'done', scores: r.scores, objectives: {} }));
-    },
-    shouldStop: stopRequested,
-  }));
-  fresh.forEach((r, k) => done.set(todo[k]!, r));
-  if (stopped) {
-    const line = `stopped after ${done.size} of ${archs.length} architectures; continue with${resumeHint()}`;
-    log(line);
-    return { result: { strategy: 'naswot', stopped: true, complete: false, scored: done.size, n: o.n, seed: o.seed, run: currentRun()?.id ?? null }, human: line };
-  }
+  const line = await scoreRemaining(archs, [p!], ctx, done, { progress: true });
+  if (line) return { result: { strategy: 'naswot', stopped: true, complete: false, scored: done.size, n: o.n, seed: o.seed, run: currentRun()?.id ?? null }, human: line };
   const res = archs.map((_, i) => done.get(i)!);
   const wall = (performance.now() - t0) / 1000;
   let best = -1;
