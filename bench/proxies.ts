@@ -10,8 +10,8 @@
  *   npx tsx bench/proxies.ts --select-das scores.jsonl
  * reads the per-architecture lines written by `tsnas correlate --scores-out` (which must include
  * the proxies dis, units, active, das:kernel=layer,lambda=0 and das:kernel=perlayer,lambda=0),
- * fits kernel × λ × active-penalty on the first half of the sample (Kendall τ) and reports every
- * rule's τ on the disjoint second half. Ties on the fit half go to the rule closest to NASWOT.
+ * fits kernel × λ × active-penalty on the first half of the sample (or the first --fit-n rows;
+ * Kendall τ) and reports every rule's τ on the disjoint rest. Ties on the fit half go to the rule closest to NASWOT.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -38,7 +38,8 @@ function selectDas(file: string): void {
   type Row = { arch: string; scores: Record<string, number>; target: number };
   // JSON writes −∞ (singular kernel: duplicate codes, e.g. disconnected cells) as null.
   const rows = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l, (_k, v) => (v === null ? -Infinity : v)) as Row);
-  const half = Math.floor(rows.length / 2);
+  // fit on the first --fit-n rows (default: half), report on the rest
+  const half = Number(arg('fit-n', String(Math.floor(rows.length / 2))));
   const fit = rows.slice(0, half);
   const test = rows.slice(half);
   const kernels: Record<string, string> = { whole: 'dis', layer: 'das:kernel=layer,lambda=0', perlayer: 'das:kernel=perlayer,lambda=0' };
