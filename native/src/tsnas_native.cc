@@ -695,6 +695,17 @@ void channel_sums(int64_t M, int64_t C, int nsums, F rowfn, std::vector<double> 
     for (int64_t k = 0; k < nsums * C; k++) out[k] += part[(size_t)t * nsums * C + k];
 }
 
+// o[r, c] = x[r, c]·a[c] + b[c] over the rows of a [M, C] view (BN inference and training).
+void channel_affine(const float *x, const float *a, const float *b, float *o, int64_t M, int64_t C) {
+#pragma omp parallel for schedule(static) if ((size_t)(M * C) >= PAR_MIN)
+  for (int64_t r = 0; r < M; r++) {
+    const float *xr = x + r * C;
+    float *orow = o + r * C;
+#pragma omp simd
+    for (int64_t c = 0; c < C; c++) orow[c] = xr[c] * a[c] + b[c];
+  }
+}
+
 // bnAffineForward(x, gamma, beta, y, mean, invstd, C, eps[, variance]): y = γ·(x − mean)·invstd + β with
 // batch statistics. x̂ is not stored: the backward pass recomputes it from x (one write fewer).
 Napi::Value BnAffineForward(const Napi::CallbackInfo &info) {
@@ -732,15 +743,7 @@ Napi::Value BnAffineForward(const Napi::CallbackInfo &info) {
     scale[c] = gamma[c] * invstd[c];
     bias[c] = beta[c] - mean[c] * scale[c];
   }
-  const float *sp = scale.data(), *bp = bias.data();
-  const bool par = (size_t)n >= PAR_MIN;
-#pragma omp parallel for schedule(static) if (par)
-  for (int64_t r = 0; r < M; r++) {
-    const float *row = x + r * C;
-    float *orow = y + r * C;
-#pragma omp simd
-    for (int64_t c = 0; c < C; c++) orow[c] = row[c] * sp[c] + bp[c];
-  }
+  channel_affine(x, scale.data(), bias.data(), y, M, C);
   return info.Env().Undefined();
 }
 
@@ -1139,14 +1142,7 @@ Napi::Value Affine(const Napi::CallbackInfo &info) {
   const float *b = data_of<float>(info[2]);
   float *o = data_of<float>(info[3]);
   const int64_t C = (int64_t)len_of(info[1]);
-  const int64_t n = (int64_t)len_of(info[3]), M = n / C;
-#pragma omp parallel for schedule(static) if ((size_t)n >= PAR_MIN)
-  for (int64_t r = 0; r < M; r++) {
-    const float *xr = x + r * C;
-    float *orow = o + r * C;
-#pragma omp simd
-    for (int64_t c = 0; c < C; c++) orow[c] = xr[c] * a[c] + b[c];
-  }
+  channel_affine(x, a, b, o, (int64_t)len_of(info[3]) / C, C);
   return info.Env().Undefined();
 }
 
