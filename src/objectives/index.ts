@@ -2,3 +2,4 @@
 export * from './pareto.js';
 export * from './spec.js';
 export * from './objectives.js';
+export * from './trained.js';

@@ -5,7 +5,8 @@
  * Sources:
  *  - accuracy (table): an NB201 table column (percent), `cifar10_test_acc` by default.
  *  - accuracy:supernet / accuracy:trained: hooks, `ObjectiveContext.supernetAccuracy` /
- *    `trainedAccuracy`; TND-NAS installs the supernet one itself.
+ *    `trainedAccuracy`; TND-NAS installs the supernet one itself, the CLI's nsga2/random the
+ *    trained one (trained.ts: a short training per architecture, validation on held-out train images).
  *  - params / flops: of the evaluation network (`buildEvalNetwork`, the benchmark's own size unless
  *    `netOverrides`), in millions, as NAS-Bench-201 reports them. Cached per architecture.
  *  - latency:DEVICE: an NB201 table latency column (ms), any of its 27 columns or aliases.
@@ -150,7 +151,7 @@ export function buildObjective(spec: ObjectiveSpec, ctx: ObjectiveContext): Arch
           throw new TsnasError(
             spec.source === 'supernet'
               ? `objective '${spec.raw}': supernet accuracy is available in --strategy tnd-nas (which trains the supernet), not here`
-              : `objective '${spec.raw}': trained accuracy needs a training hook (ObjectiveContext.trainedAccuracy); the CLI does not train per architecture yet`,
+              : `objective '${spec.raw}': trained accuracy needs a training hook (ObjectiveContext.trainedAccuracy; the CLI's search --strategy nsga2|random installs one)`,
           );
         }
         return cached(spec, hook);

@@ -6,7 +6,7 @@
  *   accuracy                   NB201 table accuracy (cifar10_test_acc), maximise
  *   accuracy:cifar100_test     another table accuracy column (full name or alias)
  *   accuracy:supernet          accuracy of the one-hot subnet in a trained supernet (TND-NAS)
- *   accuracy:trained           accuracy from a user-supplied training hook (library use)
+ *   accuracy:trained           validation accuracy after a short training of each architecture (--preset; trained.ts)
  *   params, flops              eval-network parameters (millions) / FLOPs per image (millions), minimise
  *   latency:pixel3             NB201 table latency, any of its 27 columns by name or alias (ms)
  *   latency:measured           latency measured on the session's TF.js backend (ms)

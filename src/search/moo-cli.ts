@@ -35,6 +35,7 @@ import { drainAsync, type Steps } from './steps.js';
 import { downsample, loadDataset } from '../data/index.js';
 import type { AnyArch } from '../spaces/index.js';
 import { objectiveRecord } from '../objectives/objectives.js';
+import { TRAINED_PRESETS, trainedAccuracyHook } from '../objectives/trained.js';
 import { currentRun, loadCheckpoint, refuseResume, resumeGuard, resumeHint, runTrials, saveProgress, stopRequested, withGracefulStop } from '../cli/tracking.js';
 import type { ArchObjective } from '../objectives/objectives.js';
 import type { TrialRecord } from '../store/store.js';
@@ -78,7 +79,7 @@ export function withMooFlags(cmd: Command): Command {
     .option('--objectives <list>', `multi-objective strategies (nsga2, random, tnd-nas): ${OBJECTIVES_HELP}`)
     .option('--budget <n>', 'multi-objective strategies: distinct architectures to evaluate (default 200; tnd-nas: sampled architectures)', intArg('budget', 1, 10_000_000))
     .option('--pop-size <n>', 'nsga2: population size (default 20)', intArg('pop-size', 2, 100000))
-    .addOption(new Option('--preset <name>', 'tnd-nas: supernet training preset').choices(['cpu-small', 'paper', 'tiny']))
+    .addOption(new Option('--preset <name>', 'tnd-nas: supernet training preset; accuracy:trained: per-architecture training preset (default cpu-small)').choices(['cpu-small', 'paper', 'tiny']))
     .option('--table-accuracy', 'tnd-nas: take accuracy from the NB201 table instead of the supernet (benchmarks the policy gradient and shrinking cheaply)')
     .option('--tnd-samples <n>', 'tnd-nas: architectures sampled per α step (default 10)', intArg('tnd-samples', 1, 1000))
     .option('--latency-batch <n>', 'latency:measured: batch size of the timed inferences (default 1)', intArg('latency-batch', 1, 4096))
@@ -126,7 +127,7 @@ function mooSettings(o: Flags, objectives: string): Record<string, unknown> {
     popSize: o.strategy === 'nsga2' ? (o.popSize ?? 20) : undefined,
     tndSamples: o.strategy === 'tnd-nas' ? (o.tndSamples ?? 10) : undefined,
     tableAccuracy: o.strategy === 'tnd-nas' ? Boolean(o.tableAccuracy) : undefined,
-    preset: o.strategy === 'tnd-nas' && !o.tableAccuracy ? (o.preset ?? 'cpu-small') : undefined,
+    preset: (o.strategy === 'tnd-nas' && !o.tableAccuracy) || /accuracy:trained/.test(objectives) ? (o.preset ?? 'cpu-small') : undefined,
     dataset: x['dataset'], dataLimit: x['dataLimit'], batch: x['batch'], trainSteps: x['trainSteps'],
     latencyBatch: o.latencyBatch, latencyReps: o.latencyReps,
   };
@@ -194,6 +195,12 @@ async function setup(o: Flags, host: MooHost, defaultObjectives: string) {
     scoreContext: () => host.scoringContext(o),
     latency: { batch: o.latencyBatch ?? 1, reps: o.latencyReps ?? 5 },
   };
+  if (specs.some((s) => s.source === 'trained')) {
+    const x = o as Record<string, unknown>;
+    const preset = TRAINED_PRESETS[o.preset ?? 'cpu-small'];
+    if (!preset) throw new TsnasError(`accuracy:trained: unknown --preset '${o.preset}' (${Object.keys(TRAINED_PRESETS).join(', ')})`);
+    ctx.trainedAccuracy = trainedAccuracyHook({ space: o.space, preset, dataset: (x['dataset'] as string | undefined) ?? 'cifar10', dataDir: x['dataDir'] as string | undefined, seed: o.seed });
+  }
   return { specs, table, ctx, objectives };
 }
 

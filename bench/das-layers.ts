@@ -1,0 +1,74 @@
+/**
+ * Per-layer activation statistics of a seeded NB201 sample, for exploring DAS combination rules
+ * offline (issue 9). The same sample, batch and initialisation as `tsnas correlate --n N --seed S`
+ * (the seeded shuffle is a prefix: the first 1,000 of n = 3,000 are the n = 1,000 sample), one
+ * forward pass per architecture, one JSON line each:
+ *
+ *   npx tsx bench/das-layers.ts --n 1200 --seed 0 --data-dir ../shared/data/cifar10 --out runs/das-layers.jsonl
+ *
+ * A line holds the table accuracies, NASWOT and the two atomic terms (units = B·ln N_A,
+ * dis = ln|K̂|), and per ReLU tensor (forward order): units, multiplicity, ln|K̂_l + 1e-3·I|, the
+ * active fraction; per resolution stage (the units per sample tell the stage apart): the unit count
+ * N_s and ln|K̂_s| of the stage's whole kernel. `bench/das-rules.ts` fits rules on these lines.
+ * Resumes: architectures already in --out are skipped.
+ */
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { initBackend } from '../src/engine/backend.js';
+import { tf, type Tensor4D } from '../src/engine/tf.js';
+import { defaultNb201Path, loadNb201Table } from '../src/bench/nb201-table.js';
+import { sampleTableArchs } from '../src/cli/commands/correlate.js';
+import { loadDataset, fixedBatch } from '../src/data/index.js';
+import { buildEvalNetwork, parseArch } from '../src/spaces/index.js';
+import { collectActivationStats, dasTerms, logAbsDet, naswotScore } from '../src/proxies/index.js';
+import { Rng } from '../src/util/rng.js';
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1]! : def;
+}
+
+const n = Number(arg('n', '1000'));
+const seed = Number(arg('seed', '0'));
+const batchSize = Number(arg('batch', '128'));
+const out = arg('out', 'runs/das-layers.jsonl');
+const table = await loadNb201Table(arg('bench', defaultNb201Path()));
+const archs = sampleTableArchs(table.archStrings(), n, seed);
+await initBackend(arg('backend', 'auto'));
+const data = loadDataset('cifar10', { dataDir: arg('data-dir', '../shared/data/cifar10'), split: 'train', seed });
+const done = new Set(existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { arch: string }).arch) : []);
+const cols = ['cifar10_test_acc', 'cifar10_valid_val_acc', 'cifar100_test_acc', 'imagenet16_120_test_acc'];
+const t0 = performance.now();
+let scored = 0;
+for (const text of archs) {
+  if (done.has(text)) continue;
+  const a = parseArch('nb201', text);
+  const net = buildEvalNetwork('nb201', a, new Rng(seed), { numClasses: data.numClasses, inputShape: [data.height, data.width, data.channels] });
+  const b = fixedBatch(data, batchSize, seed);
+  const s = collectActivationStats(net, b.x as Tensor4D);
+  b.x.dispose();
+  b.y.dispose();
+  net.dispose();
+  const B = s.batch;
+  const ld = (ham: Float64Array, units: number, delta: number) => {
+    const k = new Float64Array(B * B);
+    for (let i = 0; i < k.length; i++) k[i] = 1 - ham[i]! / units;
+    for (let i = 0; i < B; i++) k[i * B + i]! += delta;
+    return logAbsDet(k, B);
+  };
+  const layers = s.layers.map((l) => ({ u: l.units, m: l.multiplicity, ld: ld(l.hamming, l.units, 1e-3), a: l.active.reduce((p, q) => p + q, 0) / (B * l.units) }));
+  // stages by units per sample, in order of first appearance
+  const stageOf = new Map<number, { N: number; ham: Float64Array }>();
+  for (const l of s.layers) {
+    let st = stageOf.get(l.units);
+    if (!st) stageOf.set(l.units, (st = { N: 0, ham: new Float64Array(B * B) }));
+    st.N += l.units * l.multiplicity;
+    for (let i = 0; i < st.ham.length; i++) st.ham[i]! += l.multiplicity * l.hamming[i]!;
+  }
+  const stages = [...stageOf.entries()].map(([u, st]) => ({ u, N: st.N, ld: ld(st.ham, st.N, 0), ldd: ld(st.ham, st.N, 1e-3) }));
+  const terms = dasTerms(s);
+  const acc = Object.fromEntries(cols.map((c) => [c, table.value(text, c)]));
+  appendFileSync(out, `${JSON.stringify({ arch: text, acc, naswot: naswotScore(s), units: terms.units, dis: terms.dis, N: s.totalUnits, layers, stages })}\n`);
+  scored++;
+  if (scored % 50 === 0) console.error(`${done.size + scored}/${n} (${((performance.now() - t0) / 1000 / scored).toFixed(2)} s/arch, tensors ${tf.memory().numTensors})`);
+}
+console.error(`done: ${scored} scored now, ${((performance.now() - t0) / 1000).toFixed(0)} s`);

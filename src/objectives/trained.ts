@@ -1,0 +1,88 @@
+/**
+ * `accuracy:trained`: train each architecture briefly and take its validation accuracy, the
+ * per-candidate cost that NSGA-Net pays and that TND-NAS's shared supernet avoids.
+ *
+ * The validation images are a seeded, stratified part of the *training* split (never the test
+ * split: a search must not see the data it is finally judged on). Every architecture is trained
+ * from the same seed with the same recipe and batch order, so a value is a deterministic function
+ * of the architecture (resumed runs take it from the store anyway).
+ */
+import { splitTrainVal, type Dataset } from '../data/index.js';
+import { loadTrainData } from '../train/data.js';
+import { buildNet } from '../train/run.js';
+import { DEFAULT_RECIPE, trainNetwork, type TrainRecipe } from '../train/trainer.js';
+import type { AnyArch, SpaceName } from '../spaces/index.js';
+import { TsnasError } from '../util/errors.js';
+
+export interface TrainedAccuracyPreset {
+  name: string;
+  /** Network width and depth (NB201: cells per stage N; DARTS: cells). */
+  C: number;
+  N: number;
+  layers: number;
+  imageSize: number;
+  /** Training images taken from the training split (before the validation part is split off). */
+  dataLimit: number;
+  /** Images of that subset held out for validation. */
+  valImages: number;
+  epochs: number;
+  batch: number;
+  lr: number;
+}
+
+/**
+ * `cpu-small`: the DTB's small NB201 network (C 8, N 1; DARTS: C 8, 5 cells) on 16-px images,
+ * 4,000 training + 1,000 validation images, 3 epochs: about 3 s per NB201 architecture on the
+ * native backend (2 cores). `paper`: NSGA-Net's proxy training (C 16, 32 px, 25 epochs on a
+ * 45,000 / 5,000 split; NB201 N 1, DARTS 8 cells). `tiny`: tests (the synthetic set is learnt in it:
+ * a conv cell reaches ~100 %, an all-`none` cell stays at chance).
+ */
+export const TRAINED_PRESETS: Record<string, TrainedAccuracyPreset> = {
+  'cpu-small': { name: 'cpu-small', C: 8, N: 1, layers: 5, imageSize: 16, dataLimit: 5000, valImages: 1000, epochs: 3, batch: 64, lr: 0.1 },
+  paper: { name: 'paper', C: 16, N: 1, layers: 8, imageSize: 32, dataLimit: 50000, valImages: 5000, epochs: 25, batch: 128, lr: 0.1 },
+  tiny: { name: 'tiny', C: 8, N: 1, layers: 2, imageSize: 16, dataLimit: 640, valImages: 128, epochs: 4, batch: 32, lr: 0.1 },
+};
+
+export interface TrainedAccuracyOptions {
+  space: SpaceName;
+  preset: TrainedAccuracyPreset;
+  dataset: string;
+  dataDir?: string;
+  seed: number;
+}
+
+/** The recipe of a preset: the space's training recipe (METHODS.md G, H) at the preset's size. */
+export function trainedRecipe(space: SpaceName, p: TrainedAccuracyPreset, seed: number): TrainRecipe {
+  const darts = space === 'darts';
+  return {
+    ...DEFAULT_RECIPE, epochs: p.epochs, batch: p.batch, lr: darts ? 0.025 : p.lr, nesterov: !darts,
+    weightDecay: darts ? 3e-4 : 5e-4, gradClip: darts ? 5 : 0, cutout: 0, dropPath: 0, auxWeight: 0, seed,
+  };
+}
+
+/**
+ * A hook for `ObjectiveContext.trainedAccuracy`: validation accuracy (percent) after training the
+ * architecture's network with the preset. Data are loaded once, on the first call.
+ */
+export function trainedAccuracyHook(o: TrainedAccuracyOptions): (a: AnyArch) => number {
+  let split: { train: Dataset; val: Dataset } | undefined;
+  const recipe = trainedRecipe(o.space, o.preset, o.seed);
+  return (a: AnyArch) => {
+    if (a.space !== o.space) throw new TsnasError(`accuracy:trained: architecture of space ${a.space} in a ${o.space} search`);
+    if (!split) {
+      const { train } = loadTrainData({ dataset: o.dataset, dataDir: o.dataDir, imageSize: o.preset.imageSize, trainLimit: o.preset.dataLimit, testLimit: 1, seed: o.seed });
+      if (o.preset.valImages >= train.n) throw new TsnasError(`accuracy:trained preset ${o.preset.name}: ${o.preset.valImages} validation images from ${train.n} training images`);
+      split = splitTrainVal(train, o.preset.valImages, o.seed);
+    }
+    const { net } = buildNet(
+      { space: o.space, arch: a.text, C: o.preset.C, N: o.preset.N, layers: o.preset.layers, auxiliary: false, initSeed: o.seed },
+      [split.train.height, split.train.width, split.train.channels], split.train.numClasses,
+    );
+    try {
+      const res = trainNetwork({ net, train: split.train, evalSets: { val: split.val }, recipe });
+      return res.history[res.history.length - 1]!['val_acc']!;
+    } finally {
+      net.dispose();
+    }
+  };
+}
