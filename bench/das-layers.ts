@@ -8,7 +8,8 @@
  *
  * A line holds the table accuracies, NASWOT and the two atomic terms (units = B·ln N_A,
  * dis = ln|K̂|), and per ReLU tensor (forward order): units, multiplicity, ln|K̂_l + 1e-3·I|, the
- * active fraction; per resolution stage (the units per sample tell the stage apart): the unit count
+ * active fraction (mean and std over samples), the mean and minimum normalised Hamming distance
+ * between samples; per resolution stage (the units per sample tell the stage apart): the unit count
  * N_s and ln|K̂_s| of the stage's whole kernel. `bench/das-rules.ts` fits rules on these lines.
  * Resumes: architectures already in --out are skipped.
  */
@@ -55,7 +56,23 @@ for (const text of archs) {
     for (let i = 0; i < B; i++) k[i * B + i]! += delta;
     return logAbsDet(k, B);
   };
-  const layers = s.layers.map((l) => ({ u: l.units, m: l.multiplicity, ld: ld(l.hamming, l.units, 1e-3), a: l.active.reduce((p, q) => p + q, 0) / (B * l.units) }));
+  // mean and minimum off-diagonal normalised Hamming distance, std over samples of the active fraction
+  const hamStats = (ham: Float64Array, units: number) => {
+    let sum = 0;
+    let min = Infinity;
+    for (let i = 0; i < B; i++) for (let j = i + 1; j < B; j++) {
+      const d = ham[i * B + j]! / units;
+      sum += d;
+      if (d < min) min = d;
+    }
+    return { h: sum / ((B * (B - 1)) / 2), hmin: min };
+  };
+  const layers = s.layers.map((l) => {
+    const fr = Array.from(l.active, (v) => v / l.units);
+    const mu = fr.reduce((p, q) => p + q, 0) / B;
+    const sd = Math.sqrt(fr.reduce((p, q) => p + (q - mu) ** 2, 0) / B);
+    return { u: l.units, m: l.multiplicity, ld: ld(l.hamming, l.units, 1e-3), a: mu, asd: sd, ...hamStats(l.hamming, l.units) };
+  });
   // stages by units per sample, in order of first appearance
   const stageOf = new Map<number, { N: number; ham: Float64Array }>();
   for (const l of s.layers) {

@@ -1,0 +1,117 @@
+/**
+ * DAS combination rules fitted offline on the per-layer statistics of bench/das-layers.ts
+ * (issue 9: "explore combination rules, choose the best with a documented protocol"):
+ *
+ *   npx tsx bench/das-rules.ts runs/das-layers.jsonl [--fit-n 500] [--target cifar10_test_acc] [--top 12]
+ *
+ * Protocol: every rule family below is fitted by Kendall τ on the first --fit-n architectures of
+ * the seeded sample and reported on all the others (never used for any choice). Families, with
+ * B the batch, N_A all units, ld_l = ln|K̂_l + 1e-3·I| of ReLU tensor l (multiplicity m_l),
+ * ld_s = ln|K̂_s| of resolution stage s's whole kernel, a = mean active fraction:
+ *   whole     ln|K̂| + λ·B·ln N_A − α·B·a                (λ = 1, α = 0 is NASWOT exactly)
+ *   perlayer  Σ m_l ld_l / Σ m_l + λ·B·ln N_A − α·B·a     (the current default family)
+ *   stage     Σ_s w_s·ld_s / Σ_s w_s + λ·B·ln N_A        (how much each resolution stage's
+ *                                                        distinguishing ability counts)
+ *   depth     Σ m_l t_l^p ld_l / Σ m_l t_l^p + λ·B·ln N_A (t_l = position of the tensor in the
+ *                                                        forward pass, 1..L: later layers weigh more for p > 0)
+ * Disconnected cells (singular whole kernel, NASWOT = −∞) rank last under every rule.
+ */
+import { readFileSync } from 'node:fs';
+import { kendallTau, spearman } from '../src/util/stats.js';
+
+interface Line {
+  arch: string;
+  acc: Record<string, number>;
+  naswot: number | null;
+  units: number;
+  dis: number | null;
+  N: number;
+  layers: { u: number; m: number; ld: number | null; a: number }[];
+  stages: { u: number; N: number; ld: number | null; ldd: number | null }[];
+}
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1]! : def;
+}
+
+const file = process.argv[2] ?? 'runs/das-layers.jsonl';
+const rows = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
+const fitN = Number(arg('fit-n', '500'));
+const target = arg('target', 'cifar10_test_acc');
+const top = Number(arg('top', '12'));
+const B = 128;
+const fin = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v : -Infinity);
+const disconnected = (r: Line) => !Number.isFinite(fin(r.naswot));
+
+// per-row precomputations
+const pre = rows.map((r) => {
+  const m = r.layers.reduce((s, l) => s + l.m, 0);
+  const perlayer = r.layers.reduce((s, l) => s + l.m * fin(l.ld), 0) / m;
+  const active = r.layers.reduce((s, l) => s + l.m * l.u * l.a, 0) / r.N;
+  // stages in order of resolution: largest units per sample first
+  const st = [...r.stages].sort((p, q) => q.u - p.u).map((s) => fin(s.ldd));
+  return { r, perlayer, active, st };
+});
+type Pre = (typeof pre)[number];
+
+interface Rule { family: string; name: string; f: (p: Pre) => number }
+const rules: Rule[] = [];
+const lambdas = [0, 0.25, 0.5, 0.75, 1, 1.5, 2];
+const actives = [0, 3, 10, 30];
+for (const l of lambdas) for (const a of actives) {
+  rules.push({ family: 'whole', name: `whole λ${l} α${a}`, f: (p) => fin(p.r.dis) + l * p.r.units - a * B * p.active });
+  rules.push({ family: 'perlayer', name: `perlayer λ${l} α${a}`, f: (p) => p.perlayer + l * p.r.units - a * B * p.active });
+}
+const ws = [0, 0.5, 1, 2, 4];
+for (const w1 of ws) for (const w2 of ws) for (const w3 of ws) {
+  if (w1 + w2 + w3 === 0) continue;
+  for (const l of lambdas) {
+    rules.push({ family: 'stage', name: `stage w(${w1},${w2},${w3}) λ${l}`, f: (p) => (w1 * p.st[0]! + w2 * p.st[1]! + w3 * p.st[2]!) / (w1 + w2 + w3) + l * p.r.units });
+  }
+}
+for (const pw of [-1, -0.5, 0.5, 1, 2, 3]) for (const l of lambdas) {
+  rules.push({
+    family: 'depth', name: `depth p${pw} λ${l}`,
+    f: (p) => {
+      let s = 0, w = 0;
+      p.r.layers.forEach((x, i) => {
+        const k = x.m * (i + 1) ** pw;
+        s += k * fin(x.ld);
+        w += k;
+      });
+      return s / w + l * p.r.units;
+    },
+  });
+}
+
+const score = (rule: Rule, p: Pre) => (disconnected(p.r) ? -Infinity : rule.f(p));
+const fit = pre.slice(0, fitN);
+const test = pre.slice(fitN);
+const y = (ps: Pre[]) => ps.map((p) => p.r.acc[target]!);
+const tau = (ps: Pre[], f: (p: Pre) => number) => kendallTau(ps.map(f), y(ps));
+const rho = (ps: Pre[], f: (p: Pre) => number) => spearman(ps.map(f), y(ps));
+
+const results = rules.map((r) => ({ ...r, fitTau: tau(fit, (p) => score(r, p)) }));
+results.sort((a, b) => b.fitTau - a.fitTau);
+const base: [string, (p: Pre) => number][] = [
+  ['naswot', (p) => fin(p.r.naswot)],
+  ['units (B·ln N_A)', (p) => (disconnected(p.r) ? -Infinity : p.r.units)],
+  ['dis (ln|K̂|)', (p) => fin(p.r.dis)],
+  ['current das (perlayer λ0.5 α10)', (p) => (disconnected(p.r) ? -Infinity : p.perlayer + 0.5 * p.r.units - 10 * B * p.active)],
+];
+const nsw = tau(test, base[0]![1]);
+console.log(`${file}: n=${rows.length}, fit on the first ${fit.length}, test on the other ${test.length}, target ${target}; ${rules.length} rules`);
+console.log('| rule | τ fit | τ test | ρ test | τ test / NASWOT |');
+console.log('|---|---|---|---|---|');
+for (const [name, f] of base) console.log(`| ${name} | ${tau(fit, f).toFixed(3)} | ${tau(test, f).toFixed(3)} | ${rho(test, f).toFixed(3)} | ${(tau(test, f) / nsw).toFixed(3)} |`);
+for (const r of results.slice(0, top)) {
+  const f = (p: Pre) => score(r, p);
+  console.log(`| ${r.name} | ${r.fitTau.toFixed(3)} | ${tau(test, f).toFixed(3)} | ${rho(test, f).toFixed(3)} | ${(tau(test, f) / nsw).toFixed(3)} |`);
+}
+console.log('\nbest of each family (by fit τ):');
+for (const fam of ['whole', 'perlayer', 'stage', 'depth']) {
+  const r = results.find((x) => x.family === fam)!;
+  const f = (p: Pre) => score(r, p);
+  console.log(`| ${r.name} | ${r.fitTau.toFixed(3)} | ${tau(test, f).toFixed(3)} | ${rho(test, f).toFixed(3)} | ${(tau(test, f) / nsw).toFixed(3)} |`);
+}
