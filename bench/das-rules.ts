@@ -2,7 +2,7 @@
  * DAS combination rules fitted offline on the per-layer statistics of bench/das-layers.ts
  * (issue 9: "explore combination rules, choose the best with a documented protocol"):
  *
- *   npx tsx bench/das-rules.ts runs/das-layers.jsonl [--fit-n 500] [--target cifar10_test_acc] [--top 12]
+ *   npx tsx bench/das-rules.ts runs/das-layers.jsonl [--unique runs/das-unique.jsonl] [--fit-n 500] [--target cifar10_test_acc] [--top 12]
  *
  * Protocol: every rule family below is fitted by Kendall τ on the first --fit-n architectures of
  * the seeded sample and reported on all the others (never used for any choice). Families, with
@@ -14,6 +14,10 @@
  *                                                        distinguishing ability counts)
  *   depth     Σ m_l t_l^p ld_l / Σ m_l t_l^p + λ·B·ln N_A (t_l = position of the tensor in the
  *                                                        forward pass, 1..L: later layers weigh more for p > 0)
+ *   hamming   perlayer + k·(mean normalised Hamming distance) | + k·(mean ln of the smallest one)
+ *             | − k·(std over samples of the active fraction), + λ·B·ln N_A
+ *   distinct  (with --unique) perlayer or whole dis + λ·B·ln U − α·B·a, U = the number of distinct
+ *             activation units (whole network) or Σ_l U_l (distinct within each ReLU tensor)
  * Disconnected cells (singular whole kernel, NASWOT = −∞) rank last under every rule.
  */
 import { readFileSync } from 'node:fs';
@@ -26,7 +30,7 @@ interface Line {
   units: number;
   dis: number | null;
   N: number;
-  layers: { u: number; m: number; ld: number | null; a: number }[];
+  layers: { u: number; m: number; ld: number | null; a: number; asd?: number; h?: number; hmin?: number }[];
   stages: { u: number; N: number; ld: number | null; ldd: number | null }[];
 }
 
@@ -36,7 +40,12 @@ function arg(name: string, def: string): string {
 }
 
 const file = process.argv[2] ?? 'runs/das-layers.jsonl';
-const rows = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
+const readLines = <T>(f: string) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
+let rows = readLines<Line>(file);
+// --unique FILE (bench/das-unique.ts): distinct activation units; rows without them are dropped
+const uniqueFile = arg('unique', '');
+const uniq = new Map(uniqueFile ? readLines<{ arch: string; NA: number; U: number; Ul: number; dead: number }>(uniqueFile).map((u) => [u.arch, u]) : []);
+if (uniqueFile) rows = rows.filter((r) => uniq.has(r.arch));
 const fitN = Number(arg('fit-n', '500'));
 const target = arg('target', 'cifar10_test_acc');
 const top = Number(arg('top', '12'));
@@ -51,7 +60,12 @@ const pre = rows.map((r) => {
   const active = r.layers.reduce((s, l) => s + l.m * l.u * l.a, 0) / r.N;
   // stages in order of resolution: largest units per sample first
   const st = [...r.stages].sort((p, q) => q.u - p.u).map((s) => fin(s.ldd));
-  return { r, perlayer, active, st };
+  // mean pairwise normalised Hamming distance, log of the smallest one, sample std of the active fraction
+  const hmean = r.layers.reduce((s, l) => s + l.m * (l.h ?? NaN), 0) / m;
+  const hmin = r.layers.reduce((s, l) => s + l.m * Math.log(Math.max(l.hmin ?? NaN, 1e-6)), 0) / m;
+  const asd = r.layers.reduce((s, l) => s + l.m * (l.asd ?? NaN), 0) / m;
+  const u = uniq.get(r.arch);
+  return { r, perlayer, active, st, hmean, hmin, asd, lnU: u ? B * Math.log(u.U) : NaN, lnUl: u ? B * Math.log(u.Ul) : NaN, dead: u ? u.dead / u.NA : NaN };
 });
 type Pre = (typeof pre)[number];
 
@@ -85,6 +99,23 @@ for (const pw of [-1, -0.5, 0.5, 1, 2, 3]) for (const l of lambdas) {
   });
 }
 
+// distinguishing ability read off the Hamming distances directly (mean / worst-case separation)
+for (const l of lambdas) for (const k of [10, 30, 100, 300, 1000]) {
+  rules.push({ family: 'hamming', name: `perlayer + ${k}·mean h, λ${l}`, f: (p) => p.perlayer + k * p.hmean + l * p.r.units });
+  rules.push({ family: 'hamming', name: `perlayer + ${k / 10}·mean ln h_min, λ${l}`, f: (p) => p.perlayer + (k / 10) * p.hmin + l * p.r.units });
+  rules.push({ family: 'hamming', name: `perlayer − ${k}·sd(active), λ${l}`, f: (p) => p.perlayer - k * p.asd + l * p.r.units });
+}
+
+// the unit-count term counting distinct activation units only (columns of the sign matrix)
+if (uniqueFile) {
+  for (const l of lambdas) for (const a of actives) {
+    rules.push({ family: 'distinct', name: `perlayer + λ${l}·B·ln U (network-distinct) α${a}`, f: (p) => p.perlayer + l * p.lnU - a * B * p.active });
+    rules.push({ family: 'distinct', name: `perlayer + λ${l}·B·ln ΣU_l (tensor-distinct) α${a}`, f: (p) => p.perlayer + l * p.lnUl - a * B * p.active });
+    rules.push({ family: 'distinct', name: `whole + λ${l}·B·ln U α${a}`, f: (p) => fin(p.r.dis) + l * p.lnU - a * B * p.active });
+    rules.push({ family: 'distinct', name: `whole + λ${l}·B·ln ΣU_l α${a}`, f: (p) => fin(p.r.dis) + l * p.lnUl - a * B * p.active });
+  }
+}
+
 const score = (rule: Rule, p: Pre) => (disconnected(p.r) ? -Infinity : rule.f(p));
 const fit = pre.slice(0, fitN);
 const test = pre.slice(fitN);
@@ -98,6 +129,7 @@ const base: [string, (p: Pre) => number][] = [
   ['naswot', (p) => fin(p.r.naswot)],
   ['units (B·ln N_A)', (p) => (disconnected(p.r) ? -Infinity : p.r.units)],
   ['dis (ln|K̂|)', (p) => fin(p.r.dis)],
+  ...(uniqueFile ? ([['B·ln U (distinct units)', (p: Pre) => (disconnected(p.r) ? -Infinity : p.lnU)], ['B·ln ΣU_l', (p: Pre) => (disconnected(p.r) ? -Infinity : p.lnUl)]] as [string, (p: Pre) => number][]) : []),
   ['current das (perlayer λ0.5 α10)', (p) => (disconnected(p.r) ? -Infinity : p.perlayer + 0.5 * p.r.units - 10 * B * p.active)],
 ];
 const nsw = tau(test, base[0]![1]);
@@ -110,8 +142,20 @@ for (const r of results.slice(0, top)) {
   console.log(`| ${r.name} | ${r.fitTau.toFixed(3)} | ${tau(test, f).toFixed(3)} | ${rho(test, f).toFixed(3)} | ${(tau(test, f) / nsw).toFixed(3)} |`);
 }
 console.log('\nbest of each family (by fit τ):');
-for (const fam of ['whole', 'perlayer', 'stage', 'depth']) {
+for (const fam of ['whole', 'perlayer', 'stage', 'depth', 'hamming', ...(uniqueFile ? ['distinct'] : [])]) {
   const r = results.find((x) => x.family === fam)!;
   const f = (p: Pre) => score(r, p);
   console.log(`| ${r.name} | ${r.fitTau.toFixed(3)} | ${tau(test, f).toFixed(3)} | ${rho(test, f).toFixed(3)} | ${(tau(test, f) / nsw).toFixed(3)} |`);
+}
+
+// NASWOT's protocol question (issue 9): its code sets failed scores to NaN. Disconnected cells
+// (singular kernel, 10 % accuracy) ranked last vs dropped, on both accuracy columns, whole sample.
+console.log('\nNASWOT τ over the whole sample, disconnected cells ranked last vs dropped:');
+console.log('| column | n | τ (ranked last) | n without them | τ (dropped) |');
+console.log('|---|---|---|---|---|');
+for (const col of ['cifar10_test_acc', 'cifar10_valid_val_acc', 'cifar100_test_acc', 'imagenet16_120_test_acc']) {
+  const all = pre.map((p) => p.r);
+  const ok = all.filter((r) => !disconnected(r));
+  const t = (rs: Line[]) => kendallTau(rs.map((r) => fin(r.naswot)), rs.map((r) => r.acc[col]!));
+  console.log(`| ${col} | ${all.length} | ${t(all).toFixed(3)} | ${ok.length} | ${t(ok).toFixed(3)} |`);
 }
