@@ -118,3 +118,23 @@ test('DTB refuses to resume with other settings', async () => {
   assert.equal(buildDtb(dir, base, { stopAfter: 0 }).done, 0);
   assert.throws(() => buildDtb(dir, { ...base, recipe: { ...base.recipe, epochs: 2 } }), /other settings/);
 });
+
+test('the shipped DTB (results/dtb-nb201-c10-100-v1.json) is a valid v1 file: its seeded sample, its network sizes, every epoch', async () => {
+  await useBackend('cpu');
+  const { buildEvalNetwork, parseArch } = await import('../src/spaces/index.js');
+  const { Rng } = await import('../src/util/rng.js');
+  const d = readDtb(join(REPO_ROOT, 'results', 'dtb-nb201-c10-100-v1.json'));
+  assert.equal(d.archs.length, 100);
+  // the architectures are the build seed's sample, in order
+  assert.deepEqual(d.archs.map((a) => a.arch), sampleDtbArchs(d.space, 100, d.seed));
+  const net = d.net as { C: number; N: number };
+  for (const a of d.archs.slice(0, 10)) {
+    const n = buildEvalNetwork('nb201', parseArch('nb201', a.arch), new Rng(0), { C: net.C, N: net.N, inputShape: [16, 16, 3], numClasses: 10 });
+    assert.equal(a.params, n.paramCount(), a.arch);
+    n.dispose();
+  }
+  for (const a of d.archs) {
+    assert.deepEqual(a.epochs.map((e) => e.epoch), Array.from({ length: 12 }, (_, i) => i + 1));
+    for (const e of a.epochs) assert.ok(e.val_acc >= 0 && e.val_acc <= 100 && Number.isFinite(e.train_loss), `${a.index}@${e.epoch}`);
+  }
+});
