@@ -10,6 +10,7 @@
  */
 import { defaultNb201Path, loadNb201Table } from '../src/bench/nb201-table.js';
 import { readDtb } from '../src/train/dtb.js';
+import { readFileSync } from 'node:fs';
 import { kendallTau, mean, spearman, std } from '../src/util/stats.js';
 
 function arg(name: string, def: string): string {
@@ -44,4 +45,25 @@ if (d.space === 'nb201') {
   }
   const params = d.archs.map((a) => a.params);
   console.log(`\nparams vs NB201 cifar10_test_acc: τ ${kendallTau(params, d.archs.map((a) => table.value(a.arch, 'cifar10_test_acc'))).toFixed(3)}; params vs DTB last epoch: τ ${kendallTau(params, last).toFixed(3)}`);
+}
+
+const scoreFiles = process.argv.flatMap((a, i) => (a === '--scores' ? [process.argv[i + 1]!] : []));
+if (scoreFiles.length) {
+  const table = d.space === 'nb201' ? await loadNb201Table(arg('bench', defaultNb201Path())) : undefined;
+  const epochs = [...new Set([1, Math.ceil(E / 2), E])];
+  console.log(`\nProxies (Kendall τ) with the DTB val_acc at epochs ${epochs.join(', ')}${table ? ' and with NB201 cifar10_test_acc' : ''}:`);
+  console.log(`| scores | proxy | ${epochs.map((e) => `DTB epoch ${e}`).join(' | ')}${table ? ' | NB201 C10 test' : ''} |`);
+  console.log(`|---|---|${epochs.map(() => '---').join('|')}${table ? '|---' : ''}|`);
+  for (const spec of scoreFiles) {
+    const [label, f] = spec.includes('=') ? (spec.split('=') as [string, string]) : [spec, spec];
+    const lines = readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l, (_k, v) => (v === null ? -Infinity : v)) as { arch: string; scores: Record<string, number> });
+    const by = new Map(lines.map((l) => [l.arch, l.scores]));
+    const archs = d.archs.filter((a) => by.has(a.arch));
+    for (const p of Object.keys(lines[0]!.scores)) {
+      const xs = archs.map((a) => by.get(a.arch)![p]!);
+      const cols = epochs.map((e) => kendallTau(xs, archs.map((a) => a.epochs[e - 1]!.val_acc)).toFixed(3));
+      const tab = table ? ` | ${kendallTau(xs, archs.map((a) => table.value(a.arch, 'cifar10_test_acc'))).toFixed(3)}` : '';
+      console.log(`| ${label} | ${p} | ${cols.join(' | ')}${tab} |`);
+    }
+  }
 }

@@ -11,8 +11,11 @@
  *                     trained with the `cpu-small` preset of src/objectives/trained.ts (C 8 N 1,
  *                     16 px, 3 epochs on 4,000 CIFAR-10 training images, validated on 1,000 others),
  *                     NSGA-Net's protocol at CPU scale; --budget distinct architectures.
+ *   nsga2-trained-long  the same with all 10,000 images (9,000 / 1,000) and 4 epochs per candidate.
  *   tnd-nas-supernet  TND-NAS, supernet mode, `cpu-small` preset (one weight-sharing supernet,
  *                     3 stages with progressive shrinking, 10 one-hot samples per α step).
+ *   tnd-nas-supernet-long  the same with 10,000 images (5,000 train / 5,000 val), 8 epochs per
+ *                     stage (4 warm-up), batch 64: the supernet gets about NSGA-II's compute.
  *
  * Reference points as bench/moo.ts (tight: acc 85 %, loose: acc 10 %; both at pixel3 36.77 ms).
  * Also printed: Kendall τ between the accuracy a search saw and the table accuracy, over the
@@ -70,13 +73,18 @@ function record(strategy: string, seed: number, t0: number, ev: MooEvaluator, fr
 for (const seed of seeds) {
   for (const strat of strategies) {
     const t0 = performance.now();
-    if (strat === 'nsga2-trained') {
-      const hook = trainedAccuracyHook({ space: 'nb201', preset: TRAINED_PRESETS['cpu-small']!, dataset: 'cifar10', dataDir, seed });
+    if (strat === 'nsga2-trained' || strat === 'nsga2-trained-long') {
+      // -long: all 10,000 images (9,000 train / 1,000 val) and 4 epochs per candidate
+      const preset = strat === 'nsga2-trained' ? TRAINED_PRESETS['cpu-small']! : { ...TRAINED_PRESETS['cpu-small']!, name: 'cpu-small-long', dataLimit: 10000, epochs: 4 };
+      const hook = trainedAccuracyHook({ space: 'nb201', preset, dataset: 'cifar10', dataDir, seed });
       const ev = new MooEvaluator(buildObjectives(parseObjectives('accuracy:trained,latency:pixel3'), { space: 'nb201', table, trainedAccuracy: hook }), budget);
       nsga2(ev, { space: 'nb201', seed, popSize: 20 });
       record(strat, seed, t0, ev, ev.front());
-    } else if (strat === 'tnd-nas-supernet') {
-      const preset = TND_PRESETS['cpu-small']!;
+    } else if (strat === 'tnd-nas-supernet' || strat === 'tnd-nas-supernet-long') {
+      // -long: the same preset with ~NSGA-II's budget of compute spent on the one supernet instead
+      // (5× the images, 4× the epochs per stage, batch 64)
+      const preset = strat === 'tnd-nas-supernet' ? TND_PRESETS['cpu-small']!
+        : { ...TND_PRESETS['cpu-small']!, name: 'cpu-small-long', dataLimit: 10000, epochsPerStage: 8, warmupEpochs: 4, batch: 64 };
       let data = loadDataset('cifar10', { dataDir, split: 'train', limit: preset.dataLimit, seed });
       data = downsample(data, data.height / preset.imageSize);
       let hook: ((a: AnyArch) => number) | undefined;
