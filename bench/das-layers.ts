@@ -13,42 +13,15 @@
  * N_s and ln|K̂_s| of the stage's whole kernel. `bench/das-rules.ts` fits rules on these lines.
  * Resumes: architectures already in --out are skipped.
  */
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { initBackend } from '../src/engine/backend.js';
-import { tf, type Tensor4D } from '../src/engine/tf.js';
-import { defaultNb201Path, loadNb201Table } from '../src/bench/nb201-table.js';
-import { sampleTableArchs } from '../src/cli/commands/correlate.js';
-import { loadDataset, fixedBatch } from '../src/data/index.js';
-import { buildEvalNetwork, parseArch } from '../src/spaces/index.js';
+import { arg, forEachPending, samplePool } from './sample-pool.js';
 import { collectActivationStats, dasTerms, logAbsDet, naswotScore } from '../src/proxies/index.js';
-import { Rng } from '../src/util/rng.js';
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1]! : def;
-}
-
-const n = Number(arg('n', '1000'));
-const seed = Number(arg('seed', '0'));
+const pool = await samplePool('runs/das-layers.jsonl');
+const { table } = pool;
 const batchSize = Number(arg('batch', '128'));
-const out = arg('out', 'runs/das-layers.jsonl');
-const table = await loadNb201Table(arg('bench', defaultNb201Path()));
-const archs = sampleTableArchs(table.archStrings(), n, seed);
-await initBackend(arg('backend', 'auto'));
-const data = loadDataset('cifar10', { dataDir: arg('data-dir', '../shared/data/cifar10'), split: 'train', seed });
-const done = new Set(existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { arch: string }).arch) : []);
 const cols = ['cifar10_test_acc', 'cifar10_valid_val_acc', 'cifar100_test_acc', 'imagenet16_120_test_acc'];
-const t0 = performance.now();
-let scored = 0;
-for (const text of archs) {
-  if (done.has(text)) continue;
-  const a = parseArch('nb201', text);
-  const net = buildEvalNetwork('nb201', a, new Rng(seed), { numClasses: data.numClasses, inputShape: [data.height, data.width, data.channels] });
-  const b = fixedBatch(data, batchSize, seed);
-  const s = collectActivationStats(net, b.x as Tensor4D);
-  b.x.dispose();
-  b.y.dispose();
-  net.dispose();
+forEachPending(pool, batchSize, (text, net, x) => {
+  const s = collectActivationStats(net, x);
   const B = s.batch;
   const ld = (ham: Float64Array, units: number, delta: number) => {
     const k = new Float64Array(B * B);
@@ -84,8 +57,5 @@ for (const text of archs) {
   const stages = [...stageOf.entries()].map(([u, st]) => ({ u, N: st.N, ld: ld(st.ham, st.N, 0), ldd: ld(st.ham, st.N, 1e-3) }));
   const terms = dasTerms(s);
   const acc = Object.fromEntries(cols.map((c) => [c, table.value(text, c)]));
-  appendFileSync(out, `${JSON.stringify({ arch: text, acc, naswot: naswotScore(s), units: terms.units, dis: terms.dis, N: s.totalUnits, layers, stages })}\n`);
-  scored++;
-  if (scored % 50 === 0) console.error(`${done.size + scored}/${n} (${((performance.now() - t0) / 1000 / scored).toFixed(2)} s/arch, tensors ${tf.memory().numTensors})`);
-}
-console.error(`done: ${scored} scored now, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  return { acc, naswot: naswotScore(s), units: terms.units, dis: terms.dis, N: s.totalUnits, layers, stages };
+});

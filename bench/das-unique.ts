@@ -10,28 +10,10 @@
  * network), U_l summed over ReLU tensors with multiplicity (distinct within each tensor), the dead
  * (all-zero) and always-on units. Resumes: architectures already in --out are skipped.
  */
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { initBackend } from '../src/engine/backend.js';
-import { tf, type Tensor, type Tensor4D } from '../src/engine/tf.js';
-import { defaultNb201Path, loadNb201Table } from '../src/bench/nb201-table.js';
-import { sampleTableArchs } from '../src/cli/commands/correlate.js';
-import { loadDataset, fixedBatch } from '../src/data/index.js';
-import { buildEvalNetwork, parseArch } from '../src/spaces/index.js';
-import { Rng } from '../src/util/rng.js';
+import { tf, type Tensor } from '../src/engine/tf.js';
+import { forEachPending, samplePool } from './sample-pool.js';
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1]! : def;
-}
-
-const n = Number(arg('n', '1000'));
-const seed = Number(arg('seed', '0'));
-const out = arg('out', 'runs/das-unique.jsonl');
-const table = await loadNb201Table(arg('bench', defaultNb201Path()));
-const archs = sampleTableArchs(table.archStrings(), n, seed);
-await initBackend(arg('backend', 'auto'));
-const data = loadDataset('cifar10', { dataDir: arg('data-dir', '../shared/data/cifar10'), split: 'train', seed });
-const done = new Set(existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { arch: string }).arch) : []);
+const pool = await samplePool('runs/das-unique.jsonl');
 
 /** Column patterns of a B×units sign matrix as strings of B/32 words (B must be a multiple of 32). */
 function columnKeys(x: Float32Array, B: number, units: number): string[] {
@@ -52,13 +34,7 @@ function columnKeys(x: Float32Array, B: number, units: number): string[] {
   return keys;
 }
 
-const t0 = performance.now();
-let scored = 0;
-for (const text of archs) {
-  if (done.has(text)) continue;
-  const a = parseArch('nb201', text);
-  const net = buildEvalNetwork('nb201', a, new Rng(seed), { numClasses: data.numClasses, inputShape: [data.height, data.width, data.channels] });
-  const b = fixedBatch(data, 128, seed);
+forEachPending(pool, 128, (_text, net, x) => {
   const B = 128;
   const all = new Set<string>();
   const seen = new Map<number, number>(); // tensor id -> its U_l, for repeated reads
@@ -69,7 +45,7 @@ for (const text of archs) {
   const zero = '0,'.repeat(B >>> 5);
   const full = `${(0xffffffff).toString(36)},`.repeat(B >>> 5);
   tf.tidy(() => {
-    net.forward(b.x as Tensor4D, {
+    net.forward(x, {
       training: true,
       hooks: {
         relu: (t: Tensor) => {
@@ -93,11 +69,5 @@ for (const text of archs) {
       },
     });
   });
-  b.x.dispose();
-  b.y.dispose();
-  net.dispose();
-  appendFileSync(out, `${JSON.stringify({ arch: text, NA, U: all.size, Ul, dead, on })}\n`);
-  scored++;
-  if (scored % 50 === 0) console.error(`${done.size + scored}/${n} (${((performance.now() - t0) / 1000 / scored).toFixed(2)} s/arch, tensors ${tf.memory().numTensors})`);
-}
-console.error(`done: ${scored} scored now, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  return { NA, U: all.size, Ul, dead, on };
+});
