@@ -145,8 +145,13 @@ test('scores are deterministic for a seed; no tensors leak across repeated scori
   const second = scoreArch(arch, proxies, ctx);
   const third = scoreArch(arch, proxies, { ...ctx, train: { steps: 2, lr: 0.05, batch: 8, momentum: 0.9 } });
   assert.equal(tf.memory().numTensors, before);
-  assert.deepEqual(second.scores, first.scores);
-  for (const p of proxies) assert.ok(Number.isFinite(first.scores[p]!), `${p} = ${first.scores[p]}`);
+  // Bit-identical at a fixed thread count; the native backend's load governor may score the two on
+  // different thread counts (a busy machine), which reorders float sums (~1e-9 relative, seen for snip).
+  for (const p of proxies) {
+    const [a, b] = [first.scores[p]!, second.scores[p]!];
+    assert.ok(Number.isFinite(a), `${p} = ${a}`);
+    assert.ok(Math.abs(a - b) <= 1e-7 * Math.max(1, Math.abs(a)), `${p}: ${a} vs ${b}`);
+  }
   assert.notEqual(third.scores.naswot, first.scores.naswot);
   const other = scoreArch(arch, ['naswot'], { ...ctx, seed: 6 });
   assert.notEqual(other.scores.naswot, first.scores.naswot);
