@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store, type TrialRecord } from '../src/store/store.js';
@@ -287,9 +287,11 @@ const TRAIN = ['--space', 'nb201', '--dataset', 'synthetic', '--image-size', '8'
 const curves = (dir: string) => (JSON.parse(readFileSync(join(dir, 'curves.json'), 'utf8')) as Record<string, number>[]).map(({ epoch_s: _e, wall_s: _w, num_tensors: _n, ...r }) => r);
 
 /** Start, send SIGINT `delayMs` after `ready` exists; retry with a shorter delay when it finished first. */
-async function interrupt(args: string[], ready: string, delays: number[]): Promise<Exit> {
+async function interrupt(args: string[], ready: string, delays: number[], outDir: string): Promise<Exit> {
   let last: Exit | undefined;
   for (const delayMs of delays) {
+    // each try starts clean: a ready file left by the previous try would fire the signal at start-up
+    rmSync(outDir, { recursive: true, force: true });
     const { child, done } = spawnCli(args);
     const poll = setInterval(() => {
       if (!existsSync(ready)) return;
@@ -298,7 +300,11 @@ async function interrupt(args: string[], ready: string, delays: number[]): Promi
     }, 20);
     last = await done;
     clearInterval(poll);
-    if (last.code !== 0 || /"stopped":true/.test(last.stdout)) return last;
+    // Too late: the run finished before the signal (exit 0), or finished its loop and was in its
+    // teardown, outside the graceful section, where Ctrl-C keeps Node's default (killed by SIGINT):
+    // try again with a shorter delay.
+    const tooLate = last.code === 0 || (last.code === null && last.signal === 'SIGINT' && !/"stopped":true/.test(last.stdout));
+    if (!tooLate || /"stopped":true/.test(last.stdout)) return last;
   }
   return last!;
 }
@@ -309,7 +315,7 @@ test('train: Ctrl-C stops after the current step with a checkpoint; tsnas runs r
   assert.equal(a.code, 0, a.stderr);
   const out = tmp('train-b');
   const rng = new Rng(Date.now() % 100000);
-  const s = await interrupt(['train', '--arch', ARCH, ...TRAIN, '--out', out, '--run-id', 'tr'], join(out, 'config.json'), [300 + rng.int(1500), 200, 50, 0]);
+  const s = await interrupt(['train', '--arch', ARCH, ...TRAIN, '--out', out, '--run-id', 'tr'], join(out, 'config.json'), [300 + rng.int(1500), 200, 50, 0], out);
   assert.ok(s.code === 0 || s.code === 130, `exit status ${s.code} (${s.signal})`);
   assert.match(s.stderr, /stopping after the current step/);
   assert.match(s.stderr, /stopped (at step \d+ of \d+ in epoch \d|after epoch \d).*continue with the same command and --resume \(or: tsnas runs resume tr /);
@@ -338,7 +344,7 @@ test('dtb build: Ctrl-C stops inside an architecture with a checkpoint; rerunnin
   const straight = tmp('dtb-a');
   assert.equal((await runToEnd([...args, '--out', straight])).code, 0);
   const out = tmp('dtb-b');
-  const s = await interrupt([...args, '--out', out], join(out, 'runs', '0000', 'config.json'), [100, 0]);
+  const s = await interrupt([...args, '--out', out], join(out, 'runs', '0000', 'config.json'), [100, 0], out);
   assert.ok(s.code === 0 || s.code === 130, `exit status ${s.code} (${s.signal})`);
   assert.match(s.stderr, /stopped (in|before) architecture \d.*continue with the same command/);
   assert.equal(lastJson(s.stdout)['complete'], false);
