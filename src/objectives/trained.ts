@@ -10,7 +10,7 @@
 import { splitTrainVal, type Dataset } from '../data/index.js';
 import { loadTrainData } from '../train/data.js';
 import { buildNet } from '../train/run.js';
-import { DEFAULT_RECIPE, trainNetwork, type TrainRecipe } from '../train/trainer.js';
+import { DEFAULT_RECIPE, SPACE_RECIPES, trainNetwork, type TrainRecipe } from '../train/trainer.js';
 import type { AnyArch, SpaceName } from '../spaces/index.js';
 import { TsnasError } from '../util/errors.js';
 
@@ -27,7 +27,6 @@ export interface TrainedAccuracyPreset {
   valImages: number;
   epochs: number;
   batch: number;
-  lr: number;
 }
 
 /**
@@ -38,9 +37,9 @@ export interface TrainedAccuracyPreset {
  * a conv cell reaches ~100 %, an all-`none` cell stays at chance).
  */
 export const TRAINED_PRESETS: Record<string, TrainedAccuracyPreset> = {
-  'cpu-small': { name: 'cpu-small', C: 8, N: 1, layers: 5, imageSize: 16, dataLimit: 5000, valImages: 1000, epochs: 3, batch: 64, lr: 0.1 },
-  paper: { name: 'paper', C: 16, N: 1, layers: 8, imageSize: 32, dataLimit: 50000, valImages: 5000, epochs: 25, batch: 128, lr: 0.1 },
-  tiny: { name: 'tiny', C: 8, N: 1, layers: 2, imageSize: 16, dataLimit: 640, valImages: 128, epochs: 4, batch: 32, lr: 0.1 },
+  'cpu-small': { name: 'cpu-small', C: 8, N: 1, layers: 5, imageSize: 16, dataLimit: 5000, valImages: 1000, epochs: 3, batch: 64 },
+  paper: { name: 'paper', C: 16, N: 1, layers: 8, imageSize: 32, dataLimit: 50000, valImages: 5000, epochs: 25, batch: 128 },
+  tiny: { name: 'tiny', C: 8, N: 1, layers: 2, imageSize: 16, dataLimit: 640, valImages: 128, epochs: 4, batch: 32 },
 };
 
 export interface TrainedAccuracyOptions {
@@ -51,13 +50,12 @@ export interface TrainedAccuracyOptions {
   seed: number;
 }
 
-/** The recipe of a preset: the space's training recipe (METHODS.md G, H) at the preset's size. */
+/**
+ * The recipe of a preset: the space's training recipe (SPACE_RECIPES, METHODS.md G, H) at the
+ * preset's epochs and batch, without the DARTS evaluation extras (cutout, drop-path, auxiliary head).
+ */
 export function trainedRecipe(space: SpaceName, p: TrainedAccuracyPreset, seed: number): TrainRecipe {
-  const darts = space === 'darts';
-  return {
-    ...DEFAULT_RECIPE, epochs: p.epochs, batch: p.batch, lr: darts ? 0.025 : p.lr, nesterov: !darts,
-    weightDecay: darts ? 3e-4 : 5e-4, gradClip: darts ? 5 : 0, cutout: 0, dropPath: 0, auxWeight: 0, seed,
-  };
+  return { ...DEFAULT_RECIPE, ...SPACE_RECIPES[space], epochs: p.epochs, batch: p.batch, cutout: 0, dropPath: 0, auxWeight: 0, seed };
 }
 
 /**

@@ -1,17 +1,11 @@
 /** `tsnas train`: train one architecture's evaluation network, with checkpoints, resume and curves. */
 import { Command, Option } from 'commander';
 import { checkSpace, type SpaceName } from '../../spaces/index.js';
-import { DEFAULT_RECIPE, type TrainRecipe } from '../../train/trainer.js';
+import { DEFAULT_RECIPE, SPACE_RECIPES, type TrainRecipe } from '../../train/trainer.js';
 import { runTrainingAsync, type DataSpec, type NetSpec } from '../../train/run.js';
 import { currentRun, stopRequested, withGracefulStop } from '../tracking.js';
 import { TsnasError } from '../../util/errors.js';
 import { emit, intArg, log, numArg, startBackend, withCommon, type CommonOptions } from '../common.js';
-
-/** Per-space defaults (METHODS.md G and H), the epoch count aside. */
-export const SPACE_RECIPES: Record<SpaceName, Partial<TrainRecipe>> = {
-  nb201: { lr: 0.1, nesterov: true, momentum: 0.9, weightDecay: 5e-4, batch: 256, gradClip: 0, cutout: 0, dropPath: 0, auxWeight: 0 },
-  darts: { lr: 0.025, nesterov: false, momentum: 0.9, weightDecay: 3e-4, batch: 96, gradClip: 5, cutout: 16, dropPath: 0.2, auxWeight: 0.4 },
-};
 
 export interface RecipeFlags {
   epochs: number;
