@@ -127,7 +127,7 @@ function mooSettings(o: Flags, objectives: string): Record<string, unknown> {
     popSize: o.strategy === 'nsga2' ? (o.popSize ?? 20) : undefined,
     tndSamples: o.strategy === 'tnd-nas' ? (o.tndSamples ?? 10) : undefined,
     tableAccuracy: o.strategy === 'tnd-nas' ? Boolean(o.tableAccuracy) : undefined,
-    preset: (o.strategy === 'tnd-nas' && !o.tableAccuracy) || /accuracy:trained/.test(objectives) ? (o.preset ?? 'cpu-small') : undefined,
+    preset: (o.strategy === 'tnd-nas' && !o.tableAccuracy) || parseObjectives(objectives).some((s) => s.source === 'trained') ? (o.preset ?? 'cpu-small') : undefined,
     dataset: x['dataset'], dataLimit: x['dataLimit'], batch: x['batch'], trainSteps: x['trainSteps'],
     latencyBatch: o.latencyBatch, latencyReps: o.latencyReps,
   };
