@@ -300,11 +300,11 @@ async function interrupt(args: string[], ready: string, delays: number[], outDir
     }, 20);
     last = await done;
     clearInterval(poll);
+    if (/"stopped":true/.test(last.stdout)) return last;
     // Too late: the run finished before the signal (exit 0), or finished its loop and was in its
     // teardown, outside the graceful section, where Ctrl-C keeps Node's default (killed by SIGINT):
-    // try again with a shorter delay.
-    const tooLate = last.code === 0 || (last.code === null && last.signal === 'SIGINT' && !/"stopped":true/.test(last.stdout));
-    if (!tooLate || /"stopped":true/.test(last.stdout)) return last;
+    // try again with a shorter delay. Anything else is the answer.
+    if (!(last.code === 0 || last.signal === 'SIGINT')) return last;
   }
   return last!;
 }
