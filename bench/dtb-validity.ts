@@ -25,6 +25,8 @@ const acc = (e: number) => d.archs.map((a) => a.epochs[e - 1]!.val_acc);
 const last = acc(E);
 const nVal = d.data.testLimit ?? 2000;
 const p = mean(last) / 100;
+// the NB201 table of the same cells, read once (an NB201 DTB only)
+const table = d.space === 'nb201' ? await loadNb201Table(arg('bench', defaultNb201Path())) : undefined;
 console.log(`${file}: ${d.archs.length} ${d.space} archs, ${E} epochs; validation set ${nVal} images (binomial s.e. at the mean accuracy: ${(100 * Math.sqrt((p * (1 - p)) / nVal)).toFixed(2)} points)`);
 console.log('| epoch | val acc mean ± sd | min | max | τ with last epoch |');
 console.log('|---|---|---|---|---|');
@@ -32,8 +34,7 @@ for (let e = 1; e <= E; e++) {
   const xs = acc(e);
   console.log(`| ${e} | ${mean(xs).toFixed(2)} ± ${std(xs, 1).toFixed(2)} | ${Math.min(...xs).toFixed(2)} | ${Math.max(...xs).toFixed(2)} | ${kendallTau(xs, last).toFixed(3)} |`);
 }
-if (d.space === 'nb201') {
-  const table = await loadNb201Table(arg('bench', defaultNb201Path()));
+if (table) {
   console.log('\nDTB val_acc vs the NB201 table (same architectures):');
   console.log('| DTB epoch | column | τ | ρ |');
   console.log('|---|---|---|---|');
@@ -49,7 +50,6 @@ if (d.space === 'nb201') {
 
 const scoreFiles = process.argv.flatMap((a, i) => (a === '--scores' ? [process.argv[i + 1]!] : []));
 if (scoreFiles.length) {
-  const table = d.space === 'nb201' ? await loadNb201Table(arg('bench', defaultNb201Path())) : undefined;
   const epochs = [...new Set([1, Math.ceil(E / 2), E])];
   console.log(`\nProxies (Kendall τ) with the DTB val_acc at epochs ${epochs.join(', ')}${table ? ' and with NB201 cifar10_test_acc' : ''}:`);
   console.log(`| scores | proxy | ${epochs.map((e) => `DTB epoch ${e}`).join(' | ')}${table ? ' | NB201 C10 test' : ''} |`);
