@@ -168,6 +168,36 @@ test('single-darts: w and α both step from one train batch with one backward pa
   }
 });
 
+test('single-darts with --arch-optimizer sgd: α takes w\'s SGD step, α₁ = α₀ − ξ(∇α L + wd·α₀), from the same batch', () => {
+  const model = tinyModel(5);
+  const b = batch(22);
+  const lr = 0.05;
+  const wd = 5e-4;
+  const env = envFor(model, { aOpt: new Sgd(model.archParams(), 0.9, wd), lr, archLr: lr, nextTrain: () => b });
+  try {
+    const A = model.archParams();
+    const a0 = A.map((a) => Array.from(a.dataSync()));
+    const g = gradsOf(env, () => model.loss(b.x, b.y, true), b.y, A);
+    const expected = a0.map((a, i) => {
+      const gi = Array.from(g.grads[i]!.dataSync());
+      return a.map((v, k) => v - lr * (gi[k]! + wd * v));
+    });
+    tf.dispose(g.grads as Tensor[]);
+    singleDartsStep(env);
+    A.forEach((a, i) => {
+      const got = Array.from(a.dataSync());
+      const moved = Math.max(...got.map((v, k) => Math.abs(v - a0[i]![k]!)));
+      assert.ok(moved > 1e-6, 'α moved');
+      got.forEach((v, k) => assert.ok(Math.abs(v - expected[i]![k]!) < 1e-6, `α[${i}][${k}] ${v} vs ${expected[i]![k]}`));
+    });
+  } finally {
+    env.wOpt.dispose();
+    env.aOpt.dispose();
+    tf.dispose([b.x, b.y]);
+    model.dispose();
+  }
+});
+
 test('PC-DARTS: channel shuffle is PyTorch channel_shuffle; partial mixed op keeps shapes and bypasses C−C/K channels; K=1 is the plain mixed op', () => {
   // channel_shuffle(groups 2) of channels [0..5]: view(2,3) → transpose → [0,3,1,4,2,5].
   const x = tf.tensor4d([0, 1, 2, 3, 4, 5], [1, 1, 1, 6]);
@@ -233,10 +263,10 @@ test('optimizers follow PyTorch (SGD momentum + wd, Adam bias correction) and co
 
 const strip = (h: EpochRecord[]) => h.map(({ seconds: _s, numTensors: _n, ...r }) => r);
 
-for (const strategy of ['darts', 'ms-darts', 'pc-darts'] as const) {
+for (const strategy of ['darts', 'ms-darts', 'pc-darts', 'single-darts/sgd'] as const) {
   test(`${strategy}: 1 epoch + resume gives the same α, genotype and history as 2 epochs straight; memory flat`, async () => {
     const ds = loadDataset('synthetic', { split: 'train', limit: 64, seed: 2, synthetic: { height: 8 } });
-    const cfg = buildConfig('nb201', strategy, 'tiny', 5, { epochs: 2 });
+    const cfg = strategy === 'single-darts/sgd' ? buildConfig('nb201', 'single-darts', 'tiny', 5, { epochs: 2, archOptimizer: 'sgd' }) : buildConfig('nb201', strategy, 'tiny', 5, { epochs: 2 });
     if (strategy === 'pc-darts') cfg.warmupEpochs = 0;
     const before = tf.memory().numTensors;
     const straight = await runSearch(cfg, ds, { outDir: mkdtempSync(join(tmpdir(), 'tsnas-straight-')) });

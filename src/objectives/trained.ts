@@ -8,7 +8,7 @@
  * of the architecture (resumed runs take it from the store anyway).
  */
 import { splitTrainVal, type Dataset } from '../data/index.js';
-import { loadTrainData } from '../train/data.js';
+import { loadTrainSplit } from '../train/data.js';
 import { buildNet } from '../train/run.js';
 import { DEFAULT_RECIPE, SPACE_RECIPES, trainNetwork, type TrainRecipe } from '../train/trainer.js';
 import type { AnyArch, SpaceName } from '../spaces/index.js';
@@ -68,7 +68,7 @@ export function trainedAccuracyHook(o: TrainedAccuracyOptions): (a: AnyArch) => 
   return (a: AnyArch) => {
     if (a.space !== o.space) throw new TsnasError(`accuracy:trained: architecture of space ${a.space} in a ${o.space} search`);
     if (!split) {
-      const { train } = loadTrainData({ dataset: o.dataset, dataDir: o.dataDir, imageSize: o.preset.imageSize, trainLimit: o.preset.dataLimit, testLimit: 1, seed: o.seed });
+      const train = loadTrainSplit({ dataset: o.dataset, dataDir: o.dataDir, imageSize: o.preset.imageSize, trainLimit: o.preset.dataLimit, seed: o.seed });
       if (o.preset.valImages >= train.n) throw new TsnasError(`accuracy:trained preset ${o.preset.name}: ${o.preset.valImages} validation images from ${train.n} training images`);
       split = splitTrainVal(train, o.preset.valImages, o.seed);
     }

@@ -15,16 +15,30 @@ export interface TrainDataOptions {
   numClasses?: number;
 }
 
+function synthOf(o: TrainDataOptions) {
+  return o.dataset === 'synthetic' ? { height: o.imageSize ?? 16, numClasses: o.numClasses } : undefined;
+}
+
+/** The pooling factor from the dataset's side to `imageSize` (1: keep the native size). */
+function poolFactor(o: TrainDataOptions, side: number): number {
+  if (!o.imageSize || o.imageSize === side) return 1;
+  const f = side / o.imageSize;
+  if (!Number.isInteger(f)) throw new TsnasError(`--image-size ${o.imageSize} does not divide the ${side}-pixel images of ${o.dataset}`);
+  return f;
+}
+
+/** The training split only, at the chosen size (for callers that hold out their own validation images). */
+export function loadTrainSplit(o: TrainDataOptions): Dataset {
+  const train = loadDataset(o.dataset, { dataDir: o.dataDir, split: 'train', limit: o.trainLimit, seed: o.seed ?? 0, synthetic: synthOf(o) });
+  const f = poolFactor(o, train.height);
+  return f === 1 ? train : downsample(train, f);
+}
+
 export function loadTrainData(o: TrainDataOptions): { train: Dataset; test: Dataset } {
-  const synth = o.dataset === 'synthetic' ? { height: o.imageSize ?? 16, numClasses: o.numClasses } : undefined;
-  let train = loadDataset(o.dataset, { dataDir: o.dataDir, split: 'train', limit: o.trainLimit, seed: o.seed ?? 0, synthetic: synth });
-  let test = loadDataset(o.dataset, { dataDir: o.dataDir, split: 'test', limit: o.testLimit, seed: o.seed ?? 0, synthetic: synth });
-  if (o.imageSize && o.imageSize !== train.height) {
-    const f = train.height / o.imageSize;
-    if (!Number.isInteger(f)) throw new TsnasError(`--image-size ${o.imageSize} does not divide the ${train.height}-pixel images of ${o.dataset}`);
-    train = downsample(train, f);
-    test = downsample(test, f);
-  }
+  const train = loadTrainSplit(o);
+  let test = loadDataset(o.dataset, { dataDir: o.dataDir, split: 'test', limit: o.testLimit, seed: o.seed ?? 0, synthetic: synthOf(o) });
+  const f = poolFactor(o, test.height);
+  if (f !== 1) test = downsample(test, f);
   test = withStats(test, train);
   return { train, test };
 }

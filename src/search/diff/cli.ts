@@ -13,7 +13,7 @@ import { defaultNb201Path, loadNb201Table, type Nb201Table } from '../../bench/n
 import { NB201_EDGES, NB201_OPS } from '../../spaces/nb201.js';
 import { DARTS_EDGES, DARTS_OPS } from '../../spaces/darts.js';
 import { TsnasError } from '../../util/errors.js';
-import { buildConfig, checkPreset, NB201_DERIVATIONS, PRESETS, type Nb201Derivation } from './presets.js';
+import { ARCH_OPTIMIZERS, buildConfig, checkPreset, NB201_DERIVATIONS, PRESETS, type ArchOptimizer, type Nb201Derivation } from './presets.js';
 import { STRATEGY_NAMES, type StrategyName } from './strategies.js';
 import { runSearch, type EpochRecord } from './trainer.js';
 import { writeAlphaPlot } from './plot.js';
@@ -28,6 +28,7 @@ export interface DiffFlags {
   depth?: number;
   imageSize?: number;
   archLr?: number;
+  archOptimizer?: string;
   derive?: string;
   resume?: boolean;
   plot?: string;
@@ -75,6 +76,9 @@ export function withDiffFlags(cmd: Command): Command {
     if (!Number.isFinite(x) || x <= 0 || x > 10) throw new TsnasError(`--arch-lr must be a number in (0, 10], got '${v}'`);
     return x;
   });
+  cmd.addOption(
+    new Option('--arch-optimizer <name>', 'differentiable strategies: adam (default: Adam at --arch-lr) or sgd (α steps like w: SGD with its momentum, weight decay and cosine lr)').choices([...ARCH_OPTIMIZERS]),
+  );
   cmd.addOption(new Option('--derive <rule>', 'differentiable strategies, NB201: argmax over all ops per edge (default) or over all but none').choices([...NB201_DERIVATIONS]));
   if (!hasFlag(cmd, '--resume')) cmd.option('--resume', 'differentiable strategies: continue from the checkpoint in --out');
   if (!hasFlag(cmd, '--plot')) cmd.option('--plot <file>', 'differentiable strategies: write α heatmaps over epochs (SVG)');
@@ -114,7 +118,8 @@ export function diffStrategies(host: DiffHost): Record<StrategyName, DiffStrateg
   const run: DiffStrategy = async (o) => {
     const strategy = o.strategy as StrategyName;
     const preset = checkPreset(o.preset ?? 'cpu-small');
-    const cfg = buildConfig(o.space, strategy, preset, o.seed, { epochs: o.epochs, dataLimit: o.dataLimit, channels: o.channels, depth: o.depth, imageSize: o.imageSize, archLr: o.archLr, derive: o.derive as Nb201Derivation | undefined });
+    const cfg = buildConfig(o.space, strategy, preset, o.seed, { epochs: o.epochs, dataLimit: o.dataLimit, channels: o.channels, depth: o.depth, imageSize: o.imageSize, archLr: o.archLr, archOptimizer: o.archOptimizer as ArchOptimizer | undefined, derive: o.derive as Nb201Derivation | undefined });
+    if (cfg.archOptimizer === 'sgd' && o.archLr !== undefined) throw new TsnasError('--arch-lr sets the Adam learning rate of α; with --arch-optimizer sgd, α takes the weights\' learning rate');
     if (o.resume && !o.out) throw new TsnasError('--resume needs --out DIR (where the checkpoint is)');
     let table: Nb201Table | undefined;
     if (o.space === 'nb201') {

@@ -65,7 +65,16 @@ export interface SearchConfig {
    * or `no-none`: argmax over the ops other than `none` (as the DARTS space always derives).
    */
   derive?: Nb201Derivation;
+  /**
+   * Optimizer of α: `adam` (DARTS' Adam with archLr, default) or `sgd`: α updated exactly like w
+   * (SGD with w's momentum, weight decay and cosine lr), the joint step (α, w) −= ξ∇L_train that a
+   * third-party note gives for Single-DARTS (METHODS.md C). Absent means adam.
+   */
+  archOptimizer?: ArchOptimizer;
 }
+
+export const ARCH_OPTIMIZERS = ['adam', 'sgd'] as const;
+export type ArchOptimizer = (typeof ARCH_OPTIMIZERS)[number];
 
 export const NB201_DERIVATIONS = ['argmax', 'no-none'] as const;
 export type Nb201Derivation = (typeof NB201_DERIVATIONS)[number];
@@ -80,6 +89,7 @@ export interface ConfigOverrides {
   /** Adam learning rate of α. */
   archLr?: number;
   derive?: Nb201Derivation;
+  archOptimizer?: ArchOptimizer;
 }
 
 export function checkStrategy(s: string): StrategyName {
@@ -152,6 +162,7 @@ export function buildConfig(space: SearchSpace, strategy: StrategyName, preset: 
   if (o.imageSize !== undefined) cfg.imageSize = o.imageSize;
   if (o.archLr !== undefined) cfg.archLr = o.archLr;
   if (o.derive !== undefined && o.derive !== 'argmax') cfg.derive = o.derive;
+  if (o.archOptimizer !== undefined && o.archOptimizer !== 'adam') cfg.archOptimizer = o.archOptimizer;
   cfg.warmupEpochs = Math.round((WARMUP_FRACTION[strategy] ?? 0) * cfg.epochs);
   return cfg;
 }

@@ -1,6 +1,6 @@
 /**
  * One search step of each differentiable strategy. All share the SearchModel, the SGD optimizer on
- * w and the Adam optimizer on the architecture parameters; they differ in which batches they use
+ * w and the optimizer of the architecture parameters (Adam; SGD on request); they differ in which batches they use
  * and how the architecture gradient is formed.
  *
  * - darts (Liu et al. 2019, first order): α step on a val batch, then w step on a train batch.
@@ -19,7 +19,7 @@
  */
 import { tf, type Tensor, type Tensor1D, type Tensor2D, type Tensor4D, type Variable } from '../../engine/tf.js';
 import type { Rng } from '../../util/rng.js';
-import { clipCoefficient, type Adam, type Sgd } from './optim.js';
+import { clipCoefficient, type Optimizer, type Sgd } from './optim.js';
 import type { OpWeights, SearchModel } from './model.js';
 
 export const STRATEGY_NAMES = ['darts', 'darts2', 'single-darts', 'pc-darts', 'ms-darts'] as const;
@@ -44,7 +44,8 @@ export interface MsParams {
 export interface StepEnv {
   model: SearchModel;
   wOpt: Sgd;
-  aOpt: Adam;
+  /** Adam, or SGD when α steps like w (`archOptimizer: sgd`). */
+  aOpt: Optimizer;
   lr: number;
   archLr: number;
   gradClip: number;

@@ -1,7 +1,7 @@
 /**
  * The supernet trainer shared by every differentiable strategy: data preparation (limit,
  * downsample, 50/50 search split), optimizers (SGD on w with cosine lr and grad clip, Adam on the
- * architecture), the epoch loop calling the strategy's step, a per-epoch record (losses and
+ * architecture, or SGD like w), the epoch loop calling the strategy's step, a per-epoch record (losses and
  * accuracies, softmax(α) per edge, derived genotype, NB201 ground truth, collapse counts), and a
  * checkpoint after every epoch from which `resume` continues bit-for-bit.
  */
@@ -120,7 +120,8 @@ export async function runSearch(cfg: SearchConfig, data: Dataset, opts: SearchRu
     new Rng(cfg.seed),
   );
   const wOpt = new Sgd(model.weights(), cfg.momentum, cfg.weightDecay);
-  const aOpt = new Adam(model.archParams(), cfg.archBeta1, cfg.archBeta2, cfg.archWeightDecay);
+  const sgdArch = cfg.archOptimizer === 'sgd';
+  const aOpt = sgdArch ? new Sgd(model.archParams(), cfg.momentum, cfg.weightDecay) : new Adam(model.archParams(), cfg.archBeta1, cfg.archBeta2, cfg.archWeightDecay);
   const trainB = new Batcher(train, { batchSize: cfg.batchSize, seed: Rng.mix(cfg.seed ^ 0x7a1), dropLast: true });
   const valB = new Batcher(val, { batchSize: cfg.batchSize, seed: Rng.mix(cfg.seed ^ 0x7a2), dropLast: true });
   const rng = new Rng(Rng.mix(cfg.seed ^ 0x3a5));
@@ -162,12 +163,14 @@ export async function runSearch(cfg: SearchConfig, data: Dataset, opts: SearchRu
         live.push(x, y);
         return { x, y };
       };
+      const lr = cosineLr(cfg.lr, cfg.lrMin, e, cfg.epochs);
       const env: StepEnv = {
         model,
         wOpt,
         aOpt,
-        lr: cosineLr(cfg.lr, cfg.lrMin, e, cfg.epochs),
-        archLr: cfg.archLr,
+        lr,
+        // α stepping like w also takes w's learning rate (the joint step (α, w) −= ξ∇).
+        archLr: sgdArch ? lr : cfg.archLr,
         gradClip: cfg.gradClip,
         archActive: e >= cfg.warmupEpochs,
         nextTrain: () => take(trainB),
