@@ -15,10 +15,11 @@
  *     ε annealed linearly 0.025 → 0.25 over the epochs; α steps from epoch 5 (our reading of
  *     "from epoch 5" in its code notes).
  *
- * cpu-small (≤ 15 min on 2 cores; see BENCHMARKS.md for the measured epoch time): every strategy
- * hyperparameter as in `paper`, except 16×16 images (2×2 average-pooled), C 8, NB201 N 1 /
- * DARTS 3 cells (the DARTS space also C 4), the first 5,000 training images (2,500 / 2,500), fewer
- * epochs, and warm-ups scaled with the epochs (pc-darts 30%, ms-darts 12.5%). pc-darts keeps
+ * cpu-small (≤ 15 min on 2 cores with the native backend; see BENCHMARKS.md for the measured epoch
+ * times): every strategy hyperparameter as in `paper`, except 16×16 images (2×2 average-pooled),
+ * C 8, NB201 N 1 / DARTS 5 cells (reductions at cells 2 and 4: layers // 3 and 2·layers // 3), the
+ * first 5,000 training images (2,500 / 2,500), fewer epochs, and warm-ups scaled with the epochs
+ * (pc-darts 30%, ms-darts 12.5%). pc-darts keeps
  * batch 64 with the lr scaled linearly (0.1·64/256 = 0.025) so it takes as many steps as the others.
  *
  * `tiny` (tests and smoke runs only): 8×8 images, C 4, N 1 / 3 cells, 64 images, 2 epochs.
@@ -107,7 +108,9 @@ const WARMUP_FRACTION: Partial<Record<StrategyName, number>> = { 'pc-darts': 15 
 
 const CPU_SMALL_EPOCHS: Record<SearchSpace, Record<StrategyName, number>> = {
   nb201: { darts: 10, darts2: 4, 'single-darts': 10, 'pc-darts': 10, 'ms-darts': 6 },
-  darts: { darts: 3, darts2: 1, 'single-darts': 3, 'pc-darts': 3, 'ms-darts': 2 },
+  // Sized on the native backend (BENCHMARKS.md): one epoch of the C 8, 5-cell supernet on 2,500
+  // images takes 63 s single-darts, 100 s darts, 260 s darts2, 53 s pc-darts, 140 s ms-darts.
+  darts: { darts: 7, darts2: 3, 'single-darts': 10, 'pc-darts': 10, 'ms-darts': 5 },
 };
 
 export function buildConfig(space: SearchSpace, strategy: StrategyName, preset: PresetName, seed: number, o: ConfigOverrides = {}): SearchConfig {
@@ -144,12 +147,12 @@ export function buildConfig(space: SearchSpace, strategy: StrategyName, preset: 
     Object.assign(cfg, {
       epochs: CPU_SMALL_EPOCHS[space][strategy],
       imageSize: 16,
-      C: space === 'nb201' ? 8 : 4,
-      depth: space === 'nb201' ? 1 : 3,
-      dataLimit: space === 'nb201' ? 5000 : 2000,
+      C: 8,
+      depth: space === 'nb201' ? 1 : 5,
+      dataLimit: 5000,
       evalBatch: 250,
     });
-    if (space === 'darts' && pc) cfg.partialK = 2;
+    if (space === 'darts' && pc) cfg.partialK = 2; // C 8 / K 2 = 4 channels through each mixed op, as the paper's C 16 / K 4
     if (pc) Object.assign(cfg, { batchSize: 64, lr: 0.025 });
   } else if (preset === 'tiny') {
     Object.assign(cfg, { epochs: 2, imageSize: 8, C: 4, depth: space === 'nb201' ? 1 : 3, dataLimit: 64, batchSize: 16, evalBatch: 32 });
