@@ -33,11 +33,11 @@ for (const p of proxies) {
   out[p] = {};
   const s = rows.map((r) => score(r.scores[p]));
   const ok = s.map((v) => Number.isFinite(v));
+  // −∞ cannot enter a rank computation as a number: rank failures just below the worst real score.
+  const low = Math.min(...s.filter(Number.isFinite)) - 1;
+  const sLast = s.map((v) => (v === -Infinity ? low : v));
   for (const c of columns) {
     const y = rows.map((r) => table.get(r.arch).values[c]!);
-    // −∞ cannot enter a rank computation as a number: rank failures just below the worst real score.
-    const low = Math.min(...s.filter(Number.isFinite)) - 1;
-    const sLast = s.map((v) => (v === -Infinity ? low : v));
     out[p]![c] = {
       tau: kendallTau(sLast, y),
       rho: spearman(sLast, y),

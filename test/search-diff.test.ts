@@ -173,6 +173,7 @@ test('single-darts with --arch-optimizer sgd: α takes w\'s SGD step, α₁ = α
   const b = batch(22);
   const lr = 0.05;
   const wd = 5e-4;
+  assert.throws(() => buildConfig('nb201', 'single-darts', 'tiny', 0, { archOptimizer: 'sgd', archLr: 0.01 }), /--arch-lr sets the Adam learning rate/);
   const env = envFor(model, { aOpt: new Sgd(model.archParams(), 0.9, wd), lr, archLr: lr, nextTrain: () => b });
   try {
     const A = model.archParams();

@@ -119,7 +119,6 @@ export function diffStrategies(host: DiffHost): Record<StrategyName, DiffStrateg
     const strategy = o.strategy as StrategyName;
     const preset = checkPreset(o.preset ?? 'cpu-small');
     const cfg = buildConfig(o.space, strategy, preset, o.seed, { epochs: o.epochs, dataLimit: o.dataLimit, channels: o.channels, depth: o.depth, imageSize: o.imageSize, archLr: o.archLr, archOptimizer: o.archOptimizer as ArchOptimizer | undefined, derive: o.derive as Nb201Derivation | undefined });
-    if (cfg.archOptimizer === 'sgd' && o.archLr !== undefined) throw new TsnasError('--arch-lr sets the Adam learning rate of α; with --arch-optimizer sgd, α takes the weights\' learning rate');
     if (o.resume && !o.out) throw new TsnasError('--resume needs --out DIR (where the checkpoint is)');
     let table: Nb201Table | undefined;
     if (o.space === 'nb201') {

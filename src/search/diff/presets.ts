@@ -163,7 +163,10 @@ export function buildConfig(space: SearchSpace, strategy: StrategyName, preset: 
   if (o.channels !== undefined) cfg.C = o.channels;
   if (o.depth !== undefined) cfg.depth = o.depth;
   if (o.imageSize !== undefined) cfg.imageSize = o.imageSize;
-  if (o.archLr !== undefined) cfg.archLr = o.archLr;
+  if (o.archLr !== undefined) {
+    if (o.archOptimizer === 'sgd') throw new TsnasError('--arch-lr sets the Adam learning rate of α; with --arch-optimizer sgd, α takes the weights\' learning rate');
+    cfg.archLr = o.archLr;
+  }
   if (o.derive !== undefined && o.derive !== 'argmax') cfg.derive = o.derive;
   if (o.archOptimizer !== undefined && o.archOptimizer !== 'adam') cfg.archOptimizer = o.archOptimizer;
   cfg.warmupEpochs = Math.round((WARMUP_FRACTION[strategy] ?? 0) * cfg.epochs);
