@@ -8,6 +8,7 @@ import {
 } from '../src/spaces/index.js';
 import { loadNb201Table } from '../src/bench/nb201-table.js';
 import { nb201Available, nb201Path, nb201SkipReason } from './helpers/bench-path.js';
+import { lastJson, runCli } from './helpers/cli.js';
 
 const BEST = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|';
 const DARTS_V2 = "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), ('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), ('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=range(2, 6))";
@@ -80,5 +81,24 @@ test('DARTS sampling and mutation stay valid', () => {
     const m = mutateGenotype(g, rng);
     validateGenotype(m);
     assert.notEqual(formatGenotype(m), formatGenotype(g));
+  }
+});
+
+test('tsnas arch --random draws seeded, valid architectures (one per line; params in --json)', async () => {
+  const draw = async (space: string, seed: string, json = false) =>
+    runCli(['arch', '--space', space, '--random', '4', '--seed', seed, '--backend', 'cpu', ...(json ? ['--json'] : [])]);
+  const a = await draw('darts', '3');
+  assert.equal(a.code, 0, a.stderr);
+  const lines = a.stdout.trim().split('\n');
+  assert.equal(lines.length, 4);
+  for (const l of lines) validateGenotype(parseGenotype(l));
+  assert.equal(new Set(lines).size, 4);
+  assert.equal((await draw('darts', '3')).stdout, a.stdout, 'same seed, same draw');
+  assert.notEqual((await draw('darts', '4')).stdout, a.stdout, 'another seed, another draw');
+  const j = lastJson((await draw('nb201', '3', true)).stdout) as { archs: { arch: string; params: number; flops: number }[] };
+  assert.equal(j.archs.length, 4);
+  for (const x of j.archs) {
+    parseArch('nb201', x.arch);
+    assert.ok(x.params > 0 && x.flops > 0, x.arch);
   }
 });

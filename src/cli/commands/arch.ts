@@ -1,23 +1,54 @@
-/** `tsnas arch`: parse an architecture and report its params and FLOPs on the evaluation network. */
+/**
+ * `tsnas arch`: parse an architecture and report its params and FLOPs on the evaluation network,
+ * or (`--random N`) draw N architectures uniformly from a space: the random baselines that searched
+ * architectures must beat, one per line, ready for `tsnas score --arch-file` or `tsnas train --arch`.
+ */
 import { Command, Option } from 'commander';
-import { buildEvalNetwork, parseArch, type SpaceName } from '../../spaces/index.js';
+import { buildEvalNetwork, parseArch, sampleArch, type AnyArch, type SpaceName } from '../../spaces/index.js';
+import { TsnasError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import { emit, startBackend, withCommon, type CommonOptions } from '../common.js';
+
+interface ArchOptions extends CommonOptions {
+  space: SpaceName;
+  arch?: string;
+  random?: string;
+}
+
+function countOf(arch: AnyArch, space: SpaceName, seed: number): { arch: string; params: number; flops: number } {
+  const net = buildEvalNetwork(space, arch, new Rng(seed));
+  const out = { arch: arch.text, params: net.paramCount() / 1e6, flops: net.flopsPerImage() / 1e6 };
+  net.dispose();
+  return out;
+}
+
+function parseCount(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new TsnasError(`--random must be a positive integer, got '${text}'`);
+  return n;
+}
 
 export function archCommand(): Command {
   return withCommon(
     new Command('arch')
-      .description('Validate an architecture and count params and FLOPs of its evaluation network (NB201: C=16, N=5; DARTS: 20 cells, C=36), per 32×32 image, 10 classes')
+      .description('Validate an architecture and count params and FLOPs of its evaluation network (NB201: C=16, N=5; DARTS: 20 cells, C=36), per 32×32 image, 10 classes; or draw random architectures')
       .addOption(new Option('--space <space>', 'search space').choices(['nb201', 'darts']).makeOptionMandatory())
-      .requiredOption('--arch <str>', 'NB201 arch string or DARTS Genotype(...) text'),
-  ).action(async (o: CommonOptions & { space: SpaceName; arch: string }) => {
-    const arch = parseArch(o.space, o.arch);
+      .option('--arch <str>', 'NB201 arch string or DARTS Genotype(...) text')
+      .option('--random <n>', 'draw n architectures uniformly (DARTS: ops uniform over the 7 non-none ops, two distinct inputs per node), seeded by --seed'),
+  ).action(async (o: ArchOptions) => {
+    if ((o.arch === undefined) === (o.random === undefined)) throw new TsnasError('give exactly one of --arch STR or --random N');
+    if (o.random !== undefined) {
+      const n = parseCount(o.random);
+      const rng = new Rng(o.seed);
+      const archs = Array.from({ length: n }, () => sampleArch(o.space, rng));
+      await startBackend(o);
+      const counted = archs.map((a) => countOf(a, o.space, o.seed));
+      emit(o, { space: o.space, seed: o.seed, archs: counted }, () => counted.map((c) => c.arch).join('\n'));
+      return;
+    }
+    const arch = parseArch(o.space, o.arch!);
     await startBackend(o);
-    const net = buildEvalNetwork(o.space, arch, new Rng(o.seed));
-    const params = net.paramCount() / 1e6;
-    const flops = net.flopsPerImage() / 1e6;
-    net.dispose();
-    const canonical = arch.text;
-    emit(o, { arch: canonical, space: o.space, params, flops }, () => `${canonical}\nparams: ${params.toFixed(6)} M\nFLOPs:  ${flops.toFixed(4)} M`);
+    const c = countOf(arch, o.space, o.seed);
+    emit(o, { arch: c.arch, space: o.space, params: c.params, flops: c.flops }, () => `${c.arch}\nparams: ${c.params.toFixed(6)} M\nFLOPs:  ${c.flops.toFixed(4)} M`);
   });
 }
