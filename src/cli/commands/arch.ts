@@ -6,13 +6,14 @@
 import { Command, Option } from 'commander';
 import { buildEvalNetwork, parseArch, sampleArch, type AnyArch, type SpaceName } from '../../spaces/index.js';
 import { TsnasError } from '../../util/errors.js';
+import { intArg } from '../../util/flag-parsers.js';
 import { Rng } from '../../util/rng.js';
 import { emit, startBackend, withCommon, type CommonOptions } from '../common.js';
 
 interface ArchOptions extends CommonOptions {
   space: SpaceName;
   arch?: string;
-  random?: string;
+  random?: number;
 }
 
 function countOf(arch: AnyArch, space: SpaceName, seed: number): { arch: string; params: number; flops: number } {
@@ -22,28 +23,25 @@ function countOf(arch: AnyArch, space: SpaceName, seed: number): { arch: string;
   return out;
 }
 
-function parseCount(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new TsnasError(`--random must be a positive integer, got '${text}'`);
-  return n;
-}
-
 export function archCommand(): Command {
   return withCommon(
     new Command('arch')
       .description('Validate an architecture and count params and FLOPs of its evaluation network (NB201: C=16, N=5; DARTS: 20 cells, C=36), per 32×32 image, 10 classes; or draw random architectures')
       .addOption(new Option('--space <space>', 'search space').choices(['nb201', 'darts']).makeOptionMandatory())
       .option('--arch <str>', 'NB201 arch string or DARTS Genotype(...) text')
-      .option('--random <n>', 'draw n architectures uniformly (DARTS: ops uniform over the 7 non-none ops, two distinct inputs per node), seeded by --seed'),
+      .option('--random <n>', 'draw n architectures uniformly (DARTS: ops uniform over the 7 non-none ops, two distinct inputs per node), seeded by --seed', intArg('random', 1, 1_000_000)),
   ).action(async (o: ArchOptions) => {
     if ((o.arch === undefined) === (o.random === undefined)) throw new TsnasError('give exactly one of --arch STR or --random N');
     if (o.random !== undefined) {
-      const n = parseCount(o.random);
       const rng = new Rng(o.seed);
-      const archs = Array.from({ length: n }, () => sampleArch(o.space, rng));
-      await startBackend(o);
-      const counted = archs.map((a) => countOf(a, o.space, o.seed));
-      emit(o, { space: o.space, seed: o.seed, archs: counted }, () => counted.map((c) => c.arch).join('\n'));
+      const archs = Array.from({ length: o.random }, () => sampleArch(o.space, rng));
+      // Counting builds each evaluation network (about 1 s per DARTS genotype); only --json reports counts.
+      let listed: { arch: string; params?: number; flops?: number }[] = archs.map((a) => ({ arch: a.text }));
+      if (o.json) {
+        await startBackend(o);
+        listed = archs.map((a) => countOf(a, o.space, o.seed));
+      }
+      emit(o, { space: o.space, seed: o.seed, archs: listed }, () => listed.map((c) => c.arch).join('\n'));
       return;
     }
     const arch = parseArch(o.space, o.arch!);
