@@ -13,6 +13,7 @@ import { defaultNb201Path, loadNb201Table, type Nb201Table } from '../../bench/n
 import { NB201_EDGES, NB201_OPS } from '../../spaces/nb201.js';
 import { DARTS_EDGES, DARTS_OPS } from '../../spaces/darts.js';
 import { TsnasError } from '../../util/errors.js';
+import { intArg } from '../../util/flag-parsers.js';
 import { ARCH_OPTIMIZERS, buildConfig, checkPreset, NB201_DERIVATIONS, PRESETS, type ArchOptimizer, type Nb201Derivation } from './presets.js';
 import { STRATEGY_NAMES, type StrategyName } from './strategies.js';
 import { runSearch, type EpochRecord } from './trainer.js';
@@ -57,20 +58,11 @@ function hasFlag(cmd: Command, long: string): boolean {
 export function withDiffFlags(cmd: Command): Command {
   if (!hasFlag(cmd, '--preset')) cmd.addOption(new Option('--preset <name>', 'differentiable strategies: cpu-small (default) or paper').choices([...PRESETS]));
   if (!hasFlag(cmd, '--epochs')) {
-    cmd.option('--epochs <n>', 'differentiable strategies: search epochs (overrides the preset)', (v: string) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1 || n > 10000) throw new TsnasError(`--epochs must be an integer in [1, 10000], got '${v}'`);
-      return n;
-    });
+    cmd.option('--epochs <n>', 'differentiable strategies: search epochs (overrides the preset)', intArg('epochs', 1, 10000));
   }
-  const int = (flag: string, lo: number, hi: number) => (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < lo || n > hi) throw new TsnasError(`${flag} must be an integer in [${lo}, ${hi}], got '${v}'`);
-    return n;
-  };
-  cmd.option('--channels <c>', 'differentiable strategies: supernet width C (overrides the preset)', int('--channels', 1, 512));
-  cmd.option('--depth <n>', 'differentiable strategies: NB201 cells per stage N, or DARTS cells (overrides the preset)', int('--depth', 1, 64));
-  cmd.option('--image-size <px>', 'differentiable strategies: square image side; 16 = 2×2 average pool of CIFAR (overrides the preset)', int('--image-size', 4, 256));
+  cmd.option('--channels <c>', 'differentiable strategies: supernet width C (overrides the preset)', intArg('channels', 1, 512));
+  cmd.option('--depth <n>', 'differentiable strategies: NB201 cells per stage N, or DARTS cells (overrides the preset)', intArg('depth', 1, 64));
+  cmd.option('--image-size <px>', 'differentiable strategies: square image side; 16 = 2×2 average pool of CIFAR (overrides the preset)', intArg('image-size', 4, 256));
   cmd.option('--arch-lr <lr>', 'differentiable strategies: Adam learning rate of α (overrides the preset)', (v: string) => {
     const x = Number(v);
     if (!Number.isFinite(x) || x <= 0 || x > 10) throw new TsnasError(`--arch-lr must be a number in (0, 10], got '${v}'`);
