@@ -1,8 +1,8 @@
 /**
  * Kendall τ (Spearman ρ) of every proxy in a scores file against several NB201 table columns, with
- * failed scores (null / −∞: a disconnected cell's singular kernel, a NaN gradient) ranked last, as
- * `tsnas correlate` does, and also dropped, as a NaN does in most correlation code (the NASWOT
- * paper's protocol). Prints a markdown table; `--json` prints the numbers.
+ * failed scores (null / −∞: a disconnected cell's singular kernel, a NaN gradient) ranked last
+ * as −∞, exactly as `tsnas correlate` passes them to the same τ and ρ, and also dropped, as a NaN
+ * does in most correlation code (the NASWOT paper's protocol). Prints a markdown table; `--json` prints the numbers.
  *   npx tsx bench/score-columns.ts --scores FILE.jsonl [--bench nb201.csv.gz] [--first N] [--json]
  * FILE.jsonl: one {"arch","scores":{...}} per line (`tsnas correlate --scores-out`).
  */
@@ -33,14 +33,11 @@ for (const p of proxies) {
   out[p] = {};
   const s = rows.map((r) => score(r.scores[p]));
   const ok = s.map((v) => Number.isFinite(v));
-  // −∞ cannot enter a rank computation as a number: rank failures just below the worst real score.
-  const low = Math.min(...s.filter(Number.isFinite)) - 1;
-  const sLast = s.map((v) => (v === -Infinity ? low : v));
   for (const c of columns) {
     const y = rows.map((r) => table.get(r.arch).values[c]!);
     out[p]![c] = {
-      tau: kendallTau(sLast, y),
-      rho: spearman(sLast, y),
+      tau: kendallTau(s, y),
+      rho: spearman(s, y),
       tauDropped: kendallTau(s.filter((_, i) => ok[i]), y.filter((_, i) => ok[i])),
       failed: ok.filter((v) => !v).length,
     };
