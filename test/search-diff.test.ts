@@ -311,3 +311,35 @@ test('NB201 derivation: argmax over all ops, or over all but none', () => {
   // ties go to the first op; without none, the first remaining one
   assert.deepEqual(deriveNb201(w, true).ops, ['nor_conv_3x3', 'skip_connect', 'skip_connect', 'avg_pool_3x3', 'avg_pool_3x3', 'skip_connect']);
 });
+
+test('--warmup-epochs: α stays fixed through the warm-up epochs and moves after; a warm-up as long as the run is refused', async () => {
+  const ds = loadDataset('synthetic', { split: 'train', limit: 64, seed: 2, synthetic: { height: 8 } });
+  const cfg = buildConfig('nb201', 'single-darts', 'tiny', 5, { epochs: 3, warmupEpochs: 2 });
+  assert.equal(cfg.warmupEpochs, 2);
+  const r = await runSearch(cfg, ds, {});
+  assert.deepEqual(r.history.map((h) => h.archActive), [false, false, true]);
+  assert.deepEqual(r.history[1]!.alpha, r.history[0]!.alpha, 'no α step during warm-up');
+  assert.notDeepEqual(r.history[2]!.alpha, r.history[1]!.alpha, 'α steps once warm-up is over');
+  assert.ok(r.history[1]!.trainLoss !== r.history[0]!.trainLoss, 'weights train during warm-up');
+  assert.equal(buildConfig('nb201', 'pc-darts', 'cpu-small', 0).warmupEpochs, 3, 'default: pc-darts warms up 30 % of its epochs');
+  assert.equal(buildConfig('nb201', 'pc-darts', 'cpu-small', 0, { warmupEpochs: 0 }).warmupEpochs, 0, 'override to none');
+  assert.throws(() => buildConfig('nb201', 'single-darts', 'cpu-small', 0, { epochs: 4, warmupEpochs: 4 }), /--warmup-epochs 4 leaves no epoch for α: it must be below --epochs \(4\)/);
+});
+
+test('search batches are augmented as DARTS searches (crop 4 px at 32 px, scaled; flip), and can be turned off', async () => {
+  assert.deepEqual(buildConfig('nb201', 'darts', 'paper', 0).augment, { cropPadding: 4, flip: true });
+  assert.deepEqual(buildConfig('nb201', 'single-darts', 'cpu-small', 0).augment, { cropPadding: 2, flip: true }, 'cpu-small: 16 px, 2 px padding');
+  assert.deepEqual(buildConfig('darts', 'pc-darts', 'cpu-small', 0, { imageSize: 32 }).augment, { cropPadding: 4, flip: true });
+  assert.deepEqual(buildConfig('nb201', 'darts', 'cpu-small', 0, { cropPadding: 0 }).augment, { cropPadding: 0, flip: true });
+  assert.equal(buildConfig('nb201', 'darts', 'cpu-small', 0, { cropPadding: 0, flip: false }).augment, undefined);
+  assert.equal(buildConfig('nb201', 'darts', 'tiny', 0).augment, undefined, 'tiny (tests) stays unaugmented');
+  // the trainer feeds augmented batches: same seed, with and without, different first-epoch losses
+  const ds = loadDataset('synthetic', { split: 'train', limit: 64, seed: 2, synthetic: { height: 8 } });
+  const plain = buildConfig('nb201', 'single-darts', 'tiny', 5, { epochs: 1 });
+  const before = tf.memory().numTensors;
+  const a = await runSearch(plain, ds, {});
+  const b = await runSearch({ ...plain, augment: { cropPadding: 2, flip: true } }, ds, {});
+  assert.equal(tf.memory().numTensors, before);
+  assert.notEqual(a.history[0]!.trainLoss, b.history[0]!.trainLoss);
+  assert.equal(b.history[0]!.valLoss === a.history[0]!.valLoss, false, 'weights differ after augmented steps');
+});

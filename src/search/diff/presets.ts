@@ -4,7 +4,7 @@
  *
  * paper (METHODS.md C, E, F, G):
  *   common (DARTS, quark0/darts + paper A.1.1): 50 epochs, batch 64, 50/50 train/val split of the
- *     train set, SGD lr 0.025 cosine → 0.001, momentum 0.9, wd 3e-4 (NB201 space: 5e-4, NB201's
+ *     train set, both splits augmented with random crop (4 px padding) and flip, SGD lr 0.025 cosine → 0.001, momentum 0.9, wd 3e-4 (NB201 space: 5e-4, NB201's
  *     DARTS config), grad clip 5; Adam 3e-4, β (0.5, 0.999), wd 1e-3 on α. 32×32 images.
  *     Supernet: NB201 C 16, N 5; DARTS C 16, 8 cells.
  *   darts2: the same, ξ = w's current lr.
@@ -18,7 +18,8 @@
  * cpu-small (≤ 15 min on 2 cores with the native backend; see BENCHMARKS.md for the measured epoch
  * times): every strategy hyperparameter as in `paper`, except 16×16 images (2×2 average-pooled),
  * C 8, NB201 N 1 / DARTS 5 cells (reductions at cells 2 and 4: layers // 3 and 2·layers // 3), the
- * first 5,000 training images (2,500 / 2,500), fewer epochs, and warm-ups scaled with the epochs
+ * first 5,000 training images (2,500 / 2,500), crop padding 2 px (4 px scaled to 16 px), fewer
+ * epochs, and warm-ups scaled with the epochs
  * (pc-darts 30%, ms-darts 12.5%). pc-darts keeps
  * batch 64 with the lr scaled linearly (0.1·64/256 = 0.025) so it takes as many steps as the others.
  *
@@ -62,6 +63,12 @@ export interface SearchConfig {
   /** Batch size of the per-epoch validation pass. */
   evalBatch: number;
   /**
+   * Augmentation of the search batches, both splits (DARTS' train_search.py and NB201's search
+   * code draw both from CIFAR's training transform: random crop with 4 px zero padding and a
+   * horizontal flip). The per-epoch validation pass is never augmented. Absent: no augmentation.
+   */
+  augment?: { cropPadding: number; flip: boolean };
+  /**
    * NB201 derivation: `argmax` over all five ops per edge (the NB201 benchmark's rule, default),
    * or `no-none`: argmax over the ops other than `none` (as the DARTS space always derives).
    */
@@ -91,6 +98,12 @@ export interface ConfigOverrides {
   archLr?: number;
   derive?: Nb201Derivation;
   archOptimizer?: ArchOptimizer;
+  /** Epochs of weight-only training before α moves (default: the strategy's warm-up fraction). */
+  warmupEpochs?: number;
+  /** Random-crop padding of the search batches (default: 4 px at 32 px, scaled with the image side; 0 = off). */
+  cropPadding?: number;
+  /** Random horizontal flip of the search batches (default: on, except the tiny preset). */
+  flip?: boolean;
 }
 
 export function checkStrategy(s: string): StrategyName {
@@ -170,5 +183,13 @@ export function buildConfig(space: SearchSpace, strategy: StrategyName, preset: 
   if (o.derive !== undefined && o.derive !== 'argmax') cfg.derive = o.derive;
   if (o.archOptimizer !== undefined && o.archOptimizer !== 'adam') cfg.archOptimizer = o.archOptimizer;
   cfg.warmupEpochs = Math.round((WARMUP_FRACTION[strategy] ?? 0) * cfg.epochs);
+  // crop+flip as DARTS searches (4 px at 32 px, scaled: 2 px at cpu-small's 16 px); tiny: none
+  const pad = o.cropPadding ?? (preset === 'tiny' ? 0 : Math.max(1, Math.round((4 * cfg.imageSize) / 32)));
+  const flip = o.flip ?? preset !== 'tiny';
+  if (pad > 0 || flip) cfg.augment = { cropPadding: pad, flip };
+  if (o.warmupEpochs !== undefined) {
+    if (o.warmupEpochs >= cfg.epochs) throw new TsnasError(`--warmup-epochs ${o.warmupEpochs} leaves no epoch for α: it must be below --epochs (${cfg.epochs})`);
+    cfg.warmupEpochs = o.warmupEpochs;
+  }
   return cfg;
 }
