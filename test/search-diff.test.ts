@@ -343,3 +343,18 @@ test('search batches are augmented as DARTS searches (crop 4 px at 32 px, scaled
   assert.notEqual(a.history[0]!.trainLoss, b.history[0]!.trainLoss);
   assert.equal(b.history[0]!.valLoss === a.history[0]!.valLoss, false, 'weights differ after augmented steps');
 });
+
+test('--op-affine: NB201 candidate ops get BN γ, β (and their convs lose the bias); refused for the DARTS space', () => {
+  const spec = { space: 'nb201' as const, C: 4, depth: 1, numClasses: 3, inputShape: [6, 6, 3] as const, partialK: 1, edgeNorm: false };
+  const count = (opAffine: boolean) => {
+    const m = new SearchModel({ ...spec, opAffine }, new Rng(1));
+    const n = m.weights().length;
+    m.dispose();
+    return n;
+  };
+  // 3 cells (one per stage) × 6 edges × 2 conv ops × (γ, β − the conv bias NB201 gives non-affine convs)
+  assert.equal(count(true) - count(false), 3 * 6 * 2 * (2 - 1));
+  assert.equal(buildConfig('nb201', 'single-darts', 'cpu-small', 0, { opAffine: true }).opAffine, true);
+  assert.equal(buildConfig('nb201', 'single-darts', 'cpu-small', 0).opAffine, undefined, 'default config unchanged');
+  assert.throws(() => buildConfig('darts', 'darts', 'cpu-small', 0, { opAffine: true }), /--op-affine is an NB201-supernet diagnostic/);
+});

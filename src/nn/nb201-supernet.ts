@@ -24,14 +24,16 @@ export interface SupernetArchInput {
 export interface Nb201SupernetOptions {
   /** PC-DARTS partial channels K (default 1: plain mixed ops). */
   partialChannels?: number;
+  /** BN with γ, β in the candidate ops (default false, as NB201's search code). */
+  affine?: boolean;
 }
 
 export class Nb201SearchCell extends Module {
   readonly edges: MixedOp[];
 
-  constructor(ops: readonly string[], C: number, rng: Rng, partialK = 1) {
+  constructor(ops: readonly string[], C: number, rng: Rng, partialK = 1, affine = false) {
     super();
-    this.edges = NB201_EDGES.map(([to, from]) => this.child(`edges.${to}<-${from}`, new MixedOp(ops, C, C, 1, { affine: false }, rng, partialK)));
+    this.edges = NB201_EDGES.map(([to, from]) => this.child(`edges.${to}<-${from}`, new MixedOp(ops, C, C, 1, { affine }, rng, partialK)));
   }
 
   forward(x: Tensor4D, weights: Tensor[], ctx: ForwardCtx, masks?: SupernetArchInput['masks'], edgeWeights?: Tensor[]): Tensor4D {
@@ -53,7 +55,7 @@ export class Nb201Supernet extends Nb201Skeleton<Nb201SearchCell> {
   readonly alpha: Variable;
 
   constructor(rng: Rng, readonly config: Nb201NetConfig, readonly ops: readonly Nb201Op[] = NB201_OPS, options: Nb201SupernetOptions = {}) {
-    super(config, rng, (C) => new Nb201SearchCell(ops, C, rng, options.partialChannels ?? 1));
+    super(config, rng, (C) => new Nb201SearchCell(ops, C, rng, options.partialChannels ?? 1, options.affine ?? false));
     // α = 1e-3·randn as in the DARTS/NB201 search code.
     const init = tf.tensor2d(Array.from({ length: NB201_EDGES.length * ops.length }, () => 1e-3 * rng.normal()), [NB201_EDGES.length, ops.length]);
     this.alpha = tf.variable(init, true, 'alpha');

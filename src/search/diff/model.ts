@@ -24,6 +24,8 @@ export interface SearchNetSpec {
   partialK: number;
   /** PC-DARTS edge normalisation β. */
   edgeNorm: boolean;
+  /** NB201 only: affine BN in the candidate ops (a diagnostic; the search code's BN is not affine). */
+  opAffine?: boolean;
 }
 
 /** Parameter-free ops of both spaces (collapse diagnostics). */
@@ -125,6 +127,7 @@ export class SearchModel {
     if (spec.space === 'nb201') {
       this.net = new Nb201Supernet(rng, { C: spec.C, N: spec.depth, numClasses: spec.numClasses, inputShape: spec.inputShape }, NB201_OPS, {
         partialChannels: spec.partialK,
+        affine: spec.opAffine ?? false,
       });
     } else {
       this.net = new DartsSupernet(rng, { C: spec.C, layers: spec.depth, numClasses: spec.numClasses, inputShape: spec.inputShape, partialChannels: spec.partialK });

@@ -68,6 +68,8 @@ export interface SearchConfig {
    * horizontal flip). The per-epoch validation pass is never augmented. Absent: no augmentation.
    */
   augment?: { cropPadding: number; flip: boolean };
+  /** NB201: affine BN (γ, β) in the candidate ops, a diagnostic (NB201's search code: not affine). Absent: false. */
+  opAffine?: boolean;
   /**
    * NB201 derivation: `argmax` over all five ops per edge (the NB201 benchmark's rule, default),
    * or `no-none`: argmax over the ops other than `none` (as the DARTS space always derives).
@@ -104,6 +106,7 @@ export interface ConfigOverrides {
   cropPadding?: number;
   /** Random horizontal flip of the search batches (default: on, except the tiny preset). */
   flip?: boolean;
+  opAffine?: boolean;
 }
 
 export function checkStrategy(s: string): StrategyName {
@@ -187,6 +190,10 @@ export function buildConfig(space: SearchSpace, strategy: StrategyName, preset: 
   const pad = o.cropPadding ?? (preset === 'tiny' ? 0 : Math.max(1, Math.round((4 * cfg.imageSize) / 32)));
   const flip = o.flip ?? preset !== 'tiny';
   if (pad > 0 || flip) cfg.augment = { cropPadding: pad, flip };
+  if (o.opAffine) {
+    if (space !== 'nb201') throw new TsnasError('--op-affine is an NB201-supernet diagnostic; the DARTS supernet keeps its non-affine BN');
+    cfg.opAffine = true;
+  }
   if (o.warmupEpochs !== undefined) {
     if (o.warmupEpochs >= cfg.epochs) throw new TsnasError(`--warmup-epochs ${o.warmupEpochs} leaves no epoch for α: it must be below --epochs (${cfg.epochs})`);
     cfg.warmupEpochs = o.warmupEpochs;

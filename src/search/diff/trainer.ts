@@ -116,6 +116,7 @@ export async function runSearch(cfg: SearchConfig, data: Dataset, opts: SearchRu
       inputShape: [train.height, train.width, train.channels],
       partialK: cfg.partialK,
       edgeNorm: cfg.edgeNorm,
+      opAffine: cfg.opAffine,
     },
     new Rng(cfg.seed),
   );
