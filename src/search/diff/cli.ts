@@ -118,7 +118,7 @@ export function diffStrategies(host: DiffHost): Record<StrategyName, DiffStrateg
   const run: DiffStrategy = async (o) => {
     const strategy = o.strategy as StrategyName;
     const preset = checkPreset(o.preset ?? 'cpu-small');
-    const cfg = buildConfig(o.space, strategy, preset, o.seed, { epochs: o.epochs, dataLimit: o.dataLimit, channels: o.channels, depth: o.depth, imageSize: o.imageSize, archLr: o.archLr, archOptimizer: o.archOptimizer as ArchOptimizer | undefined, derive: o.derive as Nb201Derivation | undefined, warmupEpochs: o.warmupEpochs, cropPadding: o.cropPadding, flip: o.flip, opAffine: o.opAffine });
+    const cfg = buildConfig(o.space, strategy, preset, o.seed, { epochs: o.epochs, dataLimit: o.dataLimit, channels: o.channels, depth: o.depth, imageSize: o.imageSize, archLr: o.archLr, archOptimizer: o.archOptimizer as ArchOptimizer | undefined, derive: o.derive as Nb201Derivation | undefined, warmupEpochs: o.warmupEpochs, cropPadding: o.cropPadding, flip: o.flip === false ? false : undefined, opAffine: o.opAffine });  // commander defaults --no-flip's flip to true: only an explicit --no-flip overrides the preset
     if (o.resume && !o.out) throw new TsnasError('--resume needs --out DIR (where the checkpoint is)');
     let table: Nb201Table | undefined;
     if (o.space === 'nb201') {
