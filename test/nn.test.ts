@@ -210,24 +210,35 @@ test('Conv2d with a bias (fused into the convolution where the backend allows) e
   }
 });
 
-test('sharing one ReLU per tensor within a forward pass changes neither values nor gradients (NB201 supernet)', async () => {
+test('sharing ReLU and pooling results within a forward pass changes neither values nor gradients, and runs fewer kernels (both supernets)', async () => {
   await useBackend(backends.includes('native') ? 'native' : 'cpu');
-  const net = new Nb201Supernet(new Rng(4), { C: 4, N: 1, numClasses: 5, inputShape: [8, 8, 3] });
+  const nets = [
+    new Nb201Supernet(new Rng(4), { C: 4, N: 1, numClasses: 5, inputShape: [8, 8, 3] }),
+    new DartsSupernet(new Rng(4), { C: 4, layers: 3, numClasses: 5, inputShape: [8, 8, 3] }),
+  ];
   const x = tf.randomNormal([4, 8, 8, 3], 0, 1, 'float32', 9) as tf.Tensor4D;
-  const params = [...net.parameters(), ...net.archParameters()];
-  let relus = 0;
-  const run = (hooks?: { relu: () => void }) => tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(net.forward(x, { training: true, hooks }))) as tf.Scalar, params);
-    return [value.dataSync()[0]!, ...params.map((p) => Array.from(grads[p.name]!.dataSync()))] as [number, ...number[][]];
-  });
-  const shared = run();
-  const separate = run({ relu: () => void relus++ }); // hooks see every ReLU: no sharing
-  assert.ok(relus > 0);
-  assert.ok(Math.abs(shared[0] - separate[0]) <= 1e-5 * Math.abs(separate[0]), 'loss differs');
-  for (let k = 1; k < shared.length; k++) {
-    const e = relErr(Float32Array.from(shared[k] as number[]), Float32Array.from(separate[k] as number[]));
-    assert.ok(e < 1e-5, `gradient of ${params[k - 1]!.name} differs by ${e}`);
+  for (const net of nets) {
+    const params = [...net.parameters(), ...net.archParameters()];
+    let relus = 0;
+    const run = (ctx: { share?: boolean; hooks?: { relu: () => void } }) => tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(net.forward(x, { training: true, ...ctx }))) as tf.Scalar, params);
+      return [value.dataSync()[0]!, ...params.map((p) => Array.from(grads[p.name]!.dataSync()))] as [number, ...number[][]];
+    });
+    const pools = async (share: boolean) => (await tf.profile(() => tf.tidy(() => void net.forward(x, { training: true, share }).dataSync()))).kernels.filter((k) => /Pool/.test(k.name)).length;
+    const shared = run({});
+    const separate = run({ share: false });
+    const hooked = run({ hooks: { relu: () => void relus++ } }); // hooks see every ReLU: no ReLU sharing
+    assert.ok(relus > 0);
+    for (const other of [separate, hooked]) {
+      assert.ok(Math.abs(shared[0] - other[0]) <= 1e-5 * Math.abs(other[0]), 'loss differs');
+      for (let k = 1; k < shared.length; k++) {
+        const e = relErr(Float32Array.from(shared[k] as number[]), Float32Array.from(other[k] as number[]));
+        assert.ok(e < 1e-5, `gradient of ${params[k - 1]!.name} differs by ${e}`);
+      }
+    }
+    const [pShared, pSeparate] = [await pools(true), await pools(false)];
+    assert.ok(pShared < pSeparate, `pooling kernels: shared ${pShared}, separate ${pSeparate}`);
+    net.dispose();
   }
-  net.dispose();
   x.dispose();
 });

@@ -19,6 +19,8 @@ export interface ForwardCtx {
   /** Drop-path probability for evaluation networks (training only). */
   dropPath?: number;
   rng?: Rng;
+  /** false: parameter-free results (ReLU, pooling) are recomputed per use instead of shared per pass. */
+  share?: boolean;
 }
 
 export abstract class Module {
@@ -87,8 +89,26 @@ export function torchDefaultInit(shape: number[], fanIn: number, rng: Rng): Tens
   return tf.tensor(data, shape);
 }
 
-/** relu(x) per forward pass (per ctx object), for tensors that feed several ReLUs. */
-const reluMemo = new WeakMap<ForwardCtx, WeakMap<Tensor, Tensor>>();
+/** Parameter-free results per forward pass (per ctx object) and input tensor, by op key. */
+const passMemo = new WeakMap<ForwardCtx, WeakMap<Tensor, Map<string, Tensor>>>();
+
+/**
+ * `f(x)` once per forward pass (one ctx object) for a parameter-free op named by `key`: in a
+ * supernet one node feeds the same candidate op on every outgoing edge, so the op's result (and
+ * its gradient, accumulated once instead of once per edge) can be shared.
+ */
+export function perPass(ctx: ForwardCtx, key: string, x: Tensor, f: (x: Tensor) => Tensor): Tensor {
+  if (ctx.share === false) return f(x);
+  let byTensor = passMemo.get(ctx);
+  if (!byTensor) passMemo.set(ctx, (byTensor = new WeakMap()));
+  let byKey = byTensor.get(x);
+  if (!byKey) byTensor.set(x, (byKey = new Map()));
+  const hit = byKey.get(key);
+  if (hit && !hit.isDisposed) return hit;
+  const y = f(x);
+  byKey.set(key, y);
+  return y;
+}
 
 /**
  * ReLU of x. In a supernet one node feeds every candidate op of every outgoing edge, and each
@@ -101,11 +121,5 @@ export function relu(x: Tensor, ctx: ForwardCtx): Tensor {
     ctx.hooks.relu(x);
     return tf.relu(x);
   }
-  let memo = reluMemo.get(ctx);
-  if (!memo) reluMemo.set(ctx, (memo = new WeakMap()));
-  const hit = memo.get(x);
-  if (hit && !hit.isDisposed) return hit;
-  const y = tf.relu(x);
-  memo.set(x, y);
-  return y;
+  return perPass(ctx, 'relu', x, (t) => tf.relu(t));
 }

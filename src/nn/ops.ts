@@ -6,7 +6,7 @@ import { tf, type Tensor, type Tensor4D } from '../engine/tf.js';
 import { TsnasError } from '../util/errors.js';
 import type { Rng } from '../util/rng.js';
 import { BatchNorm, Conv2d, convThenBn } from './layers.js';
-import { Module, relu, type ForwardCtx } from './module.js';
+import { Module, perPass, relu, type ForwardCtx } from './module.js';
 
 export abstract class Op extends Module {
   /** Parameter-free ops (skip, pooling, none) matter for collapse diagnostics. */
@@ -129,7 +129,9 @@ export class Pool extends Op {
     const h = this.pre ? this.pre.forward(x, ctx) : x;
     // TF.js pooling with padding ignores padded cells, i.e. count_include_pad=False and −inf pads.
     const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [1, 1], [1, 1], [0, 0]];
-    const y = this.kind === 'avg' ? tf.avgPool(h, 3, this.stride, pad) : tf.maxPool(h, 3, this.stride, pad);
+    // the same pooling of the same node on every outgoing edge of a supernet: computed once per pass
+    const pool = (t: Tensor) => (this.kind === 'avg' ? tf.avgPool(t as Tensor4D, 3, this.stride, pad) : tf.maxPool(t as Tensor4D, 3, this.stride, pad));
+    const y = perPass(ctx, `${this.kind}pool3/${this.stride}`, h, pool) as Tensor4D;
     return this.bn ? (this.bn.forward(y, ctx) as Tensor4D) : y;
   }
 }
