@@ -1,8 +1,9 @@
 /**
  * Where a supernet training step spends its time: one forward + backward + SGD step under
  * tf.profile, kernel times summed by kernel name (and by kernel name × output shape with --shapes).
- * Usage: npx tsx bench/profile-step.ts [--net nb201|nb201-small|darts] [--batch 64] [--backend native] [--shapes]
+ * Usage: npx tsx bench/profile-step.ts [--net nb201|nb201-small|darts] [--batch 64] [--backend native] [--shapes] [--no-share]
  *   nb201 = C16 N5 32px (the engine benchmark's nb201_supernet), nb201-small = cpu-small's C8 N1 16px.
+ *   --no-share recomputes ReLU and pooling per use instead of once per node and pass (A/B of that sharing).
  */
 import { parseArgs } from 'node:util';
 import { tf } from '../src/engine/tf.js';
@@ -18,6 +19,7 @@ const { values: a } = parseArgs({
     batch: { type: 'string', default: '64' },
     backend: { type: 'string', default: 'native' },
     shapes: { type: 'boolean', default: false },
+    'no-share': { type: 'boolean', default: false },
     top: { type: 'string', default: '25' },
   },
 });
@@ -38,7 +40,7 @@ const y = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10),
 // tsnas's own optimizer, as the engine benchmark uses (one fused kernel on native)
 const opt = new Sgd(params.map((p) => [p.name, p] as [string, tf.Variable]), { lr: 0.01, momentum: 0.9, nesterov: false, weightDecay: 0 });
 const step = (): void => {
-  const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, net.forward(x, { training: true })) as tf.Scalar, params);
+  const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, net.forward(x, { training: true, share: !a['no-share'] })) as tf.Scalar, params);
   opt.step(grads);
   value.dataSync();
   value.dispose();
@@ -60,7 +62,7 @@ for (const k of prof.kernels) {
   e.n += 1;
   by.set(key, e);
 }
-console.log(`${a.net} batch ${batch} on ${a.backend}: step ${wall.toFixed(0)} ms unprofiled; ${prof.kernels.length} kernels, ${total.toFixed(0)} ms kernel time`);
+console.log(`${a.net}${a['no-share'] ? ' (no sharing)' : ''} batch ${batch} on ${a.backend}: step ${wall.toFixed(0)} ms unprofiled; ${prof.kernels.length} kernels, ${total.toFixed(0)} ms kernel time`);
 console.log('kernel\tcalls\tms\tshare');
 for (const [k, e] of [...by].sort((p, q) => q[1].ms - p[1].ms).slice(0, Number(a.top))) {
   console.log(`${k}\t${e.n}\t${e.ms.toFixed(1)}\t${((100 * e.ms) / total).toFixed(1)}%`);
