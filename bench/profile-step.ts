@@ -1,7 +1,7 @@
 /**
  * Where a supernet training step spends its time: one forward + backward + SGD step under
  * tf.profile, kernel times summed by kernel name (and by kernel name × output shape with --shapes).
- * Usage: npx tsx bench/profile-step.ts [--net nb201|nb201-small|darts] [--batch 64] [--backend native] [--shapes] [--no-share]
+ * Usage: npx tsx bench/profile-step.ts [--net nb201|nb201-small|darts] [--batch 64] [--backend native] [--shapes] [--no-share] [--reps 5]
  *   nb201 = C16 N5 32px (the engine benchmark's nb201_supernet), nb201-small = cpu-small's C8 N1 16px.
  *   --no-share recomputes ReLU and pooling per use instead of once per node and pass (A/B of that sharing).
  */
@@ -12,6 +12,7 @@ import { Rng } from '../src/util/rng.js';
 import { Nb201Supernet } from '../src/nn/nb201-supernet.js';
 import { DartsSupernet } from '../src/nn/darts-supernet.js';
 import { Sgd } from '../src/train/optim.js';
+import { median } from '../src/util/stats.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -21,6 +22,7 @@ const { values: a } = parseArgs({
     shapes: { type: 'boolean', default: false },
     'no-share': { type: 'boolean', default: false },
     top: { type: 'string', default: '25' },
+    reps: { type: 'string', default: '5' },
   },
 });
 await initBackend(a.backend!);
@@ -47,9 +49,13 @@ const step = (): void => {
   tf.dispose(grads);
 };
 for (let i = 0; i < 3; i++) step();
-const t0 = performance.now();
-step();
-const wall = performance.now() - t0;
+const times: number[] = [];
+for (let i = 0; i < Number(a.reps); i++) {
+  const t0 = performance.now();
+  step();
+  times.push(performance.now() - t0);
+}
+const wall = median(times);
 const prof = await tf.profile(step);
 const by = new Map<string, { ms: number; n: number }>();
 let total = 0;
@@ -62,7 +68,7 @@ for (const k of prof.kernels) {
   e.n += 1;
   by.set(key, e);
 }
-console.log(`${a.net}${a['no-share'] ? ' (no sharing)' : ''} batch ${batch} on ${a.backend}: step ${wall.toFixed(0)} ms unprofiled; ${prof.kernels.length} kernels, ${total.toFixed(0)} ms kernel time`);
+console.log(`${a.net}${a['no-share'] ? ' (no sharing)' : ''} batch ${batch} on ${a.backend}: step ${wall.toFixed(0)} ms unprofiled (median of ${times.length}); ${prof.kernels.length} kernels, ${total.toFixed(0)} ms kernel time`);
 console.log('kernel\tcalls\tms\tshare');
 for (const [k, e] of [...by].sort((p, q) => q[1].ms - p[1].ms).slice(0, Number(a.top))) {
   console.log(`${k}\t${e.n}\t${e.ms.toFixed(1)}\t${((100 * e.ms) / total).toFixed(1)}%`);
