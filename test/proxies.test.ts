@@ -182,6 +182,12 @@ test('CLI: tsnas score --json on the synthetic dataset', () => {
   close(results[0]!.scores.units! + results[0]!.scores.dis!, results[0]!.scores.naswot!, 1e-12);
 });
 
+test('CLI: tsnas search --no-progress drops the scoring bar (shown by default, also off a terminal)', () => {
+  const args = ['search', '--space', 'nb201', '--strategy', 'naswot', '--n', '2', '--dataset', 'synthetic', '--batch', '8', '--data-limit', '32', '--backend', 'cpu', '--json'];
+  assert.match(cli(args).stderr, /scoring \[/);
+  assert.doesNotMatch(cli([...args, '--no-progress']).stderr, /scoring \[/);
+});
+
 test('CLI: correlate and search --strategy naswot on the synthetic dataset', { skip: nb201SkipReason }, () => {
   const c = cli(['correlate', '--space', 'nb201', '--bench', nb201Path, '--proxies', 'naswot,params', '--n', '4', '--seed', '2',
     '--dataset', 'synthetic', '--batch', '8', '--data-limit', '64', '--json']).last;

@@ -17,7 +17,7 @@ import { currentRun, resumeGuard } from '../tracking.js';
 import { diffStrategies, withDiffFlags } from '../../search/diff/cli.js';
 import { mooStrategies, withMooFlags } from '../../search/moo-cli.js';
 
-export type SearchFlags = ScoringFlags & { space: SpaceName; strategy: string; n: number; proxy?: string; resume?: boolean };
+export type SearchFlags = ScoringFlags & { space: SpaceName; strategy: string; n: number; proxy?: string; resume?: boolean; progress?: boolean };
 
 type Strategy = (o: SearchFlags) => Promise<{ result: Record<string, unknown>; human: string }>;
 
@@ -47,7 +47,7 @@ const naswotStrategy: Strategy = async (o) => {
   await startBackend(o);
   const ctx = scoringContext(o);
   const t0 = performance.now();
-  const line = await scoreRemaining(archs, [p!], ctx, done, { progress: true });
+  const line = await scoreRemaining(archs, [p!], ctx, done, { progress: o.progress !== false });
   if (line) return { result: { strategy: 'naswot', stopped: true, complete: false, scored: done.size, n: o.n, seed: o.seed, run: currentRun()?.id ?? null }, human: line };
   const res = archs.map((_, i) => done.get(i)!);
   const wall = (performance.now() - t0) / 1000;
@@ -88,7 +88,8 @@ export function searchCommand(): Command {
         .requiredOption('--strategy <name>', `search strategy (${Object.keys(STRATEGIES).join(', ')})`)
         .option('--n <n>', 'architectures to sample (naswot)', intArg('n', 1, 1_000_000), 100)
         .option('--proxy <name>', 'proxy to maximise (naswot strategy; default naswot, e.g. das)')
-        .option('--resume', 'continue an interrupted run: differentiable strategies from the checkpoint in --out; naswot, nsga2, random, tnd-nas from the run named by --run-id (tsnas runs resume RUN does both)'),
+        .option('--resume', 'continue an interrupted run: differentiable strategies from the checkpoint in --out; naswot, nsga2, random, tnd-nas from the run named by --run-id (tsnas runs resume RUN does both)')
+        .option('--no-progress', 'no progress bar (naswot scoring, differentiable-search epochs)'),
     )),
     'naswot',
   )).action(async (o: SearchFlags) => {

@@ -36,6 +36,8 @@ export interface DiffFlags {
   flip?: boolean;
   opAffine?: boolean;
   resume?: boolean;
+  /** false: no progress bar (--no-progress). */
+  progress?: boolean;
   plot?: string;
   dataset?: string;
   dataDir?: string;
@@ -148,7 +150,7 @@ export function diffStrategies(host: DiffHost): Record<StrategyName, DiffStrateg
       },
       cliProgress.Presets.shades_classic,
     );
-    const quiet = Boolean(o.json) && !process.stderr.isTTY;
+    const quiet = o.progress === false || (Boolean(o.json) && !process.stderr.isTTY);
     let stepTimes = 0;
     let stepCount = 0;
     let last = performance.now();
