@@ -13,6 +13,8 @@ import {
   addHamming, collectActivationStats, DEFAULT_DAS, dasScore, dasTerms, kernelFromHamming, logAbsDet, naswotScore, packCodes,
   parseDasRule, parseProxyList, popcount32, scoreArch, slogdet, symEigenvalues, synflow, symmetrize,
 } from '../src/proxies/index.js';
+import { addHammingJs, packCodesJs } from '../src/proxies/bits.js';
+import { nativeAvailable } from '../src/engine/native-backend.js';
 import { REPO_ROOT } from './helpers/data-paths.js';
 import { nb201Path, nb201SkipReason } from './helpers/bench-path.js';
 
@@ -36,6 +38,21 @@ test('slogdet: hand-computed determinants, sign, singular', () => {
   }
   const ev = symEigenvalues(a, n);
   close(logAbsDet(a, n), ev.reduce((s, v) => s + Math.log(v), 0), 1e-8);
+});
+
+test('NASWOT codes: the native pack and popcount Hamming equal the JS reference bit for bit (parallel sizes, ragged last word)', { skip: nativeAvailable() ? false : 'native addon not built' }, () => {
+  const rng = new Rng(11);
+  for (const [b, units] of [[5, 33], [64, 3001], [128, 3000]] as const) {
+    const x = Float32Array.from({ length: b * units }, () => (rng.next() < 0.05 ? 0 : rng.normal()));
+    const words = (units + 31) >>> 5;
+    const pn = packCodes(x, b, units);
+    const pj = packCodesJs(x, b, units);
+    assert.deepEqual(pn, pj, `packed codes, ${b}×${units}`);
+    const [hn, hj] = [new Float64Array(b * b).fill(1), new Float64Array(b * b).fill(1)];
+    addHamming(pn, b, words, hn, 3);
+    addHammingJs(pj, b, words, hj, 3);
+    assert.deepEqual(hn, hj, `distances, ${b}×${units}`);
+  }
 });
 
 test('NASWOT kernel: popcount Gram equals the naive float64 c·cᵀ + (1−c)(1−c)ᵀ', () => {

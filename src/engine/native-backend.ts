@@ -46,6 +46,9 @@ export interface NativeAddon {
   bnAffineBackward(dy: Float32Array, x: Float32Array, mean: Float32Array, invstd: Float32Array, gamma: Float32Array,
     dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, C: number): void;
   pool(kind: number, x: Float32Array, y: Float32Array, p: Int32Array): void;
+  /** NASWOT codes: bit-pack (x > 0) per row; add popcount Hamming distances of row pairs (i < j). */
+  packCodes(x: Float32Array, batch: number, units: number, out: Uint32Array): void;
+  addHamming(codes: Uint32Array, batch: number, words: number, dist: Float64Array, mult: number): void;
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, p: Int32Array): void;
   avgPoolGrad(dy: Float32Array, dx: Float32Array, p: Int32Array, excludePad?: boolean): void;
   addN(xs: Float32Array[], out: Float32Array): void;

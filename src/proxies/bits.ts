@@ -2,10 +2,45 @@
  * Bit-packed binary activation codes and their Hamming distances by popcount: NASWOT's kernel
  * K_H[i,j] = N_A − d_H(c_i, c_j) without a single floating-point matmul (ENGINE-NOTES.md, "NASWOT's
  * hidden hot spot").
+ *
+ * `packCodes` and `addHamming` run in the native addon when it is built (OpenMP over rows, the
+ * CPU's popcount instruction): on a 2-core Xeon the JS versions took longer than the network's
+ * forward pass (BENCHMARKS.md). The JS versions (`…Js`) are the reference the tests compare with;
+ * `TSNAS_NATIVE_CODES=0` forces them.
  */
+import { loadNativeAddon, nativeAvailable, type NativeAddon } from '../engine/native-backend.js';
+
+let nativeCodes: Pick<NativeAddon, 'packCodes' | 'addHamming'> | null | undefined;
+function native(): Pick<NativeAddon, 'packCodes' | 'addHamming'> | null {
+  if (nativeCodes === undefined) {
+    const on = process.env.TSNAS_NATIVE_CODES !== '0' && nativeAvailable();
+    const a = on ? loadNativeAddon() : undefined;
+    nativeCodes = a && typeof a.packCodes === 'function' && typeof a.addHamming === 'function' ? a : null;
+  }
+  return nativeCodes;
+}
 
 /** Pack (x > 0) of each of the B rows of `data` (B×units, row-major) into ceil(units/32) words. */
 export function packCodes(data: ArrayLike<number>, batch: number, units: number): Uint32Array {
+  const n = native();
+  if (!n || !(data instanceof Float32Array) || data.length !== batch * units) return packCodesJs(data, batch, units);
+  const out = new Uint32Array(batch * ((units + 31) >>> 5));
+  n.packCodes(data, batch, units, out);
+  return out;
+}
+
+/**
+ * Add the pairwise Hamming distances of the packed codes (B rows of `words` words) into `dist`
+ * (B×B, only the strict upper triangle i<j is written; the caller mirrors it), each times `mult`.
+ */
+export function addHamming(codes: Uint32Array, batch: number, words: number, dist: Float64Array, mult = 1): void {
+  const n = native();
+  if (!n || codes.length !== batch * words || dist.length !== batch * batch) return addHammingJs(codes, batch, words, dist, mult);
+  n.addHamming(codes, batch, words, dist, mult);
+}
+
+/** `packCodes` in JS. */
+export function packCodesJs(data: ArrayLike<number>, batch: number, units: number): Uint32Array {
   const words = (units + 31) >>> 5;
   const out = new Uint32Array(batch * words);
   for (let b = 0; b < batch; b++) {
@@ -31,11 +66,8 @@ export function popcount32(x: number): number {
   return Math.imul(x, 0x01010101) >>> 24;
 }
 
-/**
- * Add the pairwise Hamming distances of the packed codes (B rows of `words` words) into `dist`
- * (B×B, only the strict upper triangle i<j is written; the caller mirrors it), each times `mult`.
- */
-export function addHamming(codes: Uint32Array, batch: number, words: number, dist: Float64Array, mult = 1): void {
+/** `addHamming` in JS. */
+export function addHammingJs(codes: Uint32Array, batch: number, words: number, dist: Float64Array, mult = 1): void {
   for (let i = 0; i < batch; i++) {
     const oi = i * words;
     for (let j = i + 1; j < batch; j++) {
