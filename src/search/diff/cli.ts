@@ -80,7 +80,7 @@ export function withDiffFlags(cmd: Command): Command {
   cmd.option('--warmup-epochs <n>', 'differentiable strategies: epochs of weight-only training before α moves (default: pc-darts 30 %, ms-darts 12.5 % of the epochs, others 0)', intArg('warmup-epochs', 0, 10000));
   if (!hasFlag(cmd, '--crop-padding')) cmd.option('--crop-padding <px>', 'differentiable strategies: random-crop padding of the search batches (default 4 px at 32 px, scaled with --image-size; 0 = off)', intArg('crop-padding', 0, 64));
   if (!hasFlag(cmd, '--no-flip')) cmd.option('--no-flip', 'differentiable strategies: no random horizontal flip of the search batches');
-  cmd.option('--op-affine', 'differentiable strategies, NB201: affine BN (γ, β) in the candidate ops, a diagnostic (the search code\'s BN is not affine, so `none` is the only way to scale an edge down)');
+  cmd.option('--op-affine', 'differentiable strategies, NB201: affine BN (γ, β) in the candidate ops, a diagnostic (NB201\'s search code uses non-affine BN)');
   cmd.addOption(new Option('--derive <rule>', 'differentiable strategies, NB201: argmax over all ops per edge (default) or over all but none').choices([...NB201_DERIVATIONS]));
   if (!hasFlag(cmd, '--resume')) cmd.option('--resume', 'differentiable strategies: continue from the checkpoint in --out');
   if (!hasFlag(cmd, '--plot')) cmd.option('--plot <file>', 'differentiable strategies: write α heatmaps over epochs (SVG)');
@@ -120,7 +120,8 @@ export function diffStrategies(host: DiffHost): Record<StrategyName, DiffStrateg
   const run: DiffStrategy = async (o) => {
     const strategy = o.strategy as StrategyName;
     const preset = checkPreset(o.preset ?? 'cpu-small');
-    const cfg = buildConfig(o.space, strategy, preset, o.seed, { epochs: o.epochs, dataLimit: o.dataLimit, channels: o.channels, depth: o.depth, imageSize: o.imageSize, archLr: o.archLr, archOptimizer: o.archOptimizer as ArchOptimizer | undefined, derive: o.derive as Nb201Derivation | undefined, warmupEpochs: o.warmupEpochs, cropPadding: o.cropPadding, flip: o.flip === false ? false : undefined, opAffine: o.opAffine });  // commander defaults --no-flip's flip to true: only an explicit --no-flip overrides the preset
+    // commander defaults --no-flip's `flip` to true: only an explicit --no-flip overrides the preset
+    const cfg = buildConfig(o.space, strategy, preset, o.seed, { epochs: o.epochs, dataLimit: o.dataLimit, channels: o.channels, depth: o.depth, imageSize: o.imageSize, archLr: o.archLr, archOptimizer: o.archOptimizer as ArchOptimizer | undefined, derive: o.derive as Nb201Derivation | undefined, warmupEpochs: o.warmupEpochs, cropPadding: o.cropPadding, flip: o.flip === false ? false : undefined, opAffine: o.opAffine });
     if (o.resume && !o.out) throw new TsnasError('--resume needs --out DIR (where the checkpoint is)');
     let table: Nb201Table | undefined;
     if (o.space === 'nb201') {

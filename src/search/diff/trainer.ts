@@ -123,9 +123,8 @@ export async function runSearch(cfg: SearchConfig, data: Dataset, opts: SearchRu
   const wOpt = new Sgd(model.weights(), cfg.momentum, cfg.weightDecay);
   const sgdArch = cfg.archOptimizer === 'sgd';
   const aOpt = sgdArch ? new Sgd(model.archParams(), cfg.momentum, cfg.weightDecay) : new Adam(model.archParams(), cfg.archBeta1, cfg.archBeta2, cfg.archWeightDecay);
-  const augment = cfg.augment ? { cropPadding: cfg.augment.cropPadding, flip: cfg.augment.flip } : undefined;
-  const trainB = new Batcher(train, { batchSize: cfg.batchSize, seed: Rng.mix(cfg.seed ^ 0x7a1), dropLast: true, augment });
-  const valB = new Batcher(val, { batchSize: cfg.batchSize, seed: Rng.mix(cfg.seed ^ 0x7a2), dropLast: true, augment });
+  const trainB = new Batcher(train, { batchSize: cfg.batchSize, seed: Rng.mix(cfg.seed ^ 0x7a1), dropLast: true, augment: cfg.augment });
+  const valB = new Batcher(val, { batchSize: cfg.batchSize, seed: Rng.mix(cfg.seed ^ 0x7a2), dropLast: true, augment: cfg.augment });
   const rng = new Rng(Rng.mix(cfg.seed ^ 0x3a5));
   const stored = () => [...model.weights(), ...model.buffers(), ...model.archParams(), ...wOpt.slots(), ...aOpt.slots()];
   let history: EpochRecord[] = [];
