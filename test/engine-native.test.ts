@@ -375,6 +375,38 @@ test('native: pooled output buffers never alias live data', { skip }, () => {
   assert.deepEqual(user, u2);
 });
 
+test('native: the buffer pool evicts the least recently requested sizes at its cap', { skip }, () => {
+  tf.setBackend('native');
+  const backend = tf.backend() as InstanceType<typeof import('../src/engine/native-backend.js').NativeBackend>;
+  const cap = backend.maxPooledBytes;
+  try {
+    backend.releasePool();
+    const [nA, nB] = [4096, 4000]; // 16,384 and 16,000 bytes
+    backend.maxPooledBytes = 2 * 4 * nA + 4 * nB;
+    const src = (n: number) => tf.tensor(data(n, n), [n]);
+    const [xa, xb] = [src(nA), src(nB)];
+    const relu = (x: Tensor, k: number) => Array.from({ length: k }, () => tf.relu(x));
+    tf.dispose(relu(xa, 2)); // class A requested first, both buffers pooled
+    assert.equal(backend.pooledByteCount, 2 * 4 * nA);
+    const bs = relu(xb, 2); // class B requested later
+    tf.dispose(bs[0]); // fits under the cap
+    assert.equal(backend.pooledByteCount, 2 * 4 * nA + 4 * nB);
+    tf.dispose(bs[1]); // over the cap: class A (older) goes, not B
+    assert.equal(backend.pooledByteCount, 2 * 4 * nB, 'the older size class was not the one evicted');
+    const again = relu(xb, 2); // both B buffers come from the pool
+    assert.equal(backend.pooledByteCount, 0);
+    tf.dispose(again);
+    // a buffer larger than the cap is never pooled
+    backend.maxPooledBytes = 1000;
+    backend.releasePool();
+    tf.dispose(relu(xa, 1));
+    assert.equal(backend.pooledByteCount, 0);
+    tf.dispose([xa, xb]);
+  } finally {
+    backend.maxPooledBytes = cap;
+  }
+});
+
 test('native: tensor count is flat across repeated forward/backward passes', { skip }, () => {
   tf.setBackend('native');
   const w1 = tf.variable(tf.tensor(data(3 * 3 * 3 * 8, 1), [3, 3, 3, 8]).mul(0.2));

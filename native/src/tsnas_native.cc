@@ -54,6 +54,24 @@ struct Arena {
     return p;
   }
 };
+// Per-thread partial results, each thread's slot on its own cache lines: partials packed side by
+// side share a line at the slot boundary, and a hot loop that updates them every row then
+// ping-pongs that line between cores (measured: a BN statistics pass on 2 threads ran 2.4× slower
+// than on one).
+template <class T>
+struct Partials {
+  size_t stride;
+  T *base;
+  Partials(int threads, size_t count) : stride(((count * sizeof(T) + 63) / 64) * 64 / sizeof(T)) {
+    base = static_cast<T *>(std::aligned_alloc(64, std::max<size_t>(64, (size_t)threads * stride * sizeof(T))));
+    if (!base) throw std::bad_alloc();
+    std::fill(base, base + (size_t)threads * stride, T(0));
+  }
+  ~Partials() { std::free(base); }
+  Partials(const Partials &) = delete;
+  Partials &operator=(const Partials &) = delete;
+  T *slot(int t) { return base + (size_t)t * stride; }
+};
 // 0,1: reordered inputs, 2: primitive-layout output, 3: scratchpad
 Arena g_arena[4];
 
@@ -595,15 +613,15 @@ Napi::Value Reduce(const Napi::CallbackInfo &info) {
       const float *xa = x + a * R * B;
       float *oa = o + a * B;
       const int T = par ? g_threads : 1;
-      std::vector<double> part((size_t)T * B);
-      std::vector<float> partm((size_t)T * B);
+      Partials<double> part(T, (size_t)B);
+      Partials<float> partm(T, (size_t)B);
 #pragma omp parallel num_threads(T)
       {
         const int t = omp_get_thread_num();
         const int nt = omp_get_num_threads();
         const int64_t r0 = R * t / nt, r1 = R * (t + 1) / nt;
-        double *ps = part.data() + (size_t)t * B;
-        float *pm = partm.data() + (size_t)t * B;
+        double *ps = part.slot(t);
+        float *pm = partm.slot(t);
         if (isSum) {
           for (int64_t b = 0; b < B; b++) ps[b] = 0;
           for (int64_t r = r0; r < r1; r++) {
@@ -628,12 +646,12 @@ Napi::Value Reduce(const Napi::CallbackInfo &info) {
       for (int64_t b = 0; b < B; b++) {
         if (isSum) {
           double s = 0;
-          for (int t = 0; t < T; t++) s += part[(size_t)t * B + b];
+          for (int t = 0; t < T; t++) s += part.slot(t)[b];
           oa[b] = (float)(s * scale);
         } else {
-          float m = partm[b];
+          float m = partm.slot(0)[b];
           for (int t = 1; t < T; t++) {
-            float v = partm[(size_t)t * B + b];
+            float v = partm.slot(t)[b];
             if (std::isnan(v) || std::isnan(m)) m = NAN;
             else m = op == 2 ? (v > m ? v : m) : (v < m ? v : m);
           }
@@ -682,17 +700,19 @@ template <class F>
 void channel_sums(int64_t M, int64_t C, int nsums, F rowfn, std::vector<double> &out) {
   const bool par = (size_t)(M * C) >= PAR_MIN;
   const int T = par ? g_threads : 1;
-  std::vector<double> part((size_t)T * nsums * C, 0.0);
+  Partials<double> part(T, (size_t)nsums * C);
 #pragma omp parallel num_threads(T)
   {
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
     const int64_t r0 = M * t / nt, r1 = M * (t + 1) / nt;
-    double *ps = part.data() + (size_t)t * nsums * C;
+    double *ps = part.slot(t);
     for (int64_t r = r0; r < r1; r++) rowfn(r, ps);
   }
   out.assign((size_t)nsums * C, 0.0);
-  for (int t = 0; t < T; t++)
-    for (int64_t k = 0; k < nsums * C; k++) out[k] += part[(size_t)t * nsums * C + k];
+  for (int t = 0; t < T; t++) {
+    const double *ps = part.slot(t);
+    for (int64_t k = 0; k < nsums * C; k++) out[k] += ps[k];
+  }
 }
 
 // o[r, c] = x[r, c]·a[c] + b[c] over the rows of a [M, C] view (BN inference and training).
