@@ -154,6 +154,48 @@ test('native: depthwise conv and both backprops match cpu (multipliers, strides,
   }
 });
 
+// The dilated depthwise gradients run as the addon's direct loops (oneDNN has no depthwise
+// kernel for them). Checked element by element against the cpu backend on the same
+// convolution written without dilation: the filter zero-stuffed to (k−1)·d+1 taps, whose
+// undilated gradients the cpu backend gets right; dw is read back at the stuffed taps.
+test('native: dilated depthwise gradients match the zero-stuffed undilated convolution on cpu', { skip }, async () => {
+  (await import('../src/engine/gradients.js')).registerGradientFixes(); // TF.js has no dilated depthwise gradient
+  const cases: [number[], number, number, number, Pad][] = [
+    [[2, 12, 11, 3], 3, 2, 1, 'same'],
+    [[2, 12, 11, 16], 5, 2, 1, 'same'],
+    [[2, 10, 10, 8], 3, 3, 1, 'valid'],
+    [[2, 12, 11, 3], 3, 2, 1, EXPLICIT],
+    [[3, 8, 8, 32], 5, 2, 1, 'same'],
+  ];
+  for (const [xs, k, d, s, p] of cases) {
+    const C = xs[3]!;
+    const K = (k - 1) * d + 1;
+    const x0 = Float32Array.from(data(xs.reduce((a, b) => a * b, 1), 11));
+    const w0 = Float32Array.from(data(k * k * C, 12));
+    const stuffed = new Float32Array(K * K * C);
+    for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) for (let c = 0; c < C; c++) stuffed[((i * d) * K + j * d) * C + c] = w0[(i * k + j) * C + c]!;
+    const grads = (backend: string, dil: number) => {
+      tf.setBackend(backend);
+      return tf.tidy(() => {
+        const x = tf.tensor4d(x0, xs as [number, number, number, number]);
+        const w = (dil === 1 ? tf.tensor(stuffed, [K, K, C, 1]) : tf.tensor(w0, [k, k, C, 1])) as tf.Tensor4D;
+        const f = (a: Tensor, b: Tensor) => tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, p, 'NHWC', dil);
+        const r = tf.tensor(data(f(x, w).size, 13), f(x, w).shape);
+        const [gx, gw] = tf.grads((a: Tensor, b: Tensor) => tf.sum(tf.mul(f(a, b), r)))([x, w]);
+        return [Float32Array.from(gx!.dataSync()), Float32Array.from(gw!.dataSync())];
+      });
+    };
+    const [refX, refWs] = grads('cpu', 1);
+    const [gotX, gotW] = grads('native', d);
+    const refW = new Float32Array(k * k * C);
+    for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) for (let c = 0; c < C; c++) refW[(i * k + j) * C + c] = refWs![((i * d) * K + j * d) * C + c]!;
+    const name = `depthwise dil${d} k${k} x${xs} ${JSON.stringify(p)}`;
+    assert.ok(relErr(gotX!, refX!) <= TOL, `${name}: dx relative error ${relErr(gotX!, refX!).toExponential(2)}`);
+    assert.ok(relErr(gotW!, refW) <= TOL, `${name}: dw relative error ${relErr(gotW!, refW).toExponential(2)}`);
+  }
+  tf.setBackend('native');
+});
+
 function dot64(a: Tensor, b: Tensor): number {
   const x = a.dataSync();
   const y = b.dataSync();
