@@ -65,6 +65,7 @@ const CASES: [string, string[], RegExp][] = [
   ['absurd image side', ['search', '--space', 'nb201', '--strategy', 'darts', '--image-size', '2', '--store', store], /--image-size must be an integer in \[4, 256\], got '2'/],
   ['warm-up as long as the search', ['search', '--space', 'nb201', '--strategy', 'single-darts', '--dataset', 'synthetic', '--epochs', '3', '--warmup-epochs', '3', '--store', store], /--warmup-epochs 3 leaves no epoch for α/],
   ['negative seed', score('--seed', '-1', '--dataset', 'synthetic'), /--seed must be an integer/],
+  ['zero scoring workers', score('--workers', '0', '--dataset', 'synthetic'), /--workers must be 'auto' or an integer in \[1, 256\], got '0'/],
   ['missing data dir', score('--dataset', 'cifar10', '--data-dir', join(dir, 'nowhere')), /data directory not found: .*nowhere/],
   ['truncated CIFAR file', score('--proxies', 'naswot', '--dataset', 'cifar10', '--data-dir', cifarTrunc), /train_10k\.bin/],
   ['CIFAR label out of range', score('--proxies', 'naswot', '--dataset', 'cifar10', '--data-dir', cifarLabel), /label/],

@@ -174,6 +174,42 @@ test('scores are deterministic for a seed; no tensors leak across repeated scori
   assert.notEqual(other.scores.naswot, first.scores.naswot);
 });
 
+test('scoring across worker processes gives the in-process scores; stops early; names a failing arch', async () => {
+  await initBackend('auto');
+  const { scorePoolWorkers } = await import('../src/proxies/workers.js');
+  const data = loadDataset('synthetic', { split: 'train', limit: 64, synthetic: { height: 8 } });
+  const texts = [
+    '|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|none~1|nor_conv_3x3~2|',
+    '|nor_conv_1x1~0|+|nor_conv_3x3~0|none~1|+|skip_connect~0|nor_conv_3x3~1|avg_pool_3x3~2|',
+    '|none~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_1x1~0|skip_connect~1|nor_conv_3x3~2|',
+    '|avg_pool_3x3~0|+|nor_conv_1x1~0|nor_conv_1x1~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_1x1~2|',
+    '|skip_connect~0|+|none~0|none~1|+|none~0|none~1|none~2|',
+  ];
+  const archs = texts.map((t) => parseArch('nb201', t));
+  const proxies = ['naswot', 'das', 'params', 'synflow'];
+  const ctx = { data, batch: 16, seed: 3 };
+  const backend = tf.getBackend();
+  const got = new Map<number, Record<string, number>>();
+  const r = await scorePoolWorkers(archs, proxies, ctx, { workers: 2, backend, onResult: (s, k) => got.set(k, s.scores) });
+  assert.deepEqual(r, { scored: texts.length, stopped: false });
+  archs.forEach((a, k) => {
+    const want = scoreArch(a, proxies, ctx).scores;
+    for (const p of proxies) {
+      const [x, y] = [got.get(k)![p]!, want[p]!];
+      // (−∞ for the disconnected cell's NASWOT; float sums may differ with the thread count)
+      assert.ok(x === y || Math.abs(x - y) <= 1e-7 * Math.max(1, Math.abs(y)), `${texts[k]} ${p}: worker ${x} vs in-process ${y}`);
+    }
+  });
+  // stop after the first result: the architectures in flight finish, no new ones start
+  let seen = 0;
+  const stopped = await scorePoolWorkers(archs, ['params'], ctx, { workers: 2, backend, onResult: () => seen++, shouldStop: () => seen > 0 });
+  assert.equal(stopped.stopped, true);
+  assert.ok(stopped.scored >= 1 && stopped.scored <= 2 && stopped.scored === seen, `scored ${stopped.scored}`);
+  // a worker's error comes back naming the architecture (workers re-parse the text they are sent)
+  const bogus = { ...archs[1]!, text: '|nor_conv_3x3~0|+|bogus~0|' } as (typeof archs)[number];
+  await assert.rejects(scorePoolWorkers([archs[0]!, bogus], ['params'], ctx, { workers: 2, backend }), (e: Error) => e.message.startsWith('scoring |nor_conv_3x3~0|+|bogus~0|: '));
+});
+
 function cli(args: string[]): { status: number | null; last: Record<string, unknown>; stderr: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 300_000 });
   const lines = r.stdout.trim().split('\n');

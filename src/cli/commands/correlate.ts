@@ -68,6 +68,7 @@ export function correlateCommand(): Command {
     if (o.resume && !o.json) log(`resuming: ${done.size} of ${archTexts.length} architectures already scored`);
     const line = await scoreRemaining(archTexts.map((a) => parseArch('nb201', a)), proxies, ctx, done, {
       progress: true,
+      workers: o.workers,
       // the experiment store keeps the target accuracy beside the scores
       objectives: (i) => ({ [target]: ys[i]! }),
       onScored: (r, i) => {

@@ -5,6 +5,8 @@ import { loadDataset, type Dataset } from '../../data/index.js';
 import { parseArch, type AnyArch, type SpaceName } from '../../spaces/index.js';
 import { DEFAULT_FAST_TRAIN, parseProxyList, type FastTrainOptions, type ScoreContext } from '../../proxies/index.js';
 import { scorePoolAsync } from '../../proxies/run.js';
+import { autoWorkers, scorePoolWorkers } from '../../proxies/workers.js';
+import { tf } from '../../engine/tf.js';
 import { TsnasError } from '../../util/errors.js';
 import type { ArchScore } from '../../proxies/index.js';
 import { emit, intArg, log, numArg, startBackend, withCommon, type CommonOptions } from '../common.js';
@@ -17,6 +19,7 @@ export interface ScoringFlags extends CommonOptions {
   trainLr: number;
   trainBatch: number;
   dataLimit?: number;
+  workers?: WorkerCount;
 }
 
 /** Flags shared by score, correlate and search --strategy naswot. */
@@ -27,7 +30,8 @@ export function withScoringFlags(cmd: Command, defaultProxies: string): Command 
     .option('--train-steps <k>', 'fast-training strategy: SGD steps before scoring (0 = training-free)', intArg('train-steps', 0, 100000), DEFAULT_FAST_TRAIN.steps)
     .option('--train-lr <lr>', 'fast-training learning rate (SGD, momentum 0.9)', numArg('train-lr', 0, 10), DEFAULT_FAST_TRAIN.lr)
     .option('--train-batch <n>', 'fast-training batch size', intArg('train-batch', 1, 4096), DEFAULT_FAST_TRAIN.batch)
-    .option('--data-limit <n>', 'use only the first n training images', intArg('data-limit', 1));
+    .option('--data-limit <n>', 'use only the first n training images', intArg('data-limit', 1))
+    .option('--workers <n|auto>', 'scoring processes side by side, each with cores/n threads (auto: one per core on native/cpu/wasm)', workersArg, 'auto' as WorkerCount);
 }
 
 export function scoringContext(o: ScoringFlags): ScoreContext {
@@ -66,24 +70,38 @@ export async function scoreRemaining(
   proxies: string[],
   ctx: ScoreContext,
   done: Map<number, ArchScore>,
-  o: { progress: boolean; objectives?: (i: number) => Record<string, number>; onScored?: (r: ArchScore, i: number) => void },
+  o: { progress: boolean; workers?: WorkerCount; objectives?: (i: number) => Record<string, number>; onScored?: (r: ArchScore, i: number) => void },
 ): Promise<string | undefined> {
   const todo = archs.map((_, i) => i).filter((i) => !done.has(i));
-  const { results: fresh, stopped } = await withGracefulStop(() => scorePoolAsync(todo.map((i) => archs[i]!), proxies, ctx, {
-    progress: o.progress,
-    onResult: (r, k) => {
-      const i = todo[k]!;
-      o.onScored?.(r, i);
-      const cur = currentRun();
-      if (cur) cur.store.atomically(() => cur.store.putTrial(cur.id, { idx: i, arch: r.arch, status: 'done', scores: r.scores, objectives: o.objectives?.(i) ?? {} }));
-    },
-    shouldStop: stopRequested,
-  }));
-  fresh.forEach((r, k) => done.set(todo[k]!, r));
+  const onResult = (r: ArchScore, k: number) => {
+    const i = todo[k]!;
+    done.set(i, r);
+    o.onScored?.(r, i);
+    const cur = currentRun();
+    if (cur) cur.store.atomically(() => cur.store.putTrial(cur.id, { idx: i, arch: r.arch, status: 'done', scores: r.scores, objectives: o.objectives?.(i) ?? {} }));
+  };
+  const pending = todo.map((i) => archs[i]!);
+  const backend = tf.getBackend();
+  const workers = o.workers === undefined || o.workers === 'auto' ? autoWorkers(backend, pending.length) : o.workers;
+  const { stopped } = await withGracefulStop<{ stopped: boolean }>(() =>
+    workers > 1
+      ? scorePoolWorkers(pending, proxies, ctx, { workers, backend, progress: o.progress, onResult, shouldStop: stopRequested })
+      : scorePoolAsync(pending, proxies, ctx, { progress: o.progress, onResult, shouldStop: stopRequested }),
+  );
   if (!stopped) return undefined;
   const line = `stopped after ${done.size} of ${archs.length} architectures; continue with${resumeHint()}`;
   log(line);
   return line;
+}
+
+/** `--workers`: scoring processes, or `auto` (one per core on the CPU backends). */
+export type WorkerCount = number | 'auto';
+
+function workersArg(v: string): WorkerCount {
+  if (v === 'auto') return 'auto';
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new TsnasError(`--workers must be 'auto' or an integer in [1, 256], got '${v}'`);
+  return n;
 }
 
 function readArchFile(file: string): string[] {
@@ -119,7 +137,7 @@ export function scoreCommand(): Command {
     await startBackend(o);
     const ctx = scoringContext(o);
     const t0 = performance.now();
-    const line = await scoreRemaining(archs, proxies, ctx, done, { progress: archs.length > 1 });
+    const line = await scoreRemaining(archs, proxies, ctx, done, { progress: archs.length > 1, workers: o.workers });
     if (line) {
       emit(o, { stopped: true, complete: false, scored: done.size, total: archs.length, proxies, seed: o.seed, run: currentRun()?.id ?? null }, () => line);
       return;

@@ -47,7 +47,7 @@ const naswotStrategy: Strategy = async (o) => {
   await startBackend(o);
   const ctx = scoringContext(o);
   const t0 = performance.now();
-  const line = await scoreRemaining(archs, [p!], ctx, done, { progress: o.progress !== false });
+  const line = await scoreRemaining(archs, [p!], ctx, done, { progress: o.progress !== false, workers: o.workers });
   if (line) return { result: { strategy: 'naswot', stopped: true, complete: false, scored: done.size, n: o.n, seed: o.seed, run: currentRun()?.id ?? null }, human: line };
   const res = archs.map((_, i) => done.get(i)!);
   const wall = (performance.now() - t0) / 1000;
