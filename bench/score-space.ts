@@ -10,7 +10,7 @@
  * network, batch and scores are those of `tsnas score`/`correlate` with the same seed (built from
  * the seed alone, not from the position), so shards and resumed runs concatenate. Lines:
  * {"arch","scores":{...},"acc":{column: value}}, which bench/search-sim.ts reads. Resumes:
- * architectures already in --out are skipped.
+ * architectures already in --out are skipped. `--reverse` walks the shard from its end.
  */
 import { arg, forEachPending, samplePool } from './sample-pool.js';
 import { scoreArch } from '../src/proxies/index.js';
@@ -20,6 +20,8 @@ const pool = await samplePool('runs/space/scores.jsonl');
 const [si, sk] = arg('shard', '0/1').split('/').map(Number) as [number, number];
 if (!Number.isInteger(si) || !Number.isInteger(sk) || sk < 1 || si < 0 || si >= sk) throw new Error(`--shard must be i/k with 0 ≤ i < k, got ${arg('shard', '')}`);
 pool.archs = pool.archs.filter((_, p) => p % sk === si);
+// --reverse: from the end (a second process can then work on a shard from both ends, writing to another --out)
+if (process.argv.includes('--reverse')) pool.archs.reverse();
 pool.n = pool.archs.length;
 const proxies = arg('proxies', 'naswot,das,dis,units,params,flops').split(',');
 const batchSize = Number(arg('batch', '128'));
