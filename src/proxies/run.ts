@@ -37,22 +37,24 @@ export async function scorePoolAsync(archs: AnyArch[], proxies: string[], ctx: S
   }
 }
 
+/** The scoring progress bar on stderr (periodic lines off a terminal); `suffix` is appended to each line. */
+export function scoringBar(suffix = ''): cliProgress.SingleBar {
+  return new cliProgress.SingleBar(
+    {
+      stream: process.stderr,
+      format: `scoring [{bar}] {value}/{total} | {rate} arch/s | ETA {eta_formatted}${suffix}`,
+      noTTYOutput: !process.stderr.isTTY,
+      notTTYSchedule: 15000,
+      etaBuffer: 20,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+}
+
 /** Score one architecture per step (yielding the scores so far after each). */
 function* poolSteps(archs: AnyArch[], proxies: string[], ctx: ScoreContext, o: PoolOptions): Generator<ArchScore[], ArchScore[], void> {
   const out: ArchScore[] = [];
-  const tty = Boolean(process.stderr.isTTY);
-  const bar = o.progress
-    ? new cliProgress.SingleBar(
-        {
-          stream: process.stderr,
-          format: 'scoring [{bar}] {value}/{total} | {rate} arch/s | ETA {eta_formatted}',
-          noTTYOutput: !tty,
-          notTTYSchedule: 15000,
-          etaBuffer: 20,
-        },
-        cliProgress.Presets.shades_classic,
-      )
-    : undefined;
+  const bar = o.progress ? scoringBar() : undefined;
   const t0 = performance.now();
   bar?.start(archs.length, 0, { rate: '0.00' });
   try {

@@ -9,10 +9,9 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
-import cliProgress from 'cli-progress';
 import type { AnyArch, SpaceName } from '../spaces/index.js';
 import type { ArchScore, ScoreContext } from './index.js';
-import type { PoolOptions } from './run.js';
+import { scoringBar, type PoolOptions } from './run.js';
 
 export type ToWorker =
   | { type: 'init'; backend: string; ctx: ScoreContext; proxies: string[] }
@@ -56,13 +55,7 @@ export async function scorePoolWorkers(archs: readonly AnyArch[], proxies: strin
   const n = Math.max(1, Math.min(o.workers, archs.length));
   const env = { ...process.env, TSNAS_THREADS: process.env.TSNAS_THREADS ?? String(Math.max(1, Math.floor(coreCount() / n))) };
   const { file, execArgv } = workerEntry();
-  const tty = Boolean(process.stderr.isTTY);
-  const bar = o.progress
-    ? new cliProgress.SingleBar(
-        { stream: process.stderr, format: `scoring [{bar}] {value}/{total} | {rate} arch/s | ETA {eta_formatted} | ${n} workers`, noTTYOutput: !tty, notTTYSchedule: 15000, etaBuffer: 20 },
-        cliProgress.Presets.shades_classic,
-      )
-    : undefined;
+  const bar = o.progress ? scoringBar(` | ${n} workers`) : undefined;
   const t0 = performance.now();
   let next = 0;
   let scored = 0;
