@@ -328,35 +328,45 @@ bool dw_direct_applies(int kind, const std::vector<int64_t> &p) {
   return g_dw_direct == 2 || DH > 1 || DW > 1;
 }
 
+// Visit every (output position, in-bounds filter tap) of image n: f(g, in, tap) with g the dy row
+// of the output position, in the input row index (n·IH + ih)·IW + iw, tap = kh·KW + kw.
+template <class F>
+void dw_taps(int64_t n, const float *dy, const std::vector<int64_t> &p, F f) {
+  const int64_t IH = p[1], IW = p[2], C = p[3], OH = p[4], OW = p[5], KH = p[7], KW = p[8],
+                SH = p[9], SW = p[10], DH = p[11], DW = p[12], PT = p[13], PL = p[14];
+  for (int64_t oh = 0; oh < OH; oh++)
+    for (int64_t ow = 0; ow < OW; ow++) {
+      const float *g = dy + ((n * OH + oh) * OW + ow) * C;
+      for (int64_t kh = 0; kh < KH; kh++) {
+        const int64_t ih = oh * SH + kh * DH - PT;
+        if (ih < 0 || ih >= IH) continue;
+        for (int64_t kw = 0; kw < KW; kw++) {
+          const int64_t iw = ow * SW + kw * DW - PL;
+          if (iw < 0 || iw >= IW) continue;
+          f(g, (n * IH + ih) * IW + iw, kh * KW + kw);
+        }
+      }
+    }
+}
+
 // kind 1: a = dy [N,OH,OW,C], b = w [KH,KW,C], o = dx [N,IH,IW,C]; kind 2: a = x, b = dy, o = dw.
 void dw_direct(int kind, const float *a, const float *b, float *o, const std::vector<int64_t> &p) {
-  const int64_t N = p[0], IH = p[1], IW = p[2], C = p[3], OH = p[4], OW = p[5], KH = p[7], KW = p[8],
-                SH = p[9], SW = p[10], DH = p[11], DW = p[12], PT = p[13], PL = p[14];
+  const int64_t N = p[0], IH = p[1], IW = p[2], C = p[3], OH = p[4], OW = p[5], KH = p[7], KW = p[8];
   const bool par = (size_t)(N * OH * OW * C) >= PAR_MIN && N > 1;
   const int T = par ? g_threads : 1;
   if (kind == 1) {
     const float *dy = a, *w = b;
     float *dx = o;
+    // threads over images: each writes only its own image's dx
 #pragma omp parallel for schedule(static) num_threads(T)
     for (int64_t n = 0; n < N; n++) {
-      float *dxn = dx + n * IH * IW * C;
-      std::fill(dxn, dxn + IH * IW * C, 0.f);
-      for (int64_t oh = 0; oh < OH; oh++)
-        for (int64_t ow = 0; ow < OW; ow++) {
-          const float *g = dy + ((n * OH + oh) * OW + ow) * C;
-          for (int64_t kh = 0; kh < KH; kh++) {
-            const int64_t ih = oh * SH + kh * DH - PT;
-            if (ih < 0 || ih >= IH) continue;
-            for (int64_t kw = 0; kw < KW; kw++) {
-              const int64_t iw = ow * SW + kw * DW - PL;
-              if (iw < 0 || iw >= IW) continue;
-              float *d = dxn + (ih * IW + iw) * C;
-              const float *wr = w + (kh * KW + kw) * C;
+      std::fill(dx + n * IH * IW * C, dx + (n + 1) * IH * IW * C, 0.f);
+      dw_taps(n, dy, p, [&](const float *g, int64_t in, int64_t tap) {
+        float *d = dx + in * C;
+        const float *wr = w + tap * C;
 #pragma omp simd
-              for (int64_t c = 0; c < C; c++) d[c] += g[c] * wr[c];
-            }
-          }
-        }
+        for (int64_t c = 0; c < C; c++) d[c] += g[c] * wr[c];
+      });
     }
     return;
   }
@@ -367,22 +377,12 @@ void dw_direct(int kind, const float *a, const float *b, float *o, const std::ve
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
     float *acc = part.slot(t);
     for (int64_t n = N * t / nt; n < N * (t + 1) / nt; n++)
-      for (int64_t oh = 0; oh < OH; oh++)
-        for (int64_t ow = 0; ow < OW; ow++) {
-          const float *g = dy + ((n * OH + oh) * OW + ow) * C;
-          for (int64_t kh = 0; kh < KH; kh++) {
-            const int64_t ih = oh * SH + kh * DH - PT;
-            if (ih < 0 || ih >= IH) continue;
-            for (int64_t kw = 0; kw < KW; kw++) {
-              const int64_t iw = ow * SW + kw * DW - PL;
-              if (iw < 0 || iw >= IW) continue;
-              const float *xr = x + ((n * IH + ih) * IW + iw) * C;
-              float *ar = acc + (kh * KW + kw) * C;
+      dw_taps(n, dy, p, [&](const float *g, int64_t in, int64_t tap) {
+        const float *xr = x + in * C;
+        float *ar = acc + tap * C;
 #pragma omp simd
-              for (int64_t c = 0; c < C; c++) ar[c] += xr[c] * g[c];
-            }
-          }
-        }
+        for (int64_t c = 0; c < C; c++) ar[c] += xr[c] * g[c];
+      });
   }
   const int64_t K = KH * KW * C;
   for (int64_t k = 0; k < K; k++) {
