@@ -18,6 +18,9 @@
  *             | − k·(std over samples of the active fraction), + λ·B·ln N_A
  *   distinct  (with --unique) perlayer or whole dis + λ·B·ln U − α·B·a, U = the number of distinct
  *             activation units (whole network) or Σ_l U_l (distinct within each ReLU tensor)
+ *   conn      (with --macs FILE, any scores file with a `flops` score per arch, e.g. the full-space
+ *             runs/space/all.jsonl) perlayer or whole + λ·B·ln N_A − α·B·a + γ·B·ln(MACs): units
+ *             weighted by their fan-in, i.e. the network's connections
  * Disconnected cells (singular whole kernel, NASWOT = −∞) rank last under every rule.
  */
 import { readFileSync } from 'node:fs';
@@ -46,6 +49,9 @@ let rows = readLines<Line>(file);
 const uniqueFile = arg('unique', '');
 const uniq = new Map(uniqueFile ? readLines<{ arch: string; NA: number; U: number; Ul: number; dead: number }>(uniqueFile).map((u) => [u.arch, u]) : []);
 if (uniqueFile) rows = rows.filter((r) => uniq.has(r.arch));
+const macsFile = arg('macs', '');
+const macs = new Map(macsFile ? readLines<{ arch: string; scores: { flops?: number } }>(macsFile).map((l) => [l.arch, (l.scores.flops ?? NaN) * 1e6]) : []);
+if (macsFile) rows = rows.filter((r) => Number.isFinite(macs.get(r.arch) ?? NaN));
 const fitN = Number(arg('fit-n', '500'));
 const target = arg('target', 'cifar10_test_acc');
 const top = Number(arg('top', '12'));
@@ -65,7 +71,7 @@ const pre = rows.map((r) => {
   const hmin = r.layers.reduce((s, l) => s + l.m * Math.log(Math.max(l.hmin ?? NaN, 1e-6)), 0) / m;
   const asd = r.layers.reduce((s, l) => s + l.m * (l.asd ?? NaN), 0) / m;
   const u = uniq.get(r.arch);
-  return { r, perlayer, active, st, hmean, hmin, asd, lnU: u ? B * Math.log(u.U) : NaN, lnUl: u ? B * Math.log(u.Ul) : NaN, dead: u ? u.dead / u.NA : NaN };
+  return { r, perlayer, active, st, hmean, hmin, asd, lnMacs: B * Math.log(macs.get(r.arch) ?? NaN), lnU: u ? B * Math.log(u.U) : NaN, lnUl: u ? B * Math.log(u.Ul) : NaN, dead: u ? u.dead / u.NA : NaN };
 });
 type Pre = (typeof pre)[number];
 
@@ -116,6 +122,14 @@ if (uniqueFile) {
   }
 }
 
+// the unit-count term weighted by fan-in: connections (MACs per image)
+if (macsFile) {
+  for (const l of lambdas) for (const a of actives) for (const g of [0.1, 0.2, 0.3, 0.4, 0.5]) {
+    rules.push({ family: 'conn', name: `perlayer λ${l} α${a} + ${g}·B·ln MACs`, f: (p) => p.perlayer + l * p.r.units - a * B * p.active + g * p.lnMacs });
+    rules.push({ family: 'conn', name: `whole λ${l} α${a} + ${g}·B·ln MACs`, f: (p) => fin(p.r.dis) + l * p.r.units - a * B * p.active + g * p.lnMacs });
+  }
+}
+
 const score = (rule: Rule, p: Pre) => (disconnected(p.r) ? -Infinity : rule.f(p));
 const fit = pre.slice(0, fitN);
 const test = pre.slice(fitN);
@@ -130,7 +144,8 @@ const base: [string, (p: Pre) => number][] = [
   ['units (B·ln N_A)', (p) => (disconnected(p.r) ? -Infinity : p.r.units)],
   ['dis (ln|K̂|)', (p) => fin(p.r.dis)],
   ...(uniqueFile ? ([['B·ln U (distinct units)', (p: Pre) => (disconnected(p.r) ? -Infinity : p.lnU)], ['B·ln ΣU_l', (p: Pre) => (disconnected(p.r) ? -Infinity : p.lnUl)]] as [string, (p: Pre) => number][]) : []),
-  ['current das (perlayer λ0.5 α10)', (p) => (disconnected(p.r) ? -Infinity : p.perlayer + 0.5 * p.r.units - 10 * B * p.active)],
+  ['two-term das (perlayer λ0.5 α10)', (p) => (disconnected(p.r) ? -Infinity : p.perlayer + 0.5 * p.r.units - 10 * B * p.active)],
+  ...(macsFile ? ([['default das (two-term + 0.3·B·ln MACs)', (p: Pre) => (disconnected(p.r) ? -Infinity : p.perlayer + 0.5 * p.r.units - 10 * B * p.active + 0.3 * p.lnMacs)]] as [string, (p: Pre) => number][]) : []),
 ];
 const nsw = tau(test, base[0]![1]);
 console.log(`${file}: n=${rows.length}, fit on the first ${fit.length}, test on the other ${test.length}, target ${target}; ${rules.length} rules`);
@@ -142,7 +157,7 @@ for (const r of results.slice(0, top)) {
   console.log(`| ${r.name} | ${r.fitTau.toFixed(3)} | ${tau(test, f).toFixed(3)} | ${rho(test, f).toFixed(3)} | ${(tau(test, f) / nsw).toFixed(3)} |`);
 }
 console.log('\nbest of each family (by fit τ):');
-for (const fam of ['whole', 'perlayer', 'stage', 'depth', 'hamming', ...(uniqueFile ? ['distinct'] : [])]) {
+for (const fam of ['whole', 'perlayer', 'stage', 'depth', 'hamming', ...(uniqueFile ? ['distinct'] : []), ...(macsFile ? ['conn'] : [])]) {
   const r = results.find((x) => x.family === fam)!;
   const f = (p: Pre) => score(r, p);
   console.log(`| ${r.name} | ${r.fitTau.toFixed(3)} | ${tau(test, f).toFixed(3)} | ${rho(test, f).toFixed(3)} | ${(tau(test, f) / nsw).toFixed(3)} |`);

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { defaultNb201Path, loadNb201Table } from '../src/bench/nb201-table.js';
 import { mean, std } from '../src/util/stats.js';
 import { Rng } from '../src/util/rng.js';
+import { parseProxyList } from '../src/proxies/index.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -27,7 +28,7 @@ const table = await loadNb201Table(a.bench ?? defaultNb201Path());
 const pool = readFileSync(a.scores, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { arch: string; scores: Record<string, number | null> });
 const runs = Number(a.runs);
 const columns = ['cifar10_valid_val_acc', 'cifar10_test_acc', 'cifar100_test_acc', 'imagenet16_120_test_acc'];
-const methods = [...a.proxies!.split(','), 'random'];
+const methods = [...parseProxyList(a.proxies!), 'random'];
 for (const m of methods) {
   if (m !== 'random' && !pool.some((p) => typeof p.scores[m] === 'number')) throw new Error(`no architecture in ${a.scores} has a '${m}' score`);
 }

@@ -10,7 +10,7 @@ import { loadDataset } from '../src/data/index.js';
 import { parseArch } from '../src/spaces/index.js';
 import { Rng } from '../src/util/rng.js';
 import {
-  addHamming, collectActivationStats, DEFAULT_DAS, dasScore, dasTerms, kernelFromHamming, logAbsDet, naswotScore, packCodes,
+  addHamming, collectActivationStats, DAS_TWO_TERM, DEFAULT_DAS, dasScore, dasTerms, kernelFromHamming, logAbsDet, naswotScore, packCodes,
   parseDasRule, parseProxyList, popcount32, scoreArch, slogdet, symEigenvalues, synflow, symmetrize,
 } from '../src/proxies/index.js';
 import { addHammingJs, packCodesJs } from '../src/proxies/bits.js';
@@ -101,6 +101,13 @@ test('DAS: units + dis = NASWOT, λ=1 rule equals NASWOT, rule parsing', async (
   close(dasScore(s, parseDasRule('das:lambda=0')), dis, 0);
   assert.equal(parseDasRule('das').name, parseDasRule(DEFAULT_DAS).name);
   assert.throws(() => parseDasRule('das:kernel=foo'));
+  // The connection term adds γ·B·ln(MACs) to the rule without it, and needs the MACs.
+  const conn = parseDasRule('das:kernel=whole,lambda=0.5,conn=0.3');
+  assert.equal(conn.name, 'das:kernel=whole,lambda=0.5,conn=0.3');
+  close(dasScore(s, conn, {}, 1234), dasScore(s, parseDasRule('das:kernel=whole,lambda=0.5')) + 0.3 * 16 * Math.log(1234), 1e-12);
+  assert.throws(() => dasScore(s, conn), /multiply-accumulates/);
+  assert.throws(() => parseDasRule('das:conn=x'), /conn must be a number/);
+  assert.deepEqual(parseProxyList('das:lambda=1,conn=0.2,naswot'), ['das:lambda=1,conn=0.2', 'naswot']);
   assert.deepEqual(parseProxyList('naswot,das:kernel=layer,lambda=0.5,params'), ['naswot', 'das:kernel=layer,lambda=0.5', 'params']);
   assert.throws(() => parseProxyList('nope'));
 });
@@ -172,6 +179,11 @@ test('scores are deterministic for a seed; no tensors leak across repeated scori
   assert.notEqual(third.scores.naswot, first.scores.naswot);
   const other = scoreArch(arch, ['naswot'], { ...ctx, seed: 6 });
   assert.notEqual(other.scores.naswot, first.scores.naswot);
+  // The default DAS is the two-term rule plus γ·B·ln(MACs per image), MACs as the flops proxy counts them.
+  const split = scoreArch(arch, [DAS_TWO_TERM, 'flops'], ctx).scores;
+  const gamma = parseDasRule(DEFAULT_DAS).conn;
+  assert.ok(gamma > 0);
+  close(first.scores.das!, split[DAS_TWO_TERM]! + gamma * 16 * Math.log(split.flops! * 1e6), 1e-9);
 });
 
 test('scoring across worker processes gives the in-process scores; stops early; names a failing arch', async () => {

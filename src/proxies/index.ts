@@ -30,7 +30,7 @@ export function parseProxyList(text: string): string[] {
   // Split on commas that start a new proxy (das rules contain commas: das:kernel=layer,lambda=1).
   const out: string[] = [];
   for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
-    if (/^(kernel|lambda|active)=/.test(part) && out.length && out[out.length - 1]!.startsWith('das:')) {
+    if (/^(kernel|lambda|active|conn)=/.test(part) && out.length && out[out.length - 1]!.startsWith('das:')) {
       out[out.length - 1] += `,${part}`;
     } else out.push(part);
   }
@@ -38,7 +38,7 @@ export function parseProxyList(text: string): string[] {
   for (const p of out) {
     if (p.startsWith('das')) parseDasRule(p);
     else if (!(PROXY_NAMES as readonly string[]).includes(p)) {
-      throw new TsnasError(`unknown proxy '${p}' (known: ${PROXY_NAMES.join(', ')}, das:kernel=whole|layer|perlayer,lambda=X,active=Y)`);
+      throw new TsnasError(`unknown proxy '${p}' (known: ${PROXY_NAMES.join(', ')}, das:kernel=whole|layer|perlayer,lambda=X,active=Y,conn=Z)`);
     }
   }
   return [...new Set(out)];
@@ -119,6 +119,8 @@ export function scoreArch(a: AnyArch, proxies: string[], ctx: ScoreContext): Arc
   const tic = () => performance.now();
   const net = makeNet(a, ctx.data, ctx.seed);
   let batch: { x: Tensor; y: Tensor } | undefined;
+  let macs: number | undefined;
+  const netMacs = () => (macs ??= net.flopsPerImage());
   try {
     if (ctx.train && ctx.train.steps > 0) {
       const t = tic();
@@ -139,14 +141,17 @@ export function scoreArch(a: AnyArch, proxies: string[], ctx: ScoreContext): Arc
         else if (p === 'dis') scores[p] = (cache.terms ??= dasTerms(stats)).dis;
         else if (p === 'units') scores[p] = (cache.terms ??= dasTerms(stats)).units;
         else if (p === 'active') scores[p] = (cache.active ??= activeFraction(stats));
-        else if (p.startsWith('das')) scores[p] = dasScore(stats, parseDasRule(p), cache);
+        else if (p.startsWith('das')) {
+          const rule = parseDasRule(p);
+          scores[p] = dasScore(stats, rule, cache, rule.conn ? netMacs() : undefined);
+        }
       }
       timing.logdet = (tic() - t) / 1000;
     }
     for (const p of proxies) {
       const t = tic();
       if (p === 'params') scores[p] = net.paramCount() / 1e6;
-      else if (p === 'flops') scores[p] = net.flopsPerImage() / 1e6;
+      else if (p === 'flops') scores[p] = netMacs() / 1e6;
       else if (p === 'grad_norm') scores[p] = gradNorm(net, batch!.x as Tensor4D, batch!.y, ctx.data.numClasses);
       else if (p === 'snip') scores[p] = snip(net, batch!.x as Tensor4D, batch!.y, ctx.data.numClasses);
       else if (p === 'jacob_cov') scores[p] = jacobCov(net, batch!.x as Tensor4D);
