@@ -321,7 +321,7 @@ test('--warmup-epochs: α stays fixed through the warm-up epochs and moves after
   assert.deepEqual(r.history[1]!.alpha, r.history[0]!.alpha, 'no α step during warm-up');
   assert.notDeepEqual(r.history[2]!.alpha, r.history[1]!.alpha, 'α steps once warm-up is over');
   assert.ok(r.history[1]!.trainLoss !== r.history[0]!.trainLoss, 'weights train during warm-up');
-  assert.equal(buildConfig('nb201', 'pc-darts', 'cpu-small', 0).warmupEpochs, 3, 'default: pc-darts warms up 30 % of its epochs');
+  assert.equal(buildConfig('nb201', 'pc-darts', 'cpu-small', 0).warmupEpochs, 6, 'default: pc-darts warms up 30 % of its 20 epochs');
   assert.equal(buildConfig('nb201', 'pc-darts', 'cpu-small', 0, { warmupEpochs: 0 }).warmupEpochs, 0, 'override to none');
   assert.throws(() => buildConfig('nb201', 'single-darts', 'cpu-small', 0, { epochs: 4, warmupEpochs: 4 }), /--warmup-epochs 4 leaves no epoch for α: it must be below --epochs \(4\)/);
 });

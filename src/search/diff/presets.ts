@@ -18,7 +18,8 @@
  * cpu-small (≤ 15 min on 2 cores with the native backend; see BENCHMARKS.md for the measured epoch
  * times): every strategy hyperparameter as in `paper`, except 16×16 images (2×2 average-pooled),
  * C 8, NB201 N 1 / DARTS 5 cells (reductions at cells 2 and 4: layers // 3 and 2·layers // 3), the
- * first 5,000 training images (2,500 / 2,500), crop padding 2 px (4 px scaled to 16 px), fewer
+ * first 10,000 (NB201: 5,000 / 5,000) or 5,000 (DARTS: 2,500 / 2,500) training images, crop padding
+ * 2 px (4 px scaled to 16 px), fewer
  * epochs, and warm-ups scaled with the epochs
  * (pc-darts 30%, ms-darts 12.5%). pc-darts keeps
  * batch 64 with the lr scaled linearly (0.1·64/256 = 0.025) so it takes as many steps as the others.
@@ -123,7 +124,9 @@ export function checkPreset(p: string): PresetName {
 const WARMUP_FRACTION: Partial<Record<StrategyName, number>> = { 'pc-darts': 15 / 50, 'ms-darts': 5 / 40 };
 
 const CPU_SMALL_EPOCHS: Record<SearchSpace, Record<StrategyName, number>> = {
-  nb201: { darts: 10, darts2: 4, 'single-darts': 10, 'pc-darts': 10, 'ms-darts': 6 },
+  // NB201: 10,000 images (5,000 / 5,000), 20 epochs, 780 α steps (eighth session; BENCHMARKS.md,
+  // "cpu-small with 10,000 images and 20 epochs": 10 epochs on 5,000 images was 390 steps).
+  nb201: { darts: 20, darts2: 8, 'single-darts': 20, 'pc-darts': 20, 'ms-darts': 12 },
   // Sized on the native backend (BENCHMARKS.md): one epoch of the C 8, 5-cell supernet on 2,500
   // images takes 63 s single-darts, 100 s darts, 260 s darts2, 53 s pc-darts, 140 s ms-darts.
   darts: { darts: 7, darts2: 3, 'single-darts': 10, 'pc-darts': 10, 'ms-darts': 5 },
@@ -165,7 +168,7 @@ export function buildConfig(space: SearchSpace, strategy: StrategyName, preset: 
       imageSize: 16,
       C: 8,
       depth: space === 'nb201' ? 1 : 5,
-      dataLimit: 5000,
+      dataLimit: space === 'nb201' ? 10000 : 5000,
       evalBatch: 250,
     });
     if (space === 'darts' && pc) cfg.partialK = 2; // C 8 / K 2 = 4 channels through each mixed op, as the paper's C 16 / K 4
