@@ -265,4 +265,11 @@ test('CLI: correlate and search --strategy naswot on the synthetic dataset', { s
     '--dataset', 'synthetic', '--batch', '8', '--data-limit', '64', '--json']).last;
   assert.match(s.genotype as string, /^\|.*\|$/);
   assert.equal(typeof (s.bench as Record<string, number>).cifar10_test_acc, 'number');
+  // DAS-guided: the pick's score is what `tsnas score` gives that cell with the same data and seed.
+  const d = cli(['search', '--space', 'nb201', '--strategy', 'naswot', '--proxy', 'das', '--n', '3', '--seed', '4', '--bench', nb201Path,
+    '--dataset', 'synthetic', '--batch', '8', '--data-limit', '64', '--json']).last;
+  assert.equal(d.proxy, 'das');
+  const again = cli(['score', '--space', 'nb201', '--arch', d.genotype as string, '--proxies', 'das', '--seed', '4',
+    '--dataset', 'synthetic', '--batch', '8', '--data-limit', '64', '--json']).last as { results: { scores: Record<string, number> }[] };
+  assert.ok(Math.abs(again.results[0]!.scores.das! - (d.score as number)) < 1e-9 * Math.abs(d.score as number));
 });
