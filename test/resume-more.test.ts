@@ -20,6 +20,7 @@ import { nsga2, type Nsga2State } from '../src/search/nsga2.js';
 import { tndNasTable, type TndTableState } from '../src/search/tnd-nas.js';
 import { sampleArch, type AnyArch } from '../src/spaces/index.js';
 import { runCli } from './helpers/cli.js';
+import { parseDasRule } from '../src/proxies/index.js';
 import { nb201Available, nb201Path, nb201SkipReason } from './helpers/bench-path.js';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'tsnas.js');
@@ -353,4 +354,30 @@ test('dtb build: Ctrl-C stops inside an architecture with a checkpoint; rerunnin
   assert.equal(lastJson(b.stdout)['complete'], true);
   const epochs = (d: string) => [0, 1].map((i) => (JSON.parse(readFileSync(join(d, 'runs', String(i).padStart(4, '0'), 'result.json'), 'utf8')) as { epochs: Record<string, number>[] }).epochs.map(({ epoch_s: _e, wall_s: _w, ...r }) => r));
   assert.deepEqual(epochs(out), epochs(straight), 'every architecture and epoch identical to the uninterrupted build');
+});
+
+test('a resumed scoring run records the DAS rule: scores made under another default rule are not reused; correlate checks its settings', { skip: nb201Available ? false : nb201SkipReason }, async () => {
+  const dir = tmp('dasrule');
+  const store = join(dir, 's.db');
+  const arch = '|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|none~1|nor_conv_3x3~2|';
+  const args = ['score', '--space', 'nb201', '--arch', arch, '--proxies', 'naswot,das', '--dataset', 'synthetic', '--batch', '8', '--data-limit', '32', '--backend', 'cpu', '--json', '--store', store, '--run-id', 'd'];
+  const first = await runCli(args);
+  assert.equal(first.code, 0, first.stderr);
+  const s = Store.open(store);
+  const settings = s.metrics('d', 'resume-settings')[0]!.values;
+  assert.deepEqual(settings['dasRules'], { das: parseDasRule('das').name });
+  // the same run as an older tsnas would have stored it, when `das` was another rule
+  s.putMetrics('d', 'resume-settings', 0, { ...settings, dasRules: { das: 'das:kernel=perlayer,lambda=0.5,active=10' } });
+  s.close();
+  const again = await runCli([...args, '--resume']);
+  assert.equal(again.code, 2);
+  assert.match(again.stderr, /other settings \(dasRules: .*lambda=0\.5,active=10"\} then, .*conn=.*now\)/);
+  // correlate --resume compares settings too
+  const corr = ['correlate', '--space', 'nb201', '--bench', nb201Path, '--proxies', 'naswot', '--n', '3', '--seed', '1', '--dataset', 'synthetic', '--batch', '8', '--data-limit', '32', '--backend', 'cpu', '--json', '--store', store, '--run-id', 'c'];
+  assert.equal((await runCli(corr)).code, 0);
+  const other = await runCli([...corr, '--resume', '--batch', '16']);
+  assert.equal(other.code, 2);
+  assert.match(other.stderr, /other settings \(batch: 8 then, 16 now\)/);
+  const same = await runCli([...corr, '--resume']);
+  assert.equal(same.code, 0, same.stderr);
 });

@@ -26,6 +26,15 @@ export const PROXY_NAMES = [
 
 const ACTIVATION_PROXIES = new Set(['naswot', 'dis', 'units', 'active']);
 
+/**
+ * The full rule behind each DAS proxy of a list (`das` → DEFAULT_DAS's canonical name), or undefined
+ * when the list has none: a resumed run records it, so scores made under another default are never mixed.
+ */
+export function dasRuleNames(proxies: readonly string[]): Record<string, string> | undefined {
+  const das = proxies.filter((p) => p.startsWith('das'));
+  return das.length ? Object.fromEntries(das.map((p) => [p, parseDasRule(p).name])) : undefined;
+}
+
 export function parseProxyList(text: string): string[] {
   // Split on commas that start a new proxy (das rules contain commas: das:kernel=layer,lambda=1).
   const out: string[] = [];

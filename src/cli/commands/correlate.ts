@@ -10,9 +10,9 @@ import { kendallTau, spearman } from '../../util/stats.js';
 import { Rng } from '../../util/rng.js';
 import { TsnasError } from '../../util/errors.js';
 import { emit, intArg, log, startBackend, withCommon } from '../common.js';
-import { scoreRemaining, scoringContext, storedScores, withScoringFlags, type ScoringFlags } from './score.js';
+import { scoreRemaining, scoringContext, scoringSettings, storedScores, withScoringFlags, type ScoringFlags } from './score.js';
 import { correlateDtb } from '../../train/dtb-correlate.js';
-import { currentRun } from '../tracking.js';
+import { currentRun, resumeGuard } from '../tracking.js';
 
 /** A uniform sample without replacement of n table architectures (seeded shuffle). */
 export function sampleTableArchs(all: readonly string[], n: number, seed: number): string[] {
@@ -63,9 +63,11 @@ export function correlateCommand(): Command {
     const ctx = scoringContext(o);
     const t0 = performance.now();
     const ys: number[] = archTexts.map((a) => table.value(a, target));
-    const done = o.resume ? storedScores(archTexts, proxies) : new Map<number, ArchScore>();
+    // The sample's archs are the run's trials (index = position); a resumed run must have the same settings.
+    const run = resumeGuard(o, { space: 'nb201', n: o.n, proxies, ...scoringSettings(o, proxies) });
+    const done = run?.resumed ? storedScores(archTexts, proxies) : new Map<number, ArchScore>();
     if (o.scoresOut && done.size === 0) writeFileSync(o.scoresOut, '');
-    if (o.resume && !o.json) log(`resuming: ${done.size} of ${archTexts.length} architectures already scored`);
+    if (run?.resumed && !o.json) log(`resuming: ${done.size} of ${archTexts.length} architectures already scored`);
     const line = await scoreRemaining(archTexts.map((a) => parseArch('nb201', a)), proxies, ctx, done, {
       progress: true,
       workers: o.workers,

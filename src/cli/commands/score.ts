@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { loadDataset, type Dataset } from '../../data/index.js';
 import { parseArch, type AnyArch, type SpaceName } from '../../spaces/index.js';
-import { DEFAULT_FAST_TRAIN, parseProxyList, type FastTrainOptions, type ScoreContext } from '../../proxies/index.js';
+import { DEFAULT_FAST_TRAIN, dasRuleNames, parseProxyList, type FastTrainOptions, type ScoreContext } from '../../proxies/index.js';
 import { scorePoolAsync } from '../../proxies/run.js';
 import { autoWorkers, scorePoolWorkers } from '../../proxies/workers.js';
 import { tf } from '../../engine/tf.js';
@@ -32,6 +32,15 @@ export function withScoringFlags(cmd: Command, defaultProxies: string): Command 
     .option('--train-batch <n>', 'fast-training batch size', intArg('train-batch', 1, 4096), DEFAULT_FAST_TRAIN.batch)
     .option('--data-limit <n>', 'use only the first n training images', intArg('data-limit', 1))
     .option('--workers <n|auto>', 'scoring processes side by side, each with cores/n threads (auto: one per core on native/cpu/wasm)', workersArg, 'auto' as WorkerCount);
+}
+
+/**
+ * The flags a stored score depends on, for resumeGuard: data, batch, seed, fast training and the
+ * rule behind every DAS proxy (callers add which proxies).
+ */
+export function scoringSettings(o: ScoringFlags, proxies: readonly string[]): Record<string, unknown> {
+  const dasRules = dasRuleNames(proxies);
+  return { seed: o.seed, dataset: o.dataset, dataLimit: o.dataLimit, batch: o.batch, trainSteps: o.trainSteps, trainLr: o.trainLr, trainBatch: o.trainBatch, ...(dasRules ? { dasRules } : {}) };
 }
 
 export function scoringContext(o: ScoringFlags): ScoreContext {
@@ -131,7 +140,7 @@ export function scoreCommand(): Command {
     const archs: AnyArch[] = texts.map((t) => parseArch(o.space, t));
     const proxies = parseProxyList(o.proxies);
     // Each architecture is a trial of the run (index = its position); --resume scores only the rest.
-    const run = resumeGuard(o, { space: o.space, proxies, seed: o.seed, dataset: o.dataset, dataLimit: o.dataLimit, batch: o.batch, trainSteps: o.trainSteps, trainLr: o.trainLr, trainBatch: o.trainBatch });
+    const run = resumeGuard(o, { space: o.space, proxies, ...scoringSettings(o, proxies) });
     const done = run?.resumed ? storedScores(archs.map((a) => a.text), proxies) : new Map<number, ArchScore>();
     if (run?.resumed && !o.json) log(`resuming: ${done.size} of ${archs.length} architectures already scored`);
     await startBackend(o);

@@ -12,7 +12,7 @@ import type { ArchScore } from '../../proxies/index.js';
 import { Rng } from '../../util/rng.js';
 import { TsnasError } from '../../util/errors.js';
 import { emit, intArg, log, startBackend, withCommon } from '../common.js';
-import { scoreRemaining, scoringContext, storedScores, withScoringFlags, type ScoringFlags } from './score.js';
+import { scoreRemaining, scoringContext, scoringSettings, storedScores, withScoringFlags, type ScoringFlags } from './score.js';
 import { currentRun, resumeGuard } from '../tracking.js';
 import { diffStrategies, withDiffFlags } from '../../search/diff/cli.js';
 import { mooStrategies, withMooFlags } from '../../search/moo-cli.js';
@@ -41,7 +41,7 @@ const naswotStrategy: Strategy = async (o) => {
   const table = await maybeTable(o);
   const rng = new Rng(o.seed);
   const archs: AnyArch[] = Array.from({ length: o.n }, () => sampleArch(o.space, rng));
-  const run = resumeGuard(o, { strategy: 'naswot', space: o.space, n: o.n, proxy: p, seed: o.seed, dataset: o.dataset, dataLimit: o.dataLimit, batch: o.batch, trainSteps: o.trainSteps, trainLr: o.trainLr, trainBatch: o.trainBatch });
+  const run = resumeGuard(o, { strategy: 'naswot', space: o.space, n: o.n, proxy: p, ...scoringSettings(o, [p!]) });
   const done = run?.resumed ? storedScores(archs.map((a) => a.text), [p!]) : new Map<number, ArchScore>();
   if (run?.resumed && !o.json) log(`resuming: ${done.size} of ${archs.length} architectures already scored`);
   await startBackend(o);
