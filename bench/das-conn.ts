@@ -5,8 +5,10 @@
  *
  * The pool must hold `naswot`, the two-term rule (`das:kernel=perlayer,lambda=0.5,active=10`, or
  * `das` in files written before the connection term existed) and `flops` (MACs per image / 1e6).
- * Protocol: γ in das_two_term + γ·B·ln(MACs) is chosen by Kendall τ on C10 validation accuracy on
- * the even positions of the pool (seeded order) and reported on the odd positions, never used for
+ * The pool is first put in the seeded order of `tsnas correlate --n 15625 --seed 0` (pools written
+ * by bench/score-space.ts shards are not), so its prefixes are the n = 1000 / 3000 samples of the
+ * other tables. Protocol: γ in das_two_term + γ·B·ln(MACs) is chosen by Kendall τ on C10 validation
+ * accuracy on the even positions of that order and reported on the odd positions, never used for
  * the choice; NASWOT on the same cells is the reference. Cells with a failed NASWOT score
  * (disconnected: singular kernel) are dropped for both, as the NASWOT paper's NaN does.
  * The same term on the parameter count (γ·B·ln params) is shown beside it.
@@ -18,12 +20,15 @@ import { parseArgs } from 'node:util';
 import { defaultNb201Path, loadNb201Table } from '../src/bench/nb201-table.js';
 import { DAS_TWO_TERM, DEFAULT_DAS, parseDasRule } from '../src/proxies/naswot.js';
 import { kendallTau } from '../src/util/stats.js';
+import { sampleTableArchs } from '../src/cli/commands/correlate.js';
 
 const { values: a } = parseArgs({ options: { scores: { type: 'string' }, bench: { type: 'string' }, out: { type: 'string' } } });
 if (!a.scores) throw new Error('--scores FILE.jsonl is required');
 type Line = { arch: string; scores: Record<string, number | null> };
-const lines = readFileSync(a.scores, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Line);
 const table = await loadNb201Table(a.bench ?? defaultNb201Path());
+const position = new Map(sampleTableArchs(table.archStrings(), table.archStrings().length, 0).map((t, i) => [t, i]));
+const lines = readFileSync(a.scores, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Line)
+  .sort((x, y) => position.get(x.arch)! - position.get(y.arch)!);
 const B = 128;
 const twoTerm = (l: Line) => l.scores[DAS_TWO_TERM] ?? (l.scores[DEFAULT_DAS] === undefined ? l.scores.das : undefined);
 for (const l of lines) {

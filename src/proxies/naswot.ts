@@ -98,8 +98,8 @@ export const DAS_TWO_TERM = 'das:kernel=perlayer,lambda=0.5,active=10';
 
 /**
  * The default DAS rule: the two-term rule plus the connection term with γ = 0.25, γ fitted on the
- * even-indexed half of all 15,625 NB201 cells and reported on the odd half (BENCHMARKS.md, "DAS with
- * a connection term"): 1.139× NASWOT's τ on C10 validation on the held-out half.
+ * even positions of the seeded order of all 15,625 NB201 cells and reported on the odd ones (BENCHMARKS.md, "DAS with
+ * a connection term"): 1.128× NASWOT's τ on C10 validation on the held-out half.
  */
 export const DEFAULT_DAS = `${DAS_TWO_TERM},conn=0.25`;
 
