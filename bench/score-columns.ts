@@ -3,7 +3,9 @@
  * failed scores (null / −∞: a disconnected cell's singular kernel, a NaN gradient) ranked last
  * as −∞, exactly as `tsnas correlate` passes them to the same τ and ρ, and also dropped, as a NaN
  * does in most correlation code (the NASWOT paper's protocol). Prints a markdown table; `--json` prints the numbers.
- *   npx tsx bench/score-columns.ts --scores FILE.jsonl [--bench nb201.csv.gz] [--first N] [--json]
+ *   npx tsx bench/score-columns.ts --scores FILE.jsonl [--bench nb201.csv.gz] [--first N] [--connected] [--json]
+ * --connected keeps only the cells every proxy scored (drops disconnected cells for all proxies, so
+ * every column compares proxies on the same cells).
  * FILE.jsonl: one {"arch","scores":{...}} per line (`tsnas correlate --scores-out`).
  */
 import { readFileSync } from 'node:fs';
@@ -16,6 +18,7 @@ const { values: a } = parseArgs({
     scores: { type: 'string' },
     bench: { type: 'string' },
     first: { type: 'string' },
+    connected: { type: 'boolean', default: false },
     columns: { type: 'string', default: 'cifar10_valid_val_acc,cifar10_test_acc,cifar100_test_acc,imagenet16_120_test_acc' },
     json: { type: 'boolean', default: false },
   },
@@ -24,6 +27,7 @@ if (!a.scores) throw new Error('--scores FILE.jsonl is required');
 const table = await loadNb201Table(a.bench ?? defaultNb201Path());
 let rows = readFileSync(a.scores, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { arch: string; scores: Record<string, number | null> });
 if (a.first) rows = rows.slice(0, Number(a.first));
+if (a.connected) rows = rows.filter((r) => Object.values(r.scores).every((v) => typeof v === 'number' && Number.isFinite(v)));
 const proxies = Object.keys(rows[0]!.scores);
 const columns = a.columns!.split(',');
 const score = (v: number | null | undefined): number => (typeof v === 'number' && Number.isFinite(v) ? v : v === undefined ? NaN : -Infinity);
