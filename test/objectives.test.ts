@@ -29,6 +29,7 @@ test('objectives: the --objectives syntax', () => {
   // DAS rule options carry commas; they stay with their term
   const r = parseObjectives('das:kernel=layer,lambda=1,latency:pixel3');
   assert.deepEqual(r.map((x) => x.key), ['das:kernel=layer,lambda=1', 'latency:pixel3']);
+  assert.deepEqual(parseObjectives('das:lambda=0.5,conn=0.25,params').map((x) => x.key), ['das:lambda=0.5,conn=0.25', 'params']);
   // constraints and direction overrides
   const c = parseObjectives('accuracy:cifar100_test>=70, latency:pixel3<=10, params@max');
   assert.deepEqual(c[0]!.constraint, { op: '>=', value: 70 });

@@ -19,6 +19,7 @@
  */
 import { TsnasError } from '../util/errors.js';
 import type { Direction } from './pareto.js';
+import { DAS_OPTION } from '../proxies/naswot.js';
 
 export type ObjectiveKind = 'accuracy' | 'params' | 'flops' | 'latency' | 'das' | 'naswot';
 
@@ -57,7 +58,7 @@ function splitTerms(text: string): string[] {
   for (const part of text.split(',').map((s) => s.trim())) {
     if (part === '') throw new TsnasError(`--objectives '${text}': empty term (check the commas)`);
     const prev = out[out.length - 1];
-    if (/^(kernel|lambda|active)=/.test(part) && prev !== undefined && prev.startsWith('das:')) out[out.length - 1] = `${prev},${part}`;
+    if (DAS_OPTION.test(part) && prev !== undefined && prev.startsWith('das:')) out[out.length - 1] = `${prev},${part}`;
     else out.push(part);
   }
   return out;

@@ -103,7 +103,10 @@ export const DAS_TWO_TERM = 'das:kernel=perlayer,lambda=0.5,active=10';
  */
 export const DEFAULT_DAS = `${DAS_TWO_TERM},conn=0.25`;
 
-/** Parse `das`, `das:lambda=0.5`, `das:kernel=layer,lambda=2,active=10`. */
+/** A comma-separated piece that continues a `das:` rule rather than starting a new item in a list. */
+export const DAS_OPTION = /^(kernel|lambda|active|conn)=/;
+
+/** Parse `das`, `das:lambda=0.5`, `das:kernel=layer,lambda=2,active=10,conn=0.25`. */
 export function parseDasRule(spec: string): DasRule {
   const text = spec === 'das' ? DEFAULT_DAS : spec;
   const m = /^das(?::(.*))?$/.exec(text);

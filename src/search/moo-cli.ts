@@ -25,7 +25,7 @@ import { Option, type Command } from 'commander';
 import { defaultNb201Path, loadNb201Table, type Nb201Table } from '../bench/nb201-table.js';
 import { buildObjectives, needsBackend, OBJECTIVES_HELP, parseObjectives, requiredBackend, trueParetoFront, type ObjectiveContext } from '../objectives/index.js';
 import type { SpaceName } from '../spaces/index.js';
-import type { ScoreContext } from '../proxies/index.js';
+import { dasRuleNames, type ScoreContext } from '../proxies/index.js';
 import { TsnasError } from '../util/errors.js';
 import { buildResult, MooEvaluator, writeParetoPlot, type MooResult } from './moo-common.js';
 import { nsga2Steps } from './nsga2.js';
@@ -130,6 +130,8 @@ function mooSettings(o: Flags, objectives: string): Record<string, unknown> {
     preset: (o.strategy === 'tnd-nas' && !o.tableAccuracy) || parseObjectives(objectives).some((s) => s.source === 'trained') ? (o.preset ?? 'cpu-small') : undefined,
     dataset: x['dataset'], dataLimit: x['dataLimit'], batch: x['batch'], trainSteps: x['trainSteps'],
     latencyBatch: o.latencyBatch, latencyReps: o.latencyReps,
+    // the full rule behind a `das` objective: values stored under another default are not reused
+    dasRules: dasRuleNames(parseObjectives(objectives).filter((s) => s.kind === 'das').map((s) => s.arg!)),
   };
 }
 
