@@ -1,10 +1,12 @@
 /**
  * The connection term of the default DAS rule, fitted and checked on a scored pool (issue 9):
  *
- *   npx tsx bench/das-conn.ts --scores runs/space/all.jsonl [--bench nb201.csv.gz] [--out FILE.jsonl]
+ *   npx tsx bench/das-conn.ts --scores runs/space/all.jsonl --legacy-das [--bench nb201.csv.gz] [--out FILE.jsonl]
  *
- * The pool must hold `naswot`, the two-term rule (`das:kernel=perlayer,lambda=0.5,active=10`, or
- * `das` in files written before the connection term existed) and `flops` (MACs per image / 1e6).
+ * The pool must hold `naswot`, `flops` (MACs per image / 1e6) and the two-term rule under its own
+ * name (`das:kernel=perlayer,lambda=0.5,active=10`). A score file does not record which rule its
+ * `das` was, so `--legacy-das` says that the file's `das` is the two-term rule (pools written before
+ * the connection term became the default).
  * The pool is first put in the seeded order of `tsnas correlate --n 15625 --seed 0` (pools written
  * by bench/score-space.ts shards are not), so its prefixes are the n = 1000 / 3000 samples of the
  * other tables. Protocol: γ in das_two_term + γ·B·ln(MACs) is chosen by Kendall τ on C10 validation
@@ -22,7 +24,7 @@ import { DAS_TWO_TERM, DEFAULT_DAS, parseDasRule } from '../src/proxies/naswot.j
 import { kendallTau } from '../src/util/stats.js';
 import { sampleTableArchs } from '../src/cli/commands/correlate.js';
 
-const { values: a } = parseArgs({ options: { scores: { type: 'string' }, bench: { type: 'string' }, out: { type: 'string' } } });
+const { values: a } = parseArgs({ options: { scores: { type: 'string' }, bench: { type: 'string' }, out: { type: 'string' }, 'legacy-das': { type: 'boolean', default: false } } });
 if (!a.scores) throw new Error('--scores FILE.jsonl is required');
 type Line = { arch: string; scores: Record<string, number | null> };
 const table = await loadNb201Table(a.bench ?? defaultNb201Path());
@@ -30,9 +32,10 @@ const position = new Map(sampleTableArchs(table.archStrings(), table.archStrings
 const lines = readFileSync(a.scores, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Line)
   .sort((x, y) => position.get(x.arch)! - position.get(y.arch)!);
 const B = 128;
-const twoTerm = (l: Line) => l.scores[DAS_TWO_TERM] ?? (l.scores[DEFAULT_DAS] === undefined ? l.scores.das : undefined);
+const twoTermKey = a['legacy-das'] ? 'das' : DAS_TWO_TERM;
+const twoTerm = (l: Line) => l.scores[twoTermKey];
 for (const l of lines) {
-  if (typeof twoTerm(l) !== 'number' || typeof l.scores.flops !== 'number') throw new Error(`${a.scores}: ${l.arch} has no two-term DAS or flops score`);
+  if (typeof twoTerm(l) !== 'number' || typeof l.scores.flops !== 'number') throw new Error(`${a.scores}: ${l.arch} has no '${twoTermKey}' or flops score${a['legacy-das'] ? '' : ' (a pool from before the connection term: --legacy-das)'}`);
 }
 const ok = (l: Line) => typeof l.scores.naswot === 'number' && Number.isFinite(l.scores.naswot);
 const halves = [lines.filter((l, i) => i % 2 === 0 && ok(l)), lines.filter((l, i) => i % 2 === 1 && ok(l))] as const;
@@ -55,8 +58,8 @@ for (const on of ['flops', 'params'] as const) {
     console.log(`| B·ln ${on === 'flops' ? 'MACs' : 'params'} | ${g} | ${f!.toFixed(3)} (${(f! / ref[0]!).toFixed(3)}×) | ${t!.toFixed(3)} (${(t! / ref[1]!).toFixed(3)}×) |`);
   }
 }
-console.log(`best γ on the fit half: MACs ${best.flops}, params ${best.params}; the default rule uses γ = ${parseDasRule(DEFAULT_DAS).conn} on MACs`);
 const gamma = parseDasRule(DEFAULT_DAS).conn;
+console.log(`best γ on the fit half: MACs ${best.flops}, params ${best.params}; the default rule uses γ = ${gamma} on MACs`);
 console.log(`\nheld-out half, every column (τ; × NASWOT on the same cells):`);
 console.log('| proxy | ' + columns.join(' | ') + ' |');
 console.log('|---' + '|---'.repeat(columns.length) + '|');
