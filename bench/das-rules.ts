@@ -25,6 +25,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { kendallTau, spearman } from '../src/util/stats.js';
+import { DAS_TWO_TERM, DEFAULT_DAS, parseDasRule } from '../src/proxies/naswot.js';
 
 interface Line {
   arch: string;
@@ -124,7 +125,7 @@ if (uniqueFile) {
 
 // the unit-count term weighted by fan-in: connections (MACs per image)
 if (macsFile) {
-  for (const l of lambdas) for (const a of actives) for (const g of [0.1, 0.2, 0.3, 0.4, 0.5]) {
+  for (const l of lambdas) for (const a of actives) for (const g of [0.1, 0.2, 0.25, 0.3, 0.4, 0.5]) {
     rules.push({ family: 'conn', name: `perlayer λ${l} α${a} + ${g}·B·ln MACs`, f: (p) => p.perlayer + l * p.r.units - a * B * p.active + g * p.lnMacs });
     rules.push({ family: 'conn', name: `whole λ${l} α${a} + ${g}·B·ln MACs`, f: (p) => fin(p.r.dis) + l * p.r.units - a * B * p.active + g * p.lnMacs });
   }
@@ -139,13 +140,16 @@ const rho = (ps: Pre[], f: (p: Pre) => number) => spearman(ps.map(f), y(ps));
 
 const results = rules.map((r) => ({ ...r, fitTau: tau(fit, (p) => score(r, p)) }));
 results.sort((a, b) => b.fitTau - a.fitTau);
+// the shipped rules, read from the code (both are perlayer rules)
+const dflt = parseDasRule(DEFAULT_DAS);
+const twoTerm = (p: Pre) => p.perlayer + dflt.lambda * p.r.units - dflt.active * B * p.active;
 const base: [string, (p: Pre) => number][] = [
   ['naswot', (p) => fin(p.r.naswot)],
   ['units (B·ln N_A)', (p) => (disconnected(p.r) ? -Infinity : p.r.units)],
   ['dis (ln|K̂|)', (p) => fin(p.r.dis)],
   ...(uniqueFile ? ([['B·ln U (distinct units)', (p: Pre) => (disconnected(p.r) ? -Infinity : p.lnU)], ['B·ln ΣU_l', (p: Pre) => (disconnected(p.r) ? -Infinity : p.lnUl)]] as [string, (p: Pre) => number][]) : []),
-  ['two-term das (perlayer λ0.5 α10)', (p) => (disconnected(p.r) ? -Infinity : p.perlayer + 0.5 * p.r.units - 10 * B * p.active)],
-  ...(macsFile ? ([['default das (two-term + 0.3·B·ln MACs)', (p: Pre) => (disconnected(p.r) ? -Infinity : p.perlayer + 0.5 * p.r.units - 10 * B * p.active + 0.3 * p.lnMacs)]] as [string, (p: Pre) => number][]) : []),
+  [`two-term das (${DAS_TWO_TERM})`, (p) => (disconnected(p.r) ? -Infinity : twoTerm(p))],
+  ...(macsFile ? ([[`default das (${DEFAULT_DAS})`, (p: Pre) => (disconnected(p.r) ? -Infinity : twoTerm(p) + dflt.conn * p.lnMacs)]] as [string, (p: Pre) => number][]) : []),
 ];
 const nsw = tau(test, base[0]![1]);
 console.log(`${file}: n=${rows.length}, fit on the first ${fit.length}, test on the other ${test.length}, target ${target}; ${rules.length} rules`);
