@@ -19,7 +19,7 @@
  */
 import { TsnasError } from '../util/errors.js';
 import type { Direction } from './pareto.js';
-import { DAS_OPTION } from '../proxies/naswot.js';
+import { continuesDasRule } from '../proxies/naswot.js';
 
 export type ObjectiveKind = 'accuracy' | 'params' | 'flops' | 'latency' | 'das' | 'naswot';
 
@@ -58,7 +58,7 @@ function splitTerms(text: string): string[] {
   for (const part of text.split(',').map((s) => s.trim())) {
     if (part === '') throw new TsnasError(`--objectives '${text}': empty term (check the commas)`);
     const prev = out[out.length - 1];
-    if (DAS_OPTION.test(part) && prev !== undefined && prev.startsWith('das:')) out[out.length - 1] = `${prev},${part}`;
+    if (continuesDasRule(prev, part)) out[out.length - 1] = `${prev},${part}`;
     else out.push(part);
   }
   return out;

@@ -9,7 +9,7 @@ import { fixedBatch, type Dataset } from '../data/index.js';
 import { TsnasError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { collectActivationStats } from './activations.js';
-import { activeFraction, DAS_OPTION, dasScore, dasTerms, naswotScore, parseDasRule, type DasCache } from './naswot.js';
+import { activeFraction, continuesDasRule, dasScore, dasTerms, naswotScore, parseDasRule, type DasCache } from './naswot.js';
 import { gradNorm, jacobCov, snip, synflow, zen } from './zero-cost.js';
 
 export * from './activations.js';
@@ -39,7 +39,7 @@ export function parseProxyList(text: string): string[] {
   // Split on commas that start a new proxy (das rules contain commas: das:kernel=layer,lambda=1).
   const out: string[] = [];
   for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
-    if (DAS_OPTION.test(part) && out.length && out[out.length - 1]!.startsWith('das:')) {
+    if (continuesDasRule(out[out.length - 1], part)) {
       out[out.length - 1] += `,${part}`;
     } else out.push(part);
   }

@@ -103,8 +103,13 @@ export const DAS_TWO_TERM = 'das:kernel=perlayer,lambda=0.5,active=10';
  */
 export const DEFAULT_DAS = `${DAS_TWO_TERM},conn=0.25`;
 
-/** A comma-separated piece that continues a `das:` rule rather than starting a new item in a list. */
-export const DAS_OPTION = /^(kernel|lambda|active|conn)=/;
+/**
+ * In a comma-separated list (`--proxies`, `--objectives`), whether `part` continues the `das:` rule
+ * `prev` (its next option) rather than starting a new item.
+ */
+export function continuesDasRule(prev: string | undefined, part: string): boolean {
+  return prev !== undefined && prev.startsWith('das:') && /^(kernel|lambda|active|conn)=/.test(part);
+}
 
 /** Parse `das`, `das:lambda=0.5`, `das:kernel=layer,lambda=2,active=10,conn=0.25`. */
 export function parseDasRule(spec: string): DasRule {

@@ -122,16 +122,17 @@ class StoredEvaluator extends MooEvaluator {
 /** The flags a multi-objective run's result depends on: a resume with others is refused. */
 function mooSettings(o: Flags, objectives: string): Record<string, unknown> {
   const x = o as Record<string, unknown>;
+  const specs = parseObjectives(objectives);
   return {
     strategy: o.strategy, space: o.space, seed: o.seed, objectives, budget: o.budget ?? 200,
     popSize: o.strategy === 'nsga2' ? (o.popSize ?? 20) : undefined,
     tndSamples: o.strategy === 'tnd-nas' ? (o.tndSamples ?? 10) : undefined,
     tableAccuracy: o.strategy === 'tnd-nas' ? Boolean(o.tableAccuracy) : undefined,
-    preset: (o.strategy === 'tnd-nas' && !o.tableAccuracy) || parseObjectives(objectives).some((s) => s.source === 'trained') ? (o.preset ?? 'cpu-small') : undefined,
+    preset: (o.strategy === 'tnd-nas' && !o.tableAccuracy) || specs.some((s) => s.source === 'trained') ? (o.preset ?? 'cpu-small') : undefined,
     dataset: x['dataset'], dataLimit: x['dataLimit'], batch: x['batch'], trainSteps: x['trainSteps'],
     latencyBatch: o.latencyBatch, latencyReps: o.latencyReps,
     // the full rule behind a `das` objective: values stored under another default are not reused
-    dasRules: dasRuleNames(parseObjectives(objectives).filter((s) => s.kind === 'das').map((s) => s.arg!)),
+    dasRules: dasRuleNames(specs.filter((s) => s.kind === 'das').map((s) => s.arg!)),
   };
 }
 

@@ -19,9 +19,8 @@
  * times): every strategy hyperparameter as in `paper`, except 16×16 images (2×2 average-pooled),
  * C 8, NB201 N 1 / DARTS 5 cells (reductions at cells 2 and 4: layers // 3 and 2·layers // 3), the
  * first 10,000 (NB201: 5,000 / 5,000) or 5,000 (DARTS: 2,500 / 2,500) training images, crop padding
- * 2 px (4 px scaled to 16 px), fewer
- * epochs, and warm-ups scaled with the epochs
- * (pc-darts 30%, ms-darts 12.5%). pc-darts keeps
+ * 2 px (4 px scaled to 16 px), fewer epochs, and warm-ups scaled with the epochs (pc-darts 30%,
+ * ms-darts 12.5%). pc-darts keeps
  * batch 64 with the lr scaled linearly (0.1·64/256 = 0.025) so it takes as many steps as the others.
  *
  * `tiny` (tests and smoke runs only): 8×8 images, C 4, N 1 / 3 cells, 64 images, 2 epochs.
@@ -124,8 +123,8 @@ export function checkPreset(p: string): PresetName {
 const WARMUP_FRACTION: Partial<Record<StrategyName, number>> = { 'pc-darts': 15 / 50, 'ms-darts': 5 / 40 };
 
 const CPU_SMALL_EPOCHS: Record<SearchSpace, Record<StrategyName, number>> = {
-  // NB201: 10,000 images (5,000 / 5,000), 20 epochs, 780 α steps (eighth session; BENCHMARKS.md,
-  // "cpu-small with 10,000 images and 20 epochs": 10 epochs on 5,000 images was 390 steps).
+  // NB201: 10,000 images (5,000 / 5,000), 20 epochs, 780 α steps; 10 epochs on 5,000 images was 390
+  // (BENCHMARKS.md, "The target table at the current cpu-small: 10,000 images, 20 epochs").
   nb201: { darts: 20, darts2: 8, 'single-darts': 20, 'pc-darts': 20, 'ms-darts': 12 },
   // Sized on the native backend (BENCHMARKS.md): one epoch of the C 8, 5-cell supernet on 2,500
   // images takes 63 s single-darts, 100 s darts, 260 s darts2, 53 s pc-darts, 140 s ms-darts.
