@@ -18,7 +18,7 @@
  * Every objective caches its value per architecture string.
  */
 import { tf, type Tensor4D } from '../engine/tf.js';
-import type { Nb201Table } from '../bench/nb201-table.js';
+import type { Nb201Table } from '../benchmarks/nb201-table.js';
 import { buildEvalNetwork, type AnyArch, type EvalNetOverrides, type SpaceName } from '../spaces/index.js';
 import type { Network } from '../nn/network.js';
 import { parseDasRule, scoreArch, type ScoreContext } from '../proxies/index.js';

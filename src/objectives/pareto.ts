@@ -12,7 +12,7 @@
  * all on the front (and all in the same non-dominated-sort rank).
  */
 import { TsnasError } from '../util/errors.js';
-import type { Nb201Row, Nb201Table } from '../bench/nb201-table.js';
+import type { Nb201Row, Nb201Table } from '../benchmarks/nb201-table.js';
 
 export type Direction = 'min' | 'max';
 export type Directions = Direction | readonly Direction[];

@@ -92,7 +92,7 @@ export interface DasRule {
  * selection"): a grid of kernel × λ × active-penalty fitted (Kendall τ) on the first 150 of a
  * seeded uniform sample of 300 architectures (seed 0, batch 128, CIFAR-10 train images), reported
  * on the disjoint other 150: held-out τ 0.632 vs NASWOT 0.593 (1.07×), ρ 0.815 vs 0.774.
- * `npx tsx bench/proxies.ts --select-das FILE` reproduces the choice. Over all 15,625: 1.075×.
+ * `npx tsx bench/perf/proxies.ts --select-das FILE` reproduces the choice. Over all 15,625: 1.075×.
  */
 export const DAS_TWO_TERM = 'das:kernel=perlayer,lambda=0.5,active=10';
 

@@ -17,7 +17,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunRecord, Store, TrialRecord } from '../store/store.js';
-import type { Nb201Table } from '../bench/nb201-table.js';
+import type { Nb201Table } from '../benchmarks/nb201-table.js';
 import { trueParetoFront, type Direction } from '../objectives/pareto.js';
 import { parseObjectiveTerm } from '../objectives/spec.js';
 

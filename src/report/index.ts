@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Store } from '../store/store.js';
-import type { Nb201Table } from '../bench/nb201-table.js';
+import type { Nb201Table } from '../benchmarks/nb201-table.js';
 import { TsnasError } from '../util/errors.js';
 import { buildCharts, type Chart } from './charts.js';
 import { gatherReportData, type ReportData } from './data.js';

@@ -22,7 +22,7 @@
  */
 import { intArg } from '../util/flag-parsers.js';
 import { Option, type Command } from 'commander';
-import { defaultNb201Path, loadNb201Table, type Nb201Table } from '../bench/nb201-table.js';
+import { defaultNb201Path, loadNb201Table, type Nb201Table } from '../benchmarks/nb201-table.js';
 import { buildObjectives, needsBackend, OBJECTIVES_HELP, parseObjectives, requiredBackend, trueParetoFront, type ObjectiveContext } from '../objectives/index.js';
 import type { SpaceName } from '../spaces/index.js';
 import { dasRuleNames, type ScoreContext } from '../proxies/index.js';

@@ -1,7 +1,7 @@
 /** `tsnas correlate`: rank correlation of proxies with NAS-Bench-201 accuracy over a seeded sample. */
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { defaultNb201Path, loadNb201Table } from '../../bench/nb201-table.js';
+import { defaultNb201Path, loadNb201Table } from '../../benchmarks/nb201-table.js';
 import { parseArch } from '../../spaces/index.js';
 import { DEFAULT_FAST_TRAIN, parseProxyList } from '../../proxies/index.js';
 import { writeScatterSvg } from '../../proxies/run.js';

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { defaultNb201Path, loadNb201Table, type Nb201Table } from '../../bench/nb201-table.js';
+import { defaultNb201Path, loadNb201Table, type Nb201Table } from '../../benchmarks/nb201-table.js';
 import { Store } from '../../store/store.js';
 import { writeReport } from '../../report/index.js';
 import { TsnasError } from '../../util/errors.js';

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { defaultNb201Path, loadNb201Table, type Nb201Table } from '../../bench/nb201-table.js';
+import { defaultNb201Path, loadNb201Table, type Nb201Table } from '../../benchmarks/nb201-table.js';
 import { sampleArch, type AnyArch, type SpaceName } from '../../spaces/index.js';
 import { parseProxyList } from '../../proxies/index.js';
 import type { ArchScore } from '../../proxies/index.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadDataset } from '../../data/index.js';
-import { defaultNb201Path, loadNb201Table, type Nb201Table } from '../../bench/nb201-table.js';
+import { defaultNb201Path, loadNb201Table, type Nb201Table } from '../../benchmarks/nb201-table.js';
 import { NB201_EDGES, NB201_OPS } from '../../spaces/nb201.js';
 import { DARTS_EDGES, DARTS_OPS } from '../../spaces/darts.js';
 import { TsnasError } from '../../util/errors.js';

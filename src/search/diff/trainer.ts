@@ -7,8 +7,8 @@
  */
 import { tf, type Tensor, type Tensor1D, type Tensor4D } from '../../engine/tf.js';
 import { Batcher, downsample, makeBatch, splitTrainVal, subset, type BatcherState, type Dataset } from '../../data/index.js';
-import type { Nb201Table } from '../../bench/nb201-table.js';
-import { NB201_ACCURACY_COLUMNS } from '../../bench/nb201-table.js';
+import type { Nb201Table } from '../../benchmarks/nb201-table.js';
+import { NB201_ACCURACY_COLUMNS } from '../../benchmarks/nb201-table.js';
 import { Rng } from '../../util/rng.js';
 import { TsnasError } from '../../util/errors.js';
 import { Adam, Sgd, cosineLr } from './optim.js';

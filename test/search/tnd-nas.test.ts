@@ -1,0 +1,92 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildObjectives, parseObjectives } from '../../src/objectives/index.js';
+import { loadNb201Table } from '../../src/benchmarks/nb201-table.js';
+import { MooEvaluator } from '../../src/search/moo-common.js';
+import { ArrayAdam, TndPolicy, expectedReward, nb201ArchOfChoice, reinforceGrad, tndNasTable, tndReward } from '../../src/search/tnd-nas.js';
+import { Rng } from '../../src/util/rng.js';
+import { nb201Path, nb201SkipReason } from '../helpers/bench-path.js';
+
+test('tnd-nas: ∇ log p matches finite differences; REINFORCE gradient is −mean (R−b)·∇log p', () => {
+  const rng = new Rng(3);
+  const pol = new TndPolicy(2, 3);
+  pol.alpha[0] = [0.3, -0.2, 0.5];
+  pol.alpha[1] = [1.0, 0.1, -0.7];
+  pol.masks[1]![2] = false; // a shrunk op: probability 0, gradient 0
+  for (let t = 0; t < 5; t++) {
+    const c = pol.sample(rng);
+    assert.notEqual(c[1], 2, 'a masked op is never sampled');
+    const g = pol.gradLogProb(c);
+    const h = 1e-6;
+    for (let e = 0; e < 2; e++) {
+      for (let o = 0; o < 3; o++) {
+        const a0 = pol.alpha[e]![o]!;
+        pol.alpha[e]![o] = a0 + h;
+        const up = pol.logProb(c);
+        pol.alpha[e]![o] = a0 - h;
+        const dn = pol.logProb(c);
+        pol.alpha[e]![o] = a0;
+        assert.ok(Math.abs((up - dn) / (2 * h) - g[e]![o]!) < 1e-6, `edge ${e} op ${o}`);
+      }
+    }
+  }
+  // analytic: softmax p, ∂ log p(c)/∂α_e = onehot(c_e) − p_e
+  const p0 = [0.3, -0.2, 0.5].map(Math.exp);
+  const s0 = p0.reduce((a, b) => a + b);
+  const choices = [[0, 1], [2, 0]];
+  const adv = [0.5, -0.25];
+  const G = reinforceGrad(pol, choices, adv);
+  for (let o = 0; o < 3; o++) {
+    const expect = -(adv[0]! * ((o === 0 ? 1 : 0) - p0[o]! / s0) + adv[1]! * ((o === 2 ? 1 : 0) - p0[o]! / s0)) / 2;
+    assert.ok(Math.abs(G[0]![o]! - expect) < 1e-12);
+  }
+  assert.equal(G[1]![2], 0);
+});
+
+test('tnd-nas: shrinking masks drop the lowest-α ops per edge', () => {
+  const pol = new TndPolicy(2, 5);
+  pol.alpha[0] = [0.1, 0.9, -0.3, 0.4, 0.2];
+  pol.alpha[1] = [2, 1, 0, -1, -2];
+  const d1 = pol.shrink(3);
+  assert.deepEqual(pol.masks[0], [false, true, false, true, true]);
+  assert.deepEqual(pol.masks[1], [true, true, true, false, false]);
+  assert.deepEqual(d1.sort(), [[0, 0], [0, 2], [1, 3], [1, 4]].sort());
+  pol.alpha[0]![4] = 5; // α moves after a stage: the next shrink ranks the remaining ops again
+  pol.shrink(1);
+  assert.deepEqual(pol.masks[0], [false, false, false, false, true]);
+  assert.deepEqual(pol.argmax(), [4, 0]);
+  assert.ok(Math.abs(pol.probs(0)[4]! - 1) < 1e-12);
+});
+
+test('tnd-nas: Adam with clip and weight decay moves α against the gradient', () => {
+  const a = [[0, 0]];
+  const opt = new ArrayAdam(1e-2, 0.5, 0.999, 1e-3, 5);
+  opt.step(a, [[100, -1]]);
+  // first Adam step is lr·sign(g) for each coordinate (bias-corrected), whatever the scale
+  assert.ok(Math.abs(a[0]![0]! + 1e-2) < 1e-6 && Math.abs(a[0]![1]! - 1e-2) < 1e-6);
+});
+
+test('tnd-nas (table mode): policy gradient increases the expected reward', { skip: nb201SkipReason }, async () => {
+  const table = await loadNb201Table(nb201Path);
+  const objs = buildObjectives(parseObjectives('accuracy,latency:pixel3'), { space: 'nb201', table });
+  const targets = [[5, 5, 5]];
+  const cfg = { scalarisation: 'product' as const, exponents: [-0.95, -1, -1] };
+  const R = (c: number[]) => {
+    const a = nb201ArchOfChoice(c);
+    return tndReward([table.value(a.text, 'cifar10_test_acc'), table.value(a.text, 'pixel3')], objs, targets, 0, cfg);
+  };
+  for (const seed of [0, 1]) {
+    const ev = new MooEvaluator(objs, 100000);
+    const out = tndNasTable(ev, { seed, keep: [5], stepsPerStage: 60, targets });
+    const start = expectedReward(new TndPolicy(6, 5, new Rng(seed).fork(1)), R);
+    const end = expectedReward(out.policy, R);
+    assert.ok(end > start + 0.02, `seed ${seed}: E[R] ${start.toFixed(4)} → ${end.toFixed(4)}`);
+    assert.equal(out.log.length, 60);
+  }
+  // with shrinking: 3 stages, the masks follow keep = [5, 3, 2]
+  const ev = new MooEvaluator(objs, 100000);
+  const out = tndNasTable(ev, { seed: 0, stepsPerStage: 10 });
+  assert.deepEqual(out.stages.map((s) => s.keep), [5, 3, 2]);
+  for (const m of out.policy.masks) assert.equal(m.filter(Boolean).length, 2);
+  assert.ok(ev.front().length > 0);
+});
