@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** tsnas command line: `tsnas <command> [flags]`, `--help` on every command. */
 import { Command, CommanderError } from 'commander';
+import { getStrategy } from '../search/registry.js';
 import { TsnasError } from '../util/errors.js';
 import { archCommand } from './commands/arch.js';
 import { COMMANDS } from './commands/index.js';
@@ -17,13 +18,15 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => io.err(s), writeOut: (s) => io.out(s) });
   program.addCommand(archCommand());
   for (const make of COMMANDS) program.addCommand(make());
-  program.addCommand(runsCommand());
+  program.addCommand(runsCommand((argv) => main(argv)));
   for (const c of program.commands) c.exitOverride().configureOutput({ writeErr: (s) => io.err(s), writeOut: (s) => io.out(s) });
   program.hook('preAction', (_root, action) => {
     const top = topCommand(action);
     if (!TRACKED_COMMANDS.has(top.name())) return;
     const o = action.opts() as { store?: string; out?: string; runId?: string; seed?: number; resume?: boolean };
-    beginRun(o, top.name(), currentArgv, action.opts());
+    // a search run records its strategy: `runs resume` and a bare --resume find it by that
+    const config = top.name() === 'search' && action !== top ? { strategy: action.name(), ...action.opts() } : action.opts();
+    beginRun(o, top.name(), currentArgv, config);
   });
   program.hook('postAction', () => endRun());
   return program;
@@ -49,11 +52,26 @@ function expandConfig(program: Command, argv: string[]): string[] {
   return [...argv, ...configToArgs(cmd, file, argv)];
 }
 
+/**
+ * `search --strategy NAME ...` is `search NAME ...` (the strategies are subcommands); an unknown
+ * name is an error listing the known ones.
+ */
+function strategyAsSubcommand(argv: string[]): string[] {
+  if (argv[0] !== 'search') return argv;
+  const i = argv.findIndex((a) => a === '--strategy' || a.startsWith('--strategy='));
+  if (i < 0) return argv;
+  const name = argv[i] === '--strategy' ? argv[i + 1] : argv[i]!.slice('--strategy='.length);
+  if (!name) throw new TsnasError('--strategy needs a name');
+  getStrategy(name);
+  const rest = argv.filter((_, k) => k !== i && !(argv[i] === '--strategy' && k === i + 1));
+  return ['search', name, ...rest.slice(1)];
+}
+
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   try {
     const program = buildProgram();
-    currentArgv = expandConfig(program, argv);
+    currentArgv = expandConfig(program, strategyAsSubcommand(argv));
     await program.parseAsync(currentArgv, { from: 'user' });
     return 0;
   } catch (e) {

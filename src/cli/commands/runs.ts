@@ -2,8 +2,12 @@
 import { Command } from 'commander';
 import { Store } from '../../store/store.js';
 import { TsnasError } from '../../util/errors.js';
+import type { z } from 'zod';
+import { getStrategy } from '../../search/registry.js';
 import { emit } from '../common.js';
-import { storePath } from '../tracking.js';
+import { beginRun, endRun, storePath } from '../tracking.js';
+import { runSearchCommand } from './search.js';
+import { pickSchemaValues } from '../zod-flags.js';
 
 interface RunsFlags {
   store?: string;
@@ -38,7 +42,31 @@ function summariseBlobs(m: { scope: string; epoch: number; values: Record<string
   return { ...m, values };
 }
 
-export function runsCommand(): Command {
+/**
+ * Continue a search run from its stored configuration (strategy and options), not its argv: the
+ * options are validated again by the strategy's schema, so a run stored by a tsnas whose options
+ * have since changed is refused with the option named.
+ */
+async function resumeSearch(id: string, run: { config: Record<string, unknown> }, o: RunsFlags): Promise<void> {
+  const strategy = getStrategy(String(run.config['strategy']));
+  const keys = Object.keys((strategy.options as unknown as z.ZodObject).shape);
+  const values = { ...pickSchemaValues(run.config, keys), resume: true };
+  const flags = { ...run.config, json: o.json, debug: o.debug, store: storePath(o), runId: id, resume: true } as unknown as Parameters<typeof runSearchCommand>[1];
+  beginRun(flags, 'search', ['runs', 'resume', id], run.config);
+  try {
+    await runSearchCommand(strategy, flags, values);
+    endRun();
+  } catch (e) {
+    endRun(e instanceof Error ? e : new Error(String(e)));
+    throw e;
+  }
+}
+
+/**
+ * `replay(argv)` runs a command line (main's own entry point, passed in so that this module does
+ * not import main): commands other than search are continued by their argv with --resume.
+ */
+export function runsCommand(replay: (argv: string[]) => Promise<number>): Command {
   const runs = new Command('runs').description('List, show, remove and resume runs kept in the experiment store');
   runs.addCommand(
     withStoreFlags(new Command('list').description('List runs')).action((o: RunsFlags) => {
@@ -71,11 +99,11 @@ export function runsCommand(): Command {
       const run = s.requireRun(id);
       s.close();
       if (run.status === 'done') throw new TsnasError(`run '${id}' is already done`);
-      const { main } = await import('../main.js');
+      if (run.command === 'search' && typeof run.config['strategy'] === 'string') return resumeSearch(id, run, o);
       const argv = run.argv.filter((a) => a !== '--resume');
       const withId = argv.includes('--run-id') ? argv : [...argv, '--run-id', id];
       const withStore = withId.includes('--store') ? withId : [...withId, '--store', storePath(o)];
-      const code = await main([...withStore, '--resume']);
+      const code = await replay([...withStore, '--resume']);
       if (code !== 0) throw new TsnasError(`resumed run '${id}' exited with status ${code}`, code);
     }),
   );

@@ -1,0 +1,246 @@
+/**
+ * What the multi-objective strategies (nsga2, random, tnd-nas) share: their options, the
+ * objectives and evaluator set up from them, trials kept in the run, resume from the run's
+ * checkpoint, and the result.
+ *
+ * Resume: every evaluated architecture is a trial in the run (written at least once a second
+ * and with every checkpoint), and the algorithm's state is checkpointed in the same transaction
+ * as the trials it covers: NSGA-II after the initial population and every generation, table-mode
+ * TND-NAS after every α step. A resumed run rebuilds the evaluator from the trials, takes the
+ * values of architectures evaluated after the checkpoint from the store instead of evaluating
+ * them again, and continues from the checkpoint: the result equals the uninterrupted run's, and
+ * each architecture is one trial. Random search needs no checkpoint (its state is the seed): it
+ * replays with the stored values.
+ *
+ * Stop (ctx.signal): after the current evaluation (supernet TND-NAS: weight step) the evaluations
+ * so far are written as trials (the supernet mode also checkpoints inside the epoch) and a
+ * stopped result says how to continue.
+ */
+import { z } from 'zod';
+import { defaultNb201Path, loadNb201Table, type Nb201Table } from '../benchmarks/nb201-table.js';
+import { buildObjectives, needsBackend, OBJECTIVES_HELP, parseObjectives, requiredBackend, trueParetoFront, type ObjectiveContext } from '../objectives/index.js';
+import { objectiveRecord, type ArchObjective } from '../objectives/objectives.js';
+import { TRAINED_PRESETS, trainedAccuracyHook } from '../objectives/trained.js';
+import { dasRuleNames } from '../proxies/index.js';
+import { parseArch, type AnyArch } from '../spaces/index.js';
+import type { Run } from '../store/run.js';
+import type { TrialRecord } from '../store/store.js';
+import { TsnasError } from '../util/errors.js';
+import { buildResult, MooEvaluator, writeParetoPlot, type MooResult } from './moo-common.js';
+import type { SearchResult } from './result.js';
+import { scoringContext, scoringOptions } from './scoring.js';
+import { drainAsync, type Steps } from './steps.js';
+import { baseSearchOptions, type SearchContext } from './strategy.js';
+
+/** Options of every multi-objective strategy. */
+export const mooOptions = baseSearchOptions.extend(scoringOptions.shape).extend({
+  objectives: z.string().optional().describe(OBJECTIVES_HELP),
+  budget: z.number().int().min(1).max(10_000_000).default(200).describe('distinct architectures to evaluate'),
+  preset: z.enum(['cpu-small', 'paper', 'tiny']).optional().describe('accuracy:trained: per-architecture training preset (default cpu-small)'),
+  latencyBatch: z.number().int().min(1).max(4096).optional().describe('latency:measured: batch size of the timed inferences (default 1)'),
+  latencyReps: z.number().int().min(1).max(1000).optional().describe('latency:measured: timed inferences, median reported (default 5)'),
+  plot: z.string().optional().describe('write the Pareto plot of the first two objectives (SVG)'),
+});
+
+export type MooOptions = z.output<typeof mooOptions> & { strategy: string; popSize?: number; tndSamples?: number; tableAccuracy?: boolean };
+
+/**
+ * An evaluator that records its evaluations as trials of the run: pending ones are written at
+ * least once a second (so an expensive evaluation is not lost to a kill) and with every
+ * checkpoint, in the checkpoint's transaction.
+ */
+class StoredEvaluator extends MooEvaluator {
+  private flushed = 0;
+  private lastFlush = performance.now();
+
+  constructor(objectives: ArchObjective[], budget: number, private readonly ctx: SearchContext) {
+    super(objectives, budget);
+  }
+
+  override evaluate(a: AnyArch) {
+    const n = this.history.length;
+    const r = super.evaluate(a);
+    if (this.history.length > n && performance.now() - this.lastFlush >= 1000) this.save();
+    return r;
+  }
+
+  /** Write the trials not yet written, with `checkpoint` when given, as one transaction. */
+  save(checkpoint?: { strategy: string; state: unknown }): void {
+    const recs: TrialRecord[] = this.history.slice(this.flushed).map((r) => ({
+      idx: r.at - 1, arch: r.arch.text, status: 'done', scores: { violation: r.violation }, objectives: objectiveRecord(this.objectives, r.values),
+    }));
+    this.ctx.run?.saveProgress(recs, checkpoint);
+    this.flushed = this.history.length;
+    this.lastFlush = performance.now();
+  }
+
+  /** Mark everything evaluated so far as already in the store. */
+  markSaved(): void {
+    this.flushed = this.history.length;
+  }
+}
+
+/** The options a multi-objective run's result depends on: a resume with others is refused. */
+function mooSettings(o: MooOptions, objectives: string): Record<string, unknown> {
+  const specs = parseObjectives(objectives);
+  return {
+    strategy: o.strategy, space: o.space, seed: o.seed, objectives, budget: o.budget,
+    popSize: o.strategy === 'nsga2' ? (o.popSize ?? 20) : undefined,
+    tndSamples: o.strategy === 'tnd-nas' ? (o.tndSamples ?? 10) : undefined,
+    tableAccuracy: o.strategy === 'tnd-nas' ? Boolean(o.tableAccuracy) : undefined,
+    preset: (o.strategy === 'tnd-nas' && !o.tableAccuracy) || specs.some((s) => s.source === 'trained') ? (o.preset ?? 'cpu-small') : undefined,
+    dataset: o.dataset, dataLimit: o.dataLimit, batch: o.batch, trainSteps: o.trainSteps,
+    latencyBatch: o.latencyBatch, latencyReps: o.latencyReps,
+    // the full rule behind a `das` objective: values stored under another default are not reused
+    dasRules: dasRuleNames(specs.filter((s) => s.kind === 'das').map((s) => s.arg!)),
+  };
+}
+
+/**
+ * The objectives, answering from the run's stored trials where an architecture already has all
+ * its values (a resumed run: no architecture is evaluated twice, and measured values stay the ones
+ * recorded first). Non-finite values are stored as null; such architectures are evaluated again.
+ */
+function withStoredValues(objs: ArchObjective[], trials: readonly TrialRecord[]): ArchObjective[] {
+  const known = new Map<string, number[]>();
+  for (const t of trials) {
+    if (t.status !== 'done') continue;
+    const v = objs.map((ob) => t.objectives[ob.key]);
+    if (v.every((x) => typeof x === 'number')) known.set(t.arch, v as number[]);
+  }
+  if (known.size === 0) return objs;
+  return objs.map((ob, i) => {
+    const w = Object.create(ob) as ArchObjective & { evaluate: ArchObjective['evaluate'] };
+    w.evaluate = (a: AnyArch) => known.get(a.text)?.[i] ?? ob.evaluate(a);
+    return w;
+  });
+}
+
+/** A multi-objective search being set up: evaluator, objectives, the checkpoint to resume from. */
+export interface MooSession<S> {
+  ev: StoredEvaluator;
+  state: S | undefined;
+  checkpoint: (state: S) => void;
+  table: Nb201Table | undefined;
+  ctx: ObjectiveContext;
+  specs: ReturnType<typeof parseObjectives>;
+}
+
+/**
+ * Objectives, backend, evaluator (with stored values on resume) and the checkpoint of a resumed
+ * run, with the evaluator already holding the evaluations the checkpoint covers. `hooks` may add
+ * objective hooks (TND-NAS's supernet accuracy) before the objectives are built.
+ */
+export async function openMooSession<S extends { evaluations: number }>(
+  sc: SearchContext,
+  o: MooOptions,
+  defaultObjectives: string,
+  hooks?: (specs: ReturnType<typeof parseObjectives>, ctx: ObjectiveContext) => void,
+): Promise<MooSession<S>> {
+  const objectives = o.objectives ?? defaultObjectives;
+  const specs = parseObjectives(objectives);
+  const wantsTable = specs.some((s) => s.source === 'table') || (o.strategy === 'tnd-nas' && o.tableAccuracy);
+  let table: Nb201Table | undefined;
+  if (o.space === 'nb201' && (wantsTable || o.bench)) table = await loadNb201Table(o.bench ?? defaultNb201Path());
+  const req = requiredBackend(specs);
+  if (req && o.backend !== 'auto' && o.backend !== req) throw new TsnasError(`--backend ${o.backend} conflicts with objective latency:measured:${req}`);
+  if (needsBackend(specs) || (o.strategy === 'tnd-nas' && !o.tableAccuracy)) await sc.startBackend(req ?? o.backend);
+  const ctx: ObjectiveContext = {
+    space: o.space as ObjectiveContext['space'],
+    table,
+    scoreContext: () => scoringContext(o),
+    latency: { batch: o.latencyBatch ?? 1, reps: o.latencyReps ?? 5 },
+  };
+  if (specs.some((s) => s.source === 'trained')) {
+    const preset = TRAINED_PRESETS[o.preset ?? 'cpu-small'];
+    if (!preset) throw new TsnasError(`accuracy:trained: unknown --preset '${o.preset}' (${Object.keys(TRAINED_PRESETS).join(', ')})`);
+    ctx.trainedAccuracy = trainedAccuracyHook({ space: o.space as ObjectiveContext['space'], preset, dataset: o.dataset ?? 'cifar10', dataDir: o.dataDir, seed: o.seed });
+  }
+  hooks?.(specs, ctx);
+  const objs = buildObjectives(specs, ctx);
+  const run: Run | undefined = sc.run?.guard(mooSettings(o, objectives));
+  if (!sc.run && o.resume) throw new TsnasError('--resume needs a run in the experiment store (give search() a run, or use the tsnas CLI)');
+  const trials = run?.resumed ? run.trials() : [];
+  const ev = new StoredEvaluator(withStoredValues(objs, trials), o.budget, sc);
+  const ck = run?.resumed ? run.loadCheckpoint<{ strategy: string; state: S }>() : undefined;
+  if (ck && ck.strategy !== o.strategy) run!.refuse(`--resume: run '${run!.id}' holds a ${ck.strategy} checkpoint, not ${o.strategy}`);
+  const state = ck?.state;
+  if (state) {
+    const byIdx = new Map(trials.map((t) => [t.idx, t]));
+    for (let i = 0; i < state.evaluations; i++) {
+      const t = byIdx.get(i);
+      if (!t) return run!.refuse(`--resume: run '${run!.id}' lacks trial ${i} of its checkpoint (the store was altered); start a new run`);
+      const rec = ev.evaluate(parseArch(o.space, t.arch));
+      if (!rec || rec.at !== i + 1) run!.refuse(`--resume: run '${run!.id}': trial ${i} (${t.arch}) repeats an earlier one (the store was altered); start a new run`);
+    }
+    ev.markSaved();
+  }
+  if (run?.resumed && !sc.quiet) {
+    sc.log(`resuming run '${run.id}': ${trials.length} architectures evaluated${state ? `, continuing after evaluation ${state.evaluations}` : ', no checkpoint yet (replaying with the stored values)'}`);
+  }
+  return { ev, state, checkpoint: (st) => ev.save({ strategy: o.strategy, state: st }), table, ctx, specs };
+}
+
+/** Run an algorithm's steps, ending after the current evaluation once ctx.signal is aborted. */
+export function runSteps<T>(steps: Steps<T>): Promise<T> {
+  return drainAsync(steps);
+}
+
+/** A stop predicate for the step generators. */
+export function stopper(sc: SearchContext): () => boolean {
+  return () => Boolean(sc.signal?.aborted);
+}
+
+/** The true NB201 front of the first two objectives as [second, first] points, when both come from the table. */
+function tableTruth(ev: MooEvaluator, table: Nb201Table | undefined): [number, number][] | undefined {
+  const [a, b] = ev.objectives;
+  if (!(table && a && b && a.spec.source === 'table' && b.spec.source === 'table')) return undefined;
+  return trueParetoFront(table, [{ column: a.spec.arg!, direction: a.direction }, { column: b.spec.arg!, direction: b.direction }]).map((r) => [
+    r.values[table.resolveColumn(b.spec.arg!)]!,
+    r.values[table.resolveColumn(a.spec.arg!)]!,
+  ]);
+}
+
+/** The stop signal ended the search: write the evaluations not yet in the store. */
+export function stoppedResult<S>(sc: SearchContext, o: MooOptions, s: MooSession<S>, where = ''): SearchResult {
+  s.ev.save();
+  const line = `stopped after ${s.ev.evaluations} of ${s.ev.budget} evaluations${where}${sc.run ? `; continue with${sc.run.resumeHint()}` : ''}`;
+  sc.log(line);
+  return {
+    strategy: o.strategy, space: o.space, seed: o.seed, stopped: true, complete: false, genotype: null,
+    evaluations: s.ev.evaluations, budget: s.ev.budget, wall_s: 0, bench: null, run: sc.run?.id ?? null,
+  };
+}
+
+/**
+ * The finished search: every evaluation as a trial and, where the table knows it, the true front
+ * of the first two objectives (metrics scope 'pareto-true'), in one transaction; the plot; the
+ * result, whose `genotype` is the front's best in the first objective.
+ */
+export function finishedResult<S>(sc: SearchContext, o: MooOptions, s: MooSession<S>, res: MooResult): SearchResult {
+  const { ev, table } = s;
+  const truth = ev.objectives.length >= 2 ? tableTruth(ev, table) : undefined;
+  const run = sc.run;
+  if (run) {
+    run.store.atomically(() => {
+      for (const r of ev.history) {
+        run.store.putTrial(run.id, { idx: r.at - 1, arch: r.arch.text, status: 'done', scores: { violation: r.violation }, objectives: objectiveRecord(ev.objectives, r.values) });
+      }
+      if (truth) run.store.putMetrics(run.id, 'pareto-true', 0, { x: ev.objectives[1]!.key, y: ev.objectives[0]!.key, points: truth });
+    });
+  }
+  if (o.plot) writeParetoPlot(o.plot, ev, res, truth);
+  const pick = res.pareto.find((p) => p.feasible) ?? res.pareto[0];
+  const bench = pick && table?.has(pick.arch) ? table.get(pick.arch).values : null;
+  return { ...res, stopped: false, complete: true, genotype: pick?.arch ?? null, bench, run: run?.id ?? null };
+}
+
+/** The human-readable lines of a multi-objective result. */
+export function describeMooResult(r: SearchResult): string {
+  const pareto = r.pareto ?? [];
+  const keys = pareto[0] ? Object.keys(pareto[0].objectives) : [];
+  return [
+    `${r.strategy}: ${r.evaluations} evaluations, ${pareto.length} non-dominated, ${r.wall_s.toFixed(1)} s`,
+    ...pareto.map((p) => `${keys.map((k) => `${k}=${+(p.objectives[k] ?? NaN).toPrecision(5)}`).join('  ')}  ${p.arch}${p.feasible ? '' : '  (infeasible)'}`),
+  ].join('\n');
+}

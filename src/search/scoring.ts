@@ -1,0 +1,108 @@
+/**
+ * Options and context of training-free scoring shared by the strategies that score (naswot, and
+ * the `das` objective of the multi-objective strategies) and by `tsnas score|correlate`.
+ */
+import { z } from 'zod';
+import { loadDataset, type Dataset } from '../data/index.js';
+import { tf } from '../engine/tf.js';
+import { DEFAULT_FAST_TRAIN, dasRuleNames, type ArchScore, type FastTrainOptions, type ScoreContext } from '../proxies/index.js';
+import { scorePoolAsync } from '../proxies/run.js';
+import { autoWorkers, scorePoolWorkers } from '../proxies/workers.js';
+import type { AnyArch } from '../spaces/index.js';
+import type { Run } from '../store/run.js';
+import { TsnasError } from '../util/errors.js';
+
+/** `--workers`: scoring processes, or `auto` (one per core on the CPU backends). */
+export type WorkerCount = number | 'auto';
+
+/** The scoring options (batch, fast training, data limit, worker processes). */
+export const scoringOptions = z.object({
+  batch: z.number().int().min(2).max(4096).default(128).describe('scoring minibatch size (NASWOT: 128)'),
+  trainSteps: z.number().int().min(0).max(100000).default(DEFAULT_FAST_TRAIN.steps).describe('fast-training strategy: SGD steps before scoring (0 = training-free)'),
+  trainLr: z.number().min(0).max(10).default(DEFAULT_FAST_TRAIN.lr).describe('fast-training learning rate (SGD, momentum 0.9)'),
+  trainBatch: z.number().int().min(1).max(4096).default(DEFAULT_FAST_TRAIN.batch).describe('fast-training batch size'),
+  dataLimit: z.number().int().min(1).optional().describe('use only the first n training images'),
+  workers: z.union([z.literal('auto'), z.number().int().min(1).max(256)]).default('auto').describe('scoring processes side by side, each with cores/n threads (auto: one per core on native/cpu/wasm)'),
+});
+
+/** What scoring reads from a command's or strategy's options. */
+export interface ScoringSettingsInput {
+  seed: number;
+  dataset?: string;
+  dataDir?: string;
+  dataLimit?: number;
+  batch: number;
+  trainSteps: number;
+  trainLr: number;
+  trainBatch: number;
+}
+
+/**
+ * The settings a stored score depends on, for a resumed run's check: data, batch, seed, fast
+ * training and the rule behind every DAS proxy (callers add which proxies).
+ */
+export function scoringSettings(o: ScoringSettingsInput, proxies: readonly string[]): Record<string, unknown> {
+  const dasRules = dasRuleNames(proxies);
+  return { seed: o.seed, dataset: o.dataset, dataLimit: o.dataLimit, batch: o.batch, trainSteps: o.trainSteps, trainLr: o.trainLr, trainBatch: o.trainBatch, ...(dasRules ? { dasRules } : {}) };
+}
+
+/** The training split and settings the proxies score with. */
+export function scoringContext(o: ScoringSettingsInput): ScoreContext {
+  const name = o.dataset ?? 'cifar10';
+  const data: Dataset = loadDataset(name, { dataDir: o.dataDir, split: 'train', limit: o.dataLimit, seed: o.seed });
+  if (o.batch > data.n) throw new TsnasError(`--batch ${o.batch} exceeds the ${data.n} training images of ${name}`);
+  const train: FastTrainOptions = { ...DEFAULT_FAST_TRAIN, steps: o.trainSteps, lr: o.trainLr, batch: o.trainBatch };
+  return { data, batch: o.batch, seed: o.seed, train };
+}
+
+/**
+ * Trials of `run` that match the architecture at their index and carry every requested score
+ * (reused by a resumed run). Non-finite scores are stored as null and come back as −∞ (a
+ * disconnected cell's NASWOT), which ranks last as before.
+ */
+export function storedScores(run: Run | undefined, archTexts: readonly string[], proxies: readonly string[]): Map<number, ArchScore> {
+  const out = new Map<number, ArchScore>();
+  if (!run) return out;
+  for (const t of run.trials()) {
+    if (t.status !== 'done' || archTexts[t.idx] !== t.arch || !proxies.every((p) => p in t.scores)) continue;
+    const scores = Object.fromEntries(proxies.map((p) => [p, t.scores[p] ?? -Infinity]));
+    out.set(t.idx, { arch: t.arch, scores, seconds: 0, timing: {} });
+  }
+  return out;
+}
+
+/** How scoreRemaining runs: the run to write trials to, the stop signal, worker processes, hooks. */
+export interface ScoreRemainingOptions {
+  run?: Run;
+  signal?: AbortSignal;
+  workers?: WorkerCount;
+  /** Progress bar (the CLI's); see PoolOptions. */
+  progress?: boolean;
+  /** Values stored beside the scores in architecture i's trial (e.g. its table accuracy). */
+  objectives?: (i: number) => Record<string, number>;
+  /** Each fresh result, as it lands. */
+  onScored?: (r: ArchScore, i: number) => void;
+}
+
+/**
+ * Score the architectures not yet in `done` (an aborted signal stops after the current one),
+ * writing one trial per architecture (index = its position) as it finishes, so a resumed run
+ * scores only the rest. Returns whether it stopped early.
+ */
+export async function scoreRemaining(archs: readonly AnyArch[], proxies: string[], ctx: ScoreContext, done: Map<number, ArchScore>, o: ScoreRemainingOptions): Promise<{ stopped: boolean }> {
+  const todo = archs.map((_, i) => i).filter((i) => !done.has(i));
+  const onResult = (r: ArchScore, k: number) => {
+    const i = todo[k]!;
+    done.set(i, r);
+    o.onScored?.(r, i);
+    o.run?.saveProgress([{ idx: i, arch: r.arch, status: 'done', scores: r.scores, objectives: o.objectives?.(i) ?? {} }]);
+  };
+  const pending = todo.map((i) => archs[i]!);
+  const backend = tf.getBackend();
+  const workers = o.workers === undefined || o.workers === 'auto' ? autoWorkers(backend, pending.length) : o.workers;
+  const shouldStop = () => Boolean(o.signal?.aborted);
+  const { stopped } = workers > 1
+    ? await scorePoolWorkers(pending, proxies, ctx, { workers, backend, progress: o.progress, onResult, shouldStop })
+    : await scorePoolAsync(pending, proxies, ctx, { progress: o.progress, onResult, shouldStop });
+  return { stopped };
+}

@@ -1,0 +1,64 @@
+/**
+ * `tnd-nas`: TND-NAS (REINFORCE on α over the discrete space, progressive shrinking of the
+ * targets), with accuracy from a weight-sharing supernet or, with `tableAccuracy`, from the NB201
+ * table (to study the policy gradient cheaply). See ../tnd-nas.ts.
+ */
+import { z } from 'zod';
+import { downsample, loadDataset } from '../../data/index.js';
+import type { AnyArch } from '../../spaces/index.js';
+import { TsnasError } from '../../util/errors.js';
+import { buildResult } from '../moo-common.js';
+import { finishedResult, mooOptions, openMooSession, runSteps, stoppedResult, stopper, type MooOptions } from '../multi-objective.js';
+import type { SearchStrategy } from '../strategy.js';
+import { TND_PRESETS, tndNasSupernetSteps, tndNasTableSteps, type TndSupernetState, type TndTableState } from '../tnd-nas.js';
+
+const options = mooOptions.extend({
+  tndSamples: z.number().int().min(1).max(1000).default(10).describe('architectures sampled per α step'),
+  tableAccuracy: z.boolean().optional().describe('take accuracy from the NB201 table instead of the supernet (benchmarks the policy gradient and shrinking cheaply)'),
+  preset: z.enum(['cpu-small', 'paper', 'tiny']).optional().describe('supernet training preset (default cpu-small); accuracy:trained: per-architecture training preset'),
+});
+
+export const tndNasStrategy: SearchStrategy<z.output<typeof options>> = {
+  name: 'tnd-nas',
+  summary: 'TND-NAS: policy gradient on α in the discrete space with progressive shrinking, for non-differentiable objectives',
+  options,
+  async run(sc, opts) {
+    const o: MooOptions = { ...opts, strategy: 'tnd-nas' };
+    if (o.space !== 'nb201') throw new TsnasError('--strategy tnd-nas runs on --space nb201 (its DARTS-space supernet mode is not wired up yet)');
+    const tableMode = Boolean(opts.tableAccuracy);
+    let hook: ((a: AnyArch) => number) | undefined;
+    const s = await openMooSession<TndTableState | TndSupernetState>(sc, o, tableMode ? 'accuracy,latency:pixel3' : 'accuracy:supernet,latency:pixel3', (specs, ctx) => {
+      if (tableMode && specs[0]!.source !== 'table') throw new TsnasError('--table-accuracy: the first objective must be a table accuracy (e.g. accuracy)');
+      if (!tableMode && specs[0]!.source !== 'supernet') throw new TsnasError("tnd-nas: the first objective must be accuracy:supernet (or pass --table-accuracy with 'accuracy')");
+      ctx.supernetAccuracy = (a) => hook!(a);
+    });
+    const t0 = performance.now();
+    const samples = opts.tndSamples;
+    if (tableMode) {
+      const out = await runSteps(tndNasTableSteps(s.ev, { seed: o.seed, samples, resume: s.state as TndTableState | undefined, onCheckpoint: s.checkpoint, shouldStop: stopper(sc) }));
+      if (out.stopped) return stoppedResult(sc, o, s, ` (α step ${out.log.length + 1})`);
+      const res = buildResult('tnd-nas', o.space as never, s.ev, o.seed, (performance.now() - t0) / 1000, undefined, {
+        mode: 'table', argmax: out.argmax, targets: out.targets, stages: out.stages, alphaSteps: out.log.length,
+        alpha: out.policy.alpha, finalMeanReward: out.log.at(-1)?.meanReward,
+      });
+      return finishedResult(sc, o, s, res);
+    }
+    const preset = TND_PRESETS[o.preset ?? 'cpu-small']!;
+    let data = loadDataset(o.dataset ?? 'cifar10', { dataDir: o.dataDir, split: 'train', limit: preset.dataLimit, seed: o.seed });
+    if (data.height !== preset.imageSize) {
+      if (data.height % preset.imageSize !== 0) throw new TsnasError(`tnd-nas preset ${preset.name}: ${data.height}-px images cannot be pooled to ${preset.imageSize} px`);
+      data = downsample(data, data.height / preset.imageSize);
+    }
+    const out = await runSteps(tndNasSupernetSteps(
+      s.ev,
+      { seed: o.seed, samples, preset, data, onLog: sc.quiet ? undefined : sc.log, resume: s.state as TndSupernetState | undefined, onCheckpoint: s.checkpoint, shouldStop: stopper(sc) },
+      (f) => (hook = f),
+    ));
+    if (out.stopped) return stoppedResult(sc, o, s, ', supernet checkpointed');
+    const res = buildResult('tnd-nas', o.space as never, s.ev, o.seed, (performance.now() - t0) / 1000, out.frontRecords, {
+      mode: 'supernet', preset: preset.name, argmax: out.argmax, targets: out.targets, stages: out.stages, alphaSteps: out.log.length,
+      alpha: out.policy.alpha, note: 'accuracy:supernet values are one-hot subnet accuracies of the final supernet on a fixed validation batch',
+    });
+    return finishedResult(sc, o, s, res);
+  },
+};
