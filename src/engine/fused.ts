@@ -1,6 +1,6 @@
 /**
  * Fused primitives with hand-written gradients. TF.js's own batch-norm gradient spends ~45% of a
- * training step in Tile (ENGINE-NOTES.md); here the gradient is the closed form. A backend may
+ * training step in Tile (docs/ENGINE.md, "Batch-norm gradient"); here the gradient is the closed form. A backend may
  * register the kernels named below to run these in one pass; otherwise they are composed from
  * standard ops, which every backend has.
  */

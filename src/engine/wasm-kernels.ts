@@ -1,6 +1,6 @@
 /**
  * Kernels the wasm backend lacks or computes wrongly. MaxPoolGrad on wasm is silently wrong with
- * more than one channel (ENGINE-NOTES.md), so it is replaced by a direct loop over the heap arrays.
+ * more than one channel (docs/ENGINE.md, "The wasm backend"), so it is replaced by a direct loop over the heap arrays.
  */
 import { tf } from './tf.js';
 

@@ -51,7 +51,7 @@ export interface TrainedAccuracyOptions {
 }
 
 /**
- * The recipe of a preset: the space's training recipe (SPACE_RECIPES, METHODS.md G, H) at the
+ * The recipe of a preset: the space's training recipe (SPACE_RECIPES, docs/methods/benchmarks.md) at the
  * preset's epochs and batch, without the DARTS evaluation extras (cutout, drop-path, auxiliary head).
  */
 export function trainedRecipe(space: SpaceName, p: TrainedAccuracyPreset, seed: number): TrainRecipe {

@@ -1,7 +1,7 @@
 /**
  * Bit-packed binary activation codes and their Hamming distances by popcount: NASWOT's kernel
- * K_H[i,j] = N_A − d_H(c_i, c_j) without a single floating-point matmul (ENGINE-NOTES.md, "NASWOT's
- * hidden hot spot").
+ * K_H[i,j] = N_A − d_H(c_i, c_j) without a single floating-point matmul (docs/ENGINE.md, "NASWOT's
+ * kernel hot spot").
  *
  * `packCodes` and `addHamming` run in the native addon when it is built (OpenMP over rows, the
  * CPU's popcount instruction): on a 2-core Xeon the JS versions took longer than the network's

@@ -1,6 +1,6 @@
 /**
  * NASWOT (Mellor et al., ICML 2021; BayesWatch/nas-without-training) and the DAS decoupling of it
- * (Liu et al., arXiv 2212.12132; METHODS.md §A), all computed from one set of activation statistics.
+ * (Liu et al., arXiv 2212.12132; docs/methods/training-free.md, DAS), all computed from one set of activation statistics.
  *
  *   K_H = Σ_l c_l c_lᵀ + (1−c_l)(1−c_l)ᵀ = N_A·1 1ᵀ − D,   D = Σ_l D_l (Hamming distances)
  *   NASWOT = ln|K_H| = B·ln N_A + ln|K̂|,   K̂ = K_H / N_A = 1 − D/N_A

@@ -1,6 +1,6 @@
 /**
  * TND-NAS (Lyu & Wen, arXiv 2111.03892), following the mechanics of the author's development code
- * (METHODS.md D): architecture parameters α [edges × ops] are optimised directly by policy gradient,
+ * (docs/methods/multi-objective.md, TND-NAS): architecture parameters α [edges × ops] are optimised directly by policy gradient,
  * without a controller, inside a P-DARTS-style progressive shrinking of the op set.
  *
  *   - Per edge, op ~ Categorical(softmax(α_e)) over the ops still active (masked ops have p = 0).

@@ -61,7 +61,7 @@ export const DEFAULT_RECIPE: TrainRecipe = {
   cropPadding: 4, flip: true, cutout: 0, dropPath: 0, auxWeight: 0.4, labelSmoothing: 0, evalBatch: 256, seed: 0,
 };
 
-/** Per-space defaults (METHODS.md G and H), the epoch count aside: `tsnas train`, `dtb build`, accuracy:trained. */
+/** Per-space defaults (docs/methods/benchmarks.md), the epoch count aside: `tsnas train`, `dtb build`, accuracy:trained. */
 export const SPACE_RECIPES: Record<SpaceName, Partial<TrainRecipe>> = {
   nb201: { lr: 0.1, nesterov: true, momentum: 0.9, weightDecay: 5e-4, batch: 256, gradClip: 0, cutout: 0, dropPath: 0, auxWeight: 0 },
   darts: { lr: 0.025, nesterov: false, momentum: 0.9, weightDecay: 3e-4, batch: 96, gradClip: 5, cutout: 16, dropPath: 0.2, auxWeight: 0.4 },

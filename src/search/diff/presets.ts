@@ -2,13 +2,13 @@
  * Search configurations: each strategy's published defaults (`paper`) and the documented CPU
  * reduction (`cpu-small`). Both presets run the same code; a preset only fills a SearchConfig.
  *
- * paper (METHODS.md C, E, F, G):
+ * paper (docs/methods/differentiable.md and docs/methods/benchmarks.md):
  *   common (DARTS, quark0/darts + paper A.1.1): 50 epochs, batch 64, 50/50 train/val split of the
  *     train set, both splits augmented with random crop (4 px padding) and flip, SGD lr 0.025 cosine → 0.001, momentum 0.9, wd 3e-4 (NB201 space: 5e-4, NB201's
  *     DARTS config), grad clip 5; Adam 3e-4, β (0.5, 0.999), wd 1e-3 on α. 32×32 images.
  *     Supernet: NB201 C 16, N 5; DARTS C 16, 8 cells.
  *   darts2: the same, ξ = w's current lr.
- *   single-darts: the same as darts (its settings are unpublished: an assumption, METHODS.md C).
+ *   single-darts: the same as darts (its settings are unpublished: an assumption, docs/methods/differentiable.md, Single-DARTS).
  *   pc-darts: K 4, edge normalisation, batch 256, lr 0.1 cosine → 0, arch Adam 6e-4, α/β
  *     updates from epoch 15 (of 50).
  *   ms-darts: 40 epochs, batch 64, lr 0.025, arch 3e-4, T 2 rounds of N 3 samples, bandwidth 1,
@@ -78,7 +78,7 @@ export interface SearchConfig {
   /**
    * Optimizer of α: `adam` (DARTS' Adam with archLr, default) or `sgd`: α updated exactly like w
    * (SGD with w's momentum, weight decay and cosine lr), the joint step (α, w) −= ξ∇L_train that a
-   * third-party note gives for Single-DARTS (METHODS.md C). Absent means adam.
+   * third-party note gives for Single-DARTS (docs/methods/differentiable.md). Absent means adam.
    */
   archOptimizer?: ArchOptimizer;
 }
