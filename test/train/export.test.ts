@@ -38,7 +38,7 @@ for (const [space, arch, extra] of [
     const run = tmp();
     runTraining(cfg, { runDir: run });
     const before = tf.memory().numTensors;
-    const { exportRun } = await import('../../src/cli/commands/export.js');
+    const { exportRun } = await import('../../src/train/export-run.js');
     for (const normalize of [false, true]) {
       const out = join(run, normalize ? 'tfjs' : 'tfjs-raw');
       const card = await exportRun(run, out, { normalize, latencyReps: 2 });
