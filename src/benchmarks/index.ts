@@ -1,3 +1,4 @@
+import './builtin.js';
 export {
   NB201_ACCURACY_COLUMNS,
   NB201_LATENCY_COLUMNS,
@@ -7,7 +8,9 @@ export {
   defaultNb201Path,
   isNb201Arch,
   loadNb201Table,
+  nb201Benchmark,
   normalizeArch,
   parseNb201Csv,
 } from './nb201-table.js';
 export type { LoadNb201Options, Nb201Row } from './nb201-table.js';
+export * from './registry.js';

@@ -47,6 +47,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { TsnasError } from '../util/errors.js';
+import type { BenchmarkSource, BenchmarkTable } from './registry.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -138,7 +139,9 @@ export interface LoadNb201Options {
   onWarning?: (message: string) => void;
 }
 
-export class Nb201Table {
+export class Nb201Table implements BenchmarkTable {
+  readonly name = 'nb201';
+  readonly space = 'nb201';
   /** Numeric column names, in file order (everything but `arch_str`, `index` included). */
   readonly columns: readonly string[];
   /** The latency column names (`lat_*`), in file order. */
@@ -417,3 +420,12 @@ export function defaultNb201Path(): string {
   if (env !== undefined && env.trim() !== '') return resolve(env.trim());
   return resolve(repoRoot(), '..', 'shared', 'data', 'nb201', 'nb201.csv.gz');
 }
+
+/** The NAS-Bench-201 table as a registered benchmark (src/benchmarks/builtin.ts). */
+export const nb201Benchmark: BenchmarkSource<Nb201Table> = {
+  name: 'nb201',
+  space: 'nb201',
+  title: 'NAS-Bench-201',
+  defaultPath: defaultNb201Path,
+  load: (path) => loadNb201Table(path),
+};

@@ -94,6 +94,10 @@ export abstract class Nb201Skeleton<CellT extends Module> extends Network {
     this.classifier = this.child('classifier', new Linear(cPrev, numClasses, rng));
   }
 
+  override get poolsLastRelu(): boolean {
+    return true;
+  }
+
   protected runSkeleton(x: Tensor4D, ctx: ForwardCtx, runCell: (cell: CellT, h: Tensor4D) => Tensor4D): NetworkOutput {
     let h = convThenBn(this.stem, this.stemBn, x, ctx);
     for (const cell of this.cells) h = cell instanceof ResNetBasicBlock ? cell.forward(h, ctx) : runCell(cell, h);

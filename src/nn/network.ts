@@ -13,6 +13,15 @@ export abstract class Network extends Module {
   abstract readonly inputShape: readonly [number, number, number];
   abstract forwardFull(x: Tensor4D, ctx: ForwardCtx): NetworkOutput;
 
+  /**
+   * Whether the feature map fed to global pooling is the output of the network's last ReLU (NB201:
+   * the lastact BN-ReLU), so that a `relu` hook's last call sees it (Zen-NAS's pre-GAP features).
+   * False where the last op before pooling is not a ReLU (DARTS cells end in a concat).
+   */
+  get poolsLastRelu(): boolean {
+    return false;
+  }
+
   forward(x: Tensor4D, ctx: ForwardCtx): Tensor {
     return this.forwardFull(x, ctx).logits;
   }

@@ -3,13 +3,14 @@
  * direction and an optional constraint, built from `ObjectiveSpec`s (see spec.ts for the syntax).
  *
  * Sources:
- *  - accuracy (table): an NB201 table column (percent), `cifar10_test_acc` by default.
+ *  - accuracy (table): a column of the space's benchmark table (src/benchmarks/registry.ts; the
+ *    NB201 table for --space nb201), percent, `cifar10_test_acc` by default.
  *  - accuracy:supernet / accuracy:trained: hooks, `ObjectiveContext.supernetAccuracy` /
  *    `trainedAccuracy`; TND-NAS installs the supernet one itself, the CLI's nsga2/random the
  *    trained one (trained.ts: a short training per architecture, validation on held-out train images).
  *  - params / flops: of the evaluation network (`buildEvalNetwork`, the benchmark's own size unless
  *    `netOverrides`), in millions, as NAS-Bench-201 reports them. Cached per architecture.
- *  - latency:DEVICE: an NB201 table latency column (ms), any of its 27 columns or aliases.
+ *  - latency:DEVICE: a benchmark-table latency column (ms): NB201's 27 columns or aliases.
  *  - latency:measured[:BACKEND]: measured here on the TF.js backend (ms): the median of `reps`
  *    timed inferences (forward + read-back) after `warmup` untimed ones, at batch `batch`
  *    (default 1, 2 warm-ups, 5 reps), on the evaluation network with seeded random weights.
@@ -18,7 +19,7 @@
  * Every objective caches its value per architecture string.
  */
 import { tf, type Tensor4D } from '../engine/tf.js';
-import type { Nb201Table } from '../benchmarks/nb201-table.js';
+import { benchmarksFor, listBenchmarks, getBenchmark, type BenchmarkTable } from '../benchmarks/index.js';
 import { buildEvalNetwork, type AnyArch, type EvalNetOverrides, type SpaceName } from '../spaces/index.js';
 import type { Network } from '../nn/network.js';
 import { parseDasRule, scoreArch, type ScoreContext } from '../proxies/index.js';
@@ -39,8 +40,8 @@ export interface LatencyOptions {
 
 export interface ObjectiveContext {
   space: SpaceName;
-  /** NB201 table, for table accuracy and table latency. */
-  table?: Nb201Table;
+  /** The space's benchmark table (e.g. the NB201 table), for table accuracy and table latency. */
+  table?: BenchmarkTable;
   /** Hook for `accuracy:supernet` (e.g. one-hot subnet accuracy on a validation batch, percent). */
   supernetAccuracy?: (a: AnyArch) => number;
   /** Hook for `accuracy:trained` (train the architecture, return its accuracy, percent). */
@@ -134,11 +135,13 @@ export function buildObjectives(specs: readonly ObjectiveSpec[], ctx: ObjectiveC
   return specs.map((spec) => buildObjective(spec, ctx));
 }
 
-function needTable(spec: ObjectiveSpec, ctx: ObjectiveContext): Nb201Table {
-  if (ctx.space !== 'nb201') {
-    throw new TsnasError(`objective '${spec.raw}' reads the NAS-Bench-201 table, which covers only --space nb201 (use params, flops, latency:measured, das or a trained accuracy)`);
+function needTable(spec: ObjectiveSpec, ctx: ObjectiveContext): BenchmarkTable {
+  const sources = benchmarksFor(ctx.space);
+  if (sources.length === 0 || (ctx.table && ctx.table.space !== ctx.space)) {
+    const covers = listBenchmarks().map((n) => `${getBenchmark(n).title} covers only --space ${getBenchmark(n).space}`).join('; ');
+    throw new TsnasError(`objective '${spec.raw}' reads a benchmark table, and none is for --space ${ctx.space} (${covers}); use params, flops, latency:measured, das or a trained accuracy`);
   }
-  if (!ctx.table) throw new TsnasError(`objective '${spec.raw}' needs the NAS-Bench-201 table (--bench FILE)`);
+  if (!ctx.table) throw new TsnasError(`objective '${spec.raw}' needs the ${sources.map((s) => s.title).join(' or ')} table (--bench FILE)`);
   return ctx.table;
 }
 
@@ -175,7 +178,7 @@ export function buildObjective(spec: ObjectiveSpec, ctx: ObjectiveContext): Arch
       }
       const table = needTable(spec, ctx);
       const col = table.resolveColumn(spec.arg!);
-      if (!col.startsWith('lat_')) throw new TsnasError(`objective '${spec.raw}': column '${col}' is not a latency column (${table.latencyColumns.length} are: e.g. pixel3, raspi4, gold_6226, 1080ti_1)`);
+      if (!col.startsWith('lat_')) throw new TsnasError(`objective '${spec.raw}': column '${col}' is not a latency column (${table.columns.filter((c) => c.startsWith('lat_')).length} are: e.g. pixel3, raspi4, gold_6226, 1080ti_1)`);
       return cached(spec, (a) => table.value(a.text, col));
     }
     case 'params':

@@ -10,7 +10,7 @@
 import { splitTrainVal, type Dataset } from '../data/index.js';
 import { loadTrainSplit } from '../train/data.js';
 import { buildNet } from '../train/run.js';
-import { DEFAULT_RECIPE, SPACE_RECIPES, trainNetwork, type TrainRecipe } from '../train/trainer.js';
+import { DEFAULT_RECIPE, spaceRecipe, trainNetwork, type TrainRecipe } from '../train/trainer.js';
 import type { AnyArch, SpaceName } from '../spaces/index.js';
 import { TsnasError } from '../util/errors.js';
 
@@ -51,11 +51,11 @@ export interface TrainedAccuracyOptions {
 }
 
 /**
- * The recipe of a preset: the space's training recipe (SPACE_RECIPES, docs/methods/benchmarks.md) at the
+ * The recipe of a preset: the space's training recipe (spaceRecipe, docs/methods/benchmarks.md) at the
  * preset's epochs and batch, without the DARTS evaluation extras (cutout, drop-path, auxiliary head).
  */
 export function trainedRecipe(space: SpaceName, p: TrainedAccuracyPreset, seed: number): TrainRecipe {
-  return { ...DEFAULT_RECIPE, ...SPACE_RECIPES[space], epochs: p.epochs, batch: p.batch, cutout: 0, dropPath: 0, auxWeight: 0, seed };
+  return { ...DEFAULT_RECIPE, ...spaceRecipe(space), epochs: p.epochs, batch: p.batch, cutout: 0, dropPath: 0, auxWeight: 0, seed };
 }
 
 /**

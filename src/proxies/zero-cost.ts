@@ -149,8 +149,9 @@ export function jacobCov(net: Network, x: Tensor4D): number {
 
 /**
  * Zen-score on a separate network (it re-initialises weights). The pre-GAP feature map is the
- * output of the last ReLU (NB201: lastact BN-ReLU); for networks whose last op before GAP is not a
- * ReLU (DARTS cells end in a concat) the logits are used instead: documented approximation.
+ * output of the last ReLU where the network says it pools it (`Network.poolsLastRelu`; NB201:
+ * lastact BN-ReLU); for other networks (DARTS cells end in a concat) the logits are used instead:
+ * documented approximation.
  */
 export function zen(net: Network, batch: number, seed: number, mixupGamma = 1e-2): number {
   const rng = new Rng(seed ^ 0x2e7);
@@ -180,8 +181,7 @@ export function zen(net: Network, batch: number, seed: number, mixupGamma = 1e-2
         training: true,
         hooks: { relu: (t) => { last = t; } },
       });
-      const isNb201 = (net as unknown as { lastBn?: unknown }).lastBn !== undefined;
-      return isNb201 && last ? tf.relu(last) : logits;
+      return net.poolsLastRelu && last ? tf.relu(last) : logits;
     });
     const d = out.dataSync() as Float32Array;
     out.dispose();

@@ -165,7 +165,7 @@ function mooData(store: Store, run: RunRecord, trials: TrialRecord[], table?: Nb
   let truth: MooData['truth'];
   const stored = store.metrics(run.id, 'pareto-true')[0]?.values;
   if (stored && Array.isArray(stored['points'])) truth = { x: String(stored['x']), y: String(stored['y']), points: stored['points'] as [number, number][] };
-  else if (table && objectives.length >= 2 && result['space'] === 'nb201') truth = tableTruth(table, objectives[0]!.key, objectives[1]!.key);
+  else if (table && objectives.length >= 2 && result['space'] === table.space) truth = tableTruth(table, objectives[0]!.key, objectives[1]!.key);
   return { strategy: String(result['strategy'] ?? run.command), space: String(result['space'] ?? ''), objectives, evaluated, front, ...(truth ? { truth } : {}) };
 }
 

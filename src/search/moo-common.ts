@@ -11,11 +11,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { AnyArch, SpaceName } from '../spaces/index.js';
-import { crossoverNb201, crossoverGenotype } from './moo-ops.js';
 import { nonDominatedSort, paretoFrontIndices, type Direction } from '../objectives/pareto.js';
 import { objectiveRecord, type ArchObjective } from '../objectives/objectives.js';
 import { TsnasError } from '../util/errors.js';
-import type { Rng } from '../util/rng.js';
 
 export interface EvalRecord {
   arch: AnyArch;
@@ -154,12 +152,8 @@ export function buildResult(
   };
 }
 
-/** Uniform crossover of two architectures of the same space (per edge / per DARTS node). */
-export function crossoverArch(a: AnyArch, b: AnyArch, rng: Rng): AnyArch {
-  if (a.space === 'nb201' && b.space === 'nb201') return crossoverNb201(a, b, rng);
-  if (a.space === 'darts' && b.space === 'darts') return crossoverGenotype(a, b, rng);
-  throw new TsnasError('crossover of architectures from different spaces');
-}
+/** A child of two architectures of the same space: the space's crossover (src/spaces). */
+export { crossoverArch } from '../spaces/index.js';
 
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

@@ -1,78 +1,105 @@
-/** One entry point over both spaces: parse, format, sample, mutate, build networks. */
-import { TsnasError } from '../util/errors.js';
+/**
+ * One entry point over every registered search space: parse, format, sample, mutate, cross over,
+ * build networks. The functions here are thin wrappers over the registry (src/spaces/registry.ts);
+ * importing this module registers the built-in spaces (src/spaces/builtin.ts).
+ */
+import './builtin.js';
 import type { Rng } from '../util/rng.js';
-import { canonicalNb201, formatNb201, mutateNb201, parseNb201, sampleNb201, type Nb201Arch } from './nb201.js';
-import { formatGenotype, mutateGenotype, parseGenotype, sampleGenotype, type DartsGenotype } from './darts.js';
-import { Nb201Network, NB201_EVAL_CONFIG, type Nb201NetConfig } from '../nn/nb201-net.js';
-import { DartsNetwork, DARTS_EVAL_CONFIG, type DartsNetConfig } from '../nn/darts-net.js';
 import type { Network } from '../nn/network.js';
+import { getSpace, hasSpace, listSpaces, spaceOf } from './registry.js';
+import { TsnasError } from '../util/errors.js';
+import type { Arch, EvalNetOverrides, SearchSpace } from './space.js';
+import type { Nb201Arch } from './nb201.js';
+import type { DartsGenotype } from './darts.js';
 
 export * from './nb201.js';
 export * from './darts.js';
+export * from './space.js';
+export * from './registry.js';
+export { nb201Space, asNb201, crossoverNb201Arch } from './nb201-space.js';
+export { dartsSpace, asDarts, crossoverDartsGenotype } from './darts-space.js';
 
-export type SpaceName = 'nb201' | 'darts';
-export const SPACES: readonly SpaceName[] = ['nb201', 'darts'];
+/** A registered space's name (validated against the registry by `checkSpace`). */
+export type SpaceName = string;
 
+/** The built-in spaces' names (a snapshot at load time: `listSpaces()` includes spaces registered later). */
+export const SPACES: readonly SpaceName[] = listSpaces();
+
+/**
+ * Value types of spaces by name, for narrowing an AnyArch on `space` (code written against the
+ * built-in spaces). A space module may add its own entry by declaration merging.
+ */
+export interface SpaceArchTypes {
+  nb201: Nb201Arch;
+  darts: DartsGenotype;
+}
+
+/**
+ * An architecture of any registered space. It narrows on `space` to the built-ins' typed values
+ * (kept for code that still branches on the space name); an architecture of another registered
+ * space is the last member, whose value is only reachable through its SearchSpace (`spaceOf(a)`)
+ * or an accessor (`asNb201(a)`, `asDarts(a)`, `archOf(a, name)`). New code should take `Arch`;
+ * once nothing narrows on `space`, AnyArch is `Arch`.
+ */
 export type AnyArch =
-  | { space: 'nb201'; arch: Nb201Arch; text: string }
-  | { space: 'darts'; arch: DartsGenotype; text: string };
+  | { [K in keyof SpaceArchTypes]: { space: K; arch: SpaceArchTypes[K]; text: string } }[keyof SpaceArchTypes]
+  | { space: string; arch: never; text: string };
 
+/** An Arch as an AnyArch (the same object: the cast only widens the name type). */
+export function anyArch(a: Arch): AnyArch {
+  return a as AnyArch;
+}
+
+/** A space name checked against the registry: `unknown search space 'x' (known: nb201, darts)`. */
 export function checkSpace(space: string): SpaceName {
-  if (!(SPACES as readonly string[]).includes(space)) throw new TsnasError(`unknown search space '${space}' (expected nb201 or darts)`);
-  return space as SpaceName;
+  if (!hasSpace(space)) getSpace(space);
+  return space;
 }
 
 export function parseArch(space: string, text: string): AnyArch {
-  if (checkSpace(space) === 'nb201') {
-    const arch = parseNb201(text);
-    return { space: 'nb201', arch, text: formatNb201(arch) };
-  }
-  const arch = parseGenotype(text);
-  return { space: 'darts', arch, text: formatGenotype(arch) };
+  const s = getSpace(space);
+  const arch = s.parse(text);
+  return anyArch({ space: s.name, arch, text: s.format(arch) });
 }
 
 export function sampleArch(space: SpaceName, rng: Rng): AnyArch {
-  if (space === 'nb201') {
-    const arch = sampleNb201(rng);
-    return { space, arch, text: formatNb201(arch) };
-  }
-  const arch = sampleGenotype(rng);
-  return { space, arch, text: formatGenotype(arch) };
+  const s = getSpace(space);
+  const arch = s.sample(rng);
+  return anyArch({ space: s.name, arch, text: s.format(arch) });
 }
 
-export function mutateArch(a: AnyArch, rng: Rng): AnyArch {
-  if (a.space === 'nb201') {
-    const arch = mutateNb201(a.arch, rng);
-    return { space: 'nb201', arch, text: formatNb201(arch) };
-  }
-  const arch = mutateGenotype(a.arch, rng);
-  return { space: 'darts', arch, text: formatGenotype(arch) };
+export function mutateArch(a: Arch, rng: Rng): AnyArch {
+  const s = spaceOf(a);
+  const arch = s.mutate(a.arch, rng);
+  return anyArch({ space: s.name, arch, text: s.format(arch) });
 }
 
-export interface EvalNetOverrides {
-  C?: number;
-  N?: number;
-  layers?: number;
-  numClasses?: number;
-  inputShape?: readonly [number, number, number];
-  auxiliary?: boolean;
+/** A child of two architectures of the same space (the space's crossover). */
+export function crossoverArch(a: Arch, b: Arch, rng: Rng): AnyArch {
+  if (a.space !== b.space) throw new TsnasError(`crossover of architectures from different spaces (${a.space}, ${b.space})`);
+  const s = spaceOf(a);
+  const arch = s.crossover(a.arch, b.arch, rng);
+  return anyArch({ space: s.name, arch, text: s.format(arch) });
+}
+
+/** The architecture of space `space` with these decision indices. */
+export function decodeArch(space: SpaceName, codes: readonly number[]): AnyArch {
+  const s = getSpace(space);
+  const arch = s.decode(codes);
+  return anyArch({ space: s.name, arch, text: s.format(arch) });
+}
+
+export function encodeArch(a: Arch): number[] {
+  return spaceOf(a).encode(a.arch);
 }
 
 /** The evaluation network of an architecture; defaults are the benchmarks' own sizes. */
-export function buildEvalNetwork(space: SpaceName, a: AnyArch, rng: Rng, o: EvalNetOverrides = {}): Network {
+export function buildEvalNetwork(space: SpaceName, a: Arch, rng: Rng, o: EvalNetOverrides = {}): Network {
   if (a.space !== space) throw new TsnasError(`architecture is from space ${a.space}, not ${space}`);
-  if (a.space === 'nb201') {
-    const cfg: Nb201NetConfig = { ...NB201_EVAL_CONFIG, ...pick(o, ['C', 'N', 'numClasses', 'inputShape']) };
-    return new Nb201Network(a.arch, rng, cfg);
-  }
-  const cfg: DartsNetConfig = { ...DARTS_EVAL_CONFIG, ...pick(o, ['C', 'layers', 'numClasses', 'inputShape', 'auxiliary']) };
-  return new DartsNetwork(a.arch, rng, cfg);
+  return getSpace(space).buildNetwork(a.arch, rng, o);
 }
 
-function pick<T extends object, K extends keyof T>(o: T, keys: K[]): Partial<Pick<T, K>> {
-  const out: Partial<Pick<T, K>> = {};
-  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
-  return out;
+/** The space by name, typed (for code that knows which space it holds). */
+export function space<A = unknown>(name: SpaceName): SearchSpace<A> {
+  return getSpace<A>(name);
 }
-
-export { canonicalNb201 };

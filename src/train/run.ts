@@ -1,6 +1,6 @@
 /** A whole training run from a plain configuration: data, network, trainer. Shared by `tsnas train`, `tsnas dtb` and `tsnas export`. */
 import { join } from 'node:path';
-import { buildEvalNetwork, parseArch, checkSpace, type AnyArch } from '../spaces/index.js';
+import { buildEvalNetwork, parseArch, checkSpace, getSpace, type AnyArch, type SpaceName } from '../spaces/index.js';
 import type { Network } from '../nn/network.js';
 import type { Dataset } from '../data/index.js';
 import { Rng } from '../util/rng.js';
@@ -9,7 +9,7 @@ import { loadTrainData } from './data.js';
 import { CHECKPOINT_FILE, loadWeights, readRunConfig, runToEnd, runYielding, trainSteps, type EpochRecord, type TrainRecipe, type TrainResult } from './trainer.js';
 
 export interface NetSpec {
-  space: 'nb201' | 'darts';
+  space: SpaceName;
   arch: string;
   C?: number;
   N?: number;
@@ -80,8 +80,8 @@ export function runTrainingAsync(cfg: RunConfig, o: RunTrainingOptions): Promise
 /** runTraining as a generator that yields after every training step. */
 export function* runTrainingSteps(cfg: RunConfig, o: RunTrainingOptions): Generator<void, RunOutcome> {
   const data = o.data ?? loadRunData(cfg.data);
-  if (cfg.net.space === 'darts' && cfg.net.auxiliary !== false && (data.train.height !== 32 || data.train.width !== 32)) {
-    // DARTS's auxiliary head (avgpool 5/3, conv 2×2, linear 768) only fits 8×8 features, i.e. 32-px input.
+  if (getSpace(cfg.net.space).netOptions.includes('auxiliary') && cfg.net.auxiliary !== false && (data.train.height !== 32 || data.train.width !== 32)) {
+    // An auxiliary head (DARTS's: avgpool 5/3, conv 2×2, linear 768) only fits 8×8 features, i.e. 32-px input.
     if (cfg.recipe.auxWeight > 0) process.stderr.write(`note: auxiliary head disabled (it needs 32×32 input, images are ${data.train.height}×${data.train.width})\n`);
     cfg = { ...cfg, net: { ...cfg.net, auxiliary: false }, recipe: { ...cfg.recipe, auxWeight: 0 } };
   }

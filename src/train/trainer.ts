@@ -23,7 +23,7 @@ import cliProgress from 'cli-progress';
 import { tf, type Tensor, type Tensor1D, type Tensor4D } from '../engine/tf.js';
 import { Batcher, makeBatch, type BatcherState, type Dataset } from '../data/index.js';
 import type { Network } from '../nn/network.js';
-import type { SpaceName } from '../spaces/index.js';
+import { getSpace, type SpaceName } from '../spaces/index.js';
 import { Rng } from '../util/rng.js';
 import { TsnasError } from '../util/errors.js';
 import { cosineLr, Sgd } from './optim.js';
@@ -61,11 +61,10 @@ export const DEFAULT_RECIPE: TrainRecipe = {
   cropPadding: 4, flip: true, cutout: 0, dropPath: 0, auxWeight: 0.4, labelSmoothing: 0, evalBatch: 256, seed: 0,
 };
 
-/** Per-space defaults (docs/methods/benchmarks.md), the epoch count aside: `tsnas train`, `dtb build`, accuracy:trained. */
-export const SPACE_RECIPES: Record<SpaceName, Partial<TrainRecipe>> = {
-  nb201: { lr: 0.1, nesterov: true, momentum: 0.9, weightDecay: 5e-4, batch: 256, gradClip: 0, cutout: 0, dropPath: 0, auxWeight: 0 },
-  darts: { lr: 0.025, nesterov: false, momentum: 0.9, weightDecay: 3e-4, batch: 96, gradClip: 5, cutout: 16, dropPath: 0.2, auxWeight: 0.4 },
-};
+/** A space's training defaults (its SearchSpace.trainRecipe; docs/methods/benchmarks.md), the epoch count aside: `tsnas train`, `dtb build`, accuracy:trained. */
+export function spaceRecipe(space: SpaceName): Partial<TrainRecipe> {
+  return getSpace(space).trainRecipe ?? {};
+}
 
 /** One epoch's record. `<set>_loss`/`<set>_acc` for every evaluation set (e.g. val_acc, test_acc). */
 export interface EpochRecord {

@@ -4,7 +4,7 @@
  * architectures must beat, one per line, ready for `tsnas score --arch-file` or `tsnas train --arch`.
  */
 import { Command, Option } from 'commander';
-import { buildEvalNetwork, parseArch, sampleArch, type AnyArch, type SpaceName } from '../../spaces/index.js';
+import { buildEvalNetwork, listSpaces, parseArch, sampleArch, type AnyArch, type SpaceName } from '../../spaces/index.js';
 import { TsnasError } from '../../util/errors.js';
 import { intArg } from '../../util/flag-parsers.js';
 import { Rng } from '../../util/rng.js';
@@ -27,7 +27,7 @@ export function archCommand(): Command {
   return withCommon(
     new Command('arch')
       .description('Validate an architecture and count params and FLOPs of its evaluation network (NB201: C=16, N=5; DARTS: 20 cells, C=36), per 32×32 image, 10 classes; or draw random architectures')
-      .addOption(new Option('--space <space>', 'search space').choices(['nb201', 'darts']).makeOptionMandatory())
+      .addOption(new Option('--space <space>', 'search space').choices(listSpaces()).makeOptionMandatory())
       .option('--arch <str>', 'NB201 arch string or DARTS Genotype(...) text')
       .option('--random <n>', 'draw n architectures uniformly (DARTS: ops uniform over the 7 non-none ops, two distinct inputs per node), seeded by --seed', intArg('random', 1, 1_000_000)),
   ).action(async (o: ArchOptions) => {

@@ -1,7 +1,7 @@
 /** `tsnas dtb build|export`: build the training-states benchmark (resumable) and export it (schema: docs/DTB.md). */
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { checkSpace, type SpaceName } from '../../spaces/index.js';
+import { checkSpace, getSpace, listSpaces, type SpaceName } from '../../spaces/index.js';
 import { buildDtbAsync, collectDtb, writeDtb } from '../../train/dtb.js';
 import { stopRequested, withGracefulStop } from '../tracking.js';
 import { TsnasError } from '../../util/errors.js';
@@ -9,7 +9,7 @@ import { emit, intArg, log, startBackend, withCommon, type CommonOptions } from 
 import { currentRunHint, dataSpecFrom, netSpecFrom, recipeFrom, withRecipeFlags, type NetFlags, type RecipeFlags } from './train.js';
 
 /** The small default DTB recipe: short cosine runs on small networks (see docs/DTB.md). */
-export const DTB_NET_DEFAULTS = { nb201: { C: 8, N: 1 }, darts: { C: 8, layers: 5 } } as const;
+export const DTB_NET_DEFAULTS: Record<string, { C: number; N?: number; layers?: number }> = { nb201: { C: 8, N: 1 }, darts: { C: 8, layers: 5 } };
 
 type BuildFlags = CommonOptions & RecipeFlags & NetFlags & { space: SpaceName; archs: number; progress: boolean; stopAfter?: number };
 
@@ -18,7 +18,7 @@ function buildCommand(): Command {
     withCommon(
       new Command('build')
         .description('Sample --archs architectures (seeded), train each, record every epoch; rerun the same command to resume after a kill')
-        .addOption(new Option('--space <space>', 'search space').choices(['nb201', 'darts']).makeOptionMandatory())
+        .addOption(new Option('--space <space>', 'search space').choices(listSpaces()).makeOptionMandatory())
         .requiredOption('--archs <n>', 'number of architectures', intArg('archs', 1, 1_000_000))
         .option('--stop-after <k>', 'train at most k architectures in this invocation (the build resumes later)', intArg('stop-after', 0))
         .option('--resume', 'accepted for uniformity (tsnas runs resume adds it): a build always resumes in its --out directory')
@@ -29,8 +29,10 @@ function buildCommand(): Command {
     const space = checkSpace(o.space);
     if (!o.out) throw new TsnasError('--out DIR is required (the build directory)');
     const recipe = recipeFrom(space, o, o.seed);
-    const d = DTB_NET_DEFAULTS[space];
-    const flags: NetFlags = { ...o, C: o.C ?? d.C, ...(space === 'nb201' ? { N: o.N ?? DTB_NET_DEFAULTS.nb201.N } : { layers: o.layers ?? DTB_NET_DEFAULTS.darts.layers }) };
+    const d = DTB_NET_DEFAULTS[space] ?? {};
+    const opts = getSpace(space).netOptions;
+    const flags: NetFlags = { ...o };
+    for (const k of ['C', 'N', 'layers'] as const) if (opts.includes(k) && d[k] !== undefined) flags[k] ??= d[k];
     const { arch: _a, initSeed: _s, space: _sp, ...net } = netSpecFrom(space, 'x', flags, recipe, o.seed);
     await startBackend(o);
     const t0 = performance.now();

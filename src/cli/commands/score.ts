@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { loadDataset, type Dataset } from '../../data/index.js';
-import { parseArch, type AnyArch, type SpaceName } from '../../spaces/index.js';
+import { listSpaces, parseArch, type AnyArch, type SpaceName } from '../../spaces/index.js';
 import { DEFAULT_FAST_TRAIN, dasRuleNames, parseProxyList, type FastTrainOptions, type ScoreContext } from '../../proxies/index.js';
 import { scorePoolAsync } from '../../proxies/run.js';
 import { autoWorkers, scorePoolWorkers } from '../../proxies/workers.js';
@@ -128,7 +128,7 @@ export function scoreCommand(): Command {
     withCommon(
       new Command('score')
         .description('Score architectures with training-free proxies (NASWOT, DAS, zero-cost suite), optionally after k SGD steps')
-        .addOption(new Option('--space <space>', 'search space').choices(['nb201', 'darts']).makeOptionMandatory())
+        .addOption(new Option('--space <space>', 'search space').choices(listSpaces()).makeOptionMandatory())
         .option('--arch <str>', 'architecture (NB201 string or DARTS Genotype(...))')
         .option('--arch-file <file>', 'file with one architecture per line')
         .option('--resume', 'continue the run named by --run-id (or `tsnas runs resume`), scoring only architectures it has no trial for'),

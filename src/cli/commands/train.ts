@@ -1,7 +1,7 @@
 /** `tsnas train`: train one architecture's evaluation network, with checkpoints, resume and curves. */
 import { Command, Option } from 'commander';
-import { checkSpace, type SpaceName } from '../../spaces/index.js';
-import { DEFAULT_RECIPE, SPACE_RECIPES, type TrainRecipe } from '../../train/trainer.js';
+import { checkSpace, getSpace, listSpaces, type SpaceName } from '../../spaces/index.js';
+import { DEFAULT_RECIPE, spaceRecipe, type TrainRecipe } from '../../train/trainer.js';
 import { runTrainingAsync, type DataSpec, type NetSpec } from '../../train/run.js';
 import { currentRun, stopRequested, withGracefulStop } from '../tracking.js';
 import { TsnasError } from '../../util/errors.js';
@@ -63,7 +63,8 @@ export function withRecipeFlags(cmd: Command, epochsDefault?: number): Command {
 }
 
 export function recipeFrom(space: SpaceName, f: RecipeFlags, seed: number): TrainRecipe {
-  const d = { ...DEFAULT_RECIPE, ...SPACE_RECIPES[space] };
+  const d = { ...DEFAULT_RECIPE, ...spaceRecipe(space) };
+  const net = getSpace(space).netOptions;
   if (!f.epochs) throw new TsnasError('--epochs is required');
   const r: TrainRecipe = {
     ...d,
@@ -78,8 +79,8 @@ export function recipeFrom(space: SpaceName, f: RecipeFlags, seed: number): Trai
     cropPadding: f.cropPadding,
     flip: f.flip,
     cutout: f.cutout ?? d.cutout,
-    dropPath: space === 'darts' ? (f.dropPath ?? d.dropPath) : 0,
-    auxWeight: space === 'darts' ? (f.auxWeight ?? d.auxWeight) : 0,
+    dropPath: net.includes('dropPath') ? (f.dropPath ?? d.dropPath) : 0,
+    auxWeight: net.includes('auxiliary') ? (f.auxWeight ?? d.auxWeight) : 0,
     labelSmoothing: f.labelSmoothing,
     evalBatch: f.evalBatch,
     seed,
@@ -89,14 +90,17 @@ export function recipeFrom(space: SpaceName, f: RecipeFlags, seed: number): Trai
 }
 
 export function netSpecFrom(space: SpaceName, arch: string, f: NetFlags, r: TrainRecipe, seed: number): NetSpec {
-  if (space === 'nb201' && f.layers !== undefined) throw new TsnasError('--layers is for the darts space (nb201 uses --N)');
-  if (space === 'darts' && f.N !== undefined) throw new TsnasError('--N is for the nb201 space (darts uses --layers)');
+  const opts = getSpace(space).netOptions;
+  const sizes = (['C', 'N', 'layers'] as const).filter((k) => opts.includes(k)).map((k) => `--${k}`).join(', ') || 'no size flags';
+  for (const k of ['C', 'N', 'layers'] as const) {
+    if (f[k] !== undefined && !opts.includes(k)) throw new TsnasError(`--${k} is not a flag of the ${space} space (its network takes ${sizes})`);
+  }
   return {
     space, arch, initSeed: seed,
     ...(f.C !== undefined ? { C: f.C } : {}),
     ...(f.N !== undefined ? { N: f.N } : {}),
     ...(f.layers !== undefined ? { layers: f.layers } : {}),
-    ...(space === 'darts' ? { auxiliary: r.auxWeight > 0 } : {}),
+    ...(opts.includes('auxiliary') ? { auxiliary: r.auxWeight > 0 } : {}),
   };
 }
 
@@ -123,7 +127,7 @@ export function trainCommand(): Command {
     withCommon(
       new Command('train')
         .description('Train an architecture (SGD, cosine, cutout, drop-path, auxiliary head); checkpoints and curves in --out, --resume continues')
-        .addOption(new Option('--space <space>', 'search space').choices(['nb201', 'darts']).makeOptionMandatory())
+        .addOption(new Option('--space <space>', 'search space').choices(listSpaces()).makeOptionMandatory())
         .requiredOption('--arch <str>', 'NB201 arch string or DARTS Genotype(...) text')
         .option('--resume', 'continue from the checkpoint in --out (exactly as if never interrupted)')
         .option('--stop-after <k>', 'stop after k epochs in this invocation (continue later with --resume): split a long run into short ones', intArg('stop-after', 1))
