@@ -1,12 +1,23 @@
-/** Scoring a pool of architectures with progress (ETA on stderr), and the scatter plot. */
+/** Scoring a pool of architectures, reporting progress through a callback, and the scatter plot. */
 import { writeFileSync } from 'node:fs';
-import cliProgress from 'cli-progress';
 import type { AnyArch } from '../spaces/index.js';
 import { scoreArch, type ArchScore, type ScoreContext } from './index.js';
 
+/** Progress of a pool: `done` of `total` architectures scored, `arch` the one just scored. */
+export interface ScoreProgress {
+  done: number;
+  total: number;
+  arch?: string;
+}
+
 export interface PoolOptions {
-  /** Show a progress bar / periodic progress lines on stderr. */
+  /**
+   * @deprecated Ignored: library code draws no progress bar. Pass `onProgress` (the CLI draws its
+   * bar from it: src/cli/progress.ts).
+   */
   progress?: boolean;
+  /** Called once with done = 0 before the first architecture, then after each one. */
+  onProgress?: (e: ScoreProgress) => void;
   /** Called after each architecture (e.g. to append to a JSONL log). */
   onResult?: (r: ArchScore, i: number) => void;
 }
@@ -37,36 +48,16 @@ export async function scorePoolAsync(archs: AnyArch[], proxies: string[], ctx: S
   }
 }
 
-/** The scoring progress bar on stderr (periodic lines off a terminal); `suffix` is appended to each line. */
-export function scoringBar(suffix = ''): cliProgress.SingleBar {
-  return new cliProgress.SingleBar(
-    {
-      stream: process.stderr,
-      format: `scoring [{bar}] {value}/{total} | {rate} arch/s | ETA {eta_formatted}${suffix}`,
-      noTTYOutput: !process.stderr.isTTY,
-      notTTYSchedule: 15000,
-      etaBuffer: 20,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-}
-
 /** Score one architecture per step (yielding the scores so far after each). */
 function* poolSteps(archs: AnyArch[], proxies: string[], ctx: ScoreContext, o: PoolOptions): Generator<ArchScore[], ArchScore[], void> {
   const out: ArchScore[] = [];
-  const bar = o.progress ? scoringBar() : undefined;
-  const t0 = performance.now();
-  bar?.start(archs.length, 0, { rate: '0.00' });
-  try {
-    for (let i = 0; i < archs.length; i++) {
-      const r = scoreArch(archs[i]!, proxies, ctx);
-      out.push(r);
-      o.onResult?.(r, i);
-      bar?.update(i + 1, { rate: ((i + 1) / ((performance.now() - t0) / 1000)).toFixed(2) });
-      if (i + 1 < archs.length) yield out;
-    }
-  } finally {
-    bar?.stop();
+  o.onProgress?.({ done: 0, total: archs.length });
+  for (let i = 0; i < archs.length; i++) {
+    const r = scoreArch(archs[i]!, proxies, ctx);
+    out.push(r);
+    o.onResult?.(r, i);
+    o.onProgress?.({ done: i + 1, total: archs.length, arch: r.arch });
+    if (i + 1 < archs.length) yield out;
   }
   return out;
 }

@@ -3,6 +3,7 @@
  * once, then one architecture per message, answered with its scores. Ctrl-C goes to the whole
  * process group; the parent decides when to stop, so the worker ignores SIGINT.
  */
+import { pathToFileURL } from 'node:url';
 import { initBackend } from '../engine/backend.js';
 import { parseArch } from '../spaces/index.js';
 import { scoreArch, type ScoreContext } from './index.js';
@@ -22,6 +23,8 @@ process.on('message', (raw) => {
     try {
       if (m.type === 'init') {
         await initBackend(m.backend);
+        // the modules that register the caller's own proxies
+        for (const mod of m.modules ?? []) await import(mod.startsWith('/') ? pathToFileURL(mod).href : mod);
         ctx = m.ctx;
         proxies = m.proxies;
         send({ type: 'ready' });

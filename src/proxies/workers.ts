@@ -11,10 +11,10 @@ import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import type { AnyArch, SpaceName } from '../spaces/index.js';
 import type { ArchScore, ScoreContext } from './index.js';
-import { scoringBar, type PoolOptions } from './run.js';
+import type { PoolOptions } from './run.js';
 
 export type ToWorker =
-  | { type: 'init'; backend: string; ctx: ScoreContext; proxies: string[] }
+  | { type: 'init'; backend: string; ctx: ScoreContext; proxies: string[]; modules?: string[] }
   | { type: 'arch'; k: number; space: SpaceName; text: string }
   | { type: 'exit' };
 type FromWorker = { type: 'ready' } | { type: 'result'; k: number; result: ArchScore } | { type: 'error'; k: number; message: string };
@@ -24,6 +24,11 @@ export interface WorkerPoolOptions extends PoolOptions {
   /** Backend the workers start (the parent's resolved one, not `auto`). */
   backend: string;
   shouldStop?: () => boolean;
+  /**
+   * Modules (URLs or absolute paths) each worker imports before scoring: where proxies registered
+   * with registerProxy live, since a registration made in this process does not reach the workers.
+   */
+  proxyModules?: string[];
 }
 
 /** A worker takes 2–3 s to start (Node, TF.js, the backend, the data): below this many architectures each, one process is faster. */
@@ -55,12 +60,10 @@ export async function scorePoolWorkers(archs: readonly AnyArch[], proxies: strin
   const n = Math.max(1, Math.min(o.workers, archs.length));
   const env = { ...process.env, TSNAS_THREADS: process.env.TSNAS_THREADS ?? String(Math.max(1, Math.floor(coreCount() / n))) };
   const { file, execArgv } = workerEntry();
-  const bar = o.progress ? scoringBar(` | ${n} workers`) : undefined;
-  const t0 = performance.now();
   let next = 0;
   let scored = 0;
   const procs: ChildProcess[] = [];
-  bar?.start(archs.length, 0, { rate: '0.00' });
+  o.onProgress?.({ done: 0, total: archs.length });
   try {
     await new Promise<void>((resolve, reject) => {
       let failed = false;
@@ -88,7 +91,7 @@ export async function scorePoolWorkers(archs: readonly AnyArch[], proxies: strin
           if (m.type === 'error') return fail(new Error(m.k >= 0 ? `scoring ${archs[m.k]!.text}: ${m.message}` : m.message));
           scored++;
           o.onResult?.(m.result, m.k);
-          bar?.update(scored, { rate: (scored / ((performance.now() - t0) / 1000)).toFixed(2) });
+          o.onProgress?.({ done: scored, total: archs.length, arch: m.result.arch });
           feed(p);
         });
         p.on('error', (e) => fail(e));
@@ -96,11 +99,10 @@ export async function scorePoolWorkers(archs: readonly AnyArch[], proxies: strin
           if (code !== 0 && !failed) fail(new Error(`scoring worker exited with ${signal ?? `code ${code}`}`));
           if (--live === 0 && !failed) resolve();
         });
-        p.send({ type: 'init', backend: o.backend, ctx, proxies } satisfies ToWorker);
+        p.send({ type: 'init', backend: o.backend, ctx, proxies, modules: o.proxyModules } satisfies ToWorker);
       }
     });
   } finally {
-    bar?.stop();
     for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill();
   }
   return { scored, stopped: next < archs.length };

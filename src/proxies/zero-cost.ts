@@ -32,8 +32,8 @@ function crossEntropy(logits: Tensor, y: Tensor, numClasses: number): Tensor {
   return tf.losses.softmaxCrossEntropy(tf.oneHot(y as tf.Tensor1D, numClasses), logits);
 }
 
-/** Gradients of the batch's cross-entropy w.r.t. the prunable weights (BN in train mode). */
-function lossGrads(net: Network, x: Tensor4D, y: Tensor, numClasses: number): { w: Variable; g: Tensor }[] {
+/** Gradients of the batch's cross-entropy w.r.t. the prunable weights (BN in train mode); the caller disposes them. */
+export function lossGrads(net: Network, x: Tensor4D, y: Tensor, numClasses: number): { w: Variable; g: Tensor }[] {
   const ws = prunableWeights(net).map(([, v]) => v);
   const { value, grads } = tf.variableGrads(() => crossEntropy(net.forward(x, { training: true }), y, numClasses) as tf.Scalar, ws);
   value.dispose();
@@ -41,27 +41,42 @@ function lossGrads(net: Network, x: Tensor4D, y: Tensor, numClasses: number): { 
   return ws.flatMap((w) => (grads[w.name] ? [{ w, g: grads[w.name]! }] : []));
 }
 
-export function gradNorm(net: Network, x: Tensor4D, y: Tensor, numClasses: number): number {
+function withLossGrads(net: Network, x: Tensor4D, y: Tensor, numClasses: number, f: (gs: { w: Variable; g: Tensor }[]) => number): number {
   const gs = lossGrads(net, x, y, numClasses);
+  try {
+    return f(gs);
+  } finally {
+    for (const { g } of gs) g.dispose();
+  }
+}
+
+export function gradNorm(net: Network, x: Tensor4D, y: Tensor, numClasses: number): number {
+  return withLossGrads(net, x, y, numClasses, gradNormOf);
+}
+
+/** grad_norm from the loss gradients (lossGrads), which it leaves undisposed. */
+export function gradNormOf(gs: readonly { g: Tensor }[]): number {
   let s = 0;
   for (const { g } of gs) {
     const d = g.dataSync();
     let ss = 0;
     for (let i = 0; i < d.length; i++) ss += d[i]! * d[i]!;
     s += Math.sqrt(ss);
-    g.dispose();
   }
   return s;
 }
 
 export function snip(net: Network, x: Tensor4D, y: Tensor, numClasses: number): number {
-  const gs = lossGrads(net, x, y, numClasses);
+  return withLossGrads(net, x, y, numClasses, snipOf);
+}
+
+/** snip from the loss gradients (lossGrads), which it leaves undisposed. */
+export function snipOf(gs: readonly { w: Variable; g: Tensor }[]): number {
   let s = 0;
   for (const { w, g } of gs) {
     const wd = w.dataSync();
     const gd = g.dataSync();
     for (let i = 0; i < gd.length; i++) s += Math.abs(wd[i]! * gd[i]!);
-    g.dispose();
   }
   return s;
 }

@@ -4,13 +4,14 @@ import { Command, Option } from 'commander';
 import { loadDataset, type Dataset } from '../../data/index.js';
 import { listSpaces, parseArch, type AnyArch, type SpaceName } from '../../spaces/index.js';
 import { DEFAULT_FAST_TRAIN, dasRuleNames, parseProxyList, type FastTrainOptions, type ScoreContext } from '../../proxies/index.js';
-import { scorePoolAsync } from '../../proxies/run.js';
+import { scorePoolAsync, type ScoreProgress } from '../../proxies/run.js';
 import { autoWorkers, scorePoolWorkers } from '../../proxies/workers.js';
 import { tf } from '../../engine/tf.js';
 import { TsnasError } from '../../util/errors.js';
 import type { ArchScore } from '../../proxies/index.js';
 import { emit, intArg, log, numArg, startBackend, withCommon, type CommonOptions } from '../common.js';
 import { currentRun, resumeGuard, resumeHint, stopRequested, withGracefulStop } from '../tracking.js';
+import { scoringBar } from '../progress.js';
 
 export interface ScoringFlags extends CommonOptions {
   proxies: string;
@@ -92,11 +93,13 @@ export async function scoreRemaining(
   const pending = todo.map((i) => archs[i]!);
   const backend = tf.getBackend();
   const workers = o.workers === undefined || o.workers === 'auto' ? autoWorkers(backend, pending.length) : o.workers;
+  const bar = o.progress ? scoringBar(workers > 1 ? ` | ${Math.min(workers, pending.length)} workers` : '') : undefined;
+  const onProgress = bar ? (e: ScoreProgress) => bar.update(e) : undefined;
   const { stopped } = await withGracefulStop<{ stopped: boolean }>(() =>
     workers > 1
-      ? scorePoolWorkers(pending, proxies, ctx, { workers, backend, progress: o.progress, onResult, shouldStop: stopRequested })
-      : scorePoolAsync(pending, proxies, ctx, { progress: o.progress, onResult, shouldStop: stopRequested }),
-  );
+      ? scorePoolWorkers(pending, proxies, ctx, { workers, backend, onProgress, onResult, shouldStop: stopRequested })
+      : scorePoolAsync(pending, proxies, ctx, { onProgress, onResult, shouldStop: stopRequested }),
+  ).finally(() => bar?.stop());
   if (!stopped) return undefined;
   const line = `stopped after ${done.size} of ${archs.length} architectures; continue with${resumeHint()}`;
   log(line);
