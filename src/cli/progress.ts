@@ -4,6 +4,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { ScoreProgress } from '../proxies/run.js';
+import type { ProgressEvent } from '../search/strategy.js';
 
 /** When a run started and when its first item completed (`done` then: 1 unless several came at once), in ms. */
 export interface RunClock {
@@ -71,4 +72,46 @@ export function scoringBar(suffix = '', now: () => number = Date.now): ScoringBa
       if (clock) bar.stop();
     },
   };
+}
+
+/** A progress sink for a strategy's events (`SearchContext.progress`), plus `stop()` for the last bar. */
+export interface ProgressSink {
+  (e: ProgressEvent): void;
+  stop(): void;
+}
+
+/**
+ * Bars on stderr from a strategy's progress events: one bar per label (the next epoch's label
+ * ends the previous bar), ETA over the whole bar as etaSeconds computes it, the event's extra
+ * values shown beside it.
+ */
+export function progressBars(now: () => number = Date.now): ProgressSink {
+  let bar: cliProgress.SingleBar | undefined;
+  let label = '';
+  let clock: RunClock = { startMs: 0 };
+  let base = 0;
+  const sink = ((e: ProgressEvent) => {
+    const t = now();
+    if (!bar || e.label !== label) {
+      bar?.stop();
+      label = e.label;
+      clock = { startMs: t };
+      base = e.done;
+      const extra = e.info ? Object.keys(e.info).map((k) => ` | ${k} {${k}}`).join('') : '';
+      bar = new cliProgress.SingleBar(
+        { stream: process.stderr, format: `${label} [{bar}] {value}/{total} | ETA {etaText}${extra}`, hideCursor: false, noTTYOutput: !process.stderr.isTTY, notTTYSchedule: 15000 },
+        cliProgress.Presets.shades_classic,
+      );
+      bar.start(e.total, e.done, { etaText: '--', ...e.info });
+      return;
+    }
+    if (e.done > base && !clock.first) clock.first = { ms: t, done: e.done - base };
+    bar.setTotal(e.total);
+    bar.update(e.done, { etaText: formatEta(etaSeconds(e.done - base, e.total - base, t, clock)), ...e.info });
+  }) as ProgressSink;
+  sink.stop = () => {
+    bar?.stop();
+    bar = undefined;
+  };
+  return sink;
 }

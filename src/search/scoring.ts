@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { loadDataset, type Dataset } from '../data/index.js';
 import { tf } from '../engine/tf.js';
 import { DEFAULT_FAST_TRAIN, dasRuleNames, type ArchScore, type FastTrainOptions, type ScoreContext } from '../proxies/index.js';
-import { scorePoolAsync } from '../proxies/run.js';
+import { scorePoolAsync, type ScoreProgress } from '../proxies/run.js';
 import { autoWorkers, scorePoolWorkers } from '../proxies/workers.js';
 import type { AnyArch } from '../spaces/index.js';
 import type { Run } from '../store/run.js';
@@ -76,8 +76,8 @@ export interface ScoreRemainingOptions {
   run?: Run;
   signal?: AbortSignal;
   workers?: WorkerCount;
-  /** Progress bar (the CLI's); see PoolOptions. */
-  progress?: boolean;
+  /** Progress after each architecture (this invocation's only: a resumed run's earlier ones are not counted). */
+  onProgress?: (e: ScoreProgress) => void;
   /** Values stored beside the scores in architecture i's trial (e.g. its table accuracy). */
   objectives?: (i: number) => Record<string, number>;
   /** Each fresh result, as it lands. */
@@ -89,7 +89,7 @@ export interface ScoreRemainingOptions {
  * writing one trial per architecture (index = its position) as it finishes, so a resumed run
  * scores only the rest. Returns whether it stopped early.
  */
-export async function scoreRemaining(archs: readonly AnyArch[], proxies: string[], ctx: ScoreContext, done: Map<number, ArchScore>, o: ScoreRemainingOptions): Promise<{ stopped: boolean }> {
+export async function scoreRemaining(archs: readonly AnyArch[], proxies: string[], ctx: ScoreContext, done: Map<number, ArchScore>, o: ScoreRemainingOptions): Promise<{ stopped: boolean; workers: number }> {
   const todo = archs.map((_, i) => i).filter((i) => !done.has(i));
   const onResult = (r: ArchScore, k: number) => {
     const i = todo[k]!;
@@ -102,7 +102,12 @@ export async function scoreRemaining(archs: readonly AnyArch[], proxies: string[
   const workers = o.workers === undefined || o.workers === 'auto' ? autoWorkers(backend, pending.length) : o.workers;
   const shouldStop = () => Boolean(o.signal?.aborted);
   const { stopped } = workers > 1
-    ? await scorePoolWorkers(pending, proxies, ctx, { workers, backend, progress: o.progress, onResult, shouldStop })
-    : await scorePoolAsync(pending, proxies, ctx, { progress: o.progress, onResult, shouldStop });
-  return { stopped };
+    ? await scorePoolWorkers(pending, proxies, ctx, { workers, backend, onProgress: o.onProgress, onResult, shouldStop })
+    : await scorePoolAsync(pending, proxies, ctx, { onProgress: o.onProgress, onResult, shouldStop });
+  return { stopped, workers };
+}
+
+/** The number of worker processes scoreRemaining would use for `n` architectures. */
+export function workerCount(workers: WorkerCount | undefined, n: number): number {
+  return workers === undefined || workers === 'auto' ? autoWorkers(tf.getBackend(), n) : workers;
 }

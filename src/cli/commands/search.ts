@@ -14,7 +14,7 @@ import { parseStrategyOptions } from '../../search/search.js';
 import type { SearchContext, SearchStrategy } from '../../search/strategy.js';
 import { SPACES } from '../../spaces/index.js';
 import { emit, log, startBackend, withCommon, type CommonOptions } from '../common.js';
-import { progressBars } from '../progress-bars.js';
+import { progressBars } from '../progress.js';
 import { addSchemaFlags, pickSchemaValues } from '../zod-flags.js';
 import { currentRun, stopSignal, withGracefulStop } from '../tracking.js';
 

@@ -48,7 +48,9 @@ export const naswotStrategy: SearchStrategy<NaswotOptions> = {
     await sc.startBackend(o.backend);
     const ctx = scoringContext(o);
     const t0 = performance.now();
-    const { stopped } = await scoreRemaining(archs, [p], ctx, done, { run, signal: sc.signal, workers: o.workers, progress: Boolean(sc.progress) });
+    const progress = sc.progress;
+    const onProgress = progress ? (e: { done: number; total: number }) => progress({ label: 'scoring', done: e.done, total: e.total }) : undefined;
+    const { stopped } = await scoreRemaining(archs, [p], ctx, done, { run, signal: sc.signal, workers: o.workers, onProgress });
     const base = { strategy: 'naswot', space: o.space, seed: o.seed, run: run?.id ?? null, proxy: p, n: o.n };
     if (stopped) {
       sc.log(`stopped after ${done.size} of ${archs.length} architectures${run ? `; continue with${run.resumeHint()}` : ''}`);
