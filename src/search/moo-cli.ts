@@ -30,7 +30,7 @@ import { TsnasError } from '../util/errors.js';
 import { buildResult, MooEvaluator, writeParetoPlot, type MooResult } from './moo-common.js';
 import { nsga2Steps } from './nsga2.js';
 import { randomSearchSteps } from './random-search.js';
-import { TND_PRESETS, tndNasSupernetSteps, tndNasTableSteps } from './tnd-nas.js';
+import { TND_PRESETS, tndNasSupernetSteps, tndNasTableSteps } from './tnd-nas/index.js';
 import { drainAsync, type Steps } from './steps.js';
 import { downsample, loadDataset } from '../data/index.js';
 import type { AnyArch } from '../spaces/index.js';
@@ -41,7 +41,7 @@ import type { ArchObjective } from '../objectives/objectives.js';
 import type { TrialRecord } from '../store/store.js';
 import { parseArch } from '../spaces/index.js';
 import type { Nsga2State } from './nsga2.js';
-import type { TndSupernetState, TndTableState } from './tnd-nas.js';
+import type { TndSupernetState, TndTableState } from './tnd-nas/index.js';
 
 export interface MooFlags {
   space: SpaceName;
