@@ -30,7 +30,7 @@ import { parseArgs } from 'node:util';
 import { tf, type Tensor } from '../../src/engine/tf.js';
 import { initBackend } from '../../src/engine/backend.js';
 import { buildRefNet } from './ref-net.js';
-import { Sgd } from '../../src/train/optim.js';
+import { Sgd } from '../../src/optim/index.js';
 
 const { values: a } = parseArgs({
   options: {

@@ -8,7 +8,7 @@ import { tf } from '../../src/engine/tf.js';
 import { initBackend } from '../../src/engine/backend.js';
 import { Rng } from '../../src/util/rng.js';
 import { Nb201Supernet } from '../../src/nn/nb201-supernet.js';
-import { Sgd } from '../../src/train/optim.js';
+import { Sgd } from '../../src/optim/index.js';
 await initBackend('native');
 const net = new Nb201Supernet(new Rng(0), { C: 16, N: 5, numClasses: 10, inputShape: [32, 32, 3] });
 const params = [...net.parameters(), ...net.archParameters()];

@@ -11,7 +11,7 @@ import { initBackend } from '../../src/engine/backend.js';
 import { Rng } from '../../src/util/rng.js';
 import { Nb201Supernet } from '../../src/nn/nb201-supernet.js';
 import { DartsSupernet } from '../../src/nn/darts-supernet.js';
-import { Sgd } from '../../src/train/optim.js';
+import { Sgd } from '../../src/optim/index.js';
 import { median } from '../../src/util/stats.js';
 
 const { values: a } = parseArgs({

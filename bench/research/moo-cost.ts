@@ -29,7 +29,7 @@ import { buildObjectives, parseObjectives, TRAINED_PRESETS, trainedAccuracyHook 
 import { hypervolume, trueParetoFront } from '../../src/objectives/pareto.js';
 import { MooEvaluator, type EvalRecord } from '../../src/search/moo-common.js';
 import { nsga2 } from '../../src/search/nsga2.js';
-import { TND_PRESETS, tndNasSupernet } from '../../src/search/tnd-nas.js';
+import { TND_PRESETS, tndNasSupernet } from '../../src/search/tnd-nas/index.js';
 import type { AnyArch } from '../../src/spaces/index.js';
 import { kendallTau } from '../../src/util/stats.js';
 

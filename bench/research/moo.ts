@@ -24,7 +24,7 @@ import { hypervolume, paretoFrontIndices, trueParetoFront } from '../../src/obje
 import { MooEvaluator, feasibleFront, type EvalRecord } from '../../src/search/moo-common.js';
 import { nsga2 } from '../../src/search/nsga2.js';
 import { randomSearch } from '../../src/search/random-search.js';
-import { tndNasTable } from '../../src/search/tnd-nas.js';
+import { tndNasTable } from '../../src/search/tnd-nas/index.js';
 import { parseArch, type AnyArch } from '../../src/spaces/index.js';
 import { Rng } from '../../src/util/rng.js';
 import { mean, std } from '../../src/util/stats.js';

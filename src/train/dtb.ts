@@ -18,7 +18,7 @@ import { TsnasError } from '../util/errors.js';
 import { writeFileAtomic } from './checkpoint.js';
 import { loadRunData, runTrainingSteps, type DataSpec, type NetSpec } from './run.js';
 import { runToEnd, runYielding } from './trainer.js';
-import type { EpochRecord, TrainRecipe } from './trainer.js';
+import type { EpochRecord, TrainProgress, TrainRecipe } from './trainer.js';
 
 export const DTB_FORMAT = 'tsnas-dtb';
 export const DTB_VERSION = 1;
@@ -95,7 +95,8 @@ function toEpoch(r: EpochRecord): DtbEpoch {
 }
 
 export interface BuildOptions {
-  progress?: boolean;
+  /** Told each architecture's training progress (labelled `[i/n]`). */
+  onProgress?: (p: TrainProgress) => void;
   /** Stop after this many architectures were trained in this call (simulated interruption). */
   stopAfter?: number;
   log?: (msg: string) => void;
@@ -153,7 +154,7 @@ export function* buildDtbSteps(dir: string, m: DtbBuildSpec, o: BuildOptions = {
     const t = performance.now();
     const res = yield* runTrainingSteps(
       { net: { ...m.net, space: m.space, arch: archs[i]!, initSeed }, data: m.data, recipe: m.recipe },
-      { runDir: rd, resume: true, progress: o.progress, label: `[${i + 1}/${archs.length}]`, evalName: 'val', data, shouldStop: o.shouldStop },
+      { runDir: rd, resume: true, onProgress: o.onProgress, label: `[${i + 1}/${archs.length}]`, evalName: 'val', data, shouldStop: o.shouldStop },
     );
     if (res.stoppedAt) return { done, trainedNow, total: archs.length, stoppedAt: { arch: i, ...res.stoppedAt } };
     const rec: DtbArch = { index: i, arch: res.arch, params: res.params, flops: res.flops, init_seed: initSeed, epochs: res.history.map(toEpoch) };

@@ -6,7 +6,7 @@ import type { Dataset } from '../data/index.js';
 import { Rng } from '../util/rng.js';
 import { TsnasError } from '../util/errors.js';
 import { loadTrainData } from './data.js';
-import { CHECKPOINT_FILE, loadWeights, readRunConfig, runToEnd, runYielding, trainSteps, type EpochRecord, type TrainRecipe, type TrainResult } from './trainer.js';
+import { CHECKPOINT_FILE, loadWeights, readRunConfig, runToEnd, runYielding, trainSteps, type EpochRecord, type TrainProgress, type TrainRecipe, type TrainResult } from './trainer.js';
 
 export interface NetSpec {
   space: SpaceName;
@@ -59,7 +59,8 @@ export interface RunOutcome extends TrainResult {
 export interface RunTrainingOptions {
   runDir?: string;
   resume?: boolean;
-  progress?: boolean;
+  /** Told the training progress (see TrainProgress). */
+  onProgress?: (p: TrainProgress) => void;
   label?: string;
   evalName?: string;
   data?: { train: Dataset; test: Dataset };
@@ -91,7 +92,7 @@ export function* runTrainingSteps(cfg: RunConfig, o: RunTrainingOptions): Genera
     const flops = net.flopsPerImage();
     const res: TrainResult = yield* trainSteps({
       net, train: data.train, evalSets: { [o.evalName ?? 'test']: data.test }, recipe: cfg.recipe,
-      runDir: o.runDir, resume: o.resume, progress: o.progress, label: o.label, onEpoch: o.onEpoch, shouldStop: o.shouldStop,
+      runDir: o.runDir, resume: o.resume, onProgress: o.onProgress, label: o.label, onEpoch: o.onEpoch, shouldStop: o.shouldStop,
       config: {
         net: { ...cfg.net, arch: arch.text }, data: cfg.data, params, flops,
         shape: [data.train.height, data.train.width, data.train.channels], numClasses: data.train.numClasses,

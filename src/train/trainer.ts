@@ -19,14 +19,13 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import cliProgress from 'cli-progress';
 import { tf, type Tensor, type Tensor1D, type Tensor4D } from '../engine/tf.js';
 import { Batcher, makeBatch, type BatcherState, type Dataset } from '../data/index.js';
 import type { Network } from '../nn/network.js';
 import { getSpace, type SpaceName } from '../spaces/index.js';
 import { Rng } from '../util/rng.js';
 import { TsnasError } from '../util/errors.js';
-import { cosineLr, Sgd } from './optim.js';
+import { cosineLr, Sgd } from '../optim/index.js';
 import { readCheckpoint, writeCheckpoint, writeFileAtomic, type TensorEntry } from './checkpoint.js';
 
 export interface TrainRecipe {
@@ -114,8 +113,9 @@ export interface TrainOptions {
   /** Anything identifying the run (arch, net size, data, recipe); stored in config.json and compared on resume. */
   config?: Record<string, unknown>;
   resume?: boolean;
-  /** Progress bar on stderr (default: off). */
-  progress?: boolean;
+  /** Told the progress (the CLI draws a bar from it: src/cli/train-progress.ts). */
+  onProgress?: (p: TrainProgress) => void;
+  /** Names the run in the progress events (e.g. `[3/20]` in dtb build). */
   label?: string;
   /** Called after each epoch's checkpoint. Return false to stop (simulated interruption). */
   onEpoch?: (r: EpochRecord) => boolean | void;
@@ -125,6 +125,43 @@ export interface TrainOptions {
    */
   shouldStop?: () => boolean;
 }
+
+/**
+ * Progress of a training run, in order: `start` (only when epochs remain), then per step `step`,
+ * per completed epoch `epoch`, and `end` (also when stopped or failed).
+ */
+export type TrainProgress =
+  | {
+      kind: 'start';
+      label?: string;
+      /** 1-based epoch that starts (or continues) now, and the run's epochs. */
+      epoch: number;
+      epochs: number;
+      /** Steps per epoch, steps left to the end of the run (from the start of `epoch`), steps of `epoch` already done (a resume inside it). */
+      steps: number;
+      total: number;
+      done: number;
+    }
+  | {
+      kind: 'step';
+      epoch: number;
+      epochs: number;
+      /** Steps done in `epoch`. */
+      step: number;
+      steps: number;
+      /** The epoch's running mean loss and accuracy (percent). */
+      loss: number;
+      acc: number;
+    }
+  | {
+      kind: 'epoch';
+      epoch: number;
+      epochs: number;
+      record: EpochRecord;
+      /** Accuracy (percent) on each evaluation set, in `evalSets` order. */
+      evalAcc: Record<string, number>;
+    }
+  | { kind: 'end' };
 
 export interface TrainResult {
   history: EpochRecord[];
@@ -276,24 +313,14 @@ export function* trainSteps(o: TrainOptions): Generator<void, TrainResult> {
   const prevWall = partial ? partial.wall_s : history.length ? history[history.length - 1]!.wall_s : 0;
   const t0 = performance.now();
   const perEpoch = batcher.batchesPerEpoch;
-  const tty = Boolean(process.stderr.isTTY);
-  const bar = o.progress && start < r.epochs
-    ? new cliProgress.SingleBar({
-        stream: process.stderr,
-        format: `${o.label ? `${o.label} ` : ''}epoch {ep}/${r.epochs} [{bar}] {percentage}% | loss {loss} acc {acc}% | {evalinfo} | ETA {eta_formatted}`,
-        noTTYOutput: !tty,
-        notTTYSchedule: 20000,
-        etaBuffer: 50,
-        hideCursor: tty,
-      }, cliProgress.Presets.shades_classic)
-    : undefined;
-  bar?.start((r.epochs - start) * perEpoch, partial?.step ?? 0, { ep: start + 1, loss: '-', acc: '-', evalinfo: '-' });
+  const progress = start < r.epochs ? o.onProgress : undefined;
+  progress?.({ kind: 'start', ...(o.label ? { label: o.label } : {}), epoch: start + 1, epochs: r.epochs, steps: perEpoch, total: (r.epochs - start) * perEpoch, done: partial?.step ?? 0 });
   let stopped = false;
   let stoppedAt: TrainResult['stoppedAt'];
   try {
     for (let e = start; e < r.epochs && !stopped; e++) {
       const te = performance.now() - (partial ? partial.epoch_s * 1000 : 0);
-      opt.lr = cosineLr(r.lr, e, r.epochs, r.lrMin);
+      opt.lr = cosineLr({ base: r.lr, min: r.lrMin, epoch: e, epochs: r.epochs });
       const dp = r.dropPath > 0 ? (r.dropPath * e) / r.epochs : 0;
       let lossSum = partial?.lossSum ?? 0;
       let correct = partial?.correct ?? 0;
@@ -322,7 +349,7 @@ export function* trainSteps(o: TrainOptions): Generator<void, TrainResult> {
         lossSum += l * n;
         correct += c;
         seen += n;
-        bar?.increment(1, { ep: e + 1, loss: (lossSum / seen).toFixed(3), acc: ((100 * correct) / seen).toFixed(1) });
+        progress?.({ kind: 'step', epoch: e + 1, epochs: r.epochs, step: s + 1, steps: perEpoch, loss: lossSum / seen, acc: (100 * correct) / seen });
         yield;
         if (s + 1 < perEpoch && o.shouldStop?.()) {
           // Stop mid-epoch: checkpoint the step reached with the epoch's running sums.
@@ -339,12 +366,12 @@ export function* trainSteps(o: TrainOptions): Generator<void, TrainResult> {
       const rec: EpochRecord = {
         epoch: e + 1, lr: opt.lr, train_loss: lossSum / seen, train_acc: (100 * correct) / seen, epoch_s: 0, wall_s: 0, num_tensors: 0,
       };
-      const evalInfo: string[] = [];
+      const evalAcc: Record<string, number> = {};
       for (const [name, ds] of Object.entries(o.evalSets)) {
         const ev = evaluate(net, ds, r.evalBatch);
         rec[`${name}_loss`] = ev.loss;
         rec[`${name}_acc`] = ev.acc;
-        evalInfo.push(`${name} ${ev.acc.toFixed(1)}%`);
+        evalAcc[name] = ev.acc;
       }
       rec.epoch_s = (performance.now() - te) / 1000;
       rec.wall_s = prevWall + (performance.now() - t0) / 1000;
@@ -355,7 +382,7 @@ export function* trainSteps(o: TrainOptions): Generator<void, TrainResult> {
         writeCheckpoint(ckFile, { meta, groups: { params: entries(params), buffers: entries(buffers), momentum: opt.state() } });
         writeCurves(o.runDir, history);
       }
-      bar?.update({ evalinfo: evalInfo.join(' ') || '-' });
+      progress?.({ kind: 'epoch', epoch: e + 1, epochs: r.epochs, record: rec, evalAcc });
       if (o.onEpoch?.(rec) === false) stopped = true;
       if (e + 1 < r.epochs && o.shouldStop?.()) {
         stopped = true;
@@ -363,7 +390,7 @@ export function* trainSteps(o: TrainOptions): Generator<void, TrainResult> {
       }
     }
   } finally {
-    bar?.stop();
+    progress?.({ kind: 'end' });
     opt.dispose();
   }
   const done = history.length;

@@ -17,7 +17,7 @@ import { buildObjectives, parseObjectives, type ArchObjective, type ObjectiveSpe
 import { loadNb201Table } from '../../src/benchmarks/nb201-table.js';
 import { MooEvaluator } from '../../src/search/moo-common.js';
 import { nsga2, type Nsga2State } from '../../src/search/nsga2.js';
-import { tndNasTable, type TndTableState } from '../../src/search/tnd-nas.js';
+import { tndNasTable, type TndTableState } from '../../src/search/tnd-nas/index.js';
 import { sampleArch, type AnyArch } from '../../src/spaces/index.js';
 import { runCli } from '../helpers/cli.js';
 import { parseDasRule } from '../../src/proxies/index.js';

@@ -17,7 +17,7 @@ import { MixedOp, channelShuffle } from '../../src/nn/mixed-op.js';
 import { NB201_OPS } from '../../src/spaces/nb201.js';
 import { DARTS_OPS } from '../../src/spaces/darts.js';
 import { SearchModel, deriveDarts, deriveNb201, edgeSoftmax } from '../../src/search/diff/model.js';
-import { Adam, Sgd, cosineLr } from '../../src/search/diff/optim.js';
+import { Adam, Sgd, cosineLr } from '../../src/optim/index.js';
 import { gradsOf, secondOrderArchGrad, singleDartsStep, type StepEnv } from '../../src/search/diff/strategies.js';
 import { buildConfig } from '../../src/search/diff/presets.js';
 import { runSearch, type EpochRecord } from '../../src/search/diff/trainer.js';
@@ -40,8 +40,8 @@ function batch(seed: number, n = 6): { x: Tensor4D; y: Tensor1D } {
 function envFor(model: SearchModel, over: Partial<StepEnv> = {}): StepEnv {
   return {
     model,
-    wOpt: new Sgd(model.weights(), 0.9, 0),
-    aOpt: new Adam(model.archParams(), 0.5, 0.999, 1e-3),
+    wOpt: new Sgd(model.weights(), { momentum: 0.9, missingGrad: 'zero' }),
+    aOpt: new Adam(model.archParams(), { beta1: 0.5, beta2: 0.999, weightDecay: 1e-3 }),
     lr: 0.1,
     archLr: 3e-4,
     gradClip: 5,
@@ -158,8 +158,8 @@ test('single-darts: w and α both step from one train batch with one backward pa
   assert.equal(env.counters.backward, 1, 'one backward for both w and α');
   assert.notDeepEqual(Array.from(model.weights()[0]!.dataSync()), w0, 'w moved');
   assert.notDeepEqual(Array.from(model.alphas()[0]!.dataSync()), a0, 'α moved');
-  assert.equal(env.wOpt.step, 1);
-  assert.equal(env.aOpt.step, 1);
+  assert.equal(env.wOpt.steps, 1);
+  assert.equal(env.aOpt.steps, 1);
   env.wOpt.dispose();
   env.aOpt.dispose();
   } finally {
@@ -174,7 +174,7 @@ test('single-darts with --arch-optimizer sgd: α takes w\'s SGD step, α₁ = α
   const lr = 0.05;
   const wd = 5e-4;
   assert.throws(() => buildConfig('nb201', 'single-darts', 'tiny', 0, { archOptimizer: 'sgd', archLr: 0.01 }), /--arch-lr sets the Adam learning rate/);
-  const env = envFor(model, { aOpt: new Sgd(model.archParams(), 0.9, wd), lr, archLr: lr, nextTrain: () => b });
+  const env = envFor(model, { aOpt: new Sgd(model.archParams(), { momentum: 0.9, weightDecay: wd, missingGrad: 'zero' }), lr, archLr: lr, nextTrain: () => b });
   try {
     const A = model.archParams();
     const a0 = A.map((a) => Array.from(a.dataSync()));
@@ -245,17 +245,17 @@ test('derivation on hand-made α: NB201 argmax per edge; DARTS top-2 edges per n
 
 test('optimizers follow PyTorch (SGD momentum + wd, Adam bias correction) and cosine lr', () => {
   const p = tf.variable(tf.tensor1d([1, -2]));
-  const sgd = new Sgd([p], 0.9, 0.1);
-  sgd.apply([tf.tensor1d([0.5, 0.5])], 0.1); // d = g + 0.1p = [0.6, 0.3]; p = [0.94, -2.03]
-  sgd.apply([tf.tensor1d([0.5, 0.5])], 0.1); // d = [0.594, 0.297]; buf = 0.9·[0.6,0.3]+d = [1.134, 0.567]
+  const sgd = new Sgd([p], { momentum: 0.9, weightDecay: 0.1 });
+  sgd.step([tf.tensor1d([0.5, 0.5])], { lr: 0.1 }); // d = g + 0.1p = [0.6, 0.3]; p = [0.94, -2.03]
+  sgd.step([tf.tensor1d([0.5, 0.5])], { lr: 0.1 }); // d = [0.594, 0.297]; buf = 0.9·[0.6,0.3]+d = [1.134, 0.567]
   const v = Array.from(p.dataSync());
   assert.ok(Math.abs(v[0]! - (0.94 - 0.1134)) < 1e-6 && Math.abs(v[1]! - (-2.03 - 0.0567)) < 1e-6, `${v}`);
   const q = tf.variable(tf.tensor1d([1]));
-  const adam = new Adam([q], 0.5, 0.999, 0);
-  adam.apply([tf.tensor1d([2])], 0.01); // first step moves by lr·sign(g)
+  const adam = new Adam([q], { beta1: 0.5, beta2: 0.999 });
+  adam.step([tf.tensor1d([2])], { lr: 0.01 }); // first step moves by lr·sign(g)
   assert.ok(Math.abs(q.dataSync()[0]! - 0.99) < 1e-6);
-  assert.equal(cosineLr(0.025, 0.001, 0, 50), 0.025);
-  assert.ok(Math.abs(cosineLr(0.025, 0.001, 25, 50) - 0.013) < 1e-12);
+  assert.equal(cosineLr({ base: 0.025, min: 0.001, epoch: 0, epochs: 50 }), 0.025);
+  assert.ok(Math.abs(cosineLr({ base: 0.025, min: 0.001, epoch: 25, epochs: 50 }) - 0.013) < 1e-12);
   sgd.dispose();
   adam.dispose();
   p.dispose();

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { buildObjectives, parseObjectives } from '../../src/objectives/index.js';
 import { loadNb201Table } from '../../src/benchmarks/nb201-table.js';
 import { MooEvaluator } from '../../src/search/moo-common.js';
-import { ArrayAdam, TndPolicy, expectedReward, nb201ArchOfChoice, reinforceGrad, tndNasTable, tndReward } from '../../src/search/tnd-nas.js';
+import { ArrayAdam, TndPolicy, expectedReward, nb201ArchOfChoice, reinforceGrad, tndNasTable, tndReward } from '../../src/search/tnd-nas/index.js';
 import { Rng } from '../../src/util/rng.js';
 import { nb201Path, nb201SkipReason } from '../helpers/bench-path.js';
 
@@ -60,7 +60,7 @@ test('tnd-nas: shrinking masks drop the lowest-α ops per edge', () => {
 
 test('tnd-nas: Adam with clip and weight decay moves α against the gradient', () => {
   const a = [[0, 0]];
-  const opt = new ArrayAdam(1e-2, 0.5, 0.999, 1e-3, 5);
+  const opt = new ArrayAdam({ lr: 1e-2, beta1: 0.5, beta2: 0.999, weightDecay: 1e-3, clip: 5 });
   opt.step(a, [[100, -1]]);
   // first Adam step is lr·sign(g) for each coordinate (bias-corrected), whatever the scale
   assert.ok(Math.abs(a[0]![0]! + 1e-2) < 1e-6 && Math.abs(a[0]![1]! - 1e-2) < 1e-6);

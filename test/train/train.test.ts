@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { tf } from '../../src/engine/tf.js';
-import { Sgd, cosineLr } from '../../src/train/optim.js';
+import { Sgd, cosineLr } from '../../src/optim/index.js';
 import { readCheckpoint, writeCheckpoint } from '../../src/train/checkpoint.js';
 import { crossEntropy, DEFAULT_RECIPE, type TrainRecipe } from '../../src/train/trainer.js';
 import { loadRun, runTraining, type RunConfig } from '../../src/train/run.js';
@@ -40,8 +40,8 @@ test('SGD matches the PyTorch update rule (momentum, Nesterov, weight decay, cli
   opt.dispose();
   g1.dispose();
   w.dispose();
-  assert.equal(cosineLr(0.1, 0, 10), 0.1);
-  assert.ok(Math.abs(cosineLr(0.1, 5, 10) - 0.05) < 1e-12);
+  assert.equal(cosineLr({ base: 0.1, epoch: 0, epochs: 10 }), 0.1);
+  assert.ok(Math.abs(cosineLr({ base: 0.1, epoch: 5, epochs: 10 }) - 0.05) < 1e-12);
   // label smoothing: uniform logits give log K either way
   const l = crossEntropy(tf.zeros([2, 4]), tf.tensor1d([0, 3], 'int32'), 4, 0.1);
   assert.ok(Math.abs(l.dataSync()[0]! - Math.log(4)) < 1e-6);

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { checkSpace, getSpace, listSpaces, type SpaceName } from '../../spaces/index.js';
 import { buildDtbAsync, collectDtb, writeDtb } from '../../train/dtb.js';
 import { stopRequested, withGracefulStop } from '../tracking.js';
+import { trainProgressBar } from '../train-progress.js';
 import { TsnasError } from '../../util/errors.js';
 import { emit, intArg, log, startBackend, withCommon, type CommonOptions } from '../common.js';
 import { currentRunHint, dataSpecFrom, netSpecFrom, recipeFrom, withRecipeFlags, type NetFlags, type RecipeFlags } from './train.js';
@@ -38,7 +39,7 @@ function buildCommand(): Command {
     const t0 = performance.now();
     // Ctrl-C stops after the current training step, with a checkpoint of the architecture in training.
     const r = await withGracefulStop(() => buildDtbAsync(resolve(o.out!), { space, seed: o.seed, numArchs: o.archs, net, data: dataSpecFrom(o), recipe }, {
-      progress: o.progress, stopAfter: o.stopAfter, log: o.json ? undefined : log, shouldStop: stopRequested,
+      onProgress: o.progress ? trainProgressBar() : undefined, stopAfter: o.stopAfter, log: o.json ? undefined : log, shouldStop: stopRequested,
     }));
     const wall = (performance.now() - t0) / 1000;
     if (r.stoppedAt) {

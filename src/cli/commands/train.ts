@@ -4,6 +4,7 @@ import { checkSpace, getSpace, listSpaces, type SpaceName } from '../../spaces/i
 import { DEFAULT_RECIPE, spaceRecipe, type TrainRecipe } from '../../train/trainer.js';
 import { runTrainingAsync, type DataSpec, type NetSpec } from '../../train/run.js';
 import { currentRun, stopRequested, withGracefulStop } from '../tracking.js';
+import { trainProgressBar } from '../train-progress.js';
 import { TsnasError } from '../../util/errors.js';
 import { emit, intArg, log, numArg, startBackend, withCommon, type CommonOptions } from '../common.js';
 
@@ -143,7 +144,7 @@ export function trainCommand(): Command {
     let n = 0;
     // Ctrl-C stops after the current step with a checkpoint in --out (without --out: Node's default, exit at once).
     const go = () => runTrainingAsync({ net, data: dataSpecFrom(o), recipe }, {
-      runDir: o.out, resume: o.resume, progress: o.progress,
+      runDir: o.out, resume: o.resume, onProgress: o.progress ? trainProgressBar() : undefined,
       onEpoch: o.stopAfter ? () => ++n < o.stopAfter! : undefined,
       shouldStop: o.out ? stopRequested : undefined,
     });

@@ -19,7 +19,7 @@
  */
 import { tf, type Tensor, type Tensor1D, type Tensor2D, type Tensor4D, type Variable } from '../../engine/tf.js';
 import type { Rng } from '../../util/rng.js';
-import { clipCoefficient, type Optimizer, type Sgd } from './optim.js';
+import { clipCoefficient, type Adam, type Sgd } from '../../optim/index.js';
 import type { OpWeights, SearchModel } from './model.js';
 
 export const STRATEGY_NAMES = ['darts', 'darts2', 'single-darts', 'pc-darts', 'ms-darts'] as const;
@@ -45,7 +45,7 @@ export interface StepEnv {
   model: SearchModel;
   wOpt: Sgd;
   /** Adam, or SGD when α steps like w (`archOptimizer: sgd`). */
-  aOpt: Optimizer;
+  aOpt: Adam | Sgd;
   lr: number;
   archLr: number;
   gradClip: number;
@@ -90,7 +90,7 @@ function wStep(env: StepEnv, b: StepBatch, opWeights?: () => OpWeights): StepSta
   const W = env.model.weights();
   const r = gradsOf(env, () => env.model.loss(b.x, b.y, true, opWeights?.()), b.y, W);
   // clipping is a gradient scale inside the SGD step (one kernel instead of one multiply per tensor)
-  env.wOpt.apply(r.grads, env.lr, clipCoefficient(r.grads, env.gradClip).coef);
+  env.wOpt.step(r.grads, { lr: env.lr, gradScale: clipCoefficient(r.grads, env.gradClip).coef });
   disposeGrads(r.grads);
   return { loss: r.value, correct: r.correct, count: b.y.shape[0] };
 }
@@ -100,7 +100,7 @@ function archStepFirstOrder(env: StepEnv): void {
   const v = env.nextVal();
   const A = env.model.archParams();
   const r = gradsOf(env, () => env.model.loss(v.x, v.y, true), undefined, A);
-  env.aOpt.apply(r.grads, env.archLr);
+  env.aOpt.step(r.grads, { lr: env.archLr });
   disposeGrads(r.grads);
 }
 
@@ -124,12 +124,12 @@ export function secondOrderArchGrad(env: StepEnv, train: StepBatch, val: StepBat
   try {
     // w' = w − ξ(momentum·buf + ∇w L_train + wd·w)
     const gT = gradsOf(env, () => m.loss(train.x, train.y, true), undefined, W);
-    const useMomentum = env.wOpt.step > 0 && env.wOpt.momentum !== 0;
+    const useMomentum = env.wOpt.steps > 0 && env.wOpt.momentum !== 0;
     tf.tidy(() => {
       W.forEach((p, i) => {
         let d = gT.grads[i] ?? tf.zerosLike(p);
         if (env.wOpt.weightDecay) d = tf.add(d, tf.mul(w0[i]!, env.wOpt.weightDecay));
-        if (useMomentum) d = tf.add(d, tf.mul(env.wOpt.buf[i]!, env.wOpt.momentum));
+        if (useMomentum) d = tf.add(d, tf.mul(env.wOpt.velocity(i)!, env.wOpt.momentum));
         p.assign(tf.sub(w0[i]!, tf.mul(d, xi)));
       });
     });
@@ -171,7 +171,7 @@ export function darts2Step(env: StepEnv): StepStats {
   if (env.archActive) {
     const v = env.nextVal();
     const g = secondOrderArchGrad(env, t, v, env.lr);
-    env.aOpt.apply(g, env.archLr);
+    env.aOpt.step(g, { lr: env.archLr });
     tf.dispose(g);
   }
   return wStep(env, t);
@@ -185,8 +185,8 @@ export function singleDartsStep(env: StepEnv): StepStats {
   const gW = r.grads.slice(0, W.length);
   const gA = r.grads.slice(W.length);
   const coef = clipCoefficient(gW, env.gradClip).coef;
-  if (env.archActive) env.aOpt.apply(gA, env.archLr);
-  env.wOpt.apply(gW, env.lr, coef);
+  if (env.archActive) env.aOpt.step(gA, { lr: env.archLr });
+  env.wOpt.step(gW, { lr: env.lr, gradScale: coef });
   disposeGrads(r.grads);
   return { loss: r.value, correct: r.correct, count: t.y.shape[0] };
 }

@@ -11,7 +11,7 @@ import type { Nb201Table } from '../../benchmarks/nb201-table.js';
 import { NB201_ACCURACY_COLUMNS } from '../../benchmarks/nb201-table.js';
 import { Rng } from '../../util/rng.js';
 import { TsnasError } from '../../util/errors.js';
-import { Adam, Sgd, cosineLr } from './optim.js';
+import { Adam, Sgd, cosineLr } from '../../optim/index.js';
 import { SearchModel, type Derived } from './model.js';
 import { STEPS, type StepBatch, type StepEnv } from './strategies.js';
 import type { SearchConfig } from './presets.js';
@@ -120,13 +120,19 @@ export async function runSearch(cfg: SearchConfig, data: Dataset, opts: SearchRu
     },
     new Rng(cfg.seed),
   );
-  const wOpt = new Sgd(model.weights(), cfg.momentum, cfg.weightDecay);
+  // a parameter without a gradient takes a zero one (weight decay and momentum still move it), as in the DARTS code
+  const wOpt = new Sgd(model.weights(), { momentum: cfg.momentum, weightDecay: cfg.weightDecay, missingGrad: 'zero' });
   const sgdArch = cfg.archOptimizer === 'sgd';
-  const aOpt = sgdArch ? new Sgd(model.archParams(), cfg.momentum, cfg.weightDecay) : new Adam(model.archParams(), cfg.archBeta1, cfg.archBeta2, cfg.archWeightDecay);
+  const aOpt = sgdArch
+    ? new Sgd(model.archParams(), { momentum: cfg.momentum, weightDecay: cfg.weightDecay, missingGrad: 'zero' })
+    : new Adam(model.archParams(), { lr: cfg.archLr, beta1: cfg.archBeta1, beta2: cfg.archBeta2, weightDecay: cfg.archWeightDecay });
   const trainB = new Batcher(train, { batchSize: cfg.batchSize, seed: Rng.mix(cfg.seed ^ 0x7a1), dropLast: true, augment: cfg.augment });
   const valB = new Batcher(val, { batchSize: cfg.batchSize, seed: Rng.mix(cfg.seed ^ 0x7a2), dropLast: true, augment: cfg.augment });
   const rng = new Rng(Rng.mix(cfg.seed ^ 0x3a5));
-  const stored = () => [...model.weights(), ...model.buffers(), ...model.archParams(), ...wOpt.slots(), ...aOpt.slots()];
+  // checkpoint tensors: weights, BN buffers, α, then the optimisers' state (w's momentum, α's)
+  const modelVars = () => [...model.weights(), ...model.buffers(), ...model.archParams()];
+  const storedShapes = () => [...modelVars().map((v) => v.shape), ...wOpt.slotShapes(), ...aOpt.slotShapes()];
+  const storedValues = () => [...modelVars().map((v) => v.dataSync() as Float32Array), ...wOpt.slotValues(), ...aOpt.slotValues()];
   let history: EpochRecord[] = [];
   let start = 0;
   let elapsed = 0;
@@ -137,14 +143,19 @@ export async function runSearch(cfg: SearchConfig, data: Dataset, opts: SearchRu
       if (JSON.stringify(state.config) !== JSON.stringify(cfg)) {
         throw new TsnasError(`--resume: the checkpoint in ${opts.outDir} was made with another configuration (${state.config.strategy}/${state.config.space}/${state.config.preset}, seed ${state.config.seed}, ${state.config.epochs} epochs)`);
       }
-      const vars = stored();
-      if (arrays.length !== vars.length) throw new TsnasError(`--resume: checkpoint holds ${arrays.length} tensors, the model has ${vars.length}`);
-      vars.forEach((v, i) => {
-        if (arrays[i]!.length !== v.size) throw new TsnasError(`--resume: checkpoint tensor ${i} has ${arrays[i]!.length} values, expected ${v.size}`);
-        tf.tidy(() => v.assign(tf.tensor(arrays[i]!, v.shape, 'float32')));
+      const shapes = storedShapes();
+      if (arrays.length !== shapes.length) throw new TsnasError(`--resume: checkpoint holds ${arrays.length} tensors, the model has ${shapes.length}`);
+      shapes.forEach((s, i) => {
+        const size = s.reduce((a, b) => a * b, 1);
+        if (arrays[i]!.length !== size) throw new TsnasError(`--resume: checkpoint tensor ${i} has ${arrays[i]!.length} values, expected ${size}`);
       });
-      wOpt.step = state.wStep;
-      aOpt.step = state.aStep;
+      const vars = modelVars();
+      vars.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(arrays[i]!, v.shape, 'float32'))));
+      const nW = wOpt.slotShapes().length;
+      wOpt.loadSlotValues(arrays.slice(vars.length, vars.length + nW));
+      aOpt.loadSlotValues(arrays.slice(vars.length + nW));
+      wOpt.steps = state.wStep;
+      aOpt.steps = state.aStep;
       trainB.setState(state.train);
       valB.setState(state.val);
       rng.state = state.rng;
@@ -164,7 +175,7 @@ export async function runSearch(cfg: SearchConfig, data: Dataset, opts: SearchRu
         live.push(x, y);
         return { x, y };
       };
-      const lr = cosineLr(cfg.lr, cfg.lrMin, e, cfg.epochs);
+      const lr = cosineLr({ base: cfg.lr, min: cfg.lrMin, epoch: e, epochs: cfg.epochs });
       const env: StepEnv = {
         model,
         wOpt,
@@ -223,14 +234,14 @@ export async function runSearch(cfg: SearchConfig, data: Dataset, opts: SearchRu
           config: cfg,
           epochsDone: e + 1,
           elapsed,
-          wStep: wOpt.step,
-          aStep: aOpt.step,
+          wStep: wOpt.steps,
+          aStep: aOpt.steps,
           train: trainB.getState(),
           val: valB.getState(),
           rng: rng.state,
           history,
         };
-        saveCheckpoint(opts.outDir, e + 1, stored().map((v) => v.dataSync() as Float32Array), state);
+        saveCheckpoint(opts.outDir, e + 1, storedValues(), state);
       }
       // Yield between epochs so a Ctrl-C (SIGINT handler) can be seen by shouldStop().
       await new Promise((r) => setImmediate(r));

@@ -10,7 +10,7 @@ import { TsnasError } from '../../util/errors.js';
 import { buildResult } from '../moo-common.js';
 import { finishedResult, mooOptions, openMooSession, runSteps, stoppedResult, stopper, type MooOptions } from '../multi-objective.js';
 import type { SearchStrategy } from '../strategy.js';
-import { TND_PRESETS, tndNasSupernetSteps, tndNasTableSteps, type TndSupernetState, type TndTableState } from '../tnd-nas.js';
+import { TND_PRESETS, tndNasSupernetSteps, tndNasTableSteps, type TndSupernetState, type TndTableState } from '../tnd-nas/index.js';
 
 const options = mooOptions.extend({
   tndSamples: z.number().int().min(1).max(1000).default(10).describe('architectures sampled per α step'),

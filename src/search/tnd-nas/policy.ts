@@ -1,0 +1,206 @@
+/**
+ * TND-NAS's policy: architecture parameters α [edges × ops] of a categorical distribution per edge
+ * (masked ops have p = 0), optimised directly by REINFORCE (no controller), inside a P-DARTS-style
+ * progressive shrinking of the op set. Shared by both modes (table.ts, supernet.ts).
+ *
+ *   - Baseline (ENAS order): b ← b + 0.95·(mean R − b), then advantages R_j − b.
+ *   - ∇α = mean_j (R_j − b)·∇(−Σ_e log p(op_e,j)); Adam (lr 1e-2, β (0.5, 0.999), L2 weight decay
+ *     1e-3 added to the gradient after clipping its global norm to 5, as torch does).
+ *   - Stages: after each stage, per edge keep the `keep[stage+1]` active ops with the largest α
+ *     (NB201: 5 → 3 → 2; the author's DARTS normal cell 9 → 6 → 3 → 1).
+ */
+import { NB201_EDGES, NB201_OPS, formatNb201, type AnyArch, type Nb201Op } from '../../spaces/index.js';
+import { ArrayAdam, type ArrayAdamState } from '../../optim/index.js';
+import { Rng } from '../../util/rng.js';
+import { TND_EXPONENTS, type RewardConfig, type Scalarisation } from './reward.js';
+
+function softmaxMasked(a: readonly number[], mask: readonly boolean[]): number[] {
+  let m = -Infinity;
+  a.forEach((v, i) => mask[i] && (m = Math.max(m, v)));
+  const e = a.map((v, i) => (mask[i] ? Math.exp(v - m) : 0));
+  const s = e.reduce((x, y) => x + y, 0);
+  return e.map((v) => v / s);
+}
+
+/** The categorical policy: α per edge, masks for the shrunk op set. */
+export class TndPolicy {
+  readonly alpha: number[][];
+  readonly masks: boolean[][];
+
+  constructor(readonly edges: number, readonly ops: number, rng?: Rng) {
+    // α = 1e-3·randn as the DARTS-family code initialises it
+    this.alpha = Array.from({ length: edges }, () => Array.from({ length: ops }, () => (rng ? 1e-3 * rng.normal() : 0)));
+    this.masks = Array.from({ length: edges }, () => new Array<boolean>(ops).fill(true));
+  }
+
+  probs(e: number): number[] {
+    return softmaxMasked(this.alpha[e]!, this.masks[e]!);
+  }
+
+  sample(rng: Rng): number[] {
+    return this.alpha.map((_, e) => {
+      const p = this.probs(e);
+      let u = rng.next();
+      for (let o = 0; o < p.length; o++) {
+        u -= p[o]!;
+        if (u < 0 && p[o]! > 0) return o;
+      }
+      return p.map((x, i) => (x > 0 ? i : -1)).filter((i) => i >= 0).pop()!;
+    });
+  }
+
+  logProb(choice: readonly number[]): number {
+    return choice.reduce((s, o, e) => s + Math.log(this.probs(e)[o]!), 0);
+  }
+
+  /** ∇_α log p(choice): per edge onehot(o) − p (0 on masked ops). */
+  gradLogProb(choice: readonly number[]): number[][] {
+    return choice.map((o, e) => this.probs(e).map((p, k) => (this.masks[e]![k] ? (k === o ? 1 : 0) - p : 0)));
+  }
+
+  /** Per edge, keep the `keep` active ops with the largest α (ties: lower op index); returns the dropped [edge, op]s. */
+  shrink(keep: number): [number, number][] {
+    const dropped: [number, number][] = [];
+    this.alpha.forEach((row, e) => {
+      const active = row.map((v, o) => ({ v, o })).filter(({ o }) => this.masks[e]![o]);
+      if (keep >= active.length) return;
+      active.sort((a, b) => b.v - a.v || a.o - b.o);
+      for (const { o } of active.slice(Math.max(1, keep))) {
+        this.masks[e]![o] = false;
+        dropped.push([e, o]);
+      }
+    });
+    return dropped;
+  }
+
+  argmax(): number[] {
+    return this.alpha.map((row, e) => {
+      let best = -1;
+      row.forEach((v, o) => this.masks[e]![o] && (best < 0 || v > row[best]!) && (best = o));
+      return best;
+    });
+  }
+}
+
+/** REINFORCE gradient of the loss mean_j −(R_j − b)·log p(choice_j) with respect to α. */
+export function reinforceGrad(policy: TndPolicy, choices: readonly (readonly number[])[], advantages: readonly number[]): number[][] {
+  const g = policy.alpha.map((r) => r.map(() => 0));
+  choices.forEach((c, j) => {
+    const gl = policy.gradLogProb(c);
+    gl.forEach((row, e) => row.forEach((v, o) => (g[e]![o]! -= (advantages[j]! * v) / choices.length)));
+  });
+  return g;
+}
+
+/**
+ * One α step from the rewards `R` of the sampled `choices`: the baseline moves toward their mean
+ * (b ← b + decay·(mean R − b)), then Adam on the REINFORCE gradient with advantages R − b (masked
+ * ops frozen). Returns the mean reward and the new baseline.
+ */
+export function reinforceStep(policy: TndPolicy, opt: ArrayAdam, choices: readonly (readonly number[])[], R: readonly number[], baseline: number, decay: number): { meanReward: number; baseline: number } {
+  const meanR = R.reduce((a, b) => a + b, 0) / R.length;
+  baseline += decay * (meanR - baseline);
+  const g = reinforceGrad(policy, choices, R.map((r) => r - baseline));
+  opt.step(policy.alpha, g, policy.masks);
+  return { meanReward: meanR, baseline };
+}
+
+/** Exact E_{p_α}[R] over every cell the policy can sample (table mode; 5^6 cells at most). */
+export function expectedReward(policy: TndPolicy, reward: (choice: number[]) => number): number {
+  const E = policy.edges;
+  const probs = Array.from({ length: E }, (_, e) => policy.probs(e));
+  let total = 0;
+  const choice = new Array<number>(E).fill(0);
+  const rec = (e: number, p: number): void => {
+    if (p === 0) return;
+    if (e === E) {
+      total += p * reward(choice);
+      return;
+    }
+    for (let k = 0; k < policy.ops; k++) {
+      choice[e] = k;
+      rec(e + 1, p * probs[e]![k]!);
+    }
+  };
+  rec(0, 1);
+  return total;
+}
+
+/** The NB201 cell of a choice (one op index per edge). */
+export const nb201ArchOfChoice = (choice: readonly number[], ops: readonly Nb201Op[] = NB201_OPS): AnyArch => {
+  const arch = { ops: choice.map((o) => ops[o]!) };
+  return { space: 'nb201', arch, text: formatNb201(arch) };
+};
+
+export interface TndStepLog {
+  stage: number;
+  step: number;
+  meanReward: number;
+  baseline: number;
+  evaluations: number;
+}
+
+export interface TndOutcome {
+  policy: TndPolicy;
+  targets: number[][];
+  log: TndStepLog[];
+  stages: { stage: number; keep: number; dropped: string[] }[];
+  argmax: string;
+  /** Ended early by `shouldStop`. */
+  stopped?: true;
+}
+
+/** Options of both modes. */
+export interface TndSearchOptions {
+  seed: number;
+  /** Architectures sampled per α step (10). */
+  samples?: number;
+  /** Active ops per edge in each stage (NB201 default [5, 3, 2]). */
+  keep?: number[];
+  scalarisation?: Scalarisation;
+  exponents?: number[];
+  targets?: number[][];
+  lr?: number;
+  baselineDecay?: number;
+  /** Told after every α step. */
+  onStep?: (s: TndStepLog) => void;
+  /** Polled after every evaluation (table mode) or weight step (supernet mode): true ends the run there (`stopped`). */
+  shouldStop?: () => boolean;
+}
+
+/** The policy's part of a checkpoint. */
+export interface TndPolicyState {
+  rng: number;
+  alpha: number[][];
+  masks: boolean[][];
+  adam: ArrayAdamState;
+}
+
+/** Defaults and state shared by both modes: kept ops per stage, samples, baseline decay, reward, policy, Adam. */
+export function tndSetup(o: TndSearchOptions) {
+  const rng = new Rng(o.seed);
+  const cfg: RewardConfig = { scalarisation: o.scalarisation ?? 'product', exponents: o.exponents ?? TND_EXPONENTS, targets: o.targets };
+  return {
+    keep: o.keep ?? [5, 3, 2],
+    samples: o.samples ?? 10,
+    decay: o.baselineDecay ?? 0.95,
+    cfg,
+    rng,
+    policy: new TndPolicy(NB201_EDGES.length, NB201_OPS.length, rng.fork(1)),
+    opt: new ArrayAdam({ lr: o.lr ?? 1e-2, beta1: 0.5, beta2: 0.999, weightDecay: 1e-3, clip: 5 }),
+  };
+}
+
+/** Put a checkpoint's policy state back (α, masks, Adam, the sampling RNG). */
+export function restorePolicy(s: TndPolicyState, policy: TndPolicy, opt: ArrayAdam, rng: Rng): void {
+  rng.state = s.rng;
+  s.alpha.forEach((row, e) => row.forEach((v, k) => (policy.alpha[e]![k] = v)));
+  s.masks.forEach((row, e) => row.forEach((v, k) => (policy.masks[e]![k] = v)));
+  opt.load(s.adam);
+}
+
+/** Shrink the op set for `stage` and describe what was dropped (the outcome's `stages`). */
+export function shrinkStage(policy: TndPolicy, stage: number, keep: number): TndOutcome['stages'][number] {
+  const dropped = policy.shrink(keep);
+  return { stage, keep, dropped: dropped.map(([e, k]) => `edge ${e}: ${NB201_OPS[k]}`) };
+}

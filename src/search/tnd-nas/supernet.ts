@@ -1,0 +1,275 @@
+/**
+ * Supernet-mode TND-NAS (Lyu & Wen, arXiv 2111.03892; the mechanics of the author's development
+ * code, docs/methods/multi-objective.md, TND-NAS) on NB201: `samples` (10) architectures per α step, each scored as a one-hot
+ * subnet of a weight-sharing supernet on a validation batch; the reward (reward.ts) and the policy
+ * update and shrinking (policy.ts) as in table mode.
+ *
+ * The supernet also grows depth per stage (cells N0 + [0, 1, 2]·dN; the author: 5 + [0, 6, 12]) and
+ * its weights are trained with SGD (src/optim: momentum 0.9, wd 3e-4, cosine lr per stage) on
+ * subnets sampled from the current policy (single-path; the author trains the softmax(α) mixture,
+ * which costs |ops|× more on a CPU), one α step every `archEvery` weight steps, α frozen for the
+ * first `warmupEpochs` of each stage's epochs (the author: 8 of 16). The result is the
+ * non-dominated set of all sampled architectures, re-scored with the final supernet on a fixed
+ * validation batch.
+ *
+ * `tndNasSupernetSteps` yields after every weight step and, with `shouldStop`, ends there with a
+ * checkpoint inside the epoch; `tndNasSupernet` runs it synchronously.
+ */
+import { tf, type Tensor, type Tensor2D, type Tensor4D, type Variable } from '../../engine/tf.js';
+import { NB201_OPS, type AnyArch } from '../../spaces/index.js';
+import { Nb201Supernet } from '../../nn/nb201-supernet.js';
+import type { Dataset } from '../../data/index.js';
+import { cosineLr, Sgd } from '../../optim/index.js';
+import { Rng } from '../../util/rng.js';
+import { TsnasError } from '../../util/errors.js';
+import { feasibleFront, type EvalRecord, type MooEvaluator } from '../moo-common.js';
+import { drain, type Steps } from '../steps.js';
+import { defaultTargets, tndReward } from './reward.js';
+import { nb201ArchOfChoice as nbArch, reinforceStep, restorePolicy, shrinkStage, tndSetup, type TndOutcome, type TndSearchOptions, type TndStepLog } from './policy.js';
+import type { TndSupernetPreset } from './presets.js';
+import type { TndTableState } from './table.js';
+
+export interface TndSupernetOptions extends TndSearchOptions {
+  preset: TndSupernetPreset;
+  /** Training images at the preset's size (the caller downsamples). */
+  data: Dataset;
+  onLog?: (msg: string) => void;
+  /** Continue from a checkpoint (the evaluator must already hold its first `evaluations` records). */
+  resume?: TndSupernetState;
+  /**
+   * Told the state after every epoch (supernet weights and momentum included), and inside the
+   * epoch when `shouldStop` ends the run (polled after every weight step).
+   */
+  onCheckpoint?: (s: TndSupernetState) => void;
+}
+
+/** Everything supernet-mode TND-NAS needs to continue after an epoch; tensors as base64 float32. */
+export interface TndSupernetState extends Omit<TndTableState, 'next'> {
+  /** Next epoch within the stage. */
+  epoch: number;
+  /** Next weight step within that epoch (a checkpoint written when stopped inside it; absent: 0). */
+  it?: number;
+  wstep: number;
+  weights: string[];
+  buffers: string[];
+  velocity: string[];
+}
+
+const f32ToBase64 = (a: Float32Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+const tensorToBase64 = (t: Tensor): string => f32ToBase64((t.dataSync() as Float32Array).slice());
+const base64ToF32 = (s: string): Float32Array => new Float32Array(new Uint8Array(Buffer.from(s, 'base64')).buffer);
+
+function assignBase64(v: Variable, s: string, what: string): void {
+  const a = base64ToF32(s);
+  if (a.length !== v.size) throw new TsnasError(`TND-NAS resume: checkpoint ${what} has ${a.length} values, the supernet ${v.size}`);
+  tf.tidy(() => v.assign(tf.tensor(a, v.shape, 'float32')));
+}
+
+function oneHot(choice: readonly number[], ops: number): Tensor2D {
+  const w = new Float32Array(choice.length * ops);
+  choice.forEach((o, e) => (w[e * ops + o] = 1));
+  return tf.tensor2d(w, [choice.length, ops]);
+}
+
+/** Accuracy (percent) of a one-hot subnet of the supernet on a batch (BN in batch-statistics mode). */
+function subnetAccuracy(net: Nb201Supernet, choice: readonly number[], x: Tensor4D, y: Tensor): number {
+  return tf.tidy(() => {
+    const w = oneHot(choice, NB201_OPS.length);
+    const masks = choice.map((o) => NB201_OPS.map((_, k) => k === o));
+    const logits = net.forwardFull(x, { training: true }, { weights: w, masks }).logits;
+    const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32')).dataSync()[0]!;
+    return (100 * correct) / x.shape[0];
+  });
+}
+
+/**
+ * TND-NAS with supernet accuracy on NB201. The evaluator's first objective must be
+ * `accuracy:supernet` (its value: the one-hot subnet's accuracy on a validation batch when first
+ * sampled; the final front is re-scored with the last supernet on a fixed validation batch).
+ */
+export function tndNasSupernet(ev: MooEvaluator, o: TndSupernetOptions, setSupernetAccuracy: (f: (a: AnyArch) => number) => void): TndSupernetOutcome {
+  return drain(tndNasSupernetSteps(ev, o, setSupernetAccuracy));
+}
+
+export type TndSupernetOutcome = TndOutcome & { frontRecords: EvalRecord[]; rescored: Map<string, number> };
+
+/**
+ * Supernet-mode TND-NAS as a step generator: yields after every weight step (with its α step) and
+ * every re-scored architecture. Stopped inside an epoch, it checkpoints there first (onCheckpoint
+ * with `it`); stopped while re-scoring, the last epoch's checkpoint already covers everything.
+ */
+export function* tndNasSupernetSteps(ev: MooEvaluator, o: TndSupernetOptions, setSupernetAccuracy: (f: (a: AnyArch) => number) => void): Steps<TndSupernetOutcome> {
+  const p = o.preset;
+  const objs = ev.objectives;
+  const { keep, samples, decay, cfg, rng, policy, opt } = tndSetup(o);
+  const nTrain = Math.floor(o.data.n / 2);
+  const valSeed = o.seed * 31 + 7;
+  let baseline = 0;
+  let targets = cfg.targets;
+  const log: TndStepLog[] = [];
+  const stages: TndOutcome['stages'] = [];
+  let net: Nb201Supernet | undefined;
+  let current: { x: Tensor4D; y: Tensor } | undefined;
+  setSupernetAccuracy((a) => {
+    if (!net || !current || a.space !== 'nb201') throw new Error('supernet accuracy outside a TND-NAS run');
+    return subnetAccuracy(net, a.arch.ops.map((op) => NB201_OPS.indexOf(op)), current.x, current.y);
+  });
+  const batchFrom = (lo: number, hi: number, seed: number) => {
+    const r = new Rng(seed);
+    const idx = Array.from({ length: p.batch }, () => lo + r.int(hi - lo));
+    const b = fixedBatchOf(o.data, idx);
+    return b;
+  };
+  let step = 0;
+  let wstep = 0;
+  let stage0 = 0;
+  let epoch0 = 0;
+  let it0 = 0;
+  const r0 = o.resume;
+  if (r0) {
+    if (ev.evaluations !== r0.evaluations) throw new TsnasError(`TND-NAS resume: the evaluator holds ${ev.evaluations} evaluations, the checkpoint ${r0.evaluations}`);
+    baseline = r0.baseline;
+    targets = r0.targets ?? undefined;
+    log.push(...r0.log);
+    stages.push(...r0.stages);
+    step = r0.step;
+    wstep = r0.wstep;
+    restorePolicy(r0, policy, opt, rng);
+    stage0 = r0.stage;
+    epoch0 = r0.epoch;
+    it0 = r0.it ?? 0;
+  }
+  const stoppedOutcome = (): TndSupernetOutcome => ({ policy, targets: targets ?? [], log, stages, argmax: nbArch(policy.argmax()).text, frontRecords: [], rescored: new Map(), stopped: true });
+  let first = true;
+  const stepsPerEpoch = Math.max(1, Math.floor(nTrain / p.batch));
+  const totalSteps = keep.length * p.epochsPerStage * stepsPerEpoch;
+  try {
+    outer: for (let stage = stage0; stage < keep.length; stage++) {
+      const resumedStage = r0 !== undefined && stage === stage0;
+      if (!resumedStage) stages.push(shrinkStage(policy, stage, keep[stage]!));
+      net?.dispose();
+      const N = p.N0 + stage * p.dN;
+      net = new Nb201Supernet(rng.fork(100 + stage), { C: p.C, N, numClasses: o.data.numClasses, inputShape: [p.imageSize, p.imageSize, o.data.channels] });
+      const vars = net.weightParameters();
+      const bufs = net.namedBuffers().map(([, v]) => v);
+      const wOpt = new Sgd(vars, { momentum: 0.9, weightDecay: 3e-4 });
+      if (resumedStage) {
+        if (r0.weights.length !== vars.length || r0.buffers.length !== bufs.length || r0.velocity.length !== vars.length) {
+          throw new TsnasError(`TND-NAS resume: the checkpoint holds ${r0.weights.length} weight tensors, the stage-${stage} supernet ${vars.length}`);
+        }
+        vars.forEach((v, i) => assignBase64(v, r0.weights[i]!, `weight ${i}`));
+        bufs.forEach((v, i) => assignBase64(v, r0.buffers[i]!, `buffer ${i}`));
+        wOpt.loadSlotValues(r0.velocity.map(base64ToF32));
+      }
+      o.onLog?.(`stage ${stage}: ${keep[stage]} ops per edge, ${N} cells per stage of the skeleton`);
+      try {
+        for (let epoch = resumedStage ? epoch0 : 0; epoch < p.epochsPerStage; epoch++) {
+          const lr = cosineLr({ base: p.lr, epoch, epochs: p.epochsPerStage });
+          for (let it = resumedStage && epoch === epoch0 ? it0 : 0; it < stepsPerEpoch; it++) {
+            if (!first) {
+              yield;
+              if (o.shouldStop?.()) {
+                // stopped inside the epoch: checkpoint before weight step `it` (the resumed run starts there)
+                o.onCheckpoint?.({
+                  stage, epoch, it, step, wstep, baseline, targets: targets ?? null, rng: rng.state, alpha: policy.alpha, masks: policy.masks,
+                  adam: opt.state(), log, stages, evaluations: ev.evaluations,
+                  weights: vars.map(tensorToBase64), buffers: bufs.map(tensorToBase64), velocity: wOpt.slotValues().map(f32ToBase64),
+                });
+                return stoppedOutcome();
+              }
+            }
+            first = false;
+            // weight step on a subnet sampled from the policy
+            const b = batchFrom(0, nTrain, o.seed * 1_000_003 + wstep++);
+            const c = policy.sample(rng);
+            tf.tidy(() => {
+              const w = oneHot(c, NB201_OPS.length);
+              const masks = c.map((k) => NB201_OPS.map((_, q) => q === k));
+              const { grads } = tf.variableGrads(
+                () => tf.losses.softmaxCrossEntropy(tf.oneHot(b.y as tf.Tensor1D, o.data.numClasses), net!.forwardFull(b.x, { training: true }, { weights: w, masks }).logits) as tf.Scalar,
+                vars,
+              );
+              wOpt.step(grads, { lr }); // variables without a gradient (ops off this subnet) keep their weights and velocity
+            });
+            b.x.dispose();
+            b.y.dispose();
+            if (epoch < p.warmupEpochs || it % p.archEvery !== p.archEvery - 1) continue;
+            // α step: `samples` one-hot subnets on one validation batch
+            current = batchFrom(nTrain, o.data.n, o.seed * 7_919 + step);
+            const choices: number[][] = [];
+            const recs: EvalRecord[] = [];
+            const accs: number[] = [];
+            for (let j = 0; j < samples; j++) {
+              const ch = policy.sample(rng);
+              const a = nbArch(ch);
+              const acc = subnetAccuracy(net, ch, current.x, current.y); // fresh, not the cached first value
+              const rec = ev.evaluate(a);
+              if (!rec) break;
+              choices.push(ch);
+              recs.push(rec);
+              accs.push(acc);
+            }
+            current.x.dispose();
+            current.y.dispose();
+            current = undefined;
+            if (choices.length === 0) break outer;
+            const vals = recs.map((r, j) => [accs[j]!, ...r.values.slice(1)]);
+            targets ??= defaultTargets(objs, vals, keep.length);
+            const R = vals.map((v) => tndReward(v, objs, targets!, stage, cfg));
+            const upd = reinforceStep(policy, opt, choices, R, baseline, decay);
+            baseline = upd.baseline;
+            const entry = { stage, step: step++, meanReward: upd.meanReward, baseline, evaluations: ev.evaluations };
+            log.push(entry);
+            o.onStep?.(entry);
+            if (ev.exhausted) break outer;
+          }
+          o.onLog?.(`stage ${stage} epoch ${epoch}: ${wstep}/${totalSteps} weight steps, ${step} α steps, ${ev.evaluations} architectures, mean reward ${log.length ? log[log.length - 1]!.meanReward.toFixed(4) : '-'}`);
+          o.onCheckpoint?.({
+            stage, epoch: epoch + 1, step, wstep, baseline, targets: targets ?? null, rng: rng.state, alpha: policy.alpha, masks: policy.masks,
+            adam: opt.state(), log, stages, evaluations: ev.evaluations,
+            weights: vars.map(tensorToBase64), buffers: bufs.map(tensorToBase64), velocity: wOpt.slotValues().map(f32ToBase64),
+          });
+        }
+      } finally {
+        wOpt.dispose();
+      }
+    }
+    // re-score every sampled architecture with the final supernet on a fixed validation batch
+    const fixed = batchFrom(nTrain, o.data.n, valSeed);
+    const rescored = new Map<string, number>();
+    try {
+      for (const r of ev.history) {
+        if (r.arch.space !== 'nb201') continue;
+        const ch = r.arch.arch.ops.map((op) => NB201_OPS.indexOf(op));
+        // ops dropped from the final supernet's stage are still evaluable: one-hot picks them
+        rescored.set(r.arch.text, subnetAccuracy(net!, ch, fixed.x, fixed.y));
+        yield;
+        // the last epoch's checkpoint covers the training: a resumed run re-scores from the start
+        if (o.shouldStop?.()) return stoppedOutcome();
+      }
+    } finally {
+      fixed.x.dispose();
+      fixed.y.dispose();
+    }
+    const recs = ev.history.map((r) => ({ ...r, values: [rescored.get(r.arch.text) ?? r.values[0]!, ...r.values.slice(1)] }));
+    const frontRecords = feasibleFront(recs, ev.directions);
+    return { policy, targets: targets ?? [], log, stages, argmax: nbArch(policy.argmax()).text, frontRecords, rescored };
+  } finally {
+    net?.dispose();
+  }
+}
+
+function fixedBatchOf(ds: Dataset, idx: number[]): { x: Tensor4D; y: Tensor } {
+  const { h, w, c } = { h: ds.height, w: ds.width, c: ds.channels };
+  const per = h * w * c;
+  const x = new Float32Array(idx.length * per);
+  const y = new Int32Array(idx.length);
+  idx.forEach((i, j) => {
+    for (let k = 0; k < per; k++) {
+      const ch = k % c;
+      x[j * per + k] = (ds.images[i * per + k]! - ds.mean[ch]!) / ds.std[ch]!;
+    }
+    y[j] = ds.labels[i]!;
+  });
+  return { x: tf.tensor4d(x, [idx.length, h, w, c]), y: tf.tensor1d(y, 'int32') };
+}

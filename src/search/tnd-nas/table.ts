@@ -1,0 +1,97 @@
+/**
+ * Table-mode TND-NAS: the sampled cells are scored by the NB201 table (accuracy and the other
+ * objectives from the evaluator), to benchmark the policy gradient and the shrinking cheaply.
+ * `tndNasTableSteps` yields after every evaluation (and, with `shouldStop`, ends there);
+ * `tndNasTable` runs it synchronously.
+ */
+import { NB201_OPS } from '../../spaces/index.js';
+import { TsnasError } from '../../util/errors.js';
+import type { EvalRecord, MooEvaluator } from '../moo-common.js';
+import { drain, type Steps } from '../steps.js';
+import { defaultTargets, tndReward } from './reward.js';
+import { nb201ArchOfChoice, reinforceStep, restorePolicy, shrinkStage, tndSetup, type TndOutcome, type TndPolicyState, type TndSearchOptions, type TndStepLog } from './policy.js';
+
+export interface TndTableOptions extends TndSearchOptions {
+  /** α steps per stage (table mode default 40). */
+  stepsPerStage?: number;
+  /** Continue from a checkpoint (the evaluator must already hold its first `evaluations` records). */
+  resume?: TndTableState;
+  /** Told the state after every α step. */
+  onCheckpoint?: (s: TndTableState) => void;
+}
+
+/** Everything table-mode TND-NAS needs to continue after an α step. */
+export interface TndTableState extends TndPolicyState {
+  stage: number;
+  /** Next α step within the stage. */
+  next: number;
+  step: number;
+  baseline: number;
+  targets: number[][] | null;
+  log: TndStepLog[];
+  stages: TndOutcome['stages'];
+  evaluations: number;
+}
+
+/**
+ * TND-NAS on NB201 with table accuracy: the evaluator's first objective must be an accuracy to
+ * maximise (percent); the others enter the reward. Stops at the evaluator's budget (distinct
+ * architectures) or after stages × stepsPerStage α steps.
+ */
+export function tndNasTable(ev: MooEvaluator, o: TndTableOptions): TndOutcome {
+  return drain(tndNasTableSteps(ev, o));
+}
+
+/** Table-mode TND-NAS as a step generator: yields after every evaluation. */
+export function* tndNasTableSteps(ev: MooEvaluator, o: TndTableOptions): Steps<TndOutcome> {
+  const objs = ev.objectives;
+  if (objs[0]!.direction !== 'max') throw new TsnasError('tnd-nas: the first objective must be an accuracy (or score) to maximise');
+  const { keep, samples, decay, cfg, rng, policy, opt } = tndSetup(o);
+  const steps = o.stepsPerStage ?? 40;
+  let baseline = 0;
+  let targets = cfg.targets;
+  let log: TndStepLog[] = [];
+  let stages: TndOutcome['stages'] = [];
+  let step = 0;
+  let stage0 = 0;
+  let next0 = 0;
+  if (o.resume) {
+    const r = o.resume;
+    if (ev.evaluations !== r.evaluations) throw new TsnasError(`TND-NAS resume: the evaluator holds ${ev.evaluations} evaluations, the checkpoint ${r.evaluations}`);
+    ({ baseline, step, log, stages } = r);
+    targets = r.targets ?? undefined;
+    restorePolicy(r, policy, opt, rng);
+    stage0 = r.stage;
+    next0 = r.next;
+  }
+  outer: for (let stage = stage0; stage < keep.length; stage++) {
+    const resumedStage = o.resume !== undefined && stage === stage0;
+    if (!resumedStage) stages.push(shrinkStage(policy, stage, keep[stage]!));
+    for (let s = resumedStage ? next0 : 0; s < steps; s++) {
+      const choices: number[][] = [];
+      const recs: EvalRecord[] = [];
+      for (let j = 0; j < samples; j++) {
+        const c = policy.sample(rng);
+        const rec = ev.evaluate(nb201ArchOfChoice(c));
+        if (!rec) break outer; // budget spent
+        choices.push(c);
+        recs.push(rec);
+        yield;
+        // the evaluations after the last checkpoint are trials: a resumed run replays this α step with their values
+        if (o.shouldStop?.()) return { policy, targets: targets ?? [], log, stages, argmax: nb201ArchOfChoice(policy.argmax()).text, stopped: true };
+      }
+      targets ??= defaultTargets(objs, recs.map((r) => r.values), keep.length);
+      const R = recs.map((r) => tndReward(r.values, objs, targets!, stage, cfg));
+      const upd = reinforceStep(policy, opt, choices, R, baseline, decay);
+      baseline = upd.baseline;
+      const entry = { stage, step: step++, meanReward: upd.meanReward, baseline, evaluations: ev.evaluations };
+      log.push(entry);
+      o.onCheckpoint?.({
+        stage, next: s + 1, step, baseline, targets: targets ?? null, rng: rng.state, alpha: policy.alpha, masks: policy.masks,
+        adam: opt.state(), log, stages, evaluations: ev.evaluations,
+      });
+      o.onStep?.(entry);
+    }
+  }
+  return { policy, targets: targets ?? [], log, stages, argmax: nb201ArchOfChoice(policy.argmax()).text };
+}
