@@ -3,3 +3,4 @@ export * from './pareto.js';
 export * from './spec.js';
 export * from './objectives.js';
 export * from './trained.js';
+export * from './registry.js';

@@ -25,6 +25,7 @@ import type { Network } from '../nn/network.js';
 import { parseDasRule, scoreArch, type ScoreContext } from '../proxies/index.js';
 import { medianTimeMs } from '../util/timing.js';
 import { Rng } from '../util/rng.js';
+import { userObjective } from './registry.js';
 import { TsnasError } from '../util/errors.js';
 import type { Direction } from './pareto.js';
 import { violation, type ObjectiveSpec } from './spec.js';
@@ -147,6 +148,11 @@ function needTable(spec: ObjectiveSpec, ctx: ObjectiveContext): BenchmarkTable {
 
 export function buildObjective(spec: ObjectiveSpec, ctx: ObjectiveContext): ArchObjective {
   switch (spec.kind) {
+    case 'user': {
+      const def = userObjective(spec.arg!);
+      if (!def) throw new TsnasError(`objective '${spec.raw}' is no longer registered`);
+      return cached(spec, (a) => def.evaluate(a));
+    }
     case 'accuracy': {
       if (spec.source === 'supernet' || spec.source === 'trained') {
         const hook = spec.source === 'supernet' ? ctx.supernetAccuracy : ctx.trainedAccuracy;

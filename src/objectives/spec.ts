@@ -20,8 +20,9 @@
 import { TsnasError } from '../util/errors.js';
 import type { Direction } from './pareto.js';
 import { continuesDasRule } from '../proxies/naswot.js';
+import { userObjective, userObjectiveNames } from './registry.js';
 
-export type ObjectiveKind = 'accuracy' | 'params' | 'flops' | 'latency' | 'das' | 'naswot';
+export type ObjectiveKind = 'accuracy' | 'params' | 'flops' | 'latency' | 'das' | 'naswot' | 'user';
 
 export interface Constraint {
   op: '<=' | '>=' | '<' | '>';
@@ -35,22 +36,23 @@ export interface ObjectiveSpec {
   key: string;
   kind: ObjectiveKind;
   /** accuracy: `table` (column), `supernet`, `trained`; latency: `table` (column) or `measured`. */
-  source?: 'table' | 'supernet' | 'trained' | 'measured' | 'proxy';
+  source?: 'table' | 'supernet' | 'trained' | 'measured' | 'proxy' | 'user';
   /** Table column (accuracy/latency table sources), backend (measured latency) or DAS rule. */
   arg?: string;
   direction: Direction;
   constraint?: Constraint;
 }
 
-export const OBJECTIVE_KINDS: readonly ObjectiveKind[] = ['accuracy', 'params', 'flops', 'latency', 'das', 'naswot'];
-const DEFAULT_DIRECTION: Record<ObjectiveKind, Direction> = {
+/** The built-in objective names (registerObjective adds the user's). */
+export const OBJECTIVE_KINDS: readonly Exclude<ObjectiveKind, 'user'>[] = ['accuracy', 'params', 'flops', 'latency', 'das', 'naswot'];
+const DEFAULT_DIRECTION: Record<Exclude<ObjectiveKind, 'user'>, Direction> = {
   accuracy: 'max', params: 'min', flops: 'min', latency: 'min', das: 'max', naswot: 'max',
 };
 const MEASURE_BACKENDS = ['native', 'wasm', 'cpu', 'webgpu', 'auto'];
 
 export const OBJECTIVES_HELP =
   'comma-separated objectives: accuracy[:COLUMN|:supernet|:trained], params, flops, latency:DEVICE (NB201 table column, e.g. pixel3), ' +
-  'latency:measured[:BACKEND], das[:rule], naswot; optional @min/@max and a constraint such as latency:pixel3<=10';
+  'latency:measured[:BACKEND], das[:rule], naswot, or a registered user objective; optional @min/@max and a constraint such as latency:pixel3<=10';
 
 /** Split on commas, keeping DAS rule options (`das:kernel=layer,lambda=1`) with their term. */
 function splitTerms(text: string): string[] {
@@ -86,10 +88,15 @@ export function parseObjectiveTerm(term: string): ObjectiveSpec {
   if (body === '') throw new TsnasError(`${where}: no objective name`);
   const parts = body.split(':').map((s) => s.trim());
   const name = parts[0]!;
-  if (!(OBJECTIVE_KINDS as readonly string[]).includes(name)) {
-    throw new TsnasError(`unknown objective '${name}' in '${raw}' (known: ${OBJECTIVE_KINDS.join(', ')})`);
+  const user = userObjective(name);
+  if (user) {
+    if (parts.length > 1) throw new TsnasError(`${where}: ${name} takes no argument`);
+    return { raw, key: name, kind: 'user', source: 'user', arg: name, direction: direction ?? user.direction, ...(constraint ? { constraint } : {}) };
   }
-  const kind = name as ObjectiveKind;
+  if (!(OBJECTIVE_KINDS as readonly string[]).includes(name)) {
+    throw new TsnasError(`unknown objective '${name}' in '${raw}' (known: ${[...OBJECTIVE_KINDS, ...userObjectiveNames()].join(', ')})`);
+  }
+  const kind = name as Exclude<ObjectiveKind, 'user'>;
   const args = parts.slice(1);
   if (args.some((a) => a === '')) throw new TsnasError(`${where}: empty argument after ':'`);
   const spec: ObjectiveSpec = { raw, key: body, kind, direction: direction ?? DEFAULT_DIRECTION[kind], ...(constraint ? { constraint } : {}) };

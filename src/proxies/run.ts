@@ -11,11 +11,6 @@ export interface ScoreProgress {
 }
 
 export interface PoolOptions {
-  /**
-   * @deprecated Ignored: library code draws no progress bar. Pass `onProgress` (the CLI draws its
-   * bar from it: src/cli/progress.ts).
-   */
-  progress?: boolean;
   /** Called once with done = 0 before the first architecture, then after each one. */
   onProgress?: (e: ScoreProgress) => void;
   /** Called after each architecture (e.g. to append to a JSONL log). */

@@ -6,7 +6,7 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { parseArch } from '../spaces/index.js';
 import type { FastTrainOptions } from '../proxies/index.js';
-import { scorePool } from '../proxies/run.js';
+import { scorePool, type ScoreProgress } from '../proxies/run.js';
 import { kendallTau, spearman } from '../util/stats.js';
 import { TsnasError } from '../util/errors.js';
 import { loadRunData } from './run.js';
@@ -24,7 +24,8 @@ export interface DtbCorrelateOptions {
   dataDir?: string;
   /** Use only the first n training images for scoring. */
   dataLimit?: number;
-  progress?: boolean;
+  /** Progress after each architecture. */
+  onProgress?: (e: ScoreProgress) => void;
   scoresOut?: string;
 }
 
@@ -35,7 +36,7 @@ export interface DtbCorrelation {
   target: string;
   kendall: Record<string, number>;
   spearman: Record<string, number>;
-  wallSeconds: number;
+  wall_s: number;
 }
 
 export function correlateDtb(o: DtbCorrelateOptions): DtbCorrelation {
@@ -50,7 +51,7 @@ export function correlateDtb(o: DtbCorrelateOptions): DtbCorrelation {
   if (o.scoresOut) writeFileSync(o.scoresOut, '');
   const t0 = performance.now();
   const res = scorePool(targets.map((t) => parseArch(d.space, t.arch)), o.proxies, { data, batch: o.batch, seed: o.seed, train: o.train }, {
-    progress: o.progress,
+    onProgress: o.onProgress,
     onResult: (r, i) => {
       if (o.scoresOut) appendFileSync(o.scoresOut, `${JSON.stringify({ arch: r.arch, scores: r.scores, target: ys[i], seconds: r.seconds })}\n`);
     },
@@ -62,5 +63,5 @@ export function correlateDtb(o: DtbCorrelateOptions): DtbCorrelation {
     kendall[p] = kendallTau(xs, ys);
     spear[p] = spearman(xs, ys);
   }
-  return { n: targets.length, space: d.space, epoch, target, kendall, spearman: spear, wallSeconds: (performance.now() - t0) / 1000 };
+  return { n: targets.length, space: d.space, epoch, target, kendall, spearman: spear, wall_s: (performance.now() - t0) / 1000 };
 }

@@ -9,6 +9,7 @@ import type { ArchScore } from '../../proxies/index.js';
 import { kendallTau, spearman } from '../../util/stats.js';
 import { Rng } from '../../util/rng.js';
 import { TsnasError } from '../../util/errors.js';
+import { scoringBar } from '../progress.js';
 import { emit, intArg, log, startBackend, withCommon } from '../common.js';
 import { scoreRemaining, scoringContext, scoringSettings, storedScores, withScoringFlags, type ScoringFlags } from './score.js';
 import { correlateDtb } from '../../train/dtb-correlate.js';
@@ -47,10 +48,17 @@ export function correlateCommand(): Command {
       // DTB branch (issue 6): the space, architectures and dataset come from the DTB file.
       const proxies = parseProxyList(o.proxies);
       await startBackend(o);
-      const r = correlateDtb({
-        file: o.benchDtb, epoch: o.epoch, target: o.dtbTarget, proxies, batch: o.batch, seed: o.seed, dataDir: o.dataDir, dataLimit: o.dataLimit,
-        train: { ...DEFAULT_FAST_TRAIN, steps: o.trainSteps, lr: o.trainLr, batch: o.trainBatch }, progress: !o.json, scoresOut: o.scoresOut,
-      });
+      const bar = o.json ? undefined : scoringBar();
+      const r = (() => {
+        try {
+          return correlateDtb({
+            file: o.benchDtb!, epoch: o.epoch, target: o.dtbTarget, proxies, batch: o.batch, seed: o.seed, dataDir: o.dataDir, dataLimit: o.dataLimit,
+            train: { ...DEFAULT_FAST_TRAIN, steps: o.trainSteps, lr: o.trainLr, batch: o.trainBatch }, onProgress: bar ? (e) => bar.update(e) : undefined, scoresOut: o.scoresOut,
+          });
+        } finally {
+          bar?.stop();
+        }
+      })();
       emit(o, { ...r, bench: 'dtb', file: o.benchDtb, seed: o.seed, batch: o.batch, trainSteps: o.trainSteps },
         () => [`DTB ${o.benchDtb}: n=${r.n} space=${r.space} target=${r.target}@epoch ${r.epoch}`, ...proxies.map((p) => `${p.padEnd(32)} tau=${r.kendall[p]!.toFixed(4)}  rho=${r.spearman[p]!.toFixed(4)}`)].join('\n'));
       return;
@@ -94,7 +102,7 @@ export function correlateCommand(): Command {
     if (!o.json) log(`scored ${o.n} architectures in ${wall.toFixed(1)} s`);
     emit(
       o,
-      { n: o.n, seed: o.seed, target, batch: o.batch, trainSteps: o.trainSteps, kendall, spearman: spear, wallSeconds: wall },
+      { n: o.n, seed: o.seed, target, batch: o.batch, trainSteps: o.trainSteps, kendall, spearman: spear, wall_s: wall },
       () => [`n=${o.n} seed=${o.seed} target=${target}`, ...proxies.map((p) => `${p.padEnd(32)} tau=${kendall[p]!.toFixed(4)}  rho=${spear[p]!.toFixed(4)}`)].join('\n'),
     );
   });
