@@ -146,7 +146,7 @@ export async function openMooSession<S extends { evaluations: number }>(
   if (req && o.backend !== 'auto' && o.backend !== req) throw new TsnasError(`--backend ${o.backend} conflicts with objective latency:measured:${req}`);
   if (needsBackend(specs) || (o.strategy === 'tnd-nas' && !o.tableAccuracy)) await sc.startBackend(req ?? o.backend);
   const ctx: ObjectiveContext = {
-    space: o.space as ObjectiveContext['space'],
+    space: o.space,
     table,
     scoreContext: () => scoringContext(o),
     latency: { batch: o.latencyBatch ?? 1, reps: o.latencyReps ?? 5 },
@@ -154,7 +154,7 @@ export async function openMooSession<S extends { evaluations: number }>(
   if (specs.some((s) => s.source === 'trained')) {
     const preset = TRAINED_PRESETS[o.preset ?? 'cpu-small'];
     if (!preset) throw new TsnasError(`accuracy:trained: unknown --preset '${o.preset}' (${Object.keys(TRAINED_PRESETS).join(', ')})`);
-    ctx.trainedAccuracy = trainedAccuracyHook({ space: o.space as ObjectiveContext['space'], preset, dataset: o.dataset ?? 'cifar10', dataDir: o.dataDir, seed: o.seed });
+    ctx.trainedAccuracy = trainedAccuracyHook({ space: o.space, preset, dataset: o.dataset ?? 'cifar10', dataDir: o.dataDir, seed: o.seed });
   }
   hooks?.(specs, ctx);
   const objs = buildObjectives(specs, ctx);

@@ -12,7 +12,7 @@ import { describeMooResult } from '../../search/multi-objective.js';
 import type { SearchResult } from '../../search/result.js';
 import { parseStrategyOptions } from '../../search/search.js';
 import type { SearchContext, SearchStrategy } from '../../search/strategy.js';
-import { SPACES } from '../../spaces/index.js';
+import { listSpaces } from '../../spaces/index.js';
 import { emit, log, startBackend, withCommon, type CommonOptions } from '../common.js';
 import { progressBars } from '../progress.js';
 import { addSchemaFlags, pickSchemaValues } from '../zod-flags.js';
@@ -66,7 +66,7 @@ function strategyCommand(s: SearchStrategy): Command {
   cmd.option('--no-progress', 'no progress bars');
   const keys = addSchemaFlags(cmd, s.options as unknown as z.ZodObject);
   const space = cmd.options.find((o) => o.attributeName() === 'space');
-  space?.choices([...SPACES]);
+  space?.choices(listSpaces());
   return cmd.action(async (flags: SearchFlags) => {
     await runSearchCommand(s, flags, pickSchemaValues(flags, keys));
   });

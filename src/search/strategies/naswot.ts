@@ -40,7 +40,7 @@ export const naswotStrategy: SearchStrategy<NaswotOptions> = {
     const [p] = parseProxyList(o.proxy) as [string];
     const table = await maybeTable(sc, o);
     const rng = new Rng(o.seed);
-    const archs: AnyArch[] = Array.from({ length: o.n }, () => sampleArch(o.space as never, rng));
+    const archs: AnyArch[] = Array.from({ length: o.n }, () => sampleArch(o.space, rng));
     if (o.resume && !sc.run) throw new TsnasError('--resume needs a run in the experiment store (give search() a run, or use the tsnas CLI)');
     const run = sc.run?.guard({ strategy: 'naswot', space: o.space, n: o.n, proxy: p, ...scoringSettings(o, [p]) });
     const done = run?.resumed ? storedScores(run, archs.map((a) => a.text), [p]) : new Map<number, ArchScore>();

@@ -13,8 +13,8 @@ export const randomStrategy: SearchStrategy<z.output<typeof mooOptions>> = {
     const o: MooOptions = { ...opts, strategy: 'random' };
     const s = await openMooSession(sc, o, 'accuracy,latency:pixel3');
     const t0 = performance.now();
-    const r = await runSteps(randomSearchSteps(s.ev, { space: o.space as never, seed: o.seed, shouldStop: stopper(sc) }));
+    const r = await runSteps(randomSearchSteps(s.ev, { space: o.space, seed: o.seed, shouldStop: stopper(sc) }));
     if (r.stopped) return stoppedResult(sc, o, s);
-    return finishedResult(sc, o, s, buildResult('random', o.space as never, s.ev, o.seed, (performance.now() - t0) / 1000));
+    return finishedResult(sc, o, s, buildResult('random', o.space, s.ev, o.seed, (performance.now() - t0) / 1000));
   },
 };

@@ -37,7 +37,7 @@ export const tndNasStrategy: SearchStrategy<z.output<typeof options>> = {
     if (tableMode) {
       const out = await runSteps(tndNasTableSteps(s.ev, { seed: o.seed, samples, resume: s.state as TndTableState | undefined, onCheckpoint: s.checkpoint, shouldStop: stopper(sc) }));
       if (out.stopped) return stoppedResult(sc, o, s, ` (α step ${out.log.length + 1})`);
-      const res = buildResult('tnd-nas', o.space as never, s.ev, o.seed, (performance.now() - t0) / 1000, undefined, {
+      const res = buildResult('tnd-nas', o.space, s.ev, o.seed, (performance.now() - t0) / 1000, undefined, {
         mode: 'table', argmax: out.argmax, targets: out.targets, stages: out.stages, alphaSteps: out.log.length,
         alpha: out.policy.alpha, finalMeanReward: out.log.at(-1)?.meanReward,
       });
@@ -55,7 +55,7 @@ export const tndNasStrategy: SearchStrategy<z.output<typeof options>> = {
       (f) => (hook = f),
     ));
     if (out.stopped) return stoppedResult(sc, o, s, ', supernet checkpointed');
-    const res = buildResult('tnd-nas', o.space as never, s.ev, o.seed, (performance.now() - t0) / 1000, out.frontRecords, {
+    const res = buildResult('tnd-nas', o.space, s.ev, o.seed, (performance.now() - t0) / 1000, out.frontRecords, {
       mode: 'supernet', preset: preset.name, argmax: out.argmax, targets: out.targets, stages: out.stages, alphaSteps: out.log.length,
       alpha: out.policy.alpha, note: 'accuracy:supernet values are one-hot subnet accuracies of the final supernet on a fixed validation batch',
     });
