@@ -1,0 +1,511 @@
+/**
+ * tsnas as a library: neural architecture search in TypeScript on TensorFlow.js.
+ *
+ * Everything a program needs to score, search, train and export architectures. Engine-level
+ * pieces (the TF.js namespace, tensor types, fused kernels) are in the `tsnas/engine` subpath.
+ *
+ * @example
+ * ```ts
+ * import { initBackend, makeSynthetic, parseArch, scoreArch } from 'tsnas';
+ * await initBackend('cpu');
+ * const data = makeSynthetic({ n: 64 });
+ * const arch = parseArch('nb201', '|nor_conv_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|skip_connect~0|nor_conv_1x1~1|avg_pool_3x3~2|');
+ * console.log(scoreArch(arch, ['naswot'], { data, batch: 32, seed: 0 }).scores);
+ * ```
+ *
+ * @packageDocumentation
+ */
+
+// ---- Backend -------------------------------------------------------------------------------
+/** Pick and start a TF.js backend (`auto`, `native`, `wasm`, `cpu`, `webgpu`); call once before any tensor work. */
+export { initBackend } from './engine/backend.js';
+/** The backend started by {@link initBackend}, or undefined before it. */
+export { backendInfo } from './engine/backend.js';
+/** Backend names accepted by {@link initBackend}. */
+export { BACKENDS } from './engine/backend.js';
+/** One of {@link BACKENDS}. */
+export { type BackendName } from './engine/backend.js';
+/** What {@link initBackend} started: backend name, threads, detail. */
+export { type BackendInfo } from './engine/backend.js';
+
+// ---- Utilities -----------------------------------------------------------------------------
+/** Seeded pseudo-random generator used for sampling, weight init and batches. */
+export { Rng } from './util/rng.js';
+/** Error for user mistakes (bad flags, bad architectures, missing files); carries an exit code. */
+export { TsnasError } from './util/errors.js';
+/** Spearman rank correlation. */
+export { spearman } from './util/stats.js';
+/** Kendall's tau-b rank correlation. */
+export { kendallTau } from './util/stats.js';
+/** Pearson correlation. */
+export { pearson } from './util/stats.js';
+/** Any array-like of numbers. */
+export { type NumArray } from './util/stats.js';
+
+// ---- Search spaces -------------------------------------------------------------------------
+// TODO(space registry): re-export the spaces registry here once src/spaces/ has it.
+/** Names of the search spaces. */
+export { SPACES } from './spaces/index.js';
+/** `'nb201' | 'darts'`. */
+export { type SpaceName } from './spaces/index.js';
+/** An architecture of either space, with its canonical text. */
+export { type AnyArch } from './spaces/index.js';
+/** Check a space name; throws {@link TsnasError} for an unknown one. */
+export { checkSpace } from './spaces/index.js';
+/** Parse an architecture string of a space into an {@link AnyArch}. */
+export { parseArch } from './spaces/index.js';
+/** Sample a uniformly random architecture of a space. */
+export { sampleArch } from './spaces/index.js';
+/** Mutate one choice of an architecture. */
+export { mutateArch } from './spaces/index.js';
+/** Build the evaluation network of an architecture (benchmark sizes unless overridden). */
+export { buildEvalNetwork } from './spaces/index.js';
+/** Size overrides for {@link buildEvalNetwork}. */
+export { type EvalNetOverrides } from './spaces/index.js';
+/** NAS-Bench-201 operations. */
+export { NB201_OPS } from './spaces/index.js';
+/** NAS-Bench-201 cell edges as (from, to) node pairs. */
+export { NB201_EDGES } from './spaces/index.js';
+/** Number of NAS-Bench-201 cells (15,625). */
+export { NB201_SIZE } from './spaces/index.js';
+/** A NAS-Bench-201 operation name. */
+export { type Nb201Op } from './spaces/index.js';
+/** A NAS-Bench-201 cell: one operation per edge. */
+export { type Nb201Arch } from './spaces/index.js';
+/** Parse a NAS-Bench-201 string (`|op~0|+|op~0|op~1|+|…|`). */
+export { parseNb201 } from './spaces/index.js';
+/** Format a NAS-Bench-201 cell as its canonical string. */
+export { formatNb201 } from './spaces/index.js';
+/** Canonical form of a NAS-Bench-201 string. */
+export { canonicalNb201 } from './spaces/index.js';
+/** Index (0 … 15,624) of a NAS-Bench-201 cell. */
+export { nb201Code } from './spaces/index.js';
+/** NAS-Bench-201 cell of an index. */
+export { nb201FromCode } from './spaces/index.js';
+/** Every NAS-Bench-201 cell, in code order. */
+export { enumerateNb201 } from './spaces/index.js';
+/** Sample a NAS-Bench-201 cell. */
+export { sampleNb201 } from './spaces/index.js';
+/** Mutate a NAS-Bench-201 cell. */
+export { mutateNb201 } from './spaces/index.js';
+/** DARTS operations. */
+export { DARTS_OPS } from './spaces/index.js';
+/** A DARTS operation name. */
+export { type DartsOp } from './spaces/index.js';
+/** One DARTS gene: (operation, input node). */
+export { type GeneEntry } from './spaces/index.js';
+/** A DARTS genotype (normal and reduction cells). */
+export { type DartsGenotype } from './spaces/index.js';
+/** Parse a DARTS genotype string. */
+export { parseGenotype } from './spaces/index.js';
+/** Format a DARTS genotype. */
+export { formatGenotype } from './spaces/index.js';
+/** Check a DARTS genotype; throws on an invalid one. */
+export { validateGenotype } from './spaces/index.js';
+/** Sample a DARTS genotype. */
+export { sampleGenotype } from './spaces/index.js';
+/** Mutate a DARTS genotype. */
+export { mutateGenotype } from './spaces/index.js';
+
+// ---- Networks ------------------------------------------------------------------------------
+/** Base class of the trainable networks. */
+export { Network } from './nn/network.js';
+/** What a network's forward pass returns. */
+export { type NetworkOutput } from './nn/network.js';
+/** Base class of layers and networks: parameters, buffers, forward. */
+export { Module } from './nn/module.js';
+/** Forward-pass context (training mode, hooks). */
+export { type ForwardCtx } from './nn/module.js';
+/** Hooks called during a forward pass (e.g. to record activations). */
+export { type ForwardHooks } from './nn/module.js';
+/** The NAS-Bench-201 evaluation network. */
+export { Nb201Network } from './nn/nb201-net.js';
+/** NAS-Bench-201's own evaluation network sizes. */
+export { NB201_EVAL_CONFIG } from './nn/nb201-net.js';
+/** Sizes of a NAS-Bench-201 network. */
+export { type Nb201NetConfig } from './nn/nb201-net.js';
+/** One NAS-Bench-201 cell (the searched part of {@link Nb201Network}). */
+export { Nb201Cell } from './nn/nb201-net.js';
+/** The residual reduction block between NAS-Bench-201 stages. */
+export { ResNetBasicBlock } from './nn/nb201-net.js';
+/** The DARTS evaluation network. */
+export { DartsNetwork } from './nn/darts-net.js';
+/** DARTS's own evaluation network sizes. */
+export { DARTS_EVAL_CONFIG } from './nn/darts-net.js';
+/** Sizes of a DARTS network. */
+export { type DartsNetConfig } from './nn/darts-net.js';
+/** One DARTS cell (normal or reduction). */
+export { DartsCell } from './nn/darts-net.js';
+/** The auxiliary classifier head of {@link DartsNetwork}. */
+export { AuxiliaryHead } from './nn/darts-net.js';
+/** 2-D convolution layer (NHWC). */
+export { Conv2d } from './nn/layers.js';
+/** Batch normalisation layer. */
+export { BatchNorm } from './nn/layers.js';
+/** Fully connected layer. */
+export { Linear } from './nn/layers.js';
+/** Options of {@link Conv2d}. */
+export { type ConvOptions } from './nn/layers.js';
+/** Base class of the candidate operations of a cell. */
+export { Op } from './nn/ops.js';
+/** ReLU → convolution → batch norm, the building block of the candidate operations. */
+export { ReLUConvBN } from './nn/ops.js';
+
+// ---- Datasets ------------------------------------------------------------------------------
+/** An image classification dataset in memory (NHWC float images, labels). */
+export { type Dataset } from './data/index.js';
+/** Undecoded images and labels as read from disk. */
+export { type RawImageSet } from './data/index.js';
+/** `'train' | 'test'`. */
+export { type Split } from './data/index.js';
+/** Load a dataset by name (cifar10, fashion-mnist, synthetic). */
+export { loadDataset } from './data/index.js';
+/** Options of {@link loadDataset}. */
+export { type LoadOptions } from './data/index.js';
+/** Names accepted by {@link loadDataset}. */
+export { DATASET_NAMES } from './data/index.js';
+/** One of {@link DATASET_NAMES}. */
+export { type DatasetName } from './data/index.js';
+/** Default CIFAR-10 directory. */
+export { CIFAR10_DEFAULT_DIR } from './data/index.js';
+/** The images of a dataset at the given indices. */
+export { subset } from './data/index.js';
+/** Seeded train/validation split. */
+export { splitTrainVal } from './data/index.js';
+/** Images per class. */
+export { classCounts } from './data/index.js';
+/** Build a {@link Dataset} from raw arrays. */
+export { makeDataset } from './data/index.js';
+/** Reduce image size by box averaging. */
+export { downsample } from './data/index.js';
+/** Read the CIFAR-10 binary batches of a directory. */
+export { readCifar10 } from './data/index.js';
+/** CIFAR-10 class names. */
+export { CIFAR10_CLASSES } from './data/index.js';
+/** Read Fashion-MNIST IDX files. */
+export { readFashionMnist } from './data/index.js';
+/** Fashion-MNIST class names. */
+export { FASHION_MNIST_CLASSES } from './data/index.js';
+/** A seeded synthetic dataset (for tests and examples). */
+export { makeSynthetic } from './data/index.js';
+/** Options of {@link makeSynthetic}. */
+export { type SyntheticOptions } from './data/index.js';
+/** Seeded, resumable minibatch iterator with augmentation. */
+export { Batcher } from './data/index.js';
+/** Options of {@link Batcher}. */
+export { type BatcherOptions } from './data/index.js';
+/** A minibatch: image and label tensors. */
+export { type Batch } from './data/index.js';
+/** Checkpointable position of a {@link Batcher}. */
+export { type BatcherState } from './data/index.js';
+/** Data augmentation settings (shift, flip, cutout). */
+export { type AugmentOptions } from './data/index.js';
+/** A fixed, seeded batch of a dataset (the scoring batch). */
+export { fixedBatch } from './data/index.js';
+
+// ---- Proxies (training-free scoring) -------------------------------------------------------
+// TODO(proxy registry): re-export the proxy registry here once src/proxies/ has it.
+/** Names of the built-in proxies (`das:…` rules are accepted too). */
+export { PROXY_NAMES } from './proxies/index.js';
+/** Parse a comma-separated proxy list (keeps `das:` rules whole). */
+export { parseProxyList } from './proxies/index.js';
+/** Score one architecture with a list of proxies. */
+export { scoreArch } from './proxies/index.js';
+/** Data, batch size, seed and optional fast training for {@link scoreArch}. */
+export { type ScoreContext } from './proxies/index.js';
+/** Scores and timings of one architecture. */
+export { type ArchScore } from './proxies/index.js';
+/** A few SGD steps before scoring. */
+export { type FastTrainOptions } from './proxies/index.js';
+/** Defaults of {@link FastTrainOptions} (training-free). */
+export { DEFAULT_FAST_TRAIN } from './proxies/index.js';
+/** Train a network a few SGD steps (the fast-training option of {@link scoreArch}). */
+export { fastTrain } from './proxies/index.js';
+/** The full rule behind each `das` proxy of a list. */
+export { dasRuleNames } from './proxies/index.js';
+/** The default DAS rule. */
+export { DEFAULT_DAS } from './proxies/index.js';
+/** The two-term DAS rule. */
+export { DAS_TWO_TERM } from './proxies/index.js';
+/** Parse a `das:key=value,…` rule. */
+export { parseDasRule } from './proxies/index.js';
+/** A parsed DAS rule. */
+export { type DasRule } from './proxies/index.js';
+/** Cache shared by DAS scores of one forward pass. */
+export { type DasCache } from './proxies/index.js';
+/** NASWOT score (log-determinant of the activation-code kernel). */
+export { naswotScore } from './proxies/index.js';
+/** DAS score of activation statistics under a rule. */
+export { dasScore } from './proxies/index.js';
+/** Run a network forward on a batch and collect ReLU activation statistics. */
+export { collectActivationStats } from './proxies/index.js';
+/** ReLU activation statistics of one forward pass. */
+export { type ActivationStats } from './proxies/index.js';
+/** Activation statistics of one ReLU layer. */
+export { type ReluLayerStats } from './proxies/index.js';
+/** SynFlow score. */
+export { synflow } from './proxies/index.js';
+/** SNIP score. */
+export { snip } from './proxies/index.js';
+/** Gradient-norm score. */
+export { gradNorm } from './proxies/index.js';
+/** Jacobian-covariance score. */
+export { jacobCov } from './proxies/index.js';
+/** Zen-score. */
+export { zen } from './proxies/index.js';
+/** Score a pool of architectures in this thread. */
+export { scorePool } from './proxies/run.js';
+/** Score a pool, yielding to the event loop between architectures (stoppable). */
+export { scorePoolAsync } from './proxies/run.js';
+/** Options of {@link scorePool}. */
+export { type PoolOptions } from './proxies/run.js';
+
+// ---- Objectives ----------------------------------------------------------------------------
+/** Parse an objectives list (`accuracy,params<=1.5,latency`…). */
+export { parseObjectives } from './objectives/index.js';
+/** Parse one objective term. */
+export { parseObjectiveTerm } from './objectives/index.js';
+/** A parsed objective: kind, direction, constraint. */
+export { type ObjectiveSpec } from './objectives/index.js';
+/** Kind of an objective. */
+export { type ObjectiveKind } from './objectives/index.js';
+/** A bound on an objective. */
+export { type Constraint } from './objectives/index.js';
+/** Objective kinds. */
+export { OBJECTIVE_KINDS } from './objectives/index.js';
+/** Constraint violation of a value. */
+export { violation } from './objectives/index.js';
+/** An evaluable objective: name, direction, `evaluate(arch)`. */
+export { type ArchObjective } from './objectives/index.js';
+/** What objectives need: space, table, data, backend, options. */
+export { type ObjectiveContext } from './objectives/index.js';
+/** Latency measurement options. */
+export { type LatencyOptions } from './objectives/index.js';
+/** Build evaluable objectives from specs. */
+export { buildObjectives } from './objectives/index.js';
+/** Build one evaluable objective. */
+export { buildObjective } from './objectives/index.js';
+/** Parameters and FLOPs of an architecture's evaluation network. */
+export { netSize } from './objectives/index.js';
+/** Median forward latency of a network. */
+export { measureLatency } from './objectives/index.js';
+/** Objective values as a name → value record. */
+export { objectiveRecord } from './objectives/index.js';
+/** Objective direction: `'min' | 'max'`. */
+export { type Direction } from './objectives/index.js';
+/** One direction or one per objective. */
+export { type Directions } from './objectives/index.js';
+/** A point in objective space. */
+export { type ObjectiveVector } from './objectives/index.js';
+/** Pareto dominance. */
+export { dominates } from './objectives/index.js';
+/** Non-dominated sorting into fronts. */
+export { nonDominatedSort } from './objectives/index.js';
+/** Front index of each point. */
+export { nonDominatedRanks } from './objectives/index.js';
+/** NSGA-II crowding distance. */
+export { crowdingDistance } from './objectives/index.js';
+/** The Pareto front. */
+export { paretoFront } from './objectives/index.js';
+/** Indices of the Pareto front. */
+export { paretoFrontIndices } from './objectives/index.js';
+/** Hypervolume of a front. */
+export { hypervolume } from './objectives/index.js';
+/** An objective read from the NB201 table. */
+export { type TableObjective } from './objectives/index.js';
+/** The exact Pareto front of the NB201 table. */
+export { trueParetoFront } from './objectives/index.js';
+/** Accuracy after a short training run, as an objective. */
+export { trainedAccuracyHook } from './objectives/index.js';
+/** Presets of the trained-accuracy objective. */
+export { TRAINED_PRESETS } from './objectives/index.js';
+/** One trained-accuracy preset. */
+export { type TrainedAccuracyPreset } from './objectives/index.js';
+/** Options of {@link trainedAccuracyHook}. */
+export { type TrainedAccuracyOptions } from './objectives/index.js';
+
+// ---- Search --------------------------------------------------------------------------------
+// TODO(search API): re-export `search()`, the strategy interface and the strategy registry here once src/search/ has them.
+/** Budgeted, caching evaluator of objectives for multi-objective search. */
+export { MooEvaluator } from './search/moo-common.js';
+/** One evaluated architecture. */
+export { type EvalRecord } from './search/moo-common.js';
+/** Result of a multi-objective search (front, history). */
+export { type MooResult } from './search/moo-common.js';
+/** One Pareto-front entry of a {@link MooResult}. */
+export { type ParetoEntry } from './search/moo-common.js';
+/** Build the {@link MooResult} of an evaluator. */
+export { buildResult } from './search/moo-common.js';
+/** Feasible Pareto front of evaluated records. */
+export { feasibleFront } from './search/moo-common.js';
+/** NSGA-II multi-objective search. */
+export { nsga2 } from './search/nsga2.js';
+/** NSGA-II as a step generator (resumable, stoppable). */
+export { nsga2Steps } from './search/nsga2.js';
+/** Options of {@link nsga2}. */
+export { type Nsga2Options } from './search/nsga2.js';
+/** Outcome of {@link nsga2}. */
+export { type Nsga2Outcome } from './search/nsga2.js';
+/** NSGA-II checkpoint state. */
+export { type Nsga2State } from './search/nsga2.js';
+/** Random search under an evaluator's budget. */
+export { randomSearch } from './search/random-search.js';
+/** Options of {@link randomSearch}. */
+export { type RandomSearchOptions } from './search/random-search.js';
+/** A resumable computation: a generator that yields between steps. */
+export { type Steps } from './search/steps.js';
+/** Run a {@link Steps} generator to the end. */
+export { drain } from './search/steps.js';
+/** Run a {@link Steps} generator, yielding to the event loop. */
+export { drainAsync } from './search/steps.js';
+/** Differentiable search (DARTS, DARTS 2nd order, Single-DARTS, PC-DARTS, MS-DARTS). */
+export { runSearch } from './search/diff/trainer.js';
+/** Options of {@link runSearch}. */
+export { type SearchRunOptions } from './search/diff/trainer.js';
+/** Result of {@link runSearch}: derived architecture and history. */
+export { type SearchResult } from './search/diff/trainer.js';
+/** One epoch of a differentiable search. */
+export { type EpochRecord as SearchEpochRecord } from './search/diff/trainer.js';
+/** Space of a differentiable search: `'nb201' | 'darts'`. */
+export { type SearchSpace } from './search/diff/model.js';
+/** Architecture derived from a differentiable search's weights. */
+export { type Derived } from './search/diff/model.js';
+/** Build a differentiable-search configuration from a preset. */
+export { buildConfig } from './search/diff/presets.js';
+/** A differentiable-search configuration. */
+export { type SearchConfig } from './search/diff/presets.js';
+/** Overrides of {@link buildConfig}. */
+export { type ConfigOverrides } from './search/diff/presets.js';
+/** Differentiable-search presets. */
+export { PRESETS } from './search/diff/presets.js';
+/** One of {@link PRESETS}. */
+export { type PresetName } from './search/diff/presets.js';
+/** Differentiable search strategies. */
+export { STRATEGY_NAMES } from './search/diff/strategies.js';
+/** One of {@link STRATEGY_NAMES}. */
+export { type StrategyName } from './search/diff/strategies.js';
+
+// ---- NAS-Bench-201 table -------------------------------------------------------------------
+/** The NAS-Bench-201 table: accuracies and costs of all 15,625 cells. */
+export { Nb201Table } from './benchmarks/index.js';
+/** Load the NB201 table (CSV, optionally gzipped). */
+export { loadNb201Table } from './benchmarks/index.js';
+/** Options of {@link loadNb201Table}. */
+export { type LoadNb201Options } from './benchmarks/index.js';
+/** One row of the NB201 table. */
+export { type Nb201Row } from './benchmarks/index.js';
+/** Parse the NB201 CSV text. */
+export { parseNb201Csv } from './benchmarks/index.js';
+/** Default table path (`$TSNAS_NB201` or the shared data folder). */
+export { defaultNb201Path } from './benchmarks/index.js';
+/** Whether a string is a NAS-Bench-201 cell. */
+export { isNb201Arch } from './benchmarks/index.js';
+/** Canonical table key of an architecture string. */
+export { normalizeArch } from './benchmarks/index.js';
+/** Accuracy columns of the table. */
+export { NB201_ACCURACY_COLUMNS } from './benchmarks/index.js';
+/** Latency columns of the table. */
+export { NB201_LATENCY_COLUMNS } from './benchmarks/index.js';
+/** Number of architectures in the table. */
+export { NB201_NUM_ARCHS } from './benchmarks/index.js';
+
+// ---- Training ------------------------------------------------------------------------------
+/** Train a network (SGD, cosine schedule, checkpoints, resumable). */
+export { trainNetwork } from './train/trainer.js';
+/** {@link trainNetwork}, yielding to the event loop between steps. */
+export { trainNetworkAsync } from './train/trainer.js';
+/** Training as a step generator. */
+export { trainSteps } from './train/trainer.js';
+/** Options of {@link trainNetwork}. */
+export { type TrainOptions } from './train/trainer.js';
+/** Result of {@link trainNetwork}. */
+export { type TrainResult } from './train/trainer.js';
+/** A training recipe (epochs, lr, batch, augmentation…). */
+export { type TrainRecipe } from './train/trainer.js';
+/** The default training recipe. */
+export { DEFAULT_RECIPE } from './train/trainer.js';
+/** Recipe overrides per search space. */
+export { SPACE_RECIPES } from './train/trainer.js';
+/** One training epoch's record. */
+export { type EpochRecord } from './train/trainer.js';
+/** Metadata saved with trained weights. */
+export { type TrainMeta } from './train/trainer.js';
+/** Progress within an interrupted epoch (resumable training). */
+export { type PartialEpoch } from './train/trainer.js';
+/** Loss and accuracy of a network on a dataset. */
+export { evaluate } from './train/trainer.js';
+/** Load trained weights into a network. */
+export { loadWeights } from './train/trainer.js';
+/** Train an architecture from a run configuration into a run directory. */
+export { runTraining } from './train/run.js';
+/** {@link runTraining}, yielding to the event loop. */
+export { runTrainingAsync } from './train/run.js';
+/** A training run's configuration. */
+export { type RunConfig } from './train/run.js';
+/** Network part of a {@link RunConfig}. */
+export { type NetSpec } from './train/run.js';
+/** Data part of a {@link RunConfig}. */
+export { type DataSpec } from './train/run.js';
+/** Options of {@link runTraining}. */
+export { type RunTrainingOptions } from './train/run.js';
+/** Outcome of {@link runTraining}. */
+export { type RunOutcome } from './train/run.js';
+/** Build the network of a {@link NetSpec}. */
+export { buildNet } from './train/run.js';
+/** Load a trained run directory: network, arch, config. */
+export { loadRun } from './train/run.js';
+/** The run configuration file of a training run directory. */
+export { type RunFileConfig } from './train/run.js';
+/** Momentum SGD with weight decay (PyTorch semantics). */
+export { Sgd } from './train/optim.js';
+/** Options of {@link Sgd}. */
+export { type SgdOptions } from './train/optim.js';
+/** Cosine learning-rate schedule. */
+export { cosineLr } from './train/optim.js';
+
+// ---- Export --------------------------------------------------------------------------------
+/** Convert a trained network to a TF.js LayersModel. */
+export { toLayersModel } from './train/export-tfjs.js';
+/** Save a LayersModel as model.json + weights.bin. */
+export { saveLayersModel } from './train/export-tfjs.js';
+/** Options of {@link toLayersModel}. */
+export { type ExportOptions } from './train/export-tfjs.js';
+/** Median and p90 inference latency of a LayersModel. */
+export { measureLatency as measureModelLatency } from './train/export-tfjs.js';
+
+// ---- Store and runs ------------------------------------------------------------------------
+// TODO(runs): re-export the `Run` class here once src/store/ has it.
+/** The SQLite store of runs and trials. */
+export { Store } from './store/store.js';
+/** Schema version written by this tsnas. */
+export { STORE_SCHEMA_VERSION } from './store/store.js';
+/** A run row of the store. */
+export { type RunRecord } from './store/store.js';
+/** A trial row of the store. */
+export { type TrialRecord } from './store/store.js';
+/** Status of a run. */
+export { type RunStatus } from './store/store.js';
+/** Build the self-contained HTML report of a run. */
+export { buildReport } from './report/index.js';
+/** Write the HTML report of a run to a file. */
+export { writeReport } from './report/index.js';
+/** Options of {@link buildReport}. */
+export { type ReportOptions } from './report/index.js';
+/** One chart of a report. */
+export { type Chart } from './report/index.js';
+/** The data a report is built from. */
+export { type ReportData } from './report/index.js';
+/** Kind of a report chart. */
+export { type ChartKind } from './report/charts.js';
+/** Report data of a `correlate` run. */
+export { type CorrelationData } from './report/data.js';
+/** Report data of a differentiable search run. */
+export { type SearchData } from './report/data.js';
+/** One epoch of {@link SearchData}. */
+export { type SearchEpoch } from './report/data.js';
+/** Report data of a multi-objective search run. */
+export { type MooData } from './report/data.js';
+/** Report data of a DTB build. */
+export { type DtbData } from './report/data.js';
+/** One row of a training curve. */
+export { type CurveRow } from './report/data.js';
