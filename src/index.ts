@@ -43,10 +43,19 @@ export { pearson } from './util/stats.js';
 export { type NumArray } from './util/stats.js';
 
 // ---- Search spaces -------------------------------------------------------------------------
-// TODO(space registry): re-export the spaces registry here once src/spaces/ has it.
-/** Names of the search spaces. */
+/** The interface a search space implements (parse, format, sample, mutate, crossover, encode, build its network). */
+export { type SearchSpace } from './spaces/space.js';
+/** A categorical decision of a space (what encode() indexes). */
+export { type Decision } from './spaces/space.js';
+/** Register a search space under its name (one line per space). */
+export { registerSpace } from './spaces/registry.js';
+/** The space registered under a name; an unknown name is an error listing the known ones. */
+export { getSpace } from './spaces/registry.js';
+/** Names of the registered spaces. */
+export { listSpaces } from './spaces/registry.js';
+/** Names of the built-in search spaces. */
 export { SPACES } from './spaces/index.js';
-/** `'nb201' | 'darts'`. */
+/** A registered space's name. */
 export { type SpaceName } from './spaces/index.js';
 /** An architecture of either space, with its canonical text. */
 export { type AnyArch } from './spaces/index.js';
@@ -204,7 +213,18 @@ export { type AugmentOptions } from './data/index.js';
 export { fixedBatch } from './data/index.js';
 
 // ---- Proxies (training-free scoring) -------------------------------------------------------
-// TODO(proxy registry): re-export the proxy registry here once src/proxies/ has it.
+/** Register a training-free proxy (one file per proxy, declaring what it needs). */
+export { registerProxy } from './proxies/index.js';
+/** The proxy registered under a name. */
+export { getProxy } from './proxies/index.js';
+/** Names of the registered proxies. */
+export { proxyNames } from './proxies/index.js';
+/** The interface a proxy implements. */
+export { type ProxyDefinition } from './proxies/proxy.js';
+/** What a proxy's score function is given (network, batch, lazily computed activations, gradients, MACs). */
+export { type ProxyInput } from './proxies/proxy.js';
+/** What a proxy needs computed for it. */
+export { type ProxyNeeds } from './proxies/proxy.js';
 /** Names of the built-in proxies (`das:…` rules are accepted too). */
 export { PROXY_NAMES } from './proxies/index.js';
 /** Parse a comma-separated proxy list (keeps `das:` rules whole). */
@@ -325,7 +345,34 @@ export { type TrainedAccuracyPreset } from './objectives/index.js';
 export { type TrainedAccuracyOptions } from './objectives/index.js';
 
 // ---- Search --------------------------------------------------------------------------------
-// TODO(search API): re-export `search()`, the strategy interface and the strategy registry here once src/search/ has them.
+/** Run a registered strategy with validated options: `await search('nsga2', { budget: 100 })`. */
+export { search } from './search/search.js';
+/** Validate a strategy's options against its schema (defaults filled in). */
+export { parseStrategyOptions } from './search/search.js';
+/** The interface every search strategy implements. */
+export { type SearchStrategy } from './search/strategy.js';
+/** What a strategy is given besides its options: run, stop signal, log, progress, backend start. */
+export { type SearchContext } from './search/strategy.js';
+/** A progress event of a long loop. */
+export { type ProgressEvent } from './search/strategy.js';
+/** The options every strategy takes (a zod schema to extend). */
+export { baseSearchOptions } from './search/strategy.js';
+/** The options every strategy takes, as parsed. */
+export { type BaseSearchOptions } from './search/strategy.js';
+/** The one result shape of every strategy. */
+export { type SearchResult } from './search/result.js';
+/** The zod schema of {@link SearchResult}. */
+export { searchResultSchema } from './search/result.js';
+/** Register a strategy under its name. */
+export { registerStrategy } from './search/registry.js';
+/** The strategy registered under a name. */
+export { getStrategy } from './search/registry.js';
+/** Every registered strategy. */
+export { listStrategies } from './search/registry.js';
+/** Register a user objective usable in objective lists beside the built-in ones. */
+export { registerObjective } from './objectives/registry.js';
+/** A user objective. */
+export { type ObjectiveDefinition } from './objectives/registry.js';
 /** Budgeted, caching evaluator of objectives for multi-objective search. */
 export { MooEvaluator } from './search/moo-common.js';
 /** One evaluated architecture. */
@@ -363,11 +410,11 @@ export { runSearch } from './search/diff/trainer.js';
 /** Options of {@link runSearch}. */
 export { type SearchRunOptions } from './search/diff/trainer.js';
 /** Result of {@link runSearch}: derived architecture and history. */
-export { type SearchResult } from './search/diff/trainer.js';
+export { type SearchResult as SupernetSearchResult } from './search/diff/trainer.js';
 /** One epoch of a differentiable search. */
 export { type EpochRecord as SearchEpochRecord } from './search/diff/trainer.js';
 /** Space of a differentiable search: `'nb201' | 'darts'`. */
-export { type SearchSpace } from './search/diff/model.js';
+export { type SearchSpace as SupernetSpaceName } from './search/diff/model.js';
 /** Architecture derived from a differentiable search's weights. */
 export { type Derived } from './search/diff/model.js';
 /** Build a differentiable-search configuration from a preset. */
@@ -424,8 +471,8 @@ export { type TrainResult } from './train/trainer.js';
 export { type TrainRecipe } from './train/trainer.js';
 /** The default training recipe. */
 export { DEFAULT_RECIPE } from './train/trainer.js';
-/** Recipe overrides per search space. */
-export { SPACE_RECIPES } from './train/trainer.js';
+/** A space's training defaults (its SearchSpace.trainRecipe). */
+export { spaceRecipe } from './train/trainer.js';
 /** One training epoch's record. */
 export { type EpochRecord } from './train/trainer.js';
 /** Metadata saved with trained weights. */
@@ -456,12 +503,18 @@ export { buildNet } from './train/run.js';
 export { loadRun } from './train/run.js';
 /** The run configuration file of a training run directory. */
 export { type RunFileConfig } from './train/run.js';
-/** Momentum SGD with weight decay (PyTorch semantics). */
-export { Sgd } from './train/optim.js';
+/** Momentum SGD with weight decay, Nesterov and clipping (PyTorch semantics). */
+export { Sgd } from './optim/index.js';
 /** Options of {@link Sgd}. */
-export { type SgdOptions } from './train/optim.js';
+export { type SgdOptions } from './optim/index.js';
+/** Adam on tensors (the architecture optimiser of differentiable search). */
+export { Adam } from './optim/index.js';
 /** Cosine learning-rate schedule. */
-export { cosineLr } from './train/optim.js';
+export { cosineLr } from './optim/index.js';
+/** Export a trained run directory as a TF.js LayersModel with its genotype and model card. */
+export { exportRun } from './train/export-run.js';
+/** What model_card.json of an export holds. */
+export { type ModelCard } from './train/export-run.js';
 
 // ---- Export --------------------------------------------------------------------------------
 /** Convert a trained network to a TF.js LayersModel. */
@@ -474,7 +527,10 @@ export { type ExportOptions } from './train/export-tfjs.js';
 export { measureLatency as measureModelLatency } from './train/export-tfjs.js';
 
 // ---- Store and runs ------------------------------------------------------------------------
-// TODO(runs): re-export the `Run` class here once src/store/ has it.
+/** A run of the store as a service: create or resume, settings check, trials, checkpoints, finish. */
+export { Run } from './store/run.js';
+/** How to open a {@link Run}. */
+export { type RunOptions } from './store/run.js';
 /** The SQLite store of runs and trials. */
 export { Store } from './store/store.js';
 /** Schema version written by this tsnas. */
@@ -509,3 +565,35 @@ export { type MooData } from './report/data.js';
 export { type DtbData } from './report/data.js';
 /** One row of a training curve. */
 export { type CurveRow } from './report/data.js';
+
+// ---- Types the API above refers to -----------------------------------------------------------
+/** A benchmark table (NB201's is one): columns and values by architecture text. */
+export { type BenchmarkTable } from './benchmarks/registry.js';
+/** The architecture types of the built-in spaces, by space name (extendable). */
+export { type SpaceArchTypes } from './spaces/index.js';
+/** Network size options a space's network supports. */
+export { type NetOption } from './spaces/space.js';
+/** A space's weight-sharing supernet, where it has one. */
+export { type SupernetSpec } from './spaces/space.js';
+/** An architecture of a space: the space's name, the parsed architecture and its canonical text. */
+export { type Arch } from './spaces/space.js';
+/** A strategy of any options type. */
+export { type AnyStrategy } from './search/registry.js';
+/** One saved optimiser slot (checkpoints). */
+export { type OptimStateEntry } from './optim/sgd.js';
+/** Options of one optimiser step. */
+export { type StepOptions } from './optim/sgd.js';
+/** Gradients for an optimiser step: in parameter order or by variable name. */
+export { type Grads } from './optim/sgd.js';
+/** Arguments of {@link cosineLr}. */
+export { type CosineLrArgs } from './optim/schedule.js';
+/** Options of {@link Adam}. */
+export { type AdamOptions } from './optim/adam.js';
+/** A weight and its gradient, as proxies see them. */
+export { type WeightGradient } from './proxies/proxy.js';
+/** Scoring progress: architectures done of total. */
+export { type ScoreProgress } from './proxies/run.js';
+/** Training progress events (start, step, epoch, end). */
+export { type TrainProgress } from './train/trainer.js';
+/** A row of a {@link BenchmarkTable}. */
+export { type BenchmarkRow } from './benchmarks/registry.js';

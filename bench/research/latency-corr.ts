@@ -29,7 +29,10 @@ const archs: AnyArch[] = [];
 const seen = new Set<string>();
 while (archs.length < n) {
   const a = sampleArch('nb201', rng);
-  if (!seen.has(a.text)) (seen.add(a.text), archs.push(a));
+  if (!seen.has(a.text)) {
+    seen.add(a.text);
+    archs.push(a);
+  }
 }
 const t0 = performance.now();
 const measured: number[] = [];

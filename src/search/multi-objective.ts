@@ -26,7 +26,7 @@ import { parseArch, type AnyArch } from '../spaces/index.js';
 import type { Run } from '../store/run.js';
 import type { TrialRecord } from '../store/store.js';
 import { TsnasError } from '../util/errors.js';
-import { buildResult, MooEvaluator, writeParetoPlot, type MooResult } from './moo-common.js';
+import { MooEvaluator, writeParetoPlot, type MooResult } from './moo-common.js';
 import type { SearchResult } from './result.js';
 import { scoringContext, scoringOptions } from './scoring.js';
 import { drainAsync, type Steps } from './steps.js';

@@ -6,8 +6,8 @@
 import { TsnasError } from '../util/errors.js';
 import type { SearchStrategy } from './strategy.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each strategy has its own options type
-type AnyStrategy = SearchStrategy<any>;
+/** A strategy with any options type (the registry holds strategies of every kind). */
+export type AnyStrategy = SearchStrategy<any>;
 
 const strategies = new Map<string, AnyStrategy>();
 

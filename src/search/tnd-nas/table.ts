@@ -4,7 +4,6 @@
  * `tndNasTableSteps` yields after every evaluation (and, with `shouldStop`, ends there);
  * `tndNasTable` runs it synchronously.
  */
-import { NB201_OPS } from '../../spaces/index.js';
 import { TsnasError } from '../../util/errors.js';
 import type { EvalRecord, MooEvaluator } from '../moo-common.js';
 import { drain, type Steps } from '../steps.js';
