@@ -135,12 +135,10 @@ test('defaultNb201Path honours TSNAS_NB201, else <repo>/../shared/data/nb201', (
 });
 
 test('the NAS-Bench-201 table', { skip: nb201SkipReason }, async (t) => {
-  const t0 = performance.now();
+  // Load time is a benchmark (docs/benchmarks), not a test: a busy machine must not fail it.
   const table = await loadNb201Table(nb201Path);
-  const ms = performance.now() - t0;
 
-  await t.test('loads fast and completely', () => {
-    assert.ok(ms < 3000, `load took ${ms.toFixed(0)} ms`);
+  await t.test('loads completely', () => {
     assert.equal(table.size, 15625);
     assert.equal(table.complete, true);
   });

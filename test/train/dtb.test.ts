@@ -77,7 +77,7 @@ test('DTB end to end: build, SIGKILL mid-architecture, resume, export json/csv, 
 
   // Export JSON and CSV.
   const jf = join(dir, 'dtb-export.json');
-  const ej = cli(['dtb', 'export', '--dir', dir, '--format', 'json', '--file', jf, '--json']);
+  const ej = cli(['dtb', 'export', '--out', dir, '--format', 'json', '--file', jf, '--json']);
   assert.equal(ej.status, 0, ej.stderr);
   const d = readDtb(jf);
   assert.equal(d.format, 'tsnas-dtb');
@@ -87,7 +87,7 @@ test('DTB end to end: build, SIGKILL mid-architecture, resume, export json/csv, 
   for (const k of ['epoch', 'lr', 'train_loss', 'train_acc', 'val_loss', 'val_acc', 'epoch_s', 'wall_s']) assert.ok(k in d.archs[0]!.epochs[0]!, k);
   assert.equal(dtbTargets(d, 2).length, ARCHS);
   const cf = join(dir, 'dtb.csv');
-  const ec = cli(['dtb', 'export', '--dir', dir, '--format', 'csv', '--file', cf, '--json']);
+  const ec = cli(['dtb', 'export', '--out', dir, '--format', 'csv', '--file', cf, '--json']);
   assert.equal(ec.status, 0, ec.stderr);
   const lines = readFileSync(cf, 'utf8').trim().split('\n');
   assert.ok(lines[0]!.startsWith('# tsnas-dtb v1'));

@@ -56,13 +56,16 @@ function exportCmd(): Command {
   return withCommon(
     new Command('export')
       .description('Write a DTB build directory as one versioned JSON or CSV file')
-      .requiredOption('--dir <dir>', 'build directory (dtb build --out)')
+      // --out is the build directory, as for `dtb build`; --dir is its old name
+      .addOption(new Option('--dir <dir>', 'the build directory (old name of --out)').hideHelp())
       .addOption(new Option('--format <fmt>', 'file format').choices(['json', 'csv']).default('json'))
-      .option('--file <path>', 'output file (default <dir>/dtb-v1.json or .csv)')
+      .option('--file <path>', 'output file (default <out>/dtb-v1.json or .csv)')
       .option('--partial', 'include only the finished architectures of an unfinished build'),
-  ).action(async (o: CommonOptions & { dir: string; format: 'json' | 'csv'; file?: string; partial?: boolean }) => {
-    const d = collectDtb(o.dir, { partial: o.partial });
-    const file = resolve(o.file ?? join(o.dir, `dtb-v${d.version}.${o.format}`));
+  ).action(async (o: CommonOptions & { dir?: string; format: 'json' | 'csv'; file?: string; partial?: boolean }) => {
+    const dir = o.out ?? o.dir;
+    if (!dir) throw new TsnasError('--out DIR is required (the build directory of dtb build --out)');
+    const d = collectDtb(dir, { partial: o.partial });
+    const file = resolve(o.file ?? join(dir, `dtb-v${d.version}.${o.format}`));
     writeDtb(d, file, o.format);
     emit(o, { file, format: o.format, version: d.version, archs: d.num_archs, epochs: d.num_epochs }, () => `wrote ${file} (${d.num_archs} architectures × ${d.num_epochs} epochs)`);
   });
