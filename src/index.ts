@@ -597,3 +597,5 @@ export { type ScoreProgress } from './proxies/run.js';
 export { type TrainProgress } from './train/trainer.js';
 /** A row of a {@link BenchmarkTable}. */
 export { type BenchmarkRow } from './benchmarks/registry.js';
+/** A seeded sample without replacement of a table's architectures (`tsnas correlate`'s sample). */
+export { sampleTableArchs } from './benchmarks/sample.js';

@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { defaultNb201Path, loadNb201Table } from '../../src/benchmarks/nb201-table.js';
 import { DAS_TWO_TERM, DEFAULT_DAS, parseDasRule } from '../../src/proxies/naswot.js';
 import { kendallTau } from '../../src/util/stats.js';
-import { sampleTableArchs } from '../../src/cli/commands/correlate.js';
+import { sampleTableArchs } from '../../src/benchmarks/sample.js';
 
 const { values: a } = parseArgs({ options: { scores: { type: 'string' }, bench: { type: 'string' }, out: { type: 'string' }, 'legacy-das': { type: 'boolean', default: false } } });
 if (!a.scores) throw new Error('--scores FILE.jsonl is required');

@@ -6,7 +6,7 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { initBackend } from '../../src/engine/backend.js';
 import { defaultNb201Path, loadNb201Table, type Nb201Table } from '../../src/benchmarks/nb201-table.js';
-import { sampleTableArchs } from '../../src/cli/commands/correlate.js';
+import { sampleTableArchs } from '../../src/benchmarks/sample.js';
 import { fixedBatch, loadDataset, type Dataset } from '../../src/data/index.js';
 import { tf, type Tensor4D } from '../../src/engine/tf.js';
 import type { Network } from '../../src/nn/network.js';

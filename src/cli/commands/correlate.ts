@@ -10,22 +10,11 @@ import { kendallTau, spearman } from '../../util/stats.js';
 import { Rng } from '../../util/rng.js';
 import { TsnasError } from '../../util/errors.js';
 import { scoringBar } from '../progress.js';
+import { sampleTableArchs } from '../../benchmarks/sample.js';
 import { emit, intArg, log, startBackend, withCommon } from '../common.js';
 import { scoreRemaining, scoringContext, scoringSettings, storedScores, withScoringFlags, type ScoringFlags } from './score.js';
 import { correlateDtb } from '../../train/dtb-correlate.js';
 import { currentRun, resumeGuard } from '../tracking.js';
-
-/** A uniform sample without replacement of n table architectures (seeded shuffle). */
-export function sampleTableArchs(all: readonly string[], n: number, seed: number): string[] {
-  if (n > all.length) throw new TsnasError(`--n ${n} exceeds the ${all.length} architectures in the table`);
-  const idx = Array.from({ length: all.length }, (_, i) => i);
-  const rng = new Rng(seed);
-  for (let i = 0; i < n; i++) {
-    const j = i + rng.int(idx.length - i);
-    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
-  }
-  return idx.slice(0, n).map((i) => all[i]!);
-}
 
 export function correlateCommand(): Command {
   return withScoringFlags(
