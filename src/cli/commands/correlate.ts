@@ -7,8 +7,6 @@ import { DEFAULT_FAST_TRAIN, parseProxyList } from '../../proxies/index.js';
 import { writeScatterSvg } from '../../proxies/run.js';
 import type { ArchScore } from '../../proxies/index.js';
 import { kendallTau, spearman } from '../../util/stats.js';
-import { Rng } from '../../util/rng.js';
-import { TsnasError } from '../../util/errors.js';
 import { scoringBar } from '../progress.js';
 import { sampleTableArchs } from '../../benchmarks/sample.js';
 import { emit, intArg, log, startBackend, withCommon } from '../common.js';
