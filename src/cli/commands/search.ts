@@ -35,13 +35,12 @@ export function describeSearchResult(r: SearchResult): string {
 
 /**
  * Run a strategy the way the CLI does: options validated by its schema, the current run and
- * Ctrl-C signal in the context, bars on stderr unless `progress` is false or output is JSON off a
- * terminal; prints the result.
+ * Ctrl-C signal in the context, bars on stderr unless `progress` is false; prints the result.
  */
 export async function runSearchCommand(strategy: SearchStrategy, flags: SearchFlags, values: Record<string, unknown>): Promise<SearchResult> {
   const options = parseStrategyOptions(strategy.name, values);
-  const quiet = flags.progress === false || (Boolean(flags.json) && !process.stderr.isTTY);
-  const bars = quiet ? undefined : progressBars();
+  // bars go to stderr, so they are on with --json too (off with --no-progress)
+  const bars = flags.progress === false ? undefined : progressBars();
   const ctx: SearchContext = {
     run: currentRun(),
     signal: stopSignal(),
