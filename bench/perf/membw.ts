@@ -5,7 +5,7 @@
  * A kernel far below the copy's GB/s at 2 threads has a parallelisation defect (this found
  * per-thread partials sharing a cache line). Usage: npx tsx bench/perf/membw.ts
  */
-import { loadNativeAddon } from '../../src/engine/native-backend.js';
+import { loadNativeAddon } from '../../src/engine/native/index.js';
 const ad = loadNativeAddon();
 const C = 16;
 let copyGbs = 1;
@@ -28,7 +28,7 @@ for (const M of [64 * 32 * 32, 16 * 64 * 32 * 32]) {
     ad.configure({ threads: th });
     console.log(`threads ${th}`);
     t('copy(affine)', 2, () => ad.affine(x, g, b, y));
-    t('add', 3, () => ad.binary(0, x, 1, n, x2, 1, n, y));
+    t('add', 3, () => ad.binary.Add(x, 1, n, x2, 1, n, y));
     t('bnFwd', 3, () => ad.bnAffineForward(x, g, b, y, mean, inv, C, 1e-5));
     t('bnBwd', 5, () => ad.bnAffineBackward(dy, x, mean, inv, g, dx, dg, db, C));
   }

@@ -30,7 +30,7 @@ async function startWasm(): Promise<string> {
 }
 
 async function startNative(): Promise<string> {
-  const mod = await import('./native-backend.js');
+  const mod = await import('./native/index.js');
   return mod.startNativeBackend();
 }
 

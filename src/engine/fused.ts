@@ -6,7 +6,7 @@
  */
 import { tf, type Tensor, type Tensor4D } from './tf.js';
 
-/** Kernel names a backend may implement natively (see native-backend.ts). */
+/** Kernel names a backend may implement natively (see native/index.ts). */
 export const BN_AFFINE_FORWARD_KERNEL = 'TsnasBatchNormAffineForward';
 export const BN_AFFINE_BACKWARD_KERNEL = 'TsnasBatchNormAffineBackward';
 export const RELU_GRAD_KERNEL = 'TsnasReluGrad';

@@ -8,7 +8,7 @@
  * forward pass (BENCHMARKS.md). The JS versions (`…Js`) are the reference the tests compare with;
  * `TSNAS_NATIVE_CODES=0` forces them.
  */
-import { loadNativeAddon, nativeAvailable, type NativeAddon } from '../engine/native-backend.js';
+import { loadNativeAddon, nativeAvailable, type NativeAddon } from '../engine/native/index.js';
 
 let nativeCodes: Pick<NativeAddon, 'packCodes' | 'addHamming'> | null | undefined;
 function native(): Pick<NativeAddon, 'packCodes' | 'addHamming'> | null {

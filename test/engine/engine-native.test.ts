@@ -10,9 +10,9 @@ import { tf, type Tensor } from '../../src/engine/tf.js';
 import { batchNormTrain, convBnInference, normalizeBatch, sgdStep, sumOfSquares, weightedSum } from '../../src/engine/fused.js';
 
 let skip: string | false = false;
-let nativeMod: typeof import('../../src/engine/native-backend.js') | undefined;
+let nativeMod: typeof import('../../src/engine/native/index.js') | undefined;
 try {
-  nativeMod = await import('../../src/engine/native-backend.js');
+  nativeMod = await import('../../src/engine/native/index.js');
   await nativeMod.startNativeBackend();
 } catch (e) {
   skip = `native backend skipped: ${(e as Error).message}`;
@@ -419,7 +419,7 @@ test('native: pooled output buffers never alias live data', { skip }, () => {
 
 test('native: the buffer pool evicts the least recently requested sizes at its cap', { skip }, () => {
   tf.setBackend('native');
-  const backend = tf.backend() as InstanceType<typeof import('../../src/engine/native-backend.js').NativeBackend>;
+  const backend = tf.backend() as InstanceType<typeof import('../../src/engine/native/index.js').NativeBackend>;
   const cap = backend.maxPooledBytes;
   try {
     backend.releasePool();

@@ -7,7 +7,7 @@ let nativeOk: boolean | undefined;
 export async function testBackends(): Promise<BackendName[]> {
   if (nativeOk === undefined) {
     try {
-      await import('../../src/engine/native-backend.js').then((m) => m.startNativeBackend());
+      await import('../../src/engine/native/index.js').then((m) => m.startNativeBackend());
       nativeOk = true;
     } catch (e) {
       nativeOk = false;

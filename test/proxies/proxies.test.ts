@@ -14,7 +14,7 @@ import {
   parseDasRule, parseProxyList, popcount32, scoreArch, slogdet, symEigenvalues, synflow, symmetrize,
 } from '../../src/proxies/index.js';
 import { addHammingJs, packCodesJs } from '../../src/proxies/bits.js';
-import { nativeAvailable } from '../../src/engine/native-backend.js';
+import { nativeAvailable } from '../../src/engine/native/index.js';
 import { REPO_ROOT } from '../helpers/data-paths.js';
 import { nb201Path, nb201SkipReason } from '../helpers/bench-path.js';
 

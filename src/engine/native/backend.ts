@@ -1,0 +1,138 @@
+/**
+ * The `native` TF.js backend class: the cpu backend's storage (tensors are the cpu backend's
+ * Float32Arrays, which the addon reads and writes in place) plus a pool of output buffers.
+ */
+import os from 'node:os';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import type { tf } from '../tf.js';
+
+/** TSNAS_NATIVE_POOL_MB, else a quarter of the machine's memory, at least 1 GiB, at most 8 GiB. */
+function defaultPoolBytes(): number {
+  const env = process.env.TSNAS_NATIVE_POOL_MB;
+  if (env !== undefined && env !== '') {
+    const mb = Number(env);
+    if (!Number.isFinite(mb) || mb < 0) throw new Error(`TSNAS_NATIVE_POOL_MB must be a number of megabytes ≥ 0, got '${env}'`);
+    return mb * 2 ** 20;
+  }
+  return Math.min(8 * 2 ** 30, Math.max(2 ** 30, Math.floor(os.totalmem() / 4)));
+}
+
+/**
+ * The TF.js backend class: the cpu backend's storage, plus a pool of output buffers.
+ * Fresh large Float32Arrays cost page faults (about 3 ms for 4 MB, 40× the ReLU that fills
+ * them), so native kernels take their outputs from a pool keyed by length. A buffer goes back
+ * to the pool only when no live tensor refers to its ArrayBuffer (slices may be views), and
+ * `readSync` hands out copies of pooled buffers, so no array a caller holds is ever reused.
+ *
+ * The pool is capped (`maxPooledBytes`). Over the cap it evicts whole size classes, the least
+ * recently requested first, and drops the returning buffer only if that is not enough: a
+ * training step whose activations exceed the cap then re-allocates just the excess, and sizes a
+ * finished phase used go first. (It used to empty itself at the cap: the NB201 supernet's 3.9 GB
+ * of activations against a 1 GB cap made every step allocate afresh, 2.2 s instead of 0.9 s.)
+ */
+export class NativeBackend extends MathBackendCPU {
+  /** Size classes in order of the last request for them (a Map iterates in insertion order). */
+  private readonly pool = new Map<number, Float32Array[]>();
+  private readonly owned = new WeakSet<ArrayBufferLike>();
+  private readonly live = new Map<ArrayBufferLike, number>();
+  private pooledBytes = 0;
+  /** Upper bound on the bytes kept in the pool: TSNAS_NATIVE_POOL_MB, default a quarter of RAM, 1–8 GiB. */
+  maxPooledBytes = defaultPoolBytes();
+
+  constructor() {
+    super();
+    // the cpu backend's "install tfjs-node" notice is misleading here
+    (this as unknown as { firstUse: boolean }).firstUse = false;
+  }
+
+  /** An uninitialised float32 buffer of n elements for a kernel output. */
+  alloc(n: number): Float32Array {
+    const list = this.pool.get(n) ?? [];
+    // move the class to the recent end (an empty one too: it records the request)
+    this.pool.delete(n);
+    this.pool.set(n, list);
+    const b = list.pop();
+    if (b) {
+      this.pooledBytes -= b.byteLength;
+      return b;
+    }
+    const a = new Float32Array(n);
+    this.owned.add(a.buffer);
+    return a;
+  }
+
+  /** Bytes held in the pool (for tests and diagnostics). */
+  get pooledByteCount(): number {
+    return this.pooledBytes;
+  }
+
+  private track(values: unknown): void {
+    if (ArrayBuffer.isView(values) && this.owned.has(values.buffer)) {
+      this.live.set(values.buffer, (this.live.get(values.buffer) ?? 0) + 1);
+    }
+  }
+
+  private untrack(values: unknown): void {
+    if (!ArrayBuffer.isView(values) || !this.owned.has(values.buffer)) return;
+    const buf = values.buffer;
+    const k = (this.live.get(buf) ?? 1) - 1;
+    if (k > 0) {
+      this.live.set(buf, k);
+      return;
+    }
+    this.live.delete(buf);
+    const bytes = buf.byteLength;
+    if (bytes > this.maxPooledBytes) return;
+    const whole = new Float32Array(buf);
+    if (this.pooledBytes + bytes > this.maxPooledBytes) this.evict(bytes, whole.length);
+    if (this.pooledBytes + bytes > this.maxPooledBytes) return;
+    let list = this.pool.get(whole.length);
+    if (!list) this.pool.set(whole.length, (list = []));
+    list.push(whole);
+    this.pooledBytes += bytes;
+  }
+
+  /** Evict whole size classes, least recently requested first (not `keep`), until `need` bytes fit. */
+  private evict(need: number, keep: number): void {
+    for (const [n, list] of this.pool) {
+      if (this.pooledBytes + need <= this.maxPooledBytes) return;
+      if (n === keep) continue;
+      for (const b of list) this.pooledBytes -= b.byteLength;
+      this.pool.delete(n);
+    }
+  }
+
+  /** Drop every pooled buffer (the garbage collector takes them). */
+  releasePool(): void {
+    this.pool.clear();
+    this.pooledBytes = 0;
+  }
+
+  override write(values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType): tf.DataId {
+    const id = super.write(values, shape, dtype);
+    this.track(values);
+    return id;
+  }
+
+  override move(dataId: tf.DataId, values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType, refCount: number): void {
+    super.move(dataId, values, shape, dtype, refCount);
+    this.track(values);
+  }
+
+  override disposeData(dataId: tf.DataId, force = false): boolean {
+    const values = this.data.get(dataId)?.values;
+    const r = super.disposeData(dataId, force);
+    if (values !== undefined && !this.data.has(dataId)) this.untrack(values);
+    return r;
+  }
+
+  override readSync(dataId: tf.DataId): tf.backend_util.BackendValues {
+    const v = super.readSync(dataId);
+    return ArrayBuffer.isView(v) && this.owned.has(v.buffer) ? (v as Float32Array).slice() : v;
+  }
+
+  override dispose(): void {
+    this.releasePool();
+    super.dispose();
+  }
+}
