@@ -43,7 +43,7 @@ export function maxPoolGradInto(
               if (x[k]! > best) { best = x[k]!; at = k; }
             }
           }
-          if (at >= 0) dx[at] += dy[o + ch]!;
+          if (at >= 0) dx[at] = dx[at]! + dy[o + ch]!;
         }
       }
     }

@@ -339,7 +339,7 @@ export function* trainSteps(o: TrainOptions): Generator<void, TrainResult> {
             return loss;
           }, params.map(([, v]) => v));
           opt.step(grads);
-          const out = [value.dataSync()[0]!, corr!.dataSync()[0]!];
+          const out: [number, number] = [value.dataSync()[0]!, corr!.dataSync()[0]!];
           corr!.dispose();
           return out;
         });

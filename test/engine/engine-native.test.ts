@@ -380,7 +380,7 @@ test('native: running statistics updated inside the batch-norm kernel match the 
 test('native: fused SGD step and sum of squares match the composed cpu path bit for bit', { skip }, () => {
   const shapes = [[3, 3, 4, 8], [8], [64, 16, 16, 4]];
   for (const nesterov of [false, true]) {
-    for (const [momentum, weightDecay, gradScale] of [[0.9, 3e-4, 1], [0.9, 0, 0.37], [0, 5e-4, 1]]) {
+    for (const [momentum, weightDecay, gradScale] of [[0.9, 3e-4, 1], [0.9, 0, 0.37], [0, 5e-4, 1]] as [number, number, number][]) {
       for (const first of [true, false]) {
         const label = `sgdStep nesterov=${nesterov} mu=${momentum} wd=${weightDecay} scale=${gradScale} first=${first}`;
         same(label, (m) => {

@@ -103,7 +103,7 @@ for (const be of backends) {
     await useBackend(be);
     const ref = (w: Arr4, ...xs: Arr4[]): Arr4 => {
       const y = arr4(xs[0]!.shape);
-      xs.forEach((x, k) => x.data.forEach((v, i) => (y.data[i] += w.data[k]! * v)));
+      xs.forEach((x, k) => x.data.forEach((v, i) => (y.data[i] = y.data[i]! + w.data[k]! * v)));
       return y;
     };
     for (const k of [1, 3]) {

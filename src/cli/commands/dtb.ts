@@ -30,7 +30,7 @@ function buildCommand(): Command {
     const space = checkSpace(o.space);
     if (!o.out) throw new TsnasError('--out DIR is required (the build directory)');
     const recipe = recipeFrom(space, o, o.seed);
-    const d = DTB_NET_DEFAULTS[space] ?? {};
+    const d: { C?: number; N?: number; layers?: number } = DTB_NET_DEFAULTS[space] ?? {};
     const opts = getSpace(space).netOptions;
     const flags: NetFlags = { ...o };
     for (const k of ['C', 'N', 'layers'] as const) if (opts.includes(k) && d[k] !== undefined) flags[k] ??= d[k];

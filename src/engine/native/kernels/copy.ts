@@ -34,7 +34,7 @@ const slice: Bind = (A) => (args, fallback) => {
   const at = args.attrs as Attrs;
   const xv = f32(backend, x!);
   if (!xv) return fallback(args);
-  const [begin, size] = tf.slice_util.parseSliceParams(x as never, at.begin as number[], at.size as number[]);
+  const [begin, size] = tf.slice_util.parseSliceParams(x as never, at.begin as number[], at.size as number[]) as [number[], number[]];
   // a contiguous slice is a view in the cpu kernel (no copy): keep that
   if (sizeOf(size) === 0 || tf.slice_util.isSliceContinous(x!.shape, begin, size)) return fallback(args);
   return sliceCopy(backend, A, x!, xv, begin, size);
