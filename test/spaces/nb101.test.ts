@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tf, type Tensor4D } from '../../src/engine/tf.js';
 import { initBackend } from '../../src/engine/backend.js';
@@ -183,4 +184,25 @@ test('NB101 CLI: tsnas arch prints params and FLOPs; errors name the entry', asy
   const bad = await runCli(['arch', '--space', 'nb101', '--arch', `111|${C3},${C1}`]);
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /2 ops make 4 vertices, which need 6 matrix bits, found 3/);
+});
+
+test('NB101 CLI: tsnas score and tsnas correlate --space nb101', { skip: officialSkip }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsnas-nb101-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const common = ['--dataset', 'synthetic', '--batch', '8', '--data-limit', '32', '--workers', '1', '--store', join(dir, 'runs.db'), '--json'];
+  const s = await runCli(['score', '--space', 'nb101', '--arch', '{"matrix":[[0,1],[0,0]],"ops":["input","output"]}', '--proxies', 'naswot,das,params,flops', ...common]);
+  assert.equal(s.code, 0, s.stderr);
+  const res = (lastJson(s.stdout)['results'] as { arch: string; scores: Record<string, number> }[])[0]!;
+  assert.equal(res.arch, '1|');
+  assert.equal(res.scores['params'], 0.88257);
+  for (const k of ['naswot', 'das', 'flops']) assert.ok(Number.isFinite(res.scores[k]), k);
+  const c = await runCli(['correlate', '--space', 'nb101', '--bench', officialPath, '--target', 'test_accuracy', '--n', '4', '--proxies', 'params', ...common]);
+  assert.equal(c.code, 0, c.stderr);
+  const j = lastJson(c.stdout);
+  assert.equal(j['n'], 4);
+  assert.equal(j['target'], 'test_accuracy');
+  assert.ok(Number.isFinite((j['kendall'] as Record<string, number>)['params']));
+  const bad = await runCli(['correlate', '--space', 'nb101', '--bench', officialPath, '--target', 'nope', '--n', '4', '--proxies', 'params', ...common]);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /no column 'nope' \(known: params, val_accuracy, test_accuracy\)/);
 });
