@@ -115,6 +115,22 @@ export { validateGenotype } from './spaces/index.js';
 export { sampleGenotype } from './spaces/index.js';
 /** Mutate a DARTS genotype. */
 export { mutateGenotype } from './spaces/index.js';
+/** NAS-Bench-101 operations (interior vertices). */
+export { NB101_OPS } from './spaces/index.js';
+/** A (pruned) NAS-Bench-101 cell: adjacency matrix and ops. */
+export { type Nb101Arch } from './spaces/index.js';
+/** Parse a NAS-Bench-101 cell (JSON `{matrix, ops}` or the compact `BITS|OP,...` string). */
+export { parseNb101 } from './spaces/index.js';
+/** Format a NAS-Bench-101 cell as the compact string. */
+export { formatNb101 } from './spaces/index.js';
+/** Validate and prune a NAS-Bench-101 cell given as matrix and ops. */
+export { makeNb101Cell } from './spaces/index.js';
+/** NAS-Bench-101's graph-isomorphism hash (the benchmark's module key). */
+export { nb101Hash } from './spaces/index.js';
+/** Sample a NAS-Bench-101 cell as NB101's example code does. */
+export { sampleNb101 } from './spaces/index.js';
+/** Mutate a NAS-Bench-101 cell as NB101's example code does. */
+export { mutateNb101 } from './spaces/index.js';
 
 // ---- Networks ------------------------------------------------------------------------------
 /** Base class of the trainable networks. */
@@ -147,6 +163,12 @@ export { type DartsNetConfig } from './nn/darts-net.js';
 export { DartsCell } from './nn/darts-net.js';
 /** The auxiliary classifier head of {@link DartsNetwork}. */
 export { AuxiliaryHead } from './nn/darts-net.js';
+/** The NAS-Bench-101 network. */
+export { Nb101Network } from './nn/nb101-net.js';
+/** NAS-Bench-101's own network sizes (stem 128 channels, 3 stacks of 3 cells). */
+export { NB101_EVAL_CONFIG } from './nn/nb101-net.js';
+/** Sizes of a NAS-Bench-101 network. */
+export { type Nb101NetConfig } from './nn/nb101-net.js';
 /** 2-D convolution layer (NHWC). */
 export { Conv2d } from './nn/layers.js';
 /** Batch normalisation layer. */

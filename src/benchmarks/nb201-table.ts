@@ -404,7 +404,7 @@ export function parseNb201Csv(text: string, source: string, options: LoadNb201Op
 }
 
 /** The repository root: the nearest ancestor of this module holding a package.json. */
-function repoRoot(): string {
+export function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     if (existsSync(join(dir, 'package.json'))) return dir;

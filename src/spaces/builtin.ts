@@ -2,6 +2,8 @@
 import { registerSpace } from './registry.js';
 import { nb201Space } from './nb201-space.js';
 import { dartsSpace } from './darts-space.js';
+import { nb101Space } from './nb101-space.js';
 
 registerSpace(nb201Space);
 registerSpace(dartsSpace);
+registerSpace(nb101Space);

@@ -11,13 +11,16 @@ import { TsnasError } from '../util/errors.js';
 import type { Arch, EvalNetOverrides, SearchSpace } from './space.js';
 import type { Nb201Arch } from './nb201.js';
 import type { DartsGenotype } from './darts.js';
+import type { Nb101Arch } from './nb101.js';
 
 export * from './nb201.js';
 export * from './darts.js';
+export * from './nb101.js';
 export * from './space.js';
 export * from './registry.js';
 export { nb201Space, asNb201, crossoverNb201Arch } from './nb201-space.js';
 export { dartsSpace, asDarts, crossoverDartsGenotype } from './darts-space.js';
+export { nb101Space, asNb101, crossoverNb101Arch, encodeNb101, decodeNb101 } from './nb101-space.js';
 
 /** A registered space's name (validated against the registry by `checkSpace`). */
 export type SpaceName = string;
@@ -32,6 +35,7 @@ export const SPACES: readonly SpaceName[] = listSpaces();
 export interface SpaceArchTypes {
   nb201: Nb201Arch;
   darts: DartsGenotype;
+  nb101: Nb101Arch;
 }
 
 /**

@@ -90,8 +90,8 @@ const toySpace: SearchSpace<Toy> = {
 
 test('registry: unknown names and duplicates are one-line errors naming the known spaces', () => {
   assert.deepEqual(listSpaces().slice(0, 2), ['nb201', 'darts']);
-  assert.throws(() => getSpace('nope'), (e: unknown) => e instanceof TsnasError && /^unknown search space 'nope' \(known: nb201, darts\)$/.test(e.message));
-  assert.throws(() => checkSpace('nope'), /unknown search space 'nope' \(known: nb201, darts/);
+  assert.throws(() => getSpace('nope'), (e: unknown) => e instanceof TsnasError && /^unknown search space 'nope' \(known: nb201, darts, nb101\)$/.test(e.message));
+  assert.throws(() => checkSpace('nope'), /unknown search space 'nope' \(known: nb201, darts, nb101/);
   assert.throws(() => parseArch('nope', BEST), /unknown search space 'nope'/);
   assert.throws(() => sampleArch('nope', new Rng(0)), /unknown search space 'nope'/);
   assert.throws(() => registerSpace({ ...nb201Space }), /search space 'nb201' is already registered/);
@@ -106,7 +106,7 @@ test('a toy space registered by the user works through the generic helpers, obje
   registerSpace(toySpace);
   t.after(() => unregisterSpace('toy'));
   assert.ok(listSpaces().includes('toy'));
-  assert.throws(() => getSpace('nope'), /known: nb201, darts, toy\)/);
+  assert.throws(() => getSpace('nope'), /known: nb201, darts, nb101, toy\)/);
   const a = parseArch('toy', 'width=8, act=relu, depth=2');
   assert.deepEqual(a, { space: 'toy', arch: { width: '8', act: 'relu', depth: '2' }, text: 'width=8,act=relu,depth=2' });
   assert.throws(() => parseArch('toy', 'width=5,act=relu,depth=1'), /'width' must be one of 4, 8, 16/);

@@ -1,7 +1,8 @@
-/** `tsnas correlate`: rank correlation of proxies with NAS-Bench-201 accuracy over a seeded sample. */
+/** `tsnas correlate`: rank correlation of proxies with NAS-Bench-201 (or NB101 records') accuracy over a seeded sample. */
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { defaultNb201Path, loadNb201Table } from '../../benchmarks/nb201-table.js';
+import { defaultNb101Path, loadNb101Records, nb101Column } from '../../benchmarks/nb101-records.js';
 import { parseArch } from '../../spaces/index.js';
 import { DEFAULT_FAST_TRAIN, parseProxyList } from '../../proxies/index.js';
 import { writeScatterSvg } from '../../proxies/run.js';
@@ -18,10 +19,10 @@ export function correlateCommand(): Command {
   return withScoringFlags(
     withCommon(
       new Command('correlate')
-        .description("Kendall's tau and Spearman's rho between proxies and NAS-Bench-201 accuracy over a uniform seeded sample")
-        .addOption(new Option('--space <space>', 'search space (NB201 only: it needs the benchmark table)').choices(['nb201']).default('nb201'))
+        .description("Kendall's tau and Spearman's rho between proxies and NAS-Bench-201 accuracy (nb101: accuracy of NB101 records) over a uniform seeded sample")
+        .addOption(new Option('--space <space>', 'search space: nb201 (the NB201 table, --bench) or nb101 (a JSON file of NB101 records, --bench; default ../shared/data/nb101/nb101_cells_250.json)').choices(['nb201', 'nb101']).default('nb201'))
         .option('--n <n>', 'number of architectures', intArg('n', 2, 15625), 100)
-        .option('--target <column>', 'table column to correlate with', 'cifar10_test_acc')
+        .option('--target <column>', 'table column to correlate with (default: cifar10_test_acc; nb101: val_accuracy)')
         .option('--plot <file>', 'write an SVG scatter plot of the first proxy vs the target')
         .option('--scores-out <file>', 'append one JSON line per scored architecture (scores + target)')
         .option('--bench-dtb <file>', 'correlate with a DTB (tsnas dtb export --format json) instead of NAS-Bench-201: all its architectures, its space and dataset')
@@ -30,7 +31,7 @@ export function correlateCommand(): Command {
         .option('--resume', 'NB201: continue the run named by --run-id (or `tsnas runs resume`), rescoring only architectures it has no trial for'),
     ),
     'naswot,params',
-  ).action(async (o: ScoringFlags & { n: number; target: string; plot?: string; scoresOut?: string; benchDtb?: string; epoch?: number; dtbTarget: string; resume?: boolean }) => {
+  ).action(async (o: ScoringFlags & { space: 'nb201' | 'nb101'; n: number; target?: string; plot?: string; scoresOut?: string; benchDtb?: string; epoch?: number; dtbTarget: string; resume?: boolean }) => {
     if (o.benchDtb) {
       // DTB branch (issue 6): the space, architectures and dataset come from the DTB file.
       const proxies = parseProxyList(o.proxies);
@@ -51,19 +52,32 @@ export function correlateCommand(): Command {
       return;
     }
     const proxies = parseProxyList(o.proxies);
-    const table = await loadNb201Table(o.bench ?? defaultNb201Path());
-    const target = table.resolveColumn(o.target);
-    const archTexts = sampleTableArchs(table.archStrings(), o.n, o.seed);
+    let target: string;
+    let archTexts: string[];
+    let ys: number[];
+    if (o.space === 'nb101') {
+      const recs = loadNb101Records(o.bench ?? defaultNb101Path());
+      target = o.target ?? 'val_accuracy';
+      const col = nb101Column(recs, target);
+      const idx = sampleTableArchs(recs.archs.map((_, i) => String(i)), o.n, o.seed).map(Number);
+      archTexts = idx.map((i) => recs.archs[i]!);
+      ys = idx.map((i) => col[i]!);
+    } else {
+      const table = await loadNb201Table(o.bench ?? defaultNb201Path());
+      const column = table.resolveColumn(o.target ?? 'cifar10_test_acc');
+      target = column;
+      archTexts = sampleTableArchs(table.archStrings(), o.n, o.seed);
+      ys = archTexts.map((a) => table.value(a, column));
+    }
     await startBackend(o);
     const ctx = scoringContext(o);
     const t0 = performance.now();
-    const ys: number[] = archTexts.map((a) => table.value(a, target));
     // The sample's archs are the run's trials (index = position); a resumed run must have the same settings.
-    const run = resumeGuard(o, { space: 'nb201', n: o.n, proxies, ...scoringSettings(o, proxies) });
+    const run = resumeGuard(o, { space: o.space, n: o.n, proxies, ...scoringSettings(o, proxies) });
     const done = run?.resumed ? storedScores(archTexts, proxies) : new Map<number, ArchScore>();
     if (o.scoresOut && done.size === 0) writeFileSync(o.scoresOut, '');
     if (run?.resumed && !o.json) log(`resuming: ${done.size} of ${archTexts.length} architectures already scored`);
-    const line = await scoreRemaining(archTexts.map((a) => parseArch('nb201', a)), proxies, ctx, done, {
+    const line = await scoreRemaining(archTexts.map((a) => parseArch(o.space, a)), proxies, ctx, done, {
       progress: true,
       workers: o.workers,
       // the experiment store keeps the target accuracy beside the scores

@@ -77,7 +77,7 @@ export function scoreCommand(): Command {
       new Command('score')
         .description('Score architectures with training-free proxies (NASWOT, DAS, zero-cost suite), optionally after k SGD steps')
         .addOption(new Option('--space <space>', 'search space').choices(listSpaces()).makeOptionMandatory())
-        .option('--arch <str>', 'architecture (NB201 string or DARTS Genotype(...))')
+        .option('--arch <str>', 'architecture (NB201 string, DARTS Genotype(...), or NB101 JSON {matrix, ops} or BITS|OP,...)')
         .option('--arch-file <file>', 'file with one architecture per line')
         .option('--resume', 'continue the run named by --run-id (or `tsnas runs resume`), scoring only architectures it has no trial for'),
     ),
