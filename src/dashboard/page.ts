@@ -247,8 +247,8 @@ function selectRun(id) {
   api('/api/runs/' + encodeURIComponent(id)).then(function (r) {
     $('run-meta').replaceChildren(el('code', { text: 'tsnas ' + (r.argv || []).join(' ') }), ' · ', el('span', { cls: 'status-' + r.status, text: r.status }), ' · seed ' + (r.seed === null ? '–' : r.seed));
   }, function (e) { banner(e.message); });
-  loadTable();
-  loadCharts(true);
+  // The table first: the charts of a large run take the server longer, and should not delay it.
+  loadTable().then(function () { loadCharts(true); });
 }
 function fromHash() {
   var m = /^#run=(.+)$/.exec(location.hash);
