@@ -100,7 +100,7 @@ section.error { border-color: #ef9a9a; }
 export const PAGE_JS = String.raw`(function () {
 'use strict';
 var D = {
-  ready: false, stream: 'closed', events: 0, lastEventId: null, seen: {}, errors: [],
+  ready: false, stream: 'closed', timing: { script: performance.now() }, events: 0, lastEventId: null, seen: {}, errors: [],
   table: { renders: 0, renderedAt: 0, requestedAt: 0, rows: 0, first: null },
   charts: { generation: 0, total: 0, rendered: 0, errors: [], done: false, kinds: [] },
 };
@@ -143,6 +143,7 @@ var runsFetchedAt = 0;
 function loadRuns() {
   return api('/api/runs').then(function (j) {
     S.runs = j.runs; runsFetchedAt = Date.now();
+    if (!D.timing.runs) D.timing.runs = performance.now();
     if (!S.lastRowid) S.lastRowid = j.lastRowid;
     drawRuns();
     banner('');

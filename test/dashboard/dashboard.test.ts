@@ -211,7 +211,7 @@ async function open(hash: string, base = `http://127.0.0.1:${dash.port}`): Promi
     if (!r.url().startsWith(base) && !/^(data|blob|about):/.test(r.url())) foreign.push(r.url());
   });
   await page.goto(`${base}/${hash}`, { waitUntil: 'load' });
-  await page.waitForFunction(() => (window as unknown as { tsnasDashboard?: { ready: boolean; table: { renders: number } } }).tsnasDashboard?.table.renders! >= 1, undefined, { timeout: 20_000 });
+  await page.waitForFunction(() => ((window as unknown as { tsnasDashboard?: { ready: boolean; table: { renders: number } } }).tsnasDashboard?.table.renders ?? 0) >= 1, undefined, { timeout: 20_000 });
   return { page, errors, foreign };
 }
 
@@ -385,7 +385,7 @@ test('dashboard page: a trial written by another process appears within 2 s; clo
   console.log(`# live trial latency (commit in another process -> row on the page): ${latencies.map((l) => `${l} ms`).join(', ')}`);
   assert.equal(latencies.length, 4);
   // The runs table follows: progress of the live run counts the new trials.
-  await page.waitForFunction(() => document.querySelector('#runs tr[data-run="live"]')?.textContent?.includes('9 / 200 trials'), undefined, { timeout: 3000 });
+  await page.waitForFunction(() => (document.querySelector('#runs tr[data-run="live"]')?.textContent ?? '').includes('9 / 200 trials'), undefined, { timeout: 3000 });
 
   // Closed stream: trials written meanwhile arrive once it is reopened (resuming after the last event id).
   await page.evaluate(() => (window as unknown as { tsnasDashboard: { closeStream(): void } }).tsnasDashboard.closeStream());
@@ -414,6 +414,8 @@ test('dashboard page: a 15,625-trial run renders its first page and sorts by a c
     const { page } = w;
     await page.waitForFunction(() => (window as unknown as { tsnasDashboard: { table: { rows: number } } }).tsnasDashboard.table.rows === 50);
     const first = await state<number>(page, 'window.tsnasDashboard.table.renderedAt');
+    const tm = await state<{ script: number; runs: number }>(page, 'window.tsnasDashboard.timing');
+    console.log(`# 15,625-trial run, load ${rep}: page script starts ${tm.script.toFixed(0)} ms, runs listed ${tm.runs.toFixed(0)} ms, first page requested ${(await state<number>(page, 'window.tsnasDashboard.table.requestedAt')).toFixed(0)} ms, rendered ${first.toFixed(0)} ms after navigation start`);
     assert.equal(await page.locator('#trials tbody tr').count(), 50);
     assert.match((await page.locator('#page-info').textContent()) ?? '', /1–50 of 15,625 trials/);
     // Sort by accuracy: ascending on the first click, descending on the second.
@@ -475,7 +477,11 @@ test('dashboard page: the Pareto front and the α heatmaps render with the expec
   assert.ok(m['chart-parallel']! >= 1, 'parallel coordinates of the NB201 decisions');
   mkdirSync(OUT, { recursive: true });
   const shot = join(OUT, 'dashboard.png');
-  await moo.page.setViewportSize({ width: 1100, height: 1000 });
+  // A compact view for the README: 12 rows, zoomed out so the charts show below the table.
+  await moo.page.selectOption('#f-limit', '25');
+  await moo.page.waitForFunction(() => document.querySelectorAll('#trials tbody tr').length === 25);
+  await moo.page.setViewportSize({ width: 1000, height: 900 });
+  await moo.page.evaluate(() => document.body.style.setProperty('zoom', '0.6'));
   await moo.page.waitForTimeout(300);
   await moo.page.screenshot({ path: shot, fullPage: false });
   console.log(`# screenshot: ${shot} (${statSync(shot).size} bytes)`);
