@@ -229,18 +229,20 @@ function dtbData(store: Store, run: RunRecord, notes: string[]): DtbData | undef
 }
 
 /** Everything the report of one run can show; kinds without data are left undefined. */
-export function gatherReportData(store: Store, runId: string, o: { table?: Nb201Table } = {}): ReportData {
+export function gatherReportData(store: Store, runId: string, o: { table?: Nb201Table; storeOnly?: boolean } = {}): ReportData {
   const run = store.requireRun(runId);
   const trials = store.trials(runId);
   const notes: string[] = [];
   const moo = mooData(store, run, trials, o.table);
+  // storeOnly: never read the run's output directory (the dashboard reads nothing but the store).
+  const fileRun = o.storeOnly ? { ...run, outDir: null } : run;
   return {
     run,
     correlation: moo ? undefined : correlationData(run, trials),
-    search: searchData(store, run, notes),
+    search: searchData(store, fileRun, notes),
     moo,
-    train: trainData(store, run, notes),
-    dtb: dtbData(store, run, notes),
+    train: trainData(store, fileRun, notes),
+    dtb: dtbData(store, fileRun, notes),
     notes,
   };
 }

@@ -134,6 +134,15 @@ export class Store {
     return new Store(db, path);
   }
 
+  /**
+   * Open an existing store read-only (no directory, schema or WAL change; every write throws).
+   * For readers such as the dashboard; `openStoreDatabaseReadonly` in readonly.ts does the checks.
+   */
+  static wrapReadonly(db: Database.Database, path: string): Store {
+    if (!db.readonly) throw new TsnasError('Store.wrapReadonly needs a read-only connection');
+    return new Store(db, path);
+  }
+
   close(): void {
     this.db.close();
   }

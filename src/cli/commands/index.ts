@@ -7,6 +7,7 @@ import { trainCommand } from './train.js';
 import { exportCommand } from './export.js';
 import { dtbCommand } from './dtb.js';
 import { reportCommand } from './report.js';
+import { dashboardCommand } from './dashboard.js';
 
 export const COMMANDS: (() => Command)[] = [
   scoreCommand,
@@ -16,4 +17,5 @@ export const COMMANDS: (() => Command)[] = [
   exportCommand,
   dtbCommand,
   reportCommand,
+  dashboardCommand,
 ];
