@@ -38,11 +38,7 @@ mkdirSync(out, { recursive: true });
 const store = join(out, 'nsga2.db');
 rmSync(store, { force: true });
 const run = Run.open({ store, command: 'search', config: { strategy: 'nsga2' } });
-const result = await search(
-  'nsga2',
-  { space: 'nb201', budget: Number(values.budget), popSize: small ? 6 : 20, seed: Number(values.seed), ...options },
-  { run, log: (line) => console.error(line) },
-);
+const result = await search('nsga2', { space: 'nb201', budget: Number(values.budget), popSize: small ? 6 : 20, seed: Number(values.seed), ...options }, { run, log: (line) => console.error(line) });
 run.setResult(result);
 run.finish();
 

@@ -24,7 +24,11 @@ const dataDir = dataset === 'cifar10' ? cifarDir : undefined;
 await initBackend(small ? 'cpu' : 'auto');
 
 // 1. Search: the cpu-small preset (16 px, C 8, N 1) takes about 2 minutes on 2 cores.
-const found = await search('single-darts', { space: 'nb201', preset: small ? 'tiny' : 'cpu-small', dataset, dataDir, seed, ...(small ? { epochs: 1, dataLimit: 64 } : {}) }, { log: (l) => console.error(l) });
+const found = await search(
+  'single-darts',
+  { space: 'nb201', preset: small ? 'tiny' : 'cpu-small', dataset, dataDir, seed, ...(small ? { epochs: 1, dataLimit: 64 } : {}) },
+  { log: (l) => console.error(l) },
+);
 console.error(`found ${found.genotype}`);
 
 // 2. Train the found cell from scratch with NB201's recipe (shortened), on 16-px images.
@@ -42,7 +46,15 @@ console.error(`trained ${trained.epochs} epochs: test accuracy ${trained.last?.[
 
 // 3. Export for TF.js (normalisation folded into the model: it takes [0, 1] pixels).
 const card = await exportRun(runDir, join(runDir, 'tfjs'), { latencyReps: small ? 3 : 20 });
-console.log(JSON.stringify({
-  example: 'single-darts-train-export', genotype: found.genotype, searchBench: found.bench?.['cifar10_test_acc'] ?? null,
-  epochs: trained.epochs, testAcc: trained.last?.['test_acc'] ?? null, params: card.params, latencyMs: card.latency.median_ms, model: join(runDir, 'tfjs', 'model.json'),
-}));
+console.log(
+  JSON.stringify({
+    example: 'single-darts-train-export',
+    genotype: found.genotype,
+    searchBench: found.bench?.['cifar10_test_acc'] ?? null,
+    epochs: trained.epochs,
+    testAcc: trained.last?.['test_acc'] ?? null,
+    params: card.params,
+    latencyMs: card.latency.median_ms,
+    model: join(runDir, 'tfjs', 'model.json'),
+  }),
+);

@@ -11,13 +11,28 @@ await initBackend('native');
 function time(name: string, f: () => tf.Tensor) {
   for (let i = 0; i < 3; i++) f().dispose();
   const ts: number[] = [];
-  for (let i = 0; i < 20; i++) { const t0 = performance.now(); const r = f(); r.dataSync(); r.dispose(); ts.push(performance.now() - t0); }
+  for (let i = 0; i < 20; i++) {
+    const t0 = performance.now();
+    const r = f();
+    r.dataSync();
+    r.dispose();
+    ts.push(performance.now() - t0);
+  }
   ts.sort((a, b) => a - b);
   console.log(`${name.padEnd(50)} ${ts[10]!.toFixed(3)} ms`);
 }
-for (const [H, C] of [[16, 8], [8, 16], [4, 32]] as const) {
+for (const [H, C] of [
+  [16, 8],
+  [8, 16],
+  [4, 32],
+] as const) {
   const x = tf.randomNormal([64, H, H, C]) as tf.Tensor4D;
-  for (const [k, d] of [[3, 1], [3, 2], [5, 1], [5, 2]] as const) {
+  for (const [k, d] of [
+    [3, 1],
+    [3, 2],
+    [5, 1],
+    [5, 2],
+  ] as const) {
     const w = tf.randomNormal([k, k, C, 1]) as tf.Tensor4D;
     const y = tf.depthwiseConv2d(x, w, 1, 'same', 'NHWC', d);
     const dy = tf.randomNormal(y.shape);

@@ -234,9 +234,18 @@ async function runCase(c: Case, backend: string, torch: TorchServer | null, prim
   const model = await c.make();
   const [h, w, ch] = c.input;
   const x = tf.randomNormal([BATCH, h, w, ch], 0, 1, 'float32', 7);
-  const labels = tf.oneHot(tf.tensor1d(Array.from({ length: BATCH }, (_, i) => i % c.classes), 'int32'), c.classes);
+  const labels = tf.oneHot(
+    tf.tensor1d(
+      Array.from({ length: BATCH }, (_, i) => i % c.classes),
+      'int32',
+    ),
+    c.classes,
+  );
   // tsnas's own optimizer (src/train/optim.ts: torch.optim.SGD semantics, one fused kernel on native)
-  const opt = new Sgd(model.params.map((p) => [p.name, p] as [string, tf.Variable]), { lr: 0.01, momentum: 0.9, nesterov: false, weightDecay: 0 });
+  const opt = new Sgd(
+    model.params.map((p) => [p.name, p] as [string, tf.Variable]),
+    { lr: 0.01, momentum: 0.9, nesterov: false, weightDecay: 0 },
+  );
   const step = () => {
     const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(labels, model.forward(x, true)) as tf.Scalar, model.params);
     opt.step(grads);
@@ -270,7 +279,8 @@ async function runCase(c: Case, backend: string, torch: TorchServer | null, prim
     t.torch_forward = f.torch['forward']?.[0] ?? null;
     t.torch_forward_frozen = f.torch['forward_frozen']?.[0] ?? null;
     t.min = {
-      ...t.min, forward: f.tsMin,
+      ...t.min,
+      forward: f.tsMin,
       ...(f.torch['forward'] ? { torch_forward: f.torch['forward'][1] } : {}),
       ...(f.torch['forward_frozen'] ? { torch_forward_frozen: f.torch['forward_frozen'][1] } : {}),
     };
@@ -338,8 +348,11 @@ async function main(): Promise<void> {
     out[c.name] = {
       train_b64: { tsnas_ms: round(ts?.train_b64), torch_ms: round(ts?.torch_train), ratio: ratio(ts?.train_b64, ts?.torch_train) },
       forward_b64: {
-        tsnas_ms: round(ts?.forward_b64), torch_ms: round(ts?.torch_forward), ratio: ratio(ts?.forward_b64, ts?.torch_forward),
-        torch_frozen_ms: round(ts?.torch_forward_frozen), ratio_frozen: ratio(ts?.forward_b64, ts?.torch_forward_frozen),
+        tsnas_ms: round(ts?.forward_b64),
+        torch_ms: round(ts?.torch_forward),
+        ratio: ratio(ts?.forward_b64, ts?.torch_forward),
+        torch_frozen_ms: round(ts?.torch_forward_frozen),
+        ratio_frozen: ratio(ts?.forward_b64, ts?.torch_forward_frozen),
       },
     };
   }
@@ -354,7 +367,20 @@ async function main(): Promise<void> {
     rounds: ROUNDS,
     case_labels: Object.fromEntries(cases.map((c) => [c.name, c.label])),
     backends: Object.fromEntries(
-      Object.entries(results).map(([be, r]) => [be, Object.fromEntries(Object.entries(r).map(([k, t]) => [k, { train_b64: round(t.train_b64), forward_b64: round(t.forward_b64), ...(t.min ? { min: Object.fromEntries(Object.entries(t.min).map(([q, v]) => [q, round(v)])) } : {}), ...(t.note ? { note: t.note } : {}) }]))]),
+      Object.entries(results).map(([be, r]) => [
+        be,
+        Object.fromEntries(
+          Object.entries(r).map(([k, t]) => [
+            k,
+            {
+              train_b64: round(t.train_b64),
+              forward_b64: round(t.forward_b64),
+              ...(t.min ? { min: Object.fromEntries(Object.entries(t.min).map(([q, v]) => [q, round(v)])) } : {}),
+              ...(t.note ? { note: t.note } : {}),
+            },
+          ]),
+        ),
+      ]),
     ),
   };
   if (a.json) {

@@ -11,18 +11,35 @@ const C = 16;
 let copyGbs = 1;
 for (const M of [64 * 32 * 32, 16 * 64 * 32 * 32]) {
   const n = M * C;
-  const mk = () => { const a = new Float32Array(n); for (let i = 0; i < n; i++) a[i] = Math.random() - 0.5; return a; };
-  const x = mk(), y = mk(), dy = mk(), dx = mk(), x2 = mk();
-  const g = new Float32Array(C).fill(1), b = new Float32Array(C), mean = new Float32Array(C), inv = new Float32Array(C), dg = new Float32Array(C), db = new Float32Array(C);
+  const mk = () => {
+    const a = new Float32Array(n);
+    for (let i = 0; i < n; i++) a[i] = Math.random() - 0.5;
+    return a;
+  };
+  const x = mk(),
+    y = mk(),
+    dy = mk(),
+    dx = mk(),
+    x2 = mk();
+  const g = new Float32Array(C).fill(1),
+    b = new Float32Array(C),
+    mean = new Float32Array(C),
+    inv = new Float32Array(C),
+    dg = new Float32Array(C),
+    db = new Float32Array(C);
   const t = (name: string, passes: number, f: () => void) => {
     for (let i = 0; i < 2; i++) f();
     const ts: number[] = [];
-    for (let i = 0; i < 9; i++) { const t0 = performance.now(); f(); ts.push(performance.now() - t0); }
+    for (let i = 0; i < 9; i++) {
+      const t0 = performance.now();
+      f();
+      ts.push(performance.now() - t0);
+    }
     ts.sort((a, b) => a - b);
     const ms = ts[4]!;
     const gbs = (passes * n * 4) / ms / 1e6;
     if (name.startsWith('copy')) copyGbs = gbs;
-    console.log(`${(n * 4 / 1e6).toFixed(0)}MB ${name.padEnd(14)} ${ms.toFixed(3)} ms  ${gbs.toFixed(1)} GB/s  ${(gbs / copyGbs).toFixed(2)}× copy`);
+    console.log(`${((n * 4) / 1e6).toFixed(0)}MB ${name.padEnd(14)} ${ms.toFixed(3)} ms  ${gbs.toFixed(1)} GB/s  ${(gbs / copyGbs).toFixed(2)}× copy`);
   };
   for (const th of [1, 2]) {
     ad.configure({ threads: th });

@@ -13,7 +13,9 @@ import { scoreArch } from '../../src/proxies/index.js';
 import { sampleArch } from '../../src/spaces/index.js';
 import { Rng } from '../../src/util/rng.js';
 
-const { values: a } = parseArgs({ options: { n: { type: 'string', default: '10000' }, every: { type: 'string', default: '500' }, backend: { type: 'string', default: 'auto' }, json: { type: 'boolean', default: false } } });
+const { values: a } = parseArgs({
+  options: { n: { type: 'string', default: '10000' }, every: { type: 'string', default: '500' }, backend: { type: 'string', default: 'auto' }, json: { type: 'boolean', default: false } },
+});
 const n = Number(a.n);
 const every = Number(a.every);
 const be = await initBackend(a.backend!);

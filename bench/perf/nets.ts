@@ -52,8 +52,17 @@ for (const be of a.backends!.split(',')) {
   for (const c of CASES) {
     const net = c.make();
     const rng = new Rng(1);
-    const x = tf.tensor4d(Float32Array.from({ length: batch * c.input[0] * c.input[1] * c.input[2] }, () => rng.normal()), [batch, ...c.input]);
-    const y = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), 'int32'), 10);
+    const x = tf.tensor4d(
+      Float32Array.from({ length: batch * c.input[0] * c.input[1] * c.input[2] }, () => rng.normal()),
+      [batch, ...c.input],
+    );
+    const y = tf.oneHot(
+      tf.tensor1d(
+        Array.from({ length: batch }, (_, i) => i % 10),
+        'int32',
+      ),
+      10,
+    );
     const opt = tf.train.momentum(0.01, 0.9);
     const n = be === 'cpu' ? 1 : reps;
     const fwd = medianTimeMs(() => tf.tidy(() => net.forward(x, { training: true }).dataSync()), n);

@@ -38,9 +38,18 @@ if (!make) throw new Error(`--net must be one of ${Object.keys(nets).join(', ')}
 const { net, px } = make();
 const params = [...net.parameters(), ...net.archParameters()];
 const x = tf.randomNormal([batch, px, px, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
-const y = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), 'int32'), 10);
+const y = tf.oneHot(
+  tf.tensor1d(
+    Array.from({ length: batch }, (_, i) => i % 10),
+    'int32',
+  ),
+  10,
+);
 // tsnas's own optimizer, as the engine benchmark uses (one fused kernel on native)
-const opt = new Sgd(params.map((p) => [p.name, p] as [string, tf.Variable]), { lr: 0.01, momentum: 0.9, nesterov: false, weightDecay: 0 });
+const opt = new Sgd(
+  params.map((p) => [p.name, p] as [string, tf.Variable]),
+  { lr: 0.01, momentum: 0.9, nesterov: false, weightDecay: 0 },
+);
 const step = (): void => {
   const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, net.forward(x, { training: true, share: !a['no-share'] })) as tf.Scalar, params);
   opt.step(grads);
@@ -68,7 +77,9 @@ for (const k of prof.kernels) {
   e.n += 1;
   by.set(key, e);
 }
-console.log(`${a.net}${a['no-share'] ? ' (no sharing)' : ''} batch ${batch} on ${a.backend}: step ${wall.toFixed(0)} ms unprofiled (median of ${times.length}); ${prof.kernels.length} kernels, ${total.toFixed(0)} ms kernel time`);
+console.log(
+  `${a.net}${a['no-share'] ? ' (no sharing)' : ''} batch ${batch} on ${a.backend}: step ${wall.toFixed(0)} ms unprofiled (median of ${times.length}); ${prof.kernels.length} kernels, ${total.toFixed(0)} ms kernel time`,
+);
 console.log('kernel\tcalls\tms\tshare');
 for (const [k, e] of [...by].sort((p, q) => q[1].ms - p[1].ms).slice(0, Number(a.top))) {
   console.log(`${k}\t${e.n}\t${e.ms.toFixed(1)}\t${((100 * e.ms) / total).toFixed(1)}%`);

@@ -37,7 +37,10 @@ if (process.argv.includes('--select-das')) {
 function selectDas(file: string): void {
   type Row = { arch: string; scores: Record<string, number>; target: number };
   // JSON writes −∞ (singular kernel: duplicate codes, e.g. disconnected cells) as null.
-  const rows = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l, (_k, v) => (v === null ? -Infinity : v)) as Row);
+  const rows = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l, (_k, v) => (v === null ? -Infinity : v)) as Row);
   // fit on the first --fit-n rows (default: half), report on the rest
   const half = Number(arg('fit-n', String(Math.floor(rows.length / 2))));
   const fit = rows.slice(0, half);
@@ -46,15 +49,39 @@ function selectDas(file: string): void {
   const lambdas = [0, 0.1, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 3, 5];
   const actives = [0, 1, 3, 10, 30, 100];
   const score = (r: Row, k: string, l: number, a: number) => r.scores[kernels[k]!]! + l * r.scores.units! - a * 128 * r.scores.active!;
-  const tau = (rs: Row[], f: (r: Row) => number) => kendallTau(rs.map(f), rs.map((r) => r.target));
-  const rho = (rs: Row[], f: (r: Row) => number) => spearman(rs.map(f), rs.map((r) => r.target));
+  const tau = (rs: Row[], f: (r: Row) => number) =>
+    kendallTau(
+      rs.map(f),
+      rs.map((r) => r.target),
+    );
+  const rho = (rs: Row[], f: (r: Row) => number) =>
+    spearman(
+      rs.map(f),
+      rs.map((r) => r.target),
+    );
   const cands = [];
-  for (const k of Object.keys(kernels)) for (const l of lambdas) for (const a of actives) {
-    const f = (r: Row) => score(r, k, l, a);
-    cands.push({ rule: `das:kernel=${k},lambda=${l}${a ? `,active=${a}` : ''}`, fitTau: tau(fit, f), testTau: tau(test, f), testRho: rho(test, f), allTau: tau(rows, f), closeness: Math.abs(l - 1) + a / 10 + (k === 'whole' ? 0 : 1) });
-  }
+  for (const k of Object.keys(kernels))
+    for (const l of lambdas)
+      for (const a of actives) {
+        const f = (r: Row) => score(r, k, l, a);
+        cands.push({
+          rule: `das:kernel=${k},lambda=${l}${a ? `,active=${a}` : ''}`,
+          fitTau: tau(fit, f),
+          testTau: tau(test, f),
+          testRho: rho(test, f),
+          allTau: tau(rows, f),
+          closeness: Math.abs(l - 1) + a / 10 + (k === 'whole' ? 0 : 1),
+        });
+      }
   cands.sort((p, q) => q.fitTau - p.fitTau || p.closeness - q.closeness);
-  const base = (k: string) => ({ proxy: k, fitTau: tau(fit, (r) => r.scores[k]!), testTau: tau(test, (r) => r.scores[k]!), testRho: rho(test, (r) => r.scores[k]!), allTau: tau(rows, (r) => r.scores[k]!), allRho: rho(rows, (r) => r.scores[k]!) });
+  const base = (k: string) => ({
+    proxy: k,
+    fitTau: tau(fit, (r) => r.scores[k]!),
+    testTau: tau(test, (r) => r.scores[k]!),
+    testRho: rho(test, (r) => r.scores[k]!),
+    allTau: tau(rows, (r) => r.scores[k]!),
+    allRho: rho(rows, (r) => r.scores[k]!),
+  });
   const baselines = Object.keys(rows[0]!.scores).map(base);
   console.log(JSON.stringify({ file, n: rows.length, fitN: fit.length, testN: test.length, chosen: cands[0], top: cands.slice(0, 10), baselines }, null, 1));
 }
@@ -68,7 +95,10 @@ const rng = new Rng(seed);
 const archs = Array.from({ length: n }, () => sampleArch('nb201', rng).text);
 
 const xr = new Rng(seed + 1);
-const x = tf.tensor4d(Float32Array.from({ length: batch * 32 * 32 * 3 }, () => xr.normal()), [batch, 32, 32, 3]) as Tensor4D;
+const x = tf.tensor4d(
+  Float32Array.from({ length: batch * 32 * 32 * 3 }, () => xr.normal()),
+  [batch, 32, 32, 3],
+) as Tensor4D;
 // Warm-up (kernel caches, JIT) on the first architecture, untimed.
 {
   const net = buildEvalNetwork('nb201', parseArch('nb201', archs[0]!), new Rng(0));
@@ -98,12 +128,18 @@ const sum = (v: number[]) => v.reduce((s, t) => s + t, 0);
 const tOurs = sum(ours.map((r) => r.seconds)) / n;
 const tTorch = sum(torch.results.map((r) => r.seconds)) / n;
 const result = {
-  n, seed, batch, backend: `${info.name} (${info.detail})`, torch: `${torch.torch}, ${torch.threads} threads`,
-  tsnasSecondsPerArch: tOurs, torchSecondsPerArch: tTorch, speedup: tTorch / tOurs,
-  tsnasForwardPerArch: sum(ours.map((r) => r.forward)) / n, tsnasCodesPerArch: sum(ours.map((r) => r.codes)) / n,
+  n,
+  seed,
+  batch,
+  backend: `${info.name} (${info.detail})`,
+  torch: `${torch.torch}, ${torch.threads} threads`,
+  tsnasSecondsPerArch: tOurs,
+  torchSecondsPerArch: tTorch,
+  speedup: tTorch / tOurs,
+  tsnasForwardPerArch: sum(ours.map((r) => r.forward)) / n,
+  tsnasCodesPerArch: sum(ours.map((r) => r.codes)) / n,
   perArch: ours.map((r, i) => ({ arch: r.arch, tsnas: r.seconds, torch: torch.results[i]!.seconds })),
 };
 console.log(`tsnas ${tOurs.toFixed(3)} s/arch, PyTorch ${tTorch.toFixed(3)} s/arch, ratio (torch/tsnas) ${(tTorch / tOurs).toFixed(2)}x`);
 console.log(JSON.stringify(result));
 process.exit(0);
-

@@ -29,18 +29,26 @@ if (!a.scores) throw new Error('--scores FILE.jsonl is required');
 type Line = { arch: string; scores: Record<string, number | null> };
 const table = await loadNb201Table(a.bench ?? defaultNb201Path());
 const position = new Map(sampleTableArchs(table.archStrings(), table.archStrings().length, 0).map((t, i) => [t, i]));
-const lines = readFileSync(a.scores, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Line)
+const lines = readFileSync(a.scores, 'utf8')
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l) as Line)
   .sort((x, y) => position.get(x.arch)! - position.get(y.arch)!);
 const B = 128;
 const twoTermKey = a['legacy-das'] ? 'das' : DAS_TWO_TERM;
 const twoTerm = (l: Line) => l.scores[twoTermKey];
 for (const l of lines) {
-  if (typeof twoTerm(l) !== 'number' || typeof l.scores.flops !== 'number') throw new Error(`${a.scores}: ${l.arch} has no '${twoTermKey}' or flops score${a['legacy-das'] ? '' : ' (a pool from before the connection term: --legacy-das)'}`);
+  if (typeof twoTerm(l) !== 'number' || typeof l.scores.flops !== 'number')
+    throw new Error(`${a.scores}: ${l.arch} has no '${twoTermKey}' or flops score${a['legacy-das'] ? '' : ' (a pool from before the connection term: --legacy-das)'}`);
 }
 const ok = (l: Line) => typeof l.scores.naswot === 'number' && Number.isFinite(l.scores.naswot);
 const halves = [lines.filter((l, i) => i % 2 === 0 && ok(l)), lines.filter((l, i) => i % 2 === 1 && ok(l))] as const;
 const columns = ['cifar10_valid_val_acc', 'cifar10_test_acc', 'cifar100_test_acc', 'imagenet16_120_test_acc'];
-const tau = (ls: readonly Line[], f: (l: Line) => number, col: string) => kendallTau(ls.map(f), ls.map((l) => table.get(l.arch).values[col]!));
+const tau = (ls: readonly Line[], f: (l: Line) => number, col: string) =>
+  kendallTau(
+    ls.map(f),
+    ls.map((l) => table.get(l.arch).values[col]!),
+  );
 const naswot = (l: Line) => l.scores.naswot!;
 const rule = (g: number, on: 'flops' | 'params') => (l: Line) => twoTerm(l)! + g * B * Math.log(l.scores[on]! * 1e6);
 const fitCol = 'cifar10_valid_val_acc';
@@ -63,9 +71,23 @@ console.log(`best γ on the fit half: MACs ${best.flops}, params ${best.params};
 console.log(`\nheld-out half, every column (τ; × NASWOT on the same cells):`);
 console.log('| proxy | ' + columns.join(' | ') + ' |');
 console.log('|---' + '|---'.repeat(columns.length) + '|');
-const show: [string, (l: Line) => number][] = [['naswot', naswot], ['das, two-term', (l) => twoTerm(l)!], [`das (default, γ ${gamma})`, rule(gamma, 'flops')], ['params', (l) => l.scores.params ?? NaN]];
+const show: [string, (l: Line) => number][] = [
+  ['naswot', naswot],
+  ['das, two-term', (l) => twoTerm(l)!],
+  [`das (default, γ ${gamma})`, rule(gamma, 'flops')],
+  ['params', (l) => l.scores.params ?? NaN],
+];
 for (const [name, f] of show) {
-  console.log(`| ${name} | ` + columns.map((c) => { const t = tau(halves[1], f, c); return `${t.toFixed(3)} (${(t / tau(halves[1], naswot, c)).toFixed(3)}×)`; }).join(' | ') + ' |');
+  console.log(
+    `| ${name} | ` +
+      columns
+        .map((c) => {
+          const t = tau(halves[1], f, c);
+          return `${t.toFixed(3)} (${(t / tau(halves[1], naswot, c)).toFixed(3)}×)`;
+        })
+        .join(' | ') +
+      ' |',
+  );
 }
 if (a.out) {
   const out = lines.map((l) => {

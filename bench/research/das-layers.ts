@@ -33,11 +33,12 @@ forEachPending(pool, batchSize, (text, net, x) => {
   const hamStats = (ham: Float64Array, units: number) => {
     let sum = 0;
     let min = Infinity;
-    for (let i = 0; i < B; i++) for (let j = i + 1; j < B; j++) {
-      const d = ham[i * B + j]! / units;
-      sum += d;
-      if (d < min) min = d;
-    }
+    for (let i = 0; i < B; i++)
+      for (let j = i + 1; j < B; j++) {
+        const d = ham[i * B + j]! / units;
+        sum += d;
+        if (d < min) min = d;
+      }
     return { h: sum / ((B * (B - 1)) / 2), hmin: min };
   };
   const layers = s.layers.map((l) => {

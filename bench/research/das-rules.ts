@@ -44,7 +44,11 @@ function arg(name: string, def: string): string {
 }
 
 const file = process.argv[2] ?? 'runs/das-layers.jsonl';
-const readLines = <T>(f: string) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
+const readLines = <T>(f: string) =>
+  readFileSync(f, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as T);
 let rows = readLines<Line>(file);
 // --unique FILE (bench/research/das-unique.ts): distinct activation units; rows without them are dropped
 const uniqueFile = arg('unique', '');
@@ -72,63 +76,89 @@ const pre = rows.map((r) => {
   const hmin = r.layers.reduce((s, l) => s + l.m * Math.log(Math.max(l.hmin ?? NaN, 1e-6)), 0) / m;
   const asd = r.layers.reduce((s, l) => s + l.m * (l.asd ?? NaN), 0) / m;
   const u = uniq.get(r.arch);
-  return { r, perlayer, active, st, hmean, hmin, asd, lnMacs: B * Math.log(macs.get(r.arch) ?? NaN), lnU: u ? B * Math.log(u.U) : NaN, lnUl: u ? B * Math.log(u.Ul) : NaN, dead: u ? u.dead / u.NA : NaN };
+  return {
+    r,
+    perlayer,
+    active,
+    st,
+    hmean,
+    hmin,
+    asd,
+    lnMacs: B * Math.log(macs.get(r.arch) ?? NaN),
+    lnU: u ? B * Math.log(u.U) : NaN,
+    lnUl: u ? B * Math.log(u.Ul) : NaN,
+    dead: u ? u.dead / u.NA : NaN,
+  };
 });
 type Pre = (typeof pre)[number];
 
-interface Rule { family: string; name: string; f: (p: Pre) => number }
+interface Rule {
+  family: string;
+  name: string;
+  f: (p: Pre) => number;
+}
 const rules: Rule[] = [];
 const lambdas = [0, 0.25, 0.5, 0.75, 1, 1.5, 2];
 const actives = [0, 3, 10, 30];
-for (const l of lambdas) for (const a of actives) {
-  rules.push({ family: 'whole', name: `whole λ${l} α${a}`, f: (p) => fin(p.r.dis) + l * p.r.units - a * B * p.active });
-  rules.push({ family: 'perlayer', name: `perlayer λ${l} α${a}`, f: (p) => p.perlayer + l * p.r.units - a * B * p.active });
-}
-const ws = [0, 0.5, 1, 2, 4];
-for (const w1 of ws) for (const w2 of ws) for (const w3 of ws) {
-  if (w1 + w2 + w3 === 0) continue;
-  for (const l of lambdas) {
-    rules.push({ family: 'stage', name: `stage w(${w1},${w2},${w3}) λ${l}`, f: (p) => (w1 * p.st[0]! + w2 * p.st[1]! + w3 * p.st[2]!) / (w1 + w2 + w3) + l * p.r.units });
+for (const l of lambdas)
+  for (const a of actives) {
+    rules.push({ family: 'whole', name: `whole λ${l} α${a}`, f: (p) => fin(p.r.dis) + l * p.r.units - a * B * p.active });
+    rules.push({ family: 'perlayer', name: `perlayer λ${l} α${a}`, f: (p) => p.perlayer + l * p.r.units - a * B * p.active });
   }
-}
-for (const pw of [-1, -0.5, 0.5, 1, 2, 3]) for (const l of lambdas) {
-  rules.push({
-    family: 'depth', name: `depth p${pw} λ${l}`,
-    f: (p) => {
-      let s = 0, w = 0;
-      p.r.layers.forEach((x, i) => {
-        const k = x.m * (i + 1) ** pw;
-        s += k * fin(x.ld);
-        w += k;
-      });
-      return s / w + l * p.r.units;
-    },
-  });
-}
+const ws = [0, 0.5, 1, 2, 4];
+for (const w1 of ws)
+  for (const w2 of ws)
+    for (const w3 of ws) {
+      if (w1 + w2 + w3 === 0) continue;
+      for (const l of lambdas) {
+        rules.push({ family: 'stage', name: `stage w(${w1},${w2},${w3}) λ${l}`, f: (p) => (w1 * p.st[0]! + w2 * p.st[1]! + w3 * p.st[2]!) / (w1 + w2 + w3) + l * p.r.units });
+      }
+    }
+for (const pw of [-1, -0.5, 0.5, 1, 2, 3])
+  for (const l of lambdas) {
+    rules.push({
+      family: 'depth',
+      name: `depth p${pw} λ${l}`,
+      f: (p) => {
+        let s = 0,
+          w = 0;
+        p.r.layers.forEach((x, i) => {
+          const k = x.m * (i + 1) ** pw;
+          s += k * fin(x.ld);
+          w += k;
+        });
+        return s / w + l * p.r.units;
+      },
+    });
+  }
 
 // distinguishing ability read off the Hamming distances directly (mean / worst-case separation)
-for (const l of lambdas) for (const k of [10, 30, 100, 300, 1000]) {
-  rules.push({ family: 'hamming', name: `perlayer + ${k}·mean h, λ${l}`, f: (p) => p.perlayer + k * p.hmean + l * p.r.units });
-  rules.push({ family: 'hamming', name: `perlayer + ${k / 10}·mean ln h_min, λ${l}`, f: (p) => p.perlayer + (k / 10) * p.hmin + l * p.r.units });
-  rules.push({ family: 'hamming', name: `perlayer − ${k}·sd(active), λ${l}`, f: (p) => p.perlayer - k * p.asd + l * p.r.units });
-}
+for (const l of lambdas)
+  for (const k of [10, 30, 100, 300, 1000]) {
+    rules.push({ family: 'hamming', name: `perlayer + ${k}·mean h, λ${l}`, f: (p) => p.perlayer + k * p.hmean + l * p.r.units });
+    rules.push({ family: 'hamming', name: `perlayer + ${k / 10}·mean ln h_min, λ${l}`, f: (p) => p.perlayer + (k / 10) * p.hmin + l * p.r.units });
+    rules.push({ family: 'hamming', name: `perlayer − ${k}·sd(active), λ${l}`, f: (p) => p.perlayer - k * p.asd + l * p.r.units });
+  }
 
 // the unit-count term counting distinct activation units only (columns of the sign matrix)
 if (uniqueFile) {
-  for (const l of lambdas) for (const a of actives) {
-    rules.push({ family: 'distinct', name: `perlayer + λ${l}·B·ln U (network-distinct) α${a}`, f: (p) => p.perlayer + l * p.lnU - a * B * p.active });
-    rules.push({ family: 'distinct', name: `perlayer + λ${l}·B·ln ΣU_l (tensor-distinct) α${a}`, f: (p) => p.perlayer + l * p.lnUl - a * B * p.active });
-    rules.push({ family: 'distinct', name: `whole + λ${l}·B·ln U α${a}`, f: (p) => fin(p.r.dis) + l * p.lnU - a * B * p.active });
-    rules.push({ family: 'distinct', name: `whole + λ${l}·B·ln ΣU_l α${a}`, f: (p) => fin(p.r.dis) + l * p.lnUl - a * B * p.active });
-  }
+  for (const l of lambdas)
+    for (const a of actives) {
+      rules.push({ family: 'distinct', name: `perlayer + λ${l}·B·ln U (network-distinct) α${a}`, f: (p) => p.perlayer + l * p.lnU - a * B * p.active });
+      rules.push({ family: 'distinct', name: `perlayer + λ${l}·B·ln ΣU_l (tensor-distinct) α${a}`, f: (p) => p.perlayer + l * p.lnUl - a * B * p.active });
+      rules.push({ family: 'distinct', name: `whole + λ${l}·B·ln U α${a}`, f: (p) => fin(p.r.dis) + l * p.lnU - a * B * p.active });
+      rules.push({ family: 'distinct', name: `whole + λ${l}·B·ln ΣU_l α${a}`, f: (p) => fin(p.r.dis) + l * p.lnUl - a * B * p.active });
+    }
 }
 
 // the unit-count term weighted by fan-in: connections (MACs per image)
 if (macsFile) {
-  for (const l of lambdas) for (const a of actives) for (const g of [0.1, 0.2, 0.25, 0.3, 0.4, 0.5]) {
-    rules.push({ family: 'conn', name: `perlayer λ${l} α${a} + ${g}·B·ln MACs`, f: (p) => p.perlayer + l * p.r.units - a * B * p.active + g * p.lnMacs });
-    rules.push({ family: 'conn', name: `whole λ${l} α${a} + ${g}·B·ln MACs`, f: (p) => fin(p.r.dis) + l * p.r.units - a * B * p.active + g * p.lnMacs });
-  }
+  for (const l of lambdas)
+    for (const a of actives)
+      for (const g of [0.1, 0.2, 0.25, 0.3, 0.4, 0.5]) {
+        rules.push({ family: 'conn', name: `perlayer λ${l} α${a} + ${g}·B·ln MACs`, f: (p) => p.perlayer + l * p.r.units - a * B * p.active + g * p.lnMacs });
+        rules.push({ family: 'conn', name: `whole λ${l} α${a} + ${g}·B·ln MACs`, f: (p) => fin(p.r.dis) + l * p.r.units - a * B * p.active + g * p.lnMacs });
+      }
 }
 
 const score = (rule: Rule, p: Pre) => (disconnected(p.r) ? -Infinity : rule.f(p));
@@ -147,7 +177,12 @@ const base: [string, (p: Pre) => number][] = [
   ['naswot', (p) => fin(p.r.naswot)],
   ['units (B·ln N_A)', (p) => (disconnected(p.r) ? -Infinity : p.r.units)],
   ['dis (ln|K̂|)', (p) => fin(p.r.dis)],
-  ...(uniqueFile ? ([['B·ln U (distinct units)', (p: Pre) => (disconnected(p.r) ? -Infinity : p.lnU)], ['B·ln ΣU_l', (p: Pre) => (disconnected(p.r) ? -Infinity : p.lnUl)]] as [string, (p: Pre) => number][]) : []),
+  ...(uniqueFile
+    ? ([
+        ['B·ln U (distinct units)', (p: Pre) => (disconnected(p.r) ? -Infinity : p.lnU)],
+        ['B·ln ΣU_l', (p: Pre) => (disconnected(p.r) ? -Infinity : p.lnUl)],
+      ] as [string, (p: Pre) => number][])
+    : []),
   [`two-term das (${DAS_TWO_TERM})`, (p) => (disconnected(p.r) ? -Infinity : twoTerm(p))],
   ...(macsFile ? ([[`default das (${DEFAULT_DAS})`, (p: Pre) => (disconnected(p.r) ? -Infinity : twoTerm(p) + dflt.conn * p.lnMacs)]] as [string, (p: Pre) => number][]) : []),
 ];
@@ -175,6 +210,10 @@ console.log('|---|---|---|---|---|');
 for (const col of ['cifar10_test_acc', 'cifar10_valid_val_acc', 'cifar100_test_acc', 'imagenet16_120_test_acc']) {
   const all = pre.map((p) => p.r);
   const ok = all.filter((r) => !disconnected(r));
-  const t = (rs: Line[]) => kendallTau(rs.map((r) => fin(r.naswot)), rs.map((r) => r.acc[col]!));
+  const t = (rs: Line[]) =>
+    kendallTau(
+      rs.map((r) => fin(r.naswot)),
+      rs.map((r) => r.acc[col]!),
+    );
   console.log(`| ${col} | ${all.length} | ${t(all).toFixed(3)} | ${ok.length} | ${t(ok).toFixed(3)} |`);
 }

@@ -30,9 +30,11 @@ function row(label: string, runs: RunLine[]): string {
   const c10 = runs.map((r) => r.bench.cifar10_test_acc!);
   const noNone = runs.map((r) => (r.altDerive ?? r).bench.cifar10_test_acc!);
   const nones = runs.map((r) => r.genotype.split('none~').length - 1);
-  return `| ${label} | ${runs.map((r) => r.seed).join(',')} | ${runs[0]!.epochs} | ${f2(c10)} | ${c10.map((x) => x.toFixed(2)).join(' / ')} | ${f2(noNone)} | ` +
+  return (
+    `| ${label} | ${runs.map((r) => r.seed).join(',')} | ${runs[0]!.epochs} | ${f2(c10)} | ${c10.map((x) => x.toFixed(2)).join(' / ')} | ${f2(noNone)} | ` +
     `${mean(runs.map((r) => r.skipCount)).toFixed(1)} / ${mean(nones).toFixed(1)} | ${f2(runs.map((r) => r.bench.cifar100_test_acc!))} | ` +
-    `${f2(runs.map((r) => r.bench.imagenet16_120_test_acc!))} | ${mean(runs.map((r) => r.wall_s)).toFixed(0)} s |`;
+    `${f2(runs.map((r) => r.bench.imagenet16_120_test_acc!))} | ${mean(runs.map((r) => r.wall_s)).toFixed(0)} s |`
+  );
 }
 
 console.log('| strategy (file) | seeds | epochs | C10 test, argmax | per seed | without `none` | skip / none per cell | C100 test | IN16 test | wall per run |');

@@ -27,7 +27,9 @@ const nVal = d.data.testLimit ?? 2000;
 const p = mean(last) / 100;
 // the NB201 table of the same cells, read once (an NB201 DTB only)
 const table = d.space === 'nb201' ? await loadNb201Table(arg('bench', defaultNb201Path())) : undefined;
-console.log(`${file}: ${d.archs.length} ${d.space} archs, ${E} epochs; validation set ${nVal} images (binomial s.e. at the mean accuracy: ${(100 * Math.sqrt((p * (1 - p)) / nVal)).toFixed(2)} points)`);
+console.log(
+  `${file}: ${d.archs.length} ${d.space} archs, ${E} epochs; validation set ${nVal} images (binomial s.e. at the mean accuracy: ${(100 * Math.sqrt((p * (1 - p)) / nVal)).toFixed(2)} points)`,
+);
 console.log('| epoch | val acc mean ± sd | min | max | τ with last epoch |');
 console.log('|---|---|---|---|---|');
 for (let e = 1; e <= E; e++) {
@@ -45,7 +47,12 @@ if (table) {
     }
   }
   const params = d.archs.map((a) => a.params);
-  console.log(`\nparams vs NB201 cifar10_test_acc: τ ${kendallTau(params, d.archs.map((a) => table.value(a.arch, 'cifar10_test_acc'))).toFixed(3)}; params vs DTB last epoch: τ ${kendallTau(params, last).toFixed(3)}`);
+  console.log(
+    `\nparams vs NB201 cifar10_test_acc: τ ${kendallTau(
+      params,
+      d.archs.map((a) => table.value(a.arch, 'cifar10_test_acc')),
+    ).toFixed(3)}; params vs DTB last epoch: τ ${kendallTau(params, last).toFixed(3)}`,
+  );
 }
 
 const scoreFiles = process.argv.flatMap((a, i) => (a === '--scores' ? [process.argv[i + 1]!] : []));
@@ -56,13 +63,26 @@ if (scoreFiles.length) {
   console.log(`|---|---|${epochs.map(() => '---').join('|')}${table ? '|---' : ''}|`);
   for (const spec of scoreFiles) {
     const [label, f] = spec.includes('=') ? (spec.split('=') as [string, string]) : [spec, spec];
-    const lines = readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l, (_k, v) => (v === null ? -Infinity : v)) as { arch: string; scores: Record<string, number> });
+    const lines = readFileSync(f, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l, (_k, v) => (v === null ? -Infinity : v)) as { arch: string; scores: Record<string, number> });
     const by = new Map(lines.map((l) => [l.arch, l.scores]));
     const archs = d.archs.filter((a) => by.has(a.arch));
     for (const p of Object.keys(lines[0]!.scores)) {
       const xs = archs.map((a) => by.get(a.arch)![p]!);
-      const cols = epochs.map((e) => kendallTau(xs, archs.map((a) => a.epochs[e - 1]!.val_acc)).toFixed(3));
-      const tab = table ? ` | ${kendallTau(xs, archs.map((a) => table.value(a.arch, 'cifar10_test_acc'))).toFixed(3)}` : '';
+      const cols = epochs.map((e) =>
+        kendallTau(
+          xs,
+          archs.map((a) => a.epochs[e - 1]!.val_acc),
+        ).toFixed(3),
+      );
+      const tab = table
+        ? ` | ${kendallTau(
+            xs,
+            archs.map((a) => table.value(a.arch, 'cifar10_test_acc')),
+          ).toFixed(3)}`
+        : '';
       console.log(`| ${label} | ${p} | ${cols.join(' | ')}${tab} |`);
     }
   }

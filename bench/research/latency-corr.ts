@@ -43,10 +43,15 @@ for (const a of archs) {
 const done = archs.slice(0, measured.length);
 const cpuCols = ['lat_gold_6226_ms', 'lat_gold_6240_ms', 'lat_silver_4114_ms', 'lat_silver_4210r_ms', 'lat_raspi4_ms'];
 const others = table.latencyColumns.filter((c) => !cpuCols.includes(c));
-console.log(`backend ${info.name} (${info.detail}); measured ${measured.length} of ${n} archs in ${((performance.now() - t0) / 1000).toFixed(1)} s; median latency ${[...measured].sort((x, y) => x - y)[Math.floor(measured.length / 2)]?.toFixed(2)} ms`);
+console.log(
+  `backend ${info.name} (${info.detail}); measured ${measured.length} of ${n} archs in ${((performance.now() - t0) / 1000).toFixed(1)} s; median latency ${[...measured].sort((x, y) => x - y)[Math.floor(measured.length / 2)]?.toFixed(2)} ms`,
+);
 console.log('| table column | Spearman ρ vs tsnas measured |');
 console.log('|---|---|');
 for (const c of [...cpuCols, ...others]) {
-  const rho = spearman(measured, done.map((a) => table.value(a.text, c)));
+  const rho = spearman(
+    measured,
+    done.map((a) => table.value(a.text, c)),
+  );
   console.log(`| ${c} | ${rho.toFixed(3)} |`);
 }

@@ -49,12 +49,29 @@ const accCol = 'cifar10_test_acc';
 const latCol = 'lat_pixel3_ms';
 const dirs: ('max' | 'min')[] = ['max', 'min'];
 const REFS = { loose: [10, 36.7665], tight: [85, 36.7665] } as const;
-const truthPts = trueParetoFront(table, [{ column: accCol, direction: 'max' }, { column: latCol, direction: 'min' }]).map((r) => [r.values[accCol]!, r.values[latCol]!]);
+const truthPts = trueParetoFront(table, [
+  { column: accCol, direction: 'max' },
+  { column: latCol, direction: 'min' },
+]).map((r) => [r.values[accCol]!, r.values[latCol]!]);
 const trueHv = { loose: hypervolume(truthPts, REFS.loose, dirs), tight: hypervolume(truthPts, REFS.tight, dirs) };
 const hvRatio = (archs: readonly AnyArch[], ref: 'loose' | 'tight') =>
-  hypervolume(archs.map((a) => [table.value(a.text, accCol), table.value(a.text, latCol)]), REFS[ref], dirs) / trueHv[ref];
+  hypervolume(
+    archs.map((a) => [table.value(a.text, accCol), table.value(a.text, latCol)]),
+    REFS[ref],
+    dirs,
+  ) / trueHv[ref];
 
-interface Row { strategy: string; seed: number; wall_s: number; evaluations: number; front: number; hvTight: number; hvLoose: number; tauSeen: number; best: number }
+interface Row {
+  strategy: string;
+  seed: number;
+  wall_s: number;
+  evaluations: number;
+  front: number;
+  hvTight: number;
+  hvLoose: number;
+  tauSeen: number;
+  best: number;
+}
 const rows: Row[] = [];
 
 function record(strategy: string, seed: number, t0: number, ev: MooEvaluator, front: readonly EvalRecord[]): void {
@@ -62,8 +79,14 @@ function record(strategy: string, seed: number, t0: number, ev: MooEvaluator, fr
   const seen = ev.history.map((r) => r.values[0]!);
   const truth = ev.history.map((r) => table.value(r.arch.text, accCol));
   const row: Row = {
-    strategy, seed, wall_s: (performance.now() - t0) / 1000, evaluations: ev.evaluations, front: archs.length,
-    hvTight: hvRatio(archs, 'tight'), hvLoose: hvRatio(archs, 'loose'), tauSeen: kendallTau(seen, truth),
+    strategy,
+    seed,
+    wall_s: (performance.now() - t0) / 1000,
+    evaluations: ev.evaluations,
+    front: archs.length,
+    hvTight: hvRatio(archs, 'tight'),
+    hvLoose: hvRatio(archs, 'loose'),
+    tauSeen: kendallTau(seen, truth),
     best: Math.max(...archs.map((a) => table.value(a.text, accCol))),
   };
   rows.push(row);
@@ -83,8 +106,8 @@ for (const seed of seeds) {
     } else if (strat === 'tnd-nas-supernet' || strat === 'tnd-nas-supernet-long') {
       // -long: the same preset with ~NSGA-II's budget of compute spent on the one supernet instead
       // (5× the images, 4× the epochs per stage, batch 64)
-      const preset = strat === 'tnd-nas-supernet' ? TND_PRESETS['cpu-small']!
-        : { ...TND_PRESETS['cpu-small']!, name: 'cpu-small-long', dataLimit: 10000, epochsPerStage: 8, warmupEpochs: 4, batch: 64 };
+      const preset =
+        strat === 'tnd-nas-supernet' ? TND_PRESETS['cpu-small']! : { ...TND_PRESETS['cpu-small']!, name: 'cpu-small-long', dataLimit: 10000, epochsPerStage: 8, warmupEpochs: 4, batch: 64 };
       let data = loadDataset('cifar10', { dataDir, split: 'train', limit: preset.dataLimit, seed });
       data = downsample(data, data.height / preset.imageSize);
       let hook: ((a: AnyArch) => number) | undefined;
@@ -98,7 +121,9 @@ for (const seed of seeds) {
 console.log(`| strategy | seed | wall (s) | distinct archs evaluated | front size | HV ratio tight | HV ratio loose | best C10 test on front | τ(seen acc, table acc) |`);
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
-  console.log(`| ${r.strategy} | ${r.seed} | ${r.wall_s.toFixed(0)} | ${r.evaluations} | ${r.front} | ${r.hvTight.toFixed(3)} | ${r.hvLoose.toFixed(3)} | ${r.best.toFixed(2)} | ${r.tauSeen.toFixed(3)} |`);
+  console.log(
+    `| ${r.strategy} | ${r.seed} | ${r.wall_s.toFixed(0)} | ${r.evaluations} | ${r.front} | ${r.hvTight.toFixed(3)} | ${r.hvLoose.toFixed(3)} | ${r.best.toFixed(2)} | ${r.tauSeen.toFixed(3)} |`,
+  );
 }
 const out = arg('json', '');
 if (out) writeFileSync(out, JSON.stringify({ budget, seeds, refs: REFS, trueHv, rows }, null, 1));

@@ -45,7 +45,10 @@ const maxB = Math.max(...budgets);
 const table: Nb201Table = await loadNb201Table(arg('bench', defaultNb201Path()));
 const accCol = 'cifar10_test_acc';
 const latCol = 'lat_pixel3_ms';
-const truth = trueParetoFront(table, [{ column: accCol, direction: 'max' }, { column: latCol, direction: 'min' }]);
+const truth = trueParetoFront(table, [
+  { column: accCol, direction: 'max' },
+  { column: latCol, direction: 'min' },
+]);
 const truthPts = truth.map((r) => [r.values[accCol]!, r.values[latCol]!]);
 const REFS = { loose: [10, 36.7665], tight: [85, 36.7665] } as const;
 const dirs = ['max', 'min'] as const;
@@ -75,7 +78,10 @@ const tableObjs = (): ArchObjective[] => buildObjectives(parseObjectives('accura
 let dasPool: Map<string, number> | undefined;
 const dasFile = arg('das-pool', '');
 if (strategies.includes('nsga2-das') || strategies.includes('random-das') || (strategies.includes('nsga2-das-live') && dasFile)) {
-  const lines = readFileSync(dasFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { arch: string; scores: Record<string, number> });
+  const lines = readFileSync(dasFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { arch: string; scores: Record<string, number> });
   // the file's `das` score (the default rule); a null (−∞) score is an architecture the proxy
   // cannot rank (e.g. a disconnected cell): it loses
   dasPool = new Map(lines.map((l) => [l.arch, typeof l.scores['das'] === 'number' ? l.scores['das'] : -Infinity]));

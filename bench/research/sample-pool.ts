@@ -36,7 +36,14 @@ export async function samplePool(defaultOut: string): Promise<SamplePool> {
   const archs = sampleTableArchs(table.archStrings(), n, seed);
   await initBackend(arg('backend', 'auto'));
   const data = loadDataset('cifar10', { dataDir: arg('data-dir', '../shared/data/cifar10'), split: 'train', seed });
-  const done = new Set(existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { arch: string }).arch) : []);
+  const done = new Set(
+    existsSync(out)
+      ? readFileSync(out, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => (JSON.parse(l) as { arch: string }).arch)
+      : [],
+  );
   return { n, seed, out, table, archs, data, done };
 }
 

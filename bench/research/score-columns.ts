@@ -25,7 +25,10 @@ const { values: a } = parseArgs({
 });
 if (!a.scores) throw new Error('--scores FILE.jsonl is required');
 const table = await loadNb201Table(a.bench ?? defaultNb201Path());
-let rows = readFileSync(a.scores, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { arch: string; scores: Record<string, number | null> });
+let rows = readFileSync(a.scores, 'utf8')
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l) as { arch: string; scores: Record<string, number | null> });
 if (a.first) rows = rows.slice(0, Number(a.first));
 if (a.connected) rows = rows.filter((r) => Object.values(r.scores).every((v) => typeof v === 'number' && Number.isFinite(v)));
 const proxies = Object.keys(rows[0]!.scores);
@@ -42,7 +45,10 @@ for (const p of proxies) {
     out[p]![c] = {
       tau: kendallTau(s, y),
       rho: spearman(s, y),
-      tauDropped: kendallTau(s.filter((_, i) => ok[i]), y.filter((_, i) => ok[i])),
+      tauDropped: kendallTau(
+        s.filter((_, i) => ok[i]),
+        y.filter((_, i) => ok[i]),
+      ),
       failed: ok.filter((v) => !v).length,
     };
   }
@@ -51,7 +57,14 @@ for (const p of proxies) {
 if (a.json) {
   console.log(JSON.stringify({ n: rows.length, columns, results: out }));
 } else {
-  const short = (c: string) => c.replace('_acc', '').replace('imagenet16_120', 'in16').replace('cifar10_valid_val', 'c10 val').replace('cifar10_test', 'c10 test').replace('cifar100_test', 'c100 test').replace('in16_test', 'in16 test');
+  const short = (c: string) =>
+    c
+      .replace('_acc', '')
+      .replace('imagenet16_120', 'in16')
+      .replace('cifar10_valid_val', 'c10 val')
+      .replace('cifar10_test', 'c10 test')
+      .replace('cifar100_test', 'c100 test')
+      .replace('in16_test', 'in16 test');
   console.log(`n = ${rows.length}; τ (ρ), failed scores ranked last; [τ with them dropped]\n`);
   console.log(`| proxy | failed | ${columns.map(short).join(' | ')} |`);
   console.log(`|---|---|${columns.map(() => '---').join('|')}|`);

@@ -25,7 +25,10 @@ const { values: a } = parseArgs({
 });
 if (!a.scores) throw new Error('--scores FILE.jsonl is required');
 const table = await loadNb201Table(a.bench ?? defaultNb201Path());
-const pool = readFileSync(a.scores, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { arch: string; scores: Record<string, number | null> });
+const pool = readFileSync(a.scores, 'utf8')
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l) as { arch: string; scores: Record<string, number | null> });
 const runs = Number(a.runs);
 const columns = ['cifar10_valid_val_acc', 'cifar10_test_acc', 'cifar100_test_acc', 'imagenet16_120_test_acc'];
 const methods = [...parseProxyList(a.proxies!), 'random'];
@@ -50,15 +53,18 @@ for (const N of a.ns!.split(',').map(Number)) {
       }
       picks.push(pool[best]!.arch);
     }
-    out[N]![m] = Object.fromEntries(columns.map((c) => {
-      const v = picks.map((p) => table.value(p, c));
-      return [c, { mean: Math.round(mean(v) * 100) / 100, std: Math.round(std(v) * 100) / 100 }];
-    }));
+    out[N]![m] = Object.fromEntries(
+      columns.map((c) => {
+        const v = picks.map((p) => table.value(p, c));
+        return [c, { mean: Math.round(mean(v) * 100) / 100, std: Math.round(std(v) * 100) / 100 }];
+      }),
+    );
   }
 }
 const result = { pool: pool.length, runs, scores: a.scores, results: out };
 if (a.json) console.log(JSON.stringify(result));
 else {
   console.log(`pool ${pool.length}, ${runs} runs per cell; mean ± std\n| N | method | C10 val | C10 test | C100 test | IN16 test |\n|---|---|---|---|---|---|`);
-  for (const [N, r] of Object.entries(out)) for (const [m, c] of Object.entries(r)) console.log(`| ${N} | ${m} | ${columns.map((k) => `${c[k]!.mean.toFixed(2)} ± ${c[k]!.std.toFixed(2)}`).join(' | ')} |`);
+  for (const [N, r] of Object.entries(out))
+    for (const [m, c] of Object.entries(r)) console.log(`| ${N} | ${m} | ${columns.map((k) => `${c[k]!.mean.toFixed(2)} ± ${c[k]!.std.toFixed(2)}`).join(' | ')} |`);
 }

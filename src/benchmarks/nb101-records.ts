@@ -62,7 +62,12 @@ export function loadNb101Records(path: string): Nb101Records {
     fields.push(numericFields(rec));
   });
   const columns = new Map<string, number[]>();
-  for (const k of Object.keys(fields[0]!)) if (fields.every((f) => k in f)) columns.set(k, fields.map((f) => f[k]!));
+  for (const k of Object.keys(fields[0]!))
+    if (fields.every((f) => k in f))
+      columns.set(
+        k,
+        fields.map((f) => f[k]!),
+      );
   return { archs, columns };
 }
 

@@ -54,14 +54,7 @@ const gunzipAsync = promisify(gunzip);
 /** Number of architectures in the full NAS-Bench-201 search space (5 ops on 6 edges). */
 export const NB201_NUM_ARCHS = NB201_SIZE;
 
-export const NB201_ACCURACY_COLUMNS = [
-  'cifar10_valid_val_acc',
-  'cifar10_test_acc',
-  'cifar100_val_acc',
-  'cifar100_test_acc',
-  'imagenet16_120_val_acc',
-  'imagenet16_120_test_acc',
-] as const;
+export const NB201_ACCURACY_COLUMNS = ['cifar10_valid_val_acc', 'cifar10_test_acc', 'cifar100_val_acc', 'cifar100_test_acc', 'imagenet16_120_val_acc', 'imagenet16_120_test_acc'] as const;
 
 export const NB201_LATENCY_COLUMNS = [
   'lat_1080ti_1_ms',
@@ -94,12 +87,7 @@ export const NB201_LATENCY_COLUMNS = [
 ] as const;
 
 /** Columns the header must contain. */
-export const NB201_REQUIRED_COLUMNS: readonly string[] = [
-  'index',
-  'arch_str',
-  ...NB201_ACCURACY_COLUMNS,
-  ...NB201_LATENCY_COLUMNS,
-];
+export const NB201_REQUIRED_COLUMNS: readonly string[] = ['index', 'arch_str', ...NB201_ACCURACY_COLUMNS, ...NB201_LATENCY_COLUMNS];
 
 const ACCURACY_ALIASES: Readonly<Record<string, string>> = {
   cifar10_val: 'cifar10_valid_val_acc',
@@ -109,7 +97,6 @@ const ACCURACY_ALIASES: Readonly<Record<string, string>> = {
   imagenet16_val: 'imagenet16_120_val_acc',
   imagenet16_test: 'imagenet16_120_test_acc',
 };
-
 
 /** Canonical form of an arch string (surrounding whitespace removed). */
 export function normalizeArch(arch: string): string {
@@ -195,10 +182,7 @@ export class Nb201Table implements BenchmarkTable {
     if (this.data.has(n)) return n;
     const full = this.aliases[n];
     if (full !== undefined) return full;
-    throw new TsnasError(
-      `NAS-Bench-201 table ${this.source} has no column '${name}'; columns: ${this.columns.join(', ')}` +
-        ` (aliases: ${Object.keys(this.aliases).join(', ')})`,
-    );
+    throw new TsnasError(`NAS-Bench-201 table ${this.source} has no column '${name}'; columns: ${this.columns.join(', ')}` + ` (aliases: ${Object.keys(this.aliases).join(', ')})`);
   }
 
   private position(archOrIndex: string | number): number | undefined {
@@ -293,11 +277,7 @@ export async function loadNb201Table(path: string, options: LoadNb201Options = {
     buf = await readFile(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new TsnasError(
-      code === 'ENOENT'
-        ? `NAS-Bench-201 table not found: ${path} (set TSNAS_NB201 to its location)`
-        : `cannot read NAS-Bench-201 table ${path}: ${(e as Error).message}`,
-    );
+    throw new TsnasError(code === 'ENOENT' ? `NAS-Bench-201 table not found: ${path} (set TSNAS_NB201 to its location)` : `cannot read NAS-Bench-201 table ${path}: ${(e as Error).message}`);
   }
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
     try {
@@ -393,7 +373,10 @@ export function parseNb201Csv(text: string, source: string, options: LoadNb201Op
   const data = new Map<string, Float64Array>();
   numericCols.forEach(({ h }, c) => {
     const src = raw[c]!;
-    data.set(h, Float64Array.from(order, (i) => src[i]!));
+    data.set(
+      h,
+      Float64Array.from(order, (i) => src[i]!),
+    );
   });
   return new Nb201Table(
     source,

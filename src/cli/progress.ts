@@ -97,7 +97,11 @@ export function progressBars(now: () => number = Date.now): ProgressSink {
       label = e.label;
       clock = { startMs: t };
       base = e.done;
-      const extra = e.info ? Object.keys(e.info).map((k) => ` | ${k} {${k}}`).join('') : '';
+      const extra = e.info
+        ? Object.keys(e.info)
+            .map((k) => ` | ${k} {${k}}`)
+            .join('')
+        : '';
       bar = new cliProgress.SingleBar(
         { stream: process.stderr, format: `${label} [{bar}] {value}/{total} | ETA {etaText}${extra}`, hideCursor: false, noTTYOutput: !process.stderr.isTTY, notTTYSchedule: 15000 },
         cliProgress.Presets.shades_classic,

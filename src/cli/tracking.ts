@@ -53,12 +53,7 @@ function unfinishedRun(path: string, command: string, strategy: string | undefin
   }
 }
 
-export function beginRun(
-  o: { store?: string; out?: string; runId?: string; seed?: number; resume?: boolean },
-  command: string,
-  argv: readonly string[],
-  config: Record<string, unknown>,
-): Run {
+export function beginRun(o: { store?: string; out?: string; runId?: string; seed?: number; resume?: boolean }, command: string, argv: readonly string[], config: Record<string, unknown>): Run {
   const path = storePath(o);
   const id = o.runId ?? (o.resume ? unfinishedRun(path, command, config['strategy'] as string | undefined) : undefined);
   controller = new AbortController();

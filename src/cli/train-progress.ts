@@ -13,14 +13,17 @@ export function trainProgressBar(stream: NodeJS.WriteStream = process.stderr): (
       case 'start': {
         bar?.stop();
         const tty = Boolean(stream.isTTY);
-        bar = new cliProgress.SingleBar({
-          stream,
-          format: `${p.label ? `${p.label} ` : ''}epoch {ep}/${p.epochs} [{bar}] {percentage}% | loss {loss} acc {acc}% | {evalinfo} | ETA {eta_formatted}`,
-          noTTYOutput: !tty,
-          notTTYSchedule: 20000,
-          etaBuffer: 50,
-          hideCursor: tty,
-        }, cliProgress.Presets.shades_classic);
+        bar = new cliProgress.SingleBar(
+          {
+            stream,
+            format: `${p.label ? `${p.label} ` : ''}epoch {ep}/${p.epochs} [{bar}] {percentage}% | loss {loss} acc {acc}% | {evalinfo} | ETA {eta_formatted}`,
+            noTTYOutput: !tty,
+            notTTYSchedule: 20000,
+            etaBuffer: 50,
+            hideCursor: tty,
+          },
+          cliProgress.Presets.shades_classic,
+        );
         bar.start(p.total, p.done, { ep: p.epoch, loss: '-', acc: '-', evalinfo: '-' });
         break;
       }

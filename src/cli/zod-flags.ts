@@ -50,13 +50,15 @@ function optionFor(key: string, p: JsonProp): Option {
   if (p.type === 'number') {
     const [min, max] = rangeOf(p);
     const parse = numArg(flag, min, max);
-    return opt.argParser(p.exclusiveMinimum !== undefined
-      ? (v: string) => {
-          const x = parse(v);
-          if (x <= p.exclusiveMinimum!) throw new TsnasError(`--${flag} must be a number in (${p.exclusiveMinimum}, ${max}], got '${v}'`);
-          return x;
-        }
-      : parse);
+    return opt.argParser(
+      p.exclusiveMinimum !== undefined
+        ? (v: string) => {
+            const x = parse(v);
+            if (x <= p.exclusiveMinimum!) throw new TsnasError(`--${flag} must be a number in (${p.exclusiveMinimum}, ${max}], got '${v}'`);
+            return x;
+          }
+        : parse,
+    );
   }
   if (p.anyOf) {
     // e.g. 'auto' | integer

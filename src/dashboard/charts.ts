@@ -20,7 +20,12 @@ export interface DashboardChart extends Omit<Chart, 'kind'> {
 }
 
 type Spec = Record<string, unknown>;
-const CONFIG: Spec = { font: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif', view: { stroke: '#ddd' }, axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#eee' }, title: { fontSize: 14, anchor: 'start' } };
+const CONFIG: Spec = {
+  font: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
+  view: { stroke: '#ddd' },
+  axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#eee' },
+  title: { fontSize: 14, anchor: 'start' },
+};
 const base = (s: Spec): Spec => ({ $schema: 'https://vega.github.io/schema/vega-lite/v6.json', config: CONFIG, ...s });
 const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 
@@ -125,13 +130,26 @@ async function parallelCoordinates(trials: ReturnType<DashboardQueries['trialVal
 }
 
 /** A Pareto front from the stored trials, for runs still searching (the report's comes from the result). */
-function livePareto(db: Database.Database, runId: string, trials: ReturnType<DashboardQueries['trialValues']>, objectives: { key: string; direction: Direction }[], space: string, strategy: string, table?: Nb201Table): DashboardChart[] {
+function livePareto(
+  db: Database.Database,
+  runId: string,
+  trials: ReturnType<DashboardQueries['trialValues']>,
+  objectives: { key: string; direction: Direction }[],
+  space: string,
+  strategy: string,
+  table?: Nb201Table,
+): DashboardChart[] {
   if (objectives.length < 2) return [];
   const [a, b] = [objectives[0]!, objectives[1]!];
   const evaluated = trials.map((t) => ({ idx: t.idx, arch: t.arch, objectives: t.objectives, feasible: t.status === 'done' }));
   const pts = evaluated.filter((e) => finite(e.objectives[a.key]) && finite(e.objectives[b.key]));
-  const front = paretoFrontIndices(pts.map((e) => [e.objectives[a.key]!, e.objectives[b.key]!]), [a.direction, b.direction]).map((i) => ({
-    arch: pts[i]!.arch, objectives: { [a.key]: pts[i]!.objectives[a.key]!, [b.key]: pts[i]!.objectives[b.key]! }, feasible: true,
+  const front = paretoFrontIndices(
+    pts.map((e) => [e.objectives[a.key]!, e.objectives[b.key]!]),
+    [a.direction, b.direction],
+  ).map((i) => ({
+    arch: pts[i]!.arch,
+    objectives: { [a.key]: pts[i]!.objectives[a.key]!, [b.key]: pts[i]!.objectives[b.key]! },
+    feasible: true,
   }));
   let truth: MooData['truth'];
   const stored = db.prepare("SELECT values_json FROM metrics WHERE run_id = ? AND scope = 'pareto-true' ORDER BY epoch LIMIT 1").get(runId) as { values_json: string } | undefined;
@@ -139,7 +157,11 @@ function livePareto(db: Database.Database, runId: string, trials: ReturnType<Das
     const v = JSON.parse(stored.values_json) as { x?: unknown; y?: unknown; points?: unknown };
     if (Array.isArray(v.points)) truth = { x: String(v.x), y: String(v.y), points: v.points as [number, number][] };
   } else if (table && space === table.space) truth = tableTruth(table, a.key, b.key);
-  return paretoCharts({ strategy, space, objectives, evaluated, front, ...(truth ? { truth } : {}) }).map((c) => ({ ...c, caption: `${c.caption} (live, from the stored trials)`, renderer: 'svg' as const }));
+  return paretoCharts({ strategy, space, objectives, evaluated, front, ...(truth ? { truth } : {}) }).map((c) => ({
+    ...c,
+    caption: `${c.caption} (live, from the stored trials)`,
+    renderer: 'svg' as const,
+  }));
 }
 
 /** How many data values a spec carries (its own and its layers'): many points draw on a canvas. */

@@ -29,7 +29,10 @@ export class EventHub {
   private lastError = '';
 
   /** `queries` is asked anew at each poll: the store may be reopened between polls. */
-  constructor(private readonly queries: () => DashboardQueries, private readonly pollMs = 300) {}
+  constructor(
+    private readonly queries: () => DashboardQueries,
+    private readonly pollMs = 300,
+  ) {}
 
   start(): void {
     this.timer = setInterval(() => this.poll(), this.pollMs);

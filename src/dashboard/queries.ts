@@ -74,7 +74,14 @@ export interface TrialPage {
 }
 
 interface TrialDbRow {
-  rowid: number; run_id: string; idx: number; arch: string; status: 'done' | 'failed'; scores: string; objectives: string; created_at: string;
+  rowid: number;
+  run_id: string;
+  idx: number;
+  arch: string;
+  status: 'done' | 'failed';
+  scores: string;
+  objectives: string;
+  created_at: string;
 }
 
 const BASE_COLUMNS: Record<string, string> = { idx: 'idx', arch: 'arch', status: 'status', createdAt: 'created_at' };
@@ -142,9 +149,17 @@ export class DashboardQueries {
     const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as Record<string, unknown> | undefined;
     if (!row) throw new TsnasError(`no run '${id}'`);
     return {
-      id: String(row['id']), command: String(row['command']), argv: safeJson(row['argv']) as string[], config: (safeJson(row['config']) ?? {}) as Record<string, unknown>,
-      status: row['status'] as RunStatus, seed: (row['seed'] as number | null) ?? null, result: row['result'] === null ? null : safeJson(row['result']),
-      error: (row['error'] as string | null) ?? null, outDir: (row['out_dir'] as string | null) ?? null, createdAt: String(row['created_at']), updatedAt: String(row['updated_at']),
+      id: String(row['id']),
+      command: String(row['command']),
+      argv: safeJson(row['argv']) as string[],
+      config: (safeJson(row['config']) ?? {}) as Record<string, unknown>,
+      status: row['status'] as RunStatus,
+      seed: (row['seed'] as number | null) ?? null,
+      result: row['result'] === null ? null : safeJson(row['result']),
+      error: (row['error'] as string | null) ?? null,
+      outDir: (row['out_dir'] as string | null) ?? null,
+      createdAt: String(row['created_at']),
+      updatedAt: String(row['updated_at']),
     };
   }
 
@@ -156,7 +171,9 @@ export class DashboardQueries {
     const hit = this.columnCache.get(runId);
     if (hit && Date.now() - hit.at < 5000) return hit.columns;
     const sample = this.db
-      .prepare('SELECT objectives, scores FROM (SELECT objectives, scores FROM trials WHERE run_id = ? ORDER BY idx LIMIT 200) UNION ALL SELECT objectives, scores FROM (SELECT objectives, scores FROM trials WHERE run_id = ? ORDER BY idx DESC LIMIT 50)')
+      .prepare(
+        'SELECT objectives, scores FROM (SELECT objectives, scores FROM trials WHERE run_id = ? ORDER BY idx LIMIT 200) UNION ALL SELECT objectives, scores FROM (SELECT objectives, scores FROM trials WHERE run_id = ? ORDER BY idx DESC LIMIT 50)',
+      )
       .all(runId, runId) as { objectives: string; scores: string }[];
     const obj = new Set<string>();
     const sc = new Set<string>();
@@ -232,15 +249,24 @@ export class DashboardQueries {
   trialsAfter(rowid: number, o: { run?: string; upTo?: number; limit?: number } = {}): TrialRow[] {
     const upTo = o.upTo ?? Number.MAX_SAFE_INTEGER;
     const limit = o.limit ?? 5000;
-    const rows = (o.run
-      ? this.db.prepare('SELECT rowid, run_id, idx, arch, status, scores, objectives, created_at FROM trials WHERE rowid > ? AND rowid <= ? AND run_id = ? ORDER BY rowid LIMIT ?').all(rowid, upTo, o.run, limit)
-      : this.db.prepare('SELECT rowid, run_id, idx, arch, status, scores, objectives, created_at FROM trials WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?').all(rowid, upTo, limit)) as TrialDbRow[];
+    const rows = (
+      o.run
+        ? this.db
+            .prepare('SELECT rowid, run_id, idx, arch, status, scores, objectives, created_at FROM trials WHERE rowid > ? AND rowid <= ? AND run_id = ? ORDER BY rowid LIMIT ?')
+            .all(rowid, upTo, o.run, limit)
+        : this.db.prepare('SELECT rowid, run_id, idx, arch, status, scores, objectives, created_at FROM trials WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?').all(rowid, upTo, limit)
+    ) as TrialDbRow[];
     return rows.map(toTrial);
   }
 
   /** Metrics rows written after `rowid`: which run and scope changed (the values are re-read with the charts). */
   metricsAfter(rowid: number): { rowid: number; run: string; scope: string; epoch: number }[] {
-    return (this.db.prepare('SELECT rowid, run_id AS run, scope, epoch FROM metrics WHERE rowid > ? ORDER BY rowid LIMIT 5000').all(rowid) as { rowid: number; run: string; scope: string; epoch: number }[]);
+    return this.db.prepare('SELECT rowid, run_id AS run, scope, epoch FROM metrics WHERE rowid > ? ORDER BY rowid LIMIT 5000').all(rowid) as {
+      rowid: number;
+      run: string;
+      scope: string;
+      epoch: number;
+    }[];
   }
 
   /** Status and last update of every run: the hub compares these between polls. */

@@ -81,7 +81,10 @@ class StoreHandle {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -180,7 +183,11 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       return;
     }
     if (path === '/api/runs') {
-      sendJson(res, 200, withStore(({ q }) => ({ store: o.store, runs: q.runs(), lastRowid: q.lastTrialRowid() })));
+      sendJson(
+        res,
+        200,
+        withStore(({ q }) => ({ store: o.store, runs: q.runs(), lastRowid: q.lastTrialRowid() })),
+      );
       return;
     }
     const m = /^\/api\/runs\/([^/]+)(?:\/(trials|charts))?$/.exec(path);
@@ -194,15 +201,19 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       if (m[2] === 'trials') {
         const p = trialQuerySchema.safeParse(params(url));
         if (!p.success) throw invalid(p.error);
-        sendJson(res, 200, withStore(({ q }) => {
-          requireRun(q, id);
-          try {
-            return q.trialsPage(id, p.data);
-          } catch (e) {
-            if (e instanceof TsnasError) throw new HttpError(400, e.message);
-            throw e;
-          }
-        }));
+        sendJson(
+          res,
+          200,
+          withStore(({ q }) => {
+            requireRun(q, id);
+            try {
+              return q.trialsPage(id, p.data);
+            } catch (e) {
+              if (e instanceof TsnasError) throw new HttpError(400, e.message);
+              throw e;
+            }
+          }),
+        );
         return;
       }
       if (m[2] === 'charts') {
@@ -220,12 +231,16 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
         sendJson(res, 200, { run: id, charts });
         return;
       }
-      sendJson(res, 200, withStore(({ q }) => {
-        const summary = q.runs().find((r) => r.id === id);
-        if (!summary) throw new HttpError(404, `no run '${id}'`);
-        const run = q.run(id);
-        return { ...summary, config: run.config, result: run.result, seed: run.seed };
-      }));
+      sendJson(
+        res,
+        200,
+        withStore(({ q }) => {
+          const summary = q.runs().find((r) => r.id === id);
+          if (!summary) throw new HttpError(404, `no run '${id}'`);
+          const run = q.run(id);
+          return { ...summary, config: run.config, result: run.result, seed: run.seed };
+        }),
+      );
       return;
     }
     if (path === '/events') {
@@ -262,7 +277,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     }
     if (token !== undefined) {
       const auth = req.headers.authorization;
-      const given = auth?.startsWith('Bearer ') ? auth.slice(7) : url.searchParams.get('token') ?? cookieToken(req);
+      const given = auth?.startsWith('Bearer ') ? auth.slice(7) : (url.searchParams.get('token') ?? cookieToken(req));
       if (given === undefined || given === null) {
         fail(401, 'this dashboard needs its token: open the address printed by tsnas dashboard (…?token=…)', { 'www-authenticate': 'Bearer' });
         return;

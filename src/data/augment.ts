@@ -66,9 +66,16 @@ export function drawAugment(a: AugmentOptions, height: number, width: number, rn
  * `dst` are single images (height × width × channels) and must not overlap.
  */
 export function shiftFlipInto(
-  src: Float32Array, dst: Float32Array, height: number, width: number, channels: number,
-  dy: number, dx: number, flip: boolean,
-  mean?: ArrayLike<number>, invStd?: ArrayLike<number>,
+  src: Float32Array,
+  dst: Float32Array,
+  height: number,
+  width: number,
+  channels: number,
+  dy: number,
+  dx: number,
+  flip: boolean,
+  mean?: ArrayLike<number>,
+  invStd?: ArrayLike<number>,
 ): void {
   const C = channels;
   for (let y = 0; y < height; y++) {
@@ -88,10 +95,7 @@ export function shiftFlipInto(
 }
 
 /** Set the size×size square centred at (cy, cx) (clipped to the image) to `value`, in place. */
-export function cutoutInPlace(
-  img: Float32Array, height: number, width: number, channels: number,
-  cy: number, cx: number, size: number, value = 0,
-): void {
+export function cutoutInPlace(img: Float32Array, height: number, width: number, channels: number, cy: number, cx: number, size: number, value = 0): void {
   const y0 = Math.max(0, cy - Math.floor(size / 2));
   const y1 = Math.min(height, cy - Math.floor(size / 2) + size);
   const x0 = Math.max(0, cx - Math.floor(size / 2));
@@ -103,8 +107,15 @@ export function cutoutInPlace(
 
 /** Apply a draw to one image: crop/flip then cutout. Raw values unless mean/invStd given. */
 export function applyAugment(
-  src: Float32Array, dst: Float32Array, height: number, width: number, channels: number,
-  draw: AugmentDraw, cutoutSize: number, mean?: ArrayLike<number>, invStd?: ArrayLike<number>,
+  src: Float32Array,
+  dst: Float32Array,
+  height: number,
+  width: number,
+  channels: number,
+  draw: AugmentDraw,
+  cutoutSize: number,
+  mean?: ArrayLike<number>,
+  invStd?: ArrayLike<number>,
 ): void {
   shiftFlipInto(src, dst, height, width, channels, draw.dy, draw.dx, draw.flip, mean, invStd);
   if (cutoutSize > 0 && draw.cutoutY >= 0) cutoutInPlace(dst, height, width, channels, draw.cutoutY, draw.cutoutX, cutoutSize, 0);

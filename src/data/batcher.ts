@@ -220,9 +220,7 @@ export class Batcher {
 
   setState(s: BatcherState): void {
     if (s.n !== this.ds.n || s.batchSize !== this.batchSize) {
-      throw new TsnasError(
-        `batcher state is for ${s.n} images in batches of ${s.batchSize}, but this batcher has ${this.ds.n} images in batches of ${this.batchSize}`,
-      );
+      throw new TsnasError(`batcher state is for ${s.n} images in batches of ${s.batchSize}, but this batcher has ${this.ds.n} images in batches of ${this.batchSize}`);
     }
     if (!Number.isInteger(s.position) || s.position < 0 || s.position >= this.ds.n || !Number.isInteger(s.epoch) || s.epoch < 0) {
       throw new TsnasError(`invalid batcher state: epoch ${s.epoch}, position ${s.position}`);

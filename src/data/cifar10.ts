@@ -19,9 +19,7 @@ export const CIFAR10_SIZE = 32;
 export const CIFAR10_CHANNELS = 3;
 export const CIFAR10_PIXEL_BYTES = CIFAR10_SIZE * CIFAR10_SIZE * CIFAR10_CHANNELS; // 3072
 export const CIFAR10_RECORD_BYTES = 1 + CIFAR10_PIXEL_BYTES; // 3073
-export const CIFAR10_CLASSES = [
-  'airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck',
-] as const;
+export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'] as const;
 
 export const CIFAR10_FILE_NAMES = {
   train: { subset: 'train_10k.bin', official: ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'] },
@@ -90,9 +88,7 @@ export function findCifar10Files(dir: string, split: Split): string[] {
     if (official.length > 0) return official;
   }
   const looked = [names.subset, ...names.official].map((f) => `${f}(.gz)`).join(', ');
-  throw new TsnasError(
-    `no CIFAR-10 ${split} files in ${dir} (looked for ${looked} there and in its cifar-10-batches-bin/ and cifar10/ subdirectories). ${cifar10Help()}`,
-  );
+  throw new TsnasError(`no CIFAR-10 ${split} files in ${dir} (looked for ${looked} there and in its cifar-10-batches-bin/ and cifar10/ subdirectories). ${cifar10Help()}`);
 }
 
 export function cifar10Help(): string {

@@ -30,9 +30,7 @@ export function channelStats(images: Float32Array, channels: number): { mean: nu
  * A Dataset from its parts, checking that the sizes agree and labels are in range. Statistics are
  * computed from the images unless given.
  */
-export function makeDataset(
-  parts: Omit<Dataset, 'mean' | 'std'> & { mean?: number[]; std?: number[] },
-): Dataset {
+export function makeDataset(parts: Omit<Dataset, 'mean' | 'std'> & { mean?: number[]; std?: number[] }): Dataset {
   const { name, images, labels, n, height, width, channels, numClasses } = parts;
   if (images.length !== n * height * width * channels) {
     throw new Error(`dataset ${name}: images has ${images.length} values, expected ${n}×${height}×${width}×${channels}`);
@@ -55,7 +53,14 @@ export function fromRaw(name: string, raw: RawImageSet): Dataset {
   const inv = 1 / 255;
   for (let i = 0; i < images.length; i++) images[i] = raw.images[i]! * inv;
   return makeDataset({
-    name, images, labels: raw.labels, n: raw.n, height: raw.height, width: raw.width, channels: raw.channels, numClasses: raw.numClasses,
+    name,
+    images,
+    labels: raw.labels,
+    n: raw.n,
+    height: raw.height,
+    width: raw.width,
+    channels: raw.channels,
+    numClasses: raw.numClasses,
   });
 }
 

@@ -28,9 +28,7 @@ export function parseIdx(bytes: Uint8Array, file: string, expectedRank?: number)
   const type = bytes[2]!;
   if (type !== IDX_UBYTE) {
     const name = TYPE_NAMES[type];
-    throw new TsnasError(
-      `IDX file ${file} has element type 0x${type.toString(16).padStart(2, '0')}${name ? ` (${name})` : ' (unknown)'}; only unsigned byte (0x08) is supported`,
-    );
+    throw new TsnasError(`IDX file ${file} has element type 0x${type.toString(16).padStart(2, '0')}${name ? ` (${name})` : ' (unknown)'}; only unsigned byte (0x08) is supported`);
   }
   const rank = bytes[3]!;
   if (expectedRank !== undefined && rank !== expectedRank) {

@@ -44,7 +44,7 @@ function prototypes(numClasses: number, channels: number, structureSeed: number)
   const rng = new Rng(structureSeed);
   const out: Prototype[] = [];
   for (let k = 0; k < numClasses; k++) {
-    const angle = (Math.PI * k) / numClasses + (rng.next() - 0.5) * (0.3 * Math.PI) / numClasses;
+    const angle = (Math.PI * k) / numClasses + ((rng.next() - 0.5) * (0.3 * Math.PI)) / numClasses;
     const cycles = 1.5 + 2.5 * rng.next(); // cycles across the image
     const colour = Array.from({ length: channels }, () => 0.3 + 0.7 * rng.next());
     out.push({ kx: cycles * Math.cos(angle), ky: cycles * Math.sin(angle), phase: 2 * Math.PI * rng.next(), colour });

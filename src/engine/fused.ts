@@ -65,11 +65,7 @@ function unitGammaBeta(c: number): [Tensor, Tensor] {
  * Gradient: dx = invstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)). Where the backend has the fused
  * kernels this is `batchNormTrain` with γ = 1, β = 0 (the dγ, dβ it also returns are free).
  */
-export function normalizeBatch(
-  x: Tensor,
-  eps = 1e-5,
-  stats?: BnStatsSink,
-): Tensor {
+export function normalizeBatch(x: Tensor, eps = 1e-5, stats?: BnStatsSink): Tensor {
   if (hasKernel(BN_AFFINE_FORWARD_KERNEL) && x.dtype === 'float32') {
     const [g, b] = unitGammaBeta(x.shape[x.shape.length - 1]!);
     return batchNormTrain(x, g, b, eps, stats);
@@ -102,13 +98,7 @@ export function normalizeBatch(
  * the backward recomputes it from x. `stats` as in `normalizeBatch`; running statistics are
  * updated inside the kernel (instead of ~10 small kernels per BN).
  */
-export function batchNormTrain(
-  x: Tensor,
-  gamma: Tensor,
-  beta: Tensor,
-  eps = 1e-5,
-  stats?: BnStatsSink,
-): Tensor {
+export function batchNormTrain(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-5, stats?: BnStatsSink): Tensor {
   if (!hasKernel(BN_AFFINE_FORWARD_KERNEL) || x.dtype !== 'float32') {
     return tf.add(tf.mul(normalizeBatch(x, eps, stats), gamma), beta);
   }
@@ -222,8 +212,7 @@ export function weightedSum(xs: Tensor[], w: Tensor, index?: readonly number[]):
   if (idx.length !== K || idx.some((i) => !Number.isInteger(i) || i < 0 || i >= w.size)) {
     throw new Error(`weightedSum: index ${JSON.stringify(idx)} does not fit ${K} inputs and ${w.size} weights`);
   }
-  const fast = hasKernel(WEIGHTED_SUM_KERNEL) && w.dtype === 'float32' &&
-    xs.every((x) => x.dtype === 'float32' && tf.util.arraysEqual(x.shape, xs[0]!.shape));
+  const fast = hasKernel(WEIGHTED_SUM_KERNEL) && w.dtype === 'float32' && xs.every((x) => x.dtype === 'float32' && tf.util.arraysEqual(x.shape, xs[0]!.shape));
   if (!fast) {
     // (TF.js's split into one part has a broken gradient)
     const parts = w.size === 1 ? [tf.reshape(w, [])] : tf.split(tf.reshape(w, [w.size]), w.size);

@@ -29,11 +29,19 @@ function padOrCrop(x: Tensor4D, top: number, bottom: number, left: number, right
   let y = x;
   if (top < 0 || bottom < 0 || left < 0 || right < 0) {
     const [, h, w] = y.shape;
-    const t = Math.max(0, -top), b = Math.max(0, -bottom), l = Math.max(0, -left), r = Math.max(0, -right);
+    const t = Math.max(0, -top),
+      b = Math.max(0, -bottom),
+      l = Math.max(0, -left),
+      r = Math.max(0, -right);
     y = tf.slice(y, [0, t, l, 0], [-1, h - t - b, w - l - r, -1]);
   }
   if (top > 0 || bottom > 0 || left > 0 || right > 0) {
-    y = tf.pad(y, [[0, 0], [Math.max(0, top), Math.max(0, bottom)], [Math.max(0, left), Math.max(0, right)], [0, 0]]);
+    y = tf.pad(y, [
+      [0, 0],
+      [Math.max(0, top), Math.max(0, bottom)],
+      [Math.max(0, left), Math.max(0, right)],
+      [0, 0],
+    ]);
   }
   return y;
 }
@@ -43,7 +51,14 @@ function upsampleZeros(x: Tensor4D, sh: number, sw: number): Tensor4D {
   if (sh === 1 && sw === 1) return x;
   const [n, h, w, c] = x.shape;
   const e = tf.reshape(x, [n, h, 1, w, 1, c]);
-  const p = tf.pad(e, [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+  const p = tf.pad(e, [
+    [0, 0],
+    [0, 0],
+    [0, sh - 1],
+    [0, 0],
+    [0, sw - 1],
+    [0, 0],
+  ]);
   const r = tf.reshape(p, [n, h * sh, w * sw, c]) as Tensor4D;
   return tf.slice(r, [0, 0, 0, 0], [n, (h - 1) * sh + 1, (w - 1) * sw + 1, c]);
 }
@@ -51,7 +66,8 @@ function upsampleZeros(x: Tensor4D, sh: number, sw: number): Tensor4D {
 /** dx of a (depthwise) convolution as a forward convolution with the flipped filter. */
 function inputGradAsConv(dy: Tensor4D, filter: Tensor4D, info: Conv2DInfo, depthwise: boolean): Tensor4D {
   const u = upsampleZeros(dy, info.strideHeight, info.strideWidth);
-  const kh = info.effectiveFilterHeight, kw = info.effectiveFilterWidth;
+  const kh = info.effectiveFilterHeight,
+    kw = info.effectiveFilterWidth;
   const top = kh - 1 - info.padInfo.top;
   const left = kw - 1 - info.padInfo.left;
   const bottom = info.inHeight + info.padInfo.top - 1 - (u.shape[1] - 1);
@@ -194,9 +210,7 @@ function poolCounts(info: Conv2DInfo): Float32Array {
   };
   for (let i = 0; i < info.outHeight; i++) {
     for (let j = 0; j < info.outWidth; j++) {
-      out[i * info.outWidth + j] =
-        span(i, info.strideHeight, info.padInfo.top, info.filterHeight, info.inHeight) *
-        span(j, info.strideWidth, info.padInfo.left, info.filterWidth, info.inWidth);
+      out[i * info.outWidth + j] = span(i, info.strideHeight, info.padInfo.top, info.filterHeight, info.inHeight) * span(j, info.strideWidth, info.padInfo.left, info.filterWidth, info.inWidth);
     }
   }
   return out;

@@ -17,14 +17,13 @@ interface PoolAttrs {
 }
 
 /** Routes dy to the first maximum of each window (TensorFlow's tie rule). */
-export function maxPoolGradInto(
-  x: Float32Array, dy: Float32Array, dx: Float32Array,
-  info: ReturnType<typeof tf.backend_util.computePool2DInfo>,
-): void {
+export function maxPoolGradInto(x: Float32Array, dy: Float32Array, dx: Float32Array, info: ReturnType<typeof tf.backend_util.computePool2DInfo>): void {
   const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth, strideHeight, strideWidth } = info;
   const { top, left } = info.padInfo;
-  const fh = info.effectiveFilterHeight, fw = info.effectiveFilterWidth;
-  const dh = info.dilationHeight, dw = info.dilationWidth;
+  const fh = info.effectiveFilterHeight,
+    fw = info.effectiveFilterWidth;
+  const dh = info.dilationHeight,
+    dw = info.dilationWidth;
   dx.fill(0);
   for (let b = 0; b < batchSize; b++) {
     const xb = b * inHeight * inWidth * c;
@@ -32,7 +31,8 @@ export function maxPoolGradInto(
       for (let ow = 0; ow < outWidth; ow++) {
         const o = ((b * outHeight + oh) * outWidth + ow) * c;
         for (let ch = 0; ch < c; ch++) {
-          let best = -Infinity, at = -1;
+          let best = -Infinity,
+            at = -1;
           for (let i = 0; i < fh; i += dh) {
             const ih = oh * strideHeight - top + i;
             if (ih < 0 || ih >= inHeight) continue;
@@ -40,7 +40,10 @@ export function maxPoolGradInto(
               const iw = ow * strideWidth - left + j;
               if (iw < 0 || iw >= inWidth) continue;
               const k = xb + (ih * inWidth + iw) * c + ch;
-              if (x[k]! > best) { best = x[k]!; at = k; }
+              if (x[k]! > best) {
+                best = x[k]!;
+                at = k;
+              }
             }
           }
           if (at >= 0) dx[at] = dx[at]! + dy[o + ch]!;

@@ -36,7 +36,15 @@ export class DartsCell extends Module {
   readonly genes: readonly GeneEntry[];
   readonly concat: readonly number[];
 
-  constructor(g: DartsGenotype, cPrevPrev: number, cPrev: number, C: number, readonly reduction: boolean, reductionPrev: boolean, rng: Rng) {
+  constructor(
+    g: DartsGenotype,
+    cPrevPrev: number,
+    cPrev: number,
+    C: number,
+    readonly reduction: boolean,
+    reductionPrev: boolean,
+    rng: Rng,
+  ) {
     super();
     this.pre0 = this.child('preprocess0', reductionPrev ? new FactorizedReduce(cPrevPrev, C, true, rng) : new ReLUConvBN(cPrevPrev, C, 1, 1, 0, 1, true, rng));
     this.pre1 = this.child('preprocess1', new ReLUConvBN(cPrev, C, 1, 1, 0, 1, true, rng));
@@ -61,7 +69,10 @@ export class DartsCell extends Module {
       });
       states.push(tf.add(hs[0]!, hs[1]!));
     }
-    return tf.concat(this.concat.map((c) => states[c]!), 3);
+    return tf.concat(
+      this.concat.map((c) => states[c]!),
+      3,
+    );
   }
 }
 
@@ -99,7 +110,11 @@ export class DartsNetwork extends Network {
   readonly auxAfter: number;
   readonly classifier: Linear;
 
-  constructor(readonly genotype: DartsGenotype, rng: Rng, readonly config: DartsNetConfig = DARTS_EVAL_CONFIG) {
+  constructor(
+    readonly genotype: DartsGenotype,
+    rng: Rng,
+    readonly config: DartsNetConfig = DARTS_EVAL_CONFIG,
+  ) {
     super();
     const { C, layers, numClasses, inputShape } = config;
     this.inputShape = inputShape;

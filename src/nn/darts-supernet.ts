@@ -40,7 +40,17 @@ export class DartsSearchCell extends Module {
   readonly pre1: ReLUConvBN;
   readonly edges: MixedOp[];
 
-  constructor(ops: readonly string[], cPP: number, cP: number, C: number, readonly reduction: boolean, reductionPrev: boolean, readonly multiplier: number, rng: Rng, partialK = 1) {
+  constructor(
+    ops: readonly string[],
+    cPP: number,
+    cP: number,
+    C: number,
+    readonly reduction: boolean,
+    reductionPrev: boolean,
+    readonly multiplier: number,
+    rng: Rng,
+    partialK = 1,
+  ) {
     super();
     this.pre0 = this.child('preprocess0', reductionPrev ? new FactorizedReduce(cPP, C, false, rng) : new ReLUConvBN(cPP, C, 1, 1, 0, 1, false, rng));
     this.pre1 = this.child('preprocess1', new ReLUConvBN(cP, C, 1, 1, 0, 1, false, rng));
@@ -71,12 +81,20 @@ export class DartsSupernet extends Network {
   readonly cells: DartsSearchCell[] = [];
   readonly classifier: Linear;
 
-  constructor(rng: Rng, readonly config: DartsSupernetConfig = DARTS_SEARCH_CONFIG, readonly ops: readonly DartsOp[] = DARTS_OPS) {
+  constructor(
+    rng: Rng,
+    readonly config: DartsSupernetConfig = DARTS_SEARCH_CONFIG,
+    readonly ops: readonly DartsOp[] = DARTS_OPS,
+  ) {
     super();
     const { C, layers, numClasses, inputShape } = config;
     const multiplier = config.multiplier ?? DARTS_STEPS;
     this.inputShape = inputShape;
-    const init = () => tf.tensor2d(Array.from({ length: DARTS_EDGES.length * ops.length }, () => 1e-3 * rng.normal()), [DARTS_EDGES.length, ops.length]);
+    const init = () =>
+      tf.tensor2d(
+        Array.from({ length: DARTS_EDGES.length * ops.length }, () => 1e-3 * rng.normal()),
+        [DARTS_EDGES.length, ops.length],
+      );
     const [an, ar] = [init(), init()];
     this.alphaNormal = tf.variable(an, true, 'alpha_normal');
     this.alphaReduce = tf.variable(ar, true, 'alpha_reduce');
@@ -121,7 +139,7 @@ export class DartsSupernet extends Network {
   /** DARTS derivation: per node the top-2 incoming edges by their best non-`none` weight, then that op. */
   derive(): DartsGenotype {
     const pick = (alpha: Variable): GeneEntry[] => {
-      const w = (tf.tidy(() => tf.softmax(alpha)).arraySync() as number[][]);
+      const w = tf.tidy(() => tf.softmax(alpha)).arraySync() as number[][];
       return deriveCell(w, this.ops);
     };
     return { normal: pick(this.alphaNormal), normalConcat: [2, 3, 4, 5], reduce: pick(this.alphaReduce), reduceConcat: [2, 3, 4, 5] };

@@ -27,7 +27,13 @@ export class Conv2d extends Module {
   readonly dilation: number;
   readonly depthwise: boolean;
 
-  constructor(readonly cin: number, readonly cout: number, readonly k: number, rng: Rng, o: ConvOptions = {}) {
+  constructor(
+    readonly cin: number,
+    readonly cout: number,
+    readonly k: number,
+    rng: Rng,
+    o: ConvOptions = {},
+  ) {
     super();
     this.stride = o.stride ?? 1;
     this.padding = o.padding ?? 0;
@@ -59,15 +65,18 @@ export class Conv2d extends Module {
       pad /= stride;
       stride = 1;
     }
-    const padding: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [pad, pad], [pad, pad], [0, 0]];
+    const padding: [[number, number], [number, number], [number, number], [number, number]] = [
+      [0, 0],
+      [pad, pad],
+      [pad, pad],
+      [0, 0],
+    ];
     let y: Tensor4D;
     if (this.bias && !this.depthwise && dilation === 1 && biasFusable()) {
       // bias inside the convolution (one pass fewer); TF.js's fused gradient needs both backprop kernels
       y = tf.fused.conv2d({ x: input, filter: this.weight as Tensor4D, strides: stride, pad: padding, bias: this.bias });
     } else {
-      y = this.depthwise
-        ? tf.depthwiseConv2d(input, this.weight as Tensor4D, stride, padding, 'NHWC', dilation)
-        : tf.conv2d(input, this.weight as Tensor4D, stride, padding, 'NHWC', dilation);
+      y = this.depthwise ? tf.depthwiseConv2d(input, this.weight as Tensor4D, stride, padding, 'NHWC', dilation) : tf.conv2d(input, this.weight as Tensor4D, stride, padding, 'NHWC', dilation);
       if (this.bias) y = tf.add(y, this.bias);
     }
     if (ctx.flops) {
@@ -84,12 +93,24 @@ export class Conv2d extends Module {
  * the convolution (`convBnInference`): one kernel instead of a convolution and a BN pass.
  */
 export function convThenBn(conv: Conv2d, bn: BatchNorm, x: Tensor4D, ctx: ForwardCtx): Tensor4D {
-  const foldable = !ctx.training && !ctx.flops && bn.trackRunningStats && !conv.depthwise && !conv.bias &&
-    !(conv.stride > 1 && conv.dilation > 1);
+  const foldable = !ctx.training && !ctx.flops && bn.trackRunningStats && !conv.depthwise && !conv.bias && !(conv.stride > 1 && conv.dilation > 1);
   if (!foldable) return bn.forward(conv.forward(x, ctx), ctx) as Tensor4D;
   const p = conv.padding;
-  return convBnInference(x, conv.weight as Tensor4D, { mean: bn.runningMean!, variance: bn.runningVar!, gamma: bn.gamma, beta: bn.beta, eps: bn.eps },
-    conv.stride, [[0, 0], [p, p], [p, p], [0, 0]], conv.dilation, 'linear', bn.fold);
+  return convBnInference(
+    x,
+    conv.weight as Tensor4D,
+    { mean: bn.runningMean!, variance: bn.runningVar!, gamma: bn.gamma, beta: bn.beta, eps: bn.eps },
+    conv.stride,
+    [
+      [0, 0],
+      [p, p],
+      [p, p],
+      [0, 0],
+    ],
+    conv.dilation,
+    'linear',
+    bn.fold,
+  );
 }
 
 /** x[:, ::s, ::s, :] with a gradient (TF.js has none for strided slices): a 1×1 depthwise of ones. */
@@ -107,7 +128,13 @@ export class BatchNorm extends Module {
   /** The folded weights when this BN is folded into the convolution before it (inference). */
   readonly fold = new ConvBnFold();
 
-  constructor(readonly c: number, readonly affine = true, readonly trackRunningStats = true, readonly momentum = 0.1, readonly eps = 1e-5) {
+  constructor(
+    readonly c: number,
+    readonly affine = true,
+    readonly trackRunningStats = true,
+    readonly momentum = 0.1,
+    readonly eps = 1e-5,
+  ) {
     super();
     if (affine) {
       this.gamma = this.param('weight', tf.ones([c]));
@@ -122,9 +149,7 @@ export class BatchNorm extends Module {
   forward(x: Tensor, ctx: ForwardCtx): Tensor {
     if (ctx.training || !this.trackRunningStats) {
       // PyTorch keeps the unbiased variance in running_var (see RunningStats).
-      const update = ctx.training && this.trackRunningStats
-        ? { mean: this.runningMean!, variance: this.runningVar!, momentum: this.momentum }
-        : undefined;
+      const update = ctx.training && this.trackRunningStats ? { mean: this.runningMean!, variance: this.runningVar!, momentum: this.momentum } : undefined;
       return this.affine ? batchNormTrain(x, this.gamma!, this.beta!, this.eps, update) : normalizeBatch(x, this.eps, update);
     }
     // Running statistics: TF.js's inference batch norm, one kernel.
@@ -141,7 +166,11 @@ export class Linear extends Module {
   readonly weight: Variable;
   readonly bias: Variable;
 
-  constructor(readonly fin: number, readonly fout: number, rng: Rng) {
+  constructor(
+    readonly fin: number,
+    readonly fout: number,
+    rng: Rng,
+  ) {
     super();
     this.weight = this.param('weight', torchDefaultInit([fin, fout], fin, rng));
     this.bias = this.param('bias', torchDefaultInit([fout], fin, rng));

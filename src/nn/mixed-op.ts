@@ -18,7 +18,15 @@ export class MixedOp extends Module {
   readonly ops: Op[];
   readonly partialK: number;
 
-  constructor(readonly opNames: readonly string[], cin: number, readonly cout: number, readonly stride: number, o: OpOptions, rng: Rng, partialK = 1) {
+  constructor(
+    readonly opNames: readonly string[],
+    cin: number,
+    readonly cout: number,
+    readonly stride: number,
+    o: OpOptions,
+    rng: Rng,
+    partialK = 1,
+  ) {
     super();
     if (!Number.isInteger(partialK) || partialK < 1) throw new Error(`partial-channel K must be a positive integer, got ${partialK}`);
     if (partialK > 1 && (cin !== cout || cin % partialK !== 0)) throw new Error(`partial channels need cin == cout divisible by K (cin ${cin}, cout ${cout}, K ${partialK})`);

@@ -90,7 +90,12 @@ export class Nb101Cell extends Module {
   readonly proj: (ConvBnRelu | undefined)[] = [];
   readonly outProj?: ConvBnRelu;
 
-  constructor(readonly arch: Nb101Arch, cin: number, cout: number, rng: Rng) {
+  constructor(
+    readonly arch: Nb101Arch,
+    cin: number,
+    cout: number,
+    rng: Rng,
+  ) {
     super();
     const { matrix: m, ops } = arch;
     const n = m.length;
@@ -139,7 +144,11 @@ export class Nb101Network extends Network {
   readonly downsample: boolean[] = [];
   readonly classifier: Linear;
 
-  constructor(readonly arch: Nb101Arch, rng: Rng, readonly config: Nb101NetConfig = NB101_EVAL_CONFIG) {
+  constructor(
+    readonly arch: Nb101Arch,
+    rng: Rng,
+    readonly config: Nb101NetConfig = NB101_EVAL_CONFIG,
+  ) {
     super();
     const { C, stacks, cellsPerStack, numClasses, inputShape } = config;
     this.inputShape = inputShape;

@@ -43,7 +43,11 @@ export class ResNetBasicBlock extends Module {
 export class Nb201Cell extends Module {
   readonly ops: Op[];
 
-  constructor(readonly arch: Nb201Arch, C: number, rng: Rng) {
+  constructor(
+    readonly arch: Nb201Arch,
+    C: number,
+    rng: Rng,
+  ) {
     super();
     this.ops = arch.ops.map((name, e) => this.child(`edges.${NB201_EDGES[e]![0]}<-${NB201_EDGES[e]![1]}`, createOp(name, C, C, 1, { affine: true }, rng)));
   }
@@ -107,7 +111,11 @@ export abstract class Nb201Skeleton<CellT extends Module> extends Network {
 }
 
 export class Nb201Network extends Nb201Skeleton<Nb201Cell> {
-  constructor(readonly arch: Nb201Arch, rng: Rng, readonly config: Nb201NetConfig = NB201_EVAL_CONFIG) {
+  constructor(
+    readonly arch: Nb201Arch,
+    rng: Rng,
+    readonly config: Nb201NetConfig = NB201_EVAL_CONFIG,
+  ) {
     super(config, rng, (C) => new Nb201Cell(arch, C, rng));
   }
 

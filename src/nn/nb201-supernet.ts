@@ -54,10 +54,18 @@ export class Nb201SearchCell extends Module {
 export class Nb201Supernet extends Nb201Skeleton<Nb201SearchCell> {
   readonly alpha: Variable;
 
-  constructor(rng: Rng, readonly config: Nb201NetConfig, readonly ops: readonly Nb201Op[] = NB201_OPS, options: Nb201SupernetOptions = {}) {
+  constructor(
+    rng: Rng,
+    readonly config: Nb201NetConfig,
+    readonly ops: readonly Nb201Op[] = NB201_OPS,
+    options: Nb201SupernetOptions = {},
+  ) {
     super(config, rng, (C) => new Nb201SearchCell(ops, C, rng, options.partialChannels ?? 1, options.affine ?? false));
     // α = 1e-3·randn as in the DARTS/NB201 search code.
-    const init = tf.tensor2d(Array.from({ length: NB201_EDGES.length * ops.length }, () => 1e-3 * rng.normal()), [NB201_EDGES.length, ops.length]);
+    const init = tf.tensor2d(
+      Array.from({ length: NB201_EDGES.length * ops.length }, () => 1e-3 * rng.normal()),
+      [NB201_EDGES.length, ops.length],
+    );
     this.alpha = tf.variable(init, true, 'alpha');
     init.dispose();
   }

@@ -77,7 +77,10 @@ export class Identity extends Op {
 /** Zeros of the output shape (the `none` op). */
 export class Zero extends Op {
   readonly parameterFree = true;
-  constructor(readonly cout: number, readonly stride: number) {
+  constructor(
+    readonly cout: number,
+    readonly stride: number,
+  ) {
     super();
   }
   forward(x: Tensor4D): Tensor4D {
@@ -106,7 +109,16 @@ export class FactorizedReduce extends Op {
     const [n, h, w, c] = r.shape;
     // Pad one row/column at the end so both paths give ceil(H/2) outputs (NB201 pads; DARTS's
     // even sizes give the same shapes).
-    const shifted = tf.slice(tf.pad(r, [[0, 0], [0, 1], [0, 1], [0, 0]]), [0, 1, 1, 0], [n, h, w, c]) as Tensor4D;
+    const shifted = tf.slice(
+      tf.pad(r, [
+        [0, 0],
+        [0, 1],
+        [0, 1],
+        [0, 0],
+      ]),
+      [0, 1, 1, 0],
+      [n, h, w, c],
+    ) as Tensor4D;
     const y = tf.concat([this.c1.forward(r, ctx), this.c2.forward(shifted, ctx)], 3);
     return this.bn.forward(y, ctx) as Tensor4D;
   }
@@ -118,7 +130,15 @@ export class Pool extends Op {
   readonly bn?: BatchNorm;
 
   /** `pre`: NB201 adds a 1×1 ReLUConvBN when channels change; `bnAfter`: DARTS search adds BN(affine=False). */
-  constructor(readonly kind: 'avg' | 'max', cin: number, cout: number, readonly stride: number, affine: boolean, rng: Rng, bnAfter = false) {
+  constructor(
+    readonly kind: 'avg' | 'max',
+    cin: number,
+    cout: number,
+    readonly stride: number,
+    affine: boolean,
+    rng: Rng,
+    bnAfter = false,
+  ) {
     super();
     if (cin !== cout) this.pre = this.child('preprocess', new ReLUConvBN(cin, cout, 1, 1, 0, 1, affine, rng));
     if (bnAfter) this.bn = this.child('bn', new BatchNorm(cout, false));
@@ -128,7 +148,12 @@ export class Pool extends Op {
   forward(x: Tensor4D, ctx: ForwardCtx): Tensor4D {
     const h = this.pre ? this.pre.forward(x, ctx) : x;
     // TF.js pooling with padding ignores padded cells, i.e. count_include_pad=False and −inf pads.
-    const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [1, 1], [1, 1], [0, 0]];
+    const pad: [[number, number], [number, number], [number, number], [number, number]] = [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ];
     // the same pooling of the same node on every outgoing edge of a supernet: computed once per pass
     const pool = (t: Tensor) => (this.kind === 'avg' ? tf.avgPool(t as Tensor4D, 3, this.stride, pad) : tf.maxPool(t as Tensor4D, 3, this.stride, pad));
     const y = perPass(ctx, `${this.kind}pool3/${this.stride}`, h, pool) as Tensor4D;

@@ -139,7 +139,9 @@ export function buildObjectives(specs: readonly ObjectiveSpec[], ctx: ObjectiveC
 function needTable(spec: ObjectiveSpec, ctx: ObjectiveContext): BenchmarkTable {
   const sources = benchmarksFor(ctx.space);
   if (sources.length === 0 || (ctx.table && ctx.table.space !== ctx.space)) {
-    const covers = listBenchmarks().map((n) => `${getBenchmark(n).title} covers only --space ${getBenchmark(n).space}`).join('; ');
+    const covers = listBenchmarks()
+      .map((n) => `${getBenchmark(n).title} covers only --space ${getBenchmark(n).space}`)
+      .join('; ');
     throw new TsnasError(`objective '${spec.raw}' reads a benchmark table, and none is for --space ${ctx.space} (${covers}); use params, flops, latency:measured, das or a trained accuracy`);
   }
   if (!ctx.table) throw new TsnasError(`objective '${spec.raw}' needs the ${sources.map((s) => s.title).join(' or ')} table (--bench FILE)`);
@@ -184,7 +186,10 @@ export function buildObjective(spec: ObjectiveSpec, ctx: ObjectiveContext): Arch
       }
       const table = needTable(spec, ctx);
       const col = table.resolveColumn(spec.arg!);
-      if (!col.startsWith('lat_')) throw new TsnasError(`objective '${spec.raw}': column '${col}' is not a latency column (${table.columns.filter((c) => c.startsWith('lat_')).length} are: e.g. pixel3, raspi4, gold_6226, 1080ti_1)`);
+      if (!col.startsWith('lat_'))
+        throw new TsnasError(
+          `objective '${spec.raw}': column '${col}' is not a latency column (${table.columns.filter((c) => c.startsWith('lat_')).length} are: e.g. pixel3, raspi4, gold_6226, 1080ti_1)`,
+        );
       return cached(spec, (a) => table.value(a.text, col));
     }
     case 'params':

@@ -40,12 +40,7 @@ function dirArray(directions: Directions, m: number, where: string): Direction[]
  * Validates the points (same dimension, no NaN) and returns them converted to minimisation
  * (objectives to maximise are negated), with the dimension.
  */
-function toMinimisation(
-  points: readonly ObjectiveVector[],
-  directions: Directions,
-  where: string,
-  dim?: number,
-): { pts: Float64Array[]; m: number; dirs: Direction[] } {
+function toMinimisation(points: readonly ObjectiveVector[], directions: Directions, where: string, dim?: number): { pts: Float64Array[]; m: number; dirs: Direction[] } {
   const m = dim ?? (points.length > 0 ? points[0]!.length : typeof directions === 'string' ? 0 : directions.length);
   const dirs = dirArray(directions, m, where);
   const pts = points.map((p, i) => {
@@ -244,11 +239,7 @@ function hvRec(pts: Float64Array[], ref: Float64Array, d: number): number {
  * Any dimension m >= 1 is exact (recursive slicing, O(n^(m-1) log n)): 2-D is O(n log n), 3-D
  * O(n^2 log n). Points are reduced to their Pareto front first, which keeps it fast in practice.
  */
-export function hypervolume(
-  points: readonly ObjectiveVector[],
-  reference: ObjectiveVector,
-  directions: Directions = 'min',
-): number {
+export function hypervolume(points: readonly ObjectiveVector[], reference: ObjectiveVector, directions: Directions = 'min'): number {
   const m = reference.length;
   if (m === 0) throw new TsnasError('hypervolume: the reference point has no objectives');
   const { pts, dirs } = toMinimisation(points, directions, 'hypervolume', m);

@@ -46,7 +46,12 @@ export interface ObjectiveSpec {
 /** The built-in objective names (registerObjective adds the user's). */
 export const OBJECTIVE_KINDS: readonly Exclude<ObjectiveKind, 'user'>[] = ['accuracy', 'params', 'flops', 'latency', 'das', 'naswot'];
 const DEFAULT_DIRECTION: Record<Exclude<ObjectiveKind, 'user'>, Direction> = {
-  accuracy: 'max', params: 'min', flops: 'min', latency: 'min', das: 'max', naswot: 'max',
+  accuracy: 'max',
+  params: 'min',
+  flops: 'min',
+  latency: 'min',
+  das: 'max',
+  naswot: 'max',
 };
 const MEASURE_BACKENDS = ['native', 'wasm', 'cpu', 'webgpu', 'auto'];
 
@@ -163,9 +168,13 @@ export function violation(spec: ObjectiveSpec, v: number): number {
   if (!c) return 0;
   if (Number.isNaN(v)) return Infinity;
   switch (c.op) {
-    case '<=': return v <= c.value ? 0 : v - c.value;
-    case '<': return v < c.value ? 0 : v - c.value + Number.EPSILON;
-    case '>=': return v >= c.value ? 0 : c.value - v;
-    case '>': return v > c.value ? 0 : c.value - v + Number.EPSILON;
+    case '<=':
+      return v <= c.value ? 0 : v - c.value;
+    case '<':
+      return v < c.value ? 0 : v - c.value + Number.EPSILON;
+    case '>=':
+      return v >= c.value ? 0 : c.value - v;
+    case '>':
+      return v > c.value ? 0 : c.value - v + Number.EPSILON;
   }
 }

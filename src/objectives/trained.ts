@@ -74,7 +74,8 @@ export function trainedAccuracyHook(o: TrainedAccuracyOptions): (a: AnyArch) => 
     }
     const { net } = buildNet(
       { space: o.space, arch: a.text, C: o.preset.C, N: o.preset.N, layers: o.preset.layers, auxiliary: false, initSeed: o.seed },
-      [split.train.height, split.train.width, split.train.channels], split.train.numClasses,
+      [split.train.height, split.train.width, split.train.channels],
+      split.train.numClasses,
     );
     try {
       const res = trainNetwork({ net, train: split.train, evalSets: { val: split.val }, recipe });

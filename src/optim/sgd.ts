@@ -97,7 +97,12 @@ export class Sgd {
     tf.tidy(() => {
       const ps = idx.map((i) => this.params[i]!);
       const gs = idx.map((i) => aligned[i] ?? tf.zerosLike(this.params[i]!));
-      const r = sgdStep(ps, gs, idx.map((i) => (mu ? this.vel[i] : undefined)), { lr: o.lr ?? this.lr, momentum: mu, weightDecay: this.weightDecay, nesterov: this.nesterov, gradScale: scale });
+      const r = sgdStep(
+        ps,
+        gs,
+        idx.map((i) => (mu ? this.vel[i] : undefined)),
+        { lr: o.lr ?? this.lr, momentum: mu, weightDecay: this.weightDecay, nesterov: this.nesterov, gradScale: scale },
+      );
       idx.forEach((i, k) => {
         ps[k]!.assign(r.params[k]!);
         if (mu) {

@@ -34,10 +34,7 @@ export { jacobCovProxy } from './definitions/jacob-cov.js';
 export { zenProxy } from './definitions/zen.js';
 
 /** The built-in proxies (registry.ts registers them); `das:…` rules (see parseDasRule) are accepted too. proxyNames() adds the user's. */
-export const PROXY_NAMES = [
-  'naswot', 'das', 'dis', 'units', 'active', 'params', 'flops',
-  'synflow', 'snip', 'grad_norm', 'jacob_cov', 'zen',
-] as const;
+export const PROXY_NAMES = ['naswot', 'das', 'dis', 'units', 'active', 'params', 'flops', 'synflow', 'snip', 'grad_norm', 'jacob_cov', 'zen'] as const;
 
 /**
  * The full rule behind each DAS proxy of a list (`das` → DEFAULT_DAS's canonical name), or undefined
@@ -60,7 +57,10 @@ export function continuesProxyOptions(prev: string | undefined, part: string): b
 export function parseProxyList(text: string): string[] {
   // Split on commas that start a new proxy (das rules contain commas: das:kernel=layer,lambda=1).
   const out: string[] = [];
-  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     if (continuesProxyOptions(out[out.length - 1], part)) {
       out[out.length - 1] += `,${part}`;
     } else out.push(part);

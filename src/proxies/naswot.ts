@@ -144,7 +144,7 @@ export function dasScore(s: ActivationStats, rule: DasRule, cache: DasCache = {}
   let dis: number;
   if (rule.kernel === 'whole') dis = terms.dis;
   else if (rule.kernel === 'layer') dis = (cache.layer ??= layerNormTerms(s)).dis;
-  else dis = (cache.perlayer ??= perLayerDis(s));
+  else dis = cache.perlayer ??= perLayerDis(s);
   let v = dis + rule.lambda * terms.units;
   if (rule.active) v -= rule.active * s.batch * (cache.active ??= activeFraction(s));
   if (rule.conn) {

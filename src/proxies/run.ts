@@ -30,7 +30,12 @@ export function scorePool(archs: AnyArch[], proxies: string[], ctx: ScoreContext
  * run: once `shouldStop()` is true it ends after the current architecture. Returns the scores of
  * the architectures scored (a prefix of `archs`) and whether it stopped early.
  */
-export async function scorePoolAsync(archs: AnyArch[], proxies: string[], ctx: ScoreContext, o: PoolOptions & { shouldStop?: () => boolean } = {}): Promise<{ results: ArchScore[]; stopped: boolean }> {
+export async function scorePoolAsync(
+  archs: AnyArch[],
+  proxies: string[],
+  ctx: ScoreContext,
+  o: PoolOptions & { shouldStop?: () => boolean } = {},
+): Promise<{ results: ArchScore[]; stopped: boolean }> {
   const g = poolSteps(archs, proxies, ctx, o);
   for (;;) {
     const r = g.next();

@@ -13,10 +13,7 @@ import type { AnyArch, SpaceName } from '../spaces/index.js';
 import type { ArchScore, ScoreContext } from './index.js';
 import type { PoolOptions } from './run.js';
 
-export type ToWorker =
-  | { type: 'init'; backend: string; ctx: ScoreContext; proxies: string[]; modules?: string[] }
-  | { type: 'arch'; k: number; space: SpaceName; text: string }
-  | { type: 'exit' };
+export type ToWorker = { type: 'init'; backend: string; ctx: ScoreContext; proxies: string[]; modules?: string[] } | { type: 'arch'; k: number; space: SpaceName; text: string } | { type: 'exit' };
 type FromWorker = { type: 'ready' } | { type: 'result'; k: number; result: ArchScore } | { type: 'error'; k: number; message: string };
 
 export interface WorkerPoolOptions extends PoolOptions {

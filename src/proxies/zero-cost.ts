@@ -83,7 +83,12 @@ export function snipOf(gs: readonly { w: Variable; g: Tensor }[]): number {
 
 /** Prefixes (`a.b.`) of the BatchNorm modules, found by their running_mean buffers. */
 function bnPrefixes(net: Network): Set<string> {
-  return new Set(net.namedBuffers().filter(([n]) => n.endsWith('running_mean')).map(([n]) => n.slice(0, -'running_mean'.length)));
+  return new Set(
+    net
+      .namedBuffers()
+      .filter(([n]) => n.endsWith('running_mean'))
+      .map(([n]) => n.slice(0, -'running_mean'.length)),
+  );
 }
 
 /**
@@ -122,10 +127,7 @@ export function synflow(net: Network): number {
     const alpha = 10 ** (-g10 / 2);
     const beta = 10 ** (-g10 / 2);
     const ws = prunableWeights(net).map(([, v]) => v);
-    const { value, grads } = tf.variableGrads(
-      () => tf.mul(tf.sum(net.forward(tf.fill([1, h, w, c], alpha) as Tensor4D, { training: false })), beta) as tf.Scalar,
-      ws,
-    );
+    const { value, grads } = tf.variableGrads(() => tf.mul(tf.sum(net.forward(tf.fill([1, h, w, c], alpha) as Tensor4D, { training: false })), beta) as tf.Scalar, ws);
     value.dispose();
     let s = 0;
     for (const v of ws) {
@@ -194,7 +196,11 @@ export function zen(net: Network, batch: number, seed: number, mixupGamma = 1e-2
     const out = tf.tidy(() => {
       const logits = net.forward(tf.tensor4d(data, [batch, h, w, c]), {
         training: true,
-        hooks: { relu: (t) => { last = t; } },
+        hooks: {
+          relu: (t) => {
+            last = t;
+          },
+        },
       });
       return net.poolsLastRelu && last ? tf.relu(last) : logits;
     });

@@ -75,7 +75,14 @@ function alphaRows(d: SearchData): Spec[] {
     e.alpha.forEach((cell, c) => {
       cell.forEach((edge, j) => {
         edge.forEach((w, k) => {
-          rows.push({ epoch: e.epoch, cell: d.cells[c] ?? `cell ${c}`, edge: d.edges[c]?.[j] ?? `edge ${j}`, panel: `${d.cells.length > 1 ? `${d.cells[c]}: ` : ''}${d.edges[c]?.[j] ?? `edge ${j}`}`, op: d.ops[k] ?? `op ${k}`, w });
+          rows.push({
+            epoch: e.epoch,
+            cell: d.cells[c] ?? `cell ${c}`,
+            edge: d.edges[c]?.[j] ?? `edge ${j}`,
+            panel: `${d.cells.length > 1 ? `${d.cells[c]}: ` : ''}${d.edges[c]?.[j] ?? `edge ${j}`}`,
+            op: d.ops[k] ?? `op ${k}`,
+            w,
+          });
         });
       });
     });
@@ -95,7 +102,7 @@ function alphaSummary(d: SearchData, e: SearchData['epochs'][number]): { entropy
       let he = 0;
       for (const w of edge) if (w > 0) he -= w * Math.log(w);
       h += m > 1 ? he / Math.log(m) : 0;
-      s += skip >= 0 ? edge[skip] ?? 0 : 0;
+      s += skip >= 0 ? (edge[skip] ?? 0) : 0;
       n++;
     }
   }
@@ -224,8 +231,18 @@ function heatLayer(d: SearchData, nEdges: number): Spec {
     width: d.ops.length * 64,
     height: nEdges * 24,
     layer: [
-      { mark: 'rect', encoding: { ...enc, color: { field: 'w', type: 'quantitative', title: 'softmax(α)', scale: { scheme: 'viridis', domain: [0, 1] } }, tooltip: [{ field: 'edge' }, { field: 'op' }, { field: 'w', format: '.3f' }] } },
-      { mark: { type: 'text', fontSize: 10 }, encoding: { ...enc, text: { field: 'w', type: 'quantitative', format: '.2f' }, color: { condition: { test: 'datum.w > 0.6', value: 'black' }, value: 'white' } } },
+      {
+        mark: 'rect',
+        encoding: {
+          ...enc,
+          color: { field: 'w', type: 'quantitative', title: 'softmax(α)', scale: { scheme: 'viridis', domain: [0, 1] } },
+          tooltip: [{ field: 'edge' }, { field: 'op' }, { field: 'w', format: '.3f' }],
+        },
+      },
+      {
+        mark: { type: 'text', fontSize: 10 },
+        encoding: { ...enc, text: { field: 'w', type: 'quantitative', format: '.2f' }, color: { condition: { test: 'datum.w > 0.6', value: 'black' }, value: 'white' } },
+      },
     ],
   };
 }
@@ -253,7 +270,11 @@ export function paretoCharts(d: MooData): Chart[] {
   // Staircase through a front sorted by x: the best y attainable at each x (from the left when x is minimised).
   const interpolate = xo.direction === 'min' ? 'step-after' : 'step-before';
   const layers: Spec[] = [
-    { data: { values: evaluated }, mark: { type: 'point', filled: true, size: 22, opacity: 0.55 }, encoding: { x, y, color, tooltip: [{ field: 'arch' }, { field: 'evaluation' }, { field: 'x', title: xo.key, format: '.4g' }, { field: 'y', title: yo.key, format: '.4g' }] } },
+    {
+      data: { values: evaluated },
+      mark: { type: 'point', filled: true, size: 22, opacity: 0.55 },
+      encoding: { x, y, color, tooltip: [{ field: 'arch' }, { field: 'evaluation' }, { field: 'x', title: xo.key, format: '.4g' }, { field: 'y', title: yo.key, format: '.4g' }] },
+    },
   ];
   if (truth.length) {
     layers.push({ data: { values: truth }, mark: { type: 'line', interpolate, strokeWidth: 1.5, point: { size: 14 } }, encoding: { x, y, color, order: { field: 'x' } } });

@@ -78,7 +78,14 @@ export interface ReportData {
 }
 
 const NB201_OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'];
-const NB201_EDGES = [[1, 0], [2, 0], [2, 1], [3, 0], [3, 1], [3, 2]].map(([to, from]) => `node ${to} ← ${from}`);
+const NB201_EDGES = [
+  [1, 0],
+  [2, 0],
+  [2, 1],
+  [3, 0],
+  [3, 1],
+  [3, 2],
+].map(([to, from]) => `node ${to} ← ${from}`);
 
 function obj(x: unknown): Record<string, unknown> | undefined {
   return x && typeof x === 'object' && !Array.isArray(x) ? (x as Record<string, unknown>) : undefined;
@@ -139,7 +146,10 @@ function searchData(store: Store, run: RunRecord, notes: string[]): SearchData |
     values = (doc['history'] as Record<string, unknown>[]).map((h) => ({ ...h, space: doc['space'], strategy: doc['strategy'] }));
     notes.push(`differentiable search epochs read from ${file}`);
   }
-  const epochs = values.map(toEpoch).filter((e): e is SearchEpoch => e !== undefined).sort((a, b) => a.epoch - b.epoch);
+  const epochs = values
+    .map(toEpoch)
+    .filter((e): e is SearchEpoch => e !== undefined)
+    .sort((a, b) => a.epoch - b.epoch);
   if (epochs.length === 0) return undefined;
   const first = values[0]! as Record<string, unknown>;
   const space = String(first['space'] ?? result['space'] ?? 'nb201');
@@ -159,7 +169,9 @@ function mooData(store: Store, run: RunRecord, trials: TrialRecord[], table?: Nb
   if (!result || !Array.isArray(result['pareto']) || !Array.isArray(result['objectives'])) return undefined;
   const objectives = (result['objectives'] as { key: string; direction: Direction }[]).map((o) => ({ key: o.key, direction: o.direction }));
   const front = (result['pareto'] as { arch: string; objectives: Record<string, number>; feasible?: boolean }[]).map((p) => ({
-    arch: p.arch, objectives: p.objectives, feasible: p.feasible !== false,
+    arch: p.arch,
+    objectives: p.objectives,
+    feasible: p.feasible !== false,
   }));
   const evaluated = trials.map((t) => ({ idx: t.idx, arch: t.arch, objectives: t.objectives, feasible: !(typeof t.scores['violation'] === 'number' && t.scores['violation'] > 0) }));
   let truth: MooData['truth'];
@@ -175,7 +187,10 @@ export function tableTruth(table: Nb201Table, yKey: string, xKey: string): MooDa
     const [a, b] = [parseObjectiveTerm(yKey), parseObjectiveTerm(xKey)];
     if (a.source !== 'table' || b.source !== 'table') return undefined;
     const [ca, cb] = [table.resolveColumn(a.arg!), table.resolveColumn(b.arg!)];
-    const rows = trueParetoFront(table, [{ column: a.arg!, direction: a.direction }, { column: b.arg!, direction: b.direction }]);
+    const rows = trueParetoFront(table, [
+      { column: a.arg!, direction: a.direction },
+      { column: b.arg!, direction: b.direction },
+    ]);
     return { x: xKey, y: yKey, points: rows.map((r) => [r.values[cb]!, r.values[ca]!]) };
   } catch {
     return undefined;

@@ -38,12 +38,20 @@ export function browserBundle(pkg: 'vega' | 'vega-lite' | 'vega-embed'): string 
 
 /** Script text safe inside <script>: no closing tag, no source-map fetch. */
 function inlineScript(js: string): string {
-  return js.replace(/^\/\/# sourceMappingURL=.*$/gm, '').replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
+  return js
+    .replace(/^\/\/# sourceMappingURL=.*$/gm, '')
+    .replace(/<\/(script)/gi, '<\\/$1')
+    .replace(/<!--/g, '<\\!--');
 }
 
 /** JSON safe inside <script type="application/json">. */
 function inlineJson(x: unknown): string {
-  return JSON.stringify(x).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(x)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 export function esc(s: string): string {
@@ -82,7 +90,10 @@ export interface PageInput {
 export function renderPage(p: PageInput): string {
   const bundles = (['vega', 'vega-lite', 'vega-embed'] as const).map((b) => `<script>${inlineScript(browserBundle(b))}</script>`).join('\n');
   const sections = p.charts
-    .map((c) => `<section data-kind="${esc(c.kind)}"><h2>${esc(c.title)}</h2>${c.caption ? `<p class="caption">${esc(c.caption)}</p>` : ''}<div id="${esc(c.id)}" class="tsnas-chart" data-kind="${esc(c.kind)}"></div></section>`)
+    .map(
+      (c) =>
+        `<section data-kind="${esc(c.kind)}"><h2>${esc(c.title)}</h2>${c.caption ? `<p class="caption">${esc(c.caption)}</p>` : ''}<div id="${esc(c.id)}" class="tsnas-chart" data-kind="${esc(c.kind)}"></div></section>`,
+    )
     .join('\n');
   const specs = p.charts.map((c) => ({ id: c.id, spec: c.spec }));
   const rows = p.summary.map(([k, v]) => `<tr><td>${esc(k)}</td><td>${k === 'status' ? `<span class="status-${esc(v)}">${esc(v)}</span>` : `<code>${esc(v)}</code>`}</td></tr>`).join('\n');

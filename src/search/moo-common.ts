@@ -29,7 +29,10 @@ export class MooEvaluator {
   readonly history: EvalRecord[] = [];
   private readonly cache = new Map<string, EvalRecord>();
 
-  constructor(readonly objectives: readonly ArchObjective[], readonly budget: number) {
+  constructor(
+    readonly objectives: readonly ArchObjective[],
+    readonly budget: number,
+  ) {
     if (objectives.length === 0) throw new TsnasError('multi-objective search needs at least one objective');
     if (!(Number.isInteger(budget) && budget >= 1)) throw new TsnasError(`--budget must be a positive integer, got ${budget}`);
     this.directions = objectives.map((o) => o.direction);
@@ -81,7 +84,10 @@ export function feasibleFront(recs: readonly EvalRecord[], dirs: readonly Direct
     const best = Math.min(...recs.map((r) => r.violation));
     return recs.filter((r) => r.violation === best);
   }
-  return paretoFrontIndices(feas.map((r) => r.values), dirs).map((i) => feas[i]!);
+  return paretoFrontIndices(
+    feas.map((r) => r.values),
+    dirs,
+  ).map((i) => feas[i]!);
 }
 
 /** Constrained non-dominated sort: feasible fronts, then infeasible groups by equal violation. */
@@ -89,7 +95,10 @@ export function constrainedSort(recs: readonly EvalRecord[], dirs: readonly Dire
   const feas: number[] = [];
   const inf: number[] = [];
   recs.forEach((r, i) => (r.violation === 0 ? feas : inf).push(i));
-  const fronts = nonDominatedSort(feas.map((i) => recs[i]!.values), dirs).map((f) => f.map((j) => feas[j]!));
+  const fronts = nonDominatedSort(
+    feas.map((i) => recs[i]!.values),
+    dirs,
+  ).map((f) => f.map((j) => feas[j]!));
   inf.sort((a, b) => recs[a]!.violation - recs[b]!.violation || a - b);
   let k = 0;
   while (k < inf.length) {
@@ -122,15 +131,7 @@ export interface MooResult {
   extra?: Record<string, unknown>;
 }
 
-export function buildResult(
-  strategy: string,
-  space: SpaceName,
-  ev: MooEvaluator,
-  seed: number,
-  wallS: number,
-  front: readonly EvalRecord[] = ev.front(),
-  extra?: Record<string, unknown>,
-): MooResult {
+export function buildResult(strategy: string, space: SpaceName, ev: MooEvaluator, seed: number, wallS: number, front: readonly EvalRecord[] = ev.front(), extra?: Record<string, unknown>): MooResult {
   const sorted = [...front].sort((a, b) => {
     const d = ev.directions[0] === 'max' ? b.values[0]! - a.values[0]! : a.values[0]! - b.values[0]!;
     return d || a.at - b.at;

@@ -53,7 +53,11 @@ class StoredEvaluator extends MooEvaluator {
   private flushed = 0;
   private lastFlush = performance.now();
 
-  constructor(objectives: ArchObjective[], budget: number, private readonly ctx: SearchContext) {
+  constructor(
+    objectives: ArchObjective[],
+    budget: number,
+    private readonly ctx: SearchContext,
+  ) {
     super(objectives, budget);
   }
 
@@ -67,7 +71,11 @@ class StoredEvaluator extends MooEvaluator {
   /** Write the trials not yet written, with `checkpoint` when given, as one transaction. */
   save(checkpoint?: { strategy: string; state: unknown }): void {
     const recs: TrialRecord[] = this.history.slice(this.flushed).map((r) => ({
-      idx: r.at - 1, arch: r.arch.text, status: 'done', scores: { violation: r.violation }, objectives: objectiveRecord(this.objectives, r.values),
+      idx: r.at - 1,
+      arch: r.arch.text,
+      status: 'done',
+      scores: { violation: r.violation },
+      objectives: objectiveRecord(this.objectives, r.values),
     }));
     this.ctx.run?.saveProgress(recs, checkpoint);
     this.flushed = this.history.length;
@@ -84,13 +92,21 @@ class StoredEvaluator extends MooEvaluator {
 function mooSettings(o: MooOptions, objectives: string): Record<string, unknown> {
   const specs = parseObjectives(objectives);
   return {
-    strategy: o.strategy, space: o.space, seed: o.seed, objectives, budget: o.budget,
+    strategy: o.strategy,
+    space: o.space,
+    seed: o.seed,
+    objectives,
+    budget: o.budget,
     popSize: o.strategy === 'nsga2' ? (o.popSize ?? 20) : undefined,
     tndSamples: o.strategy === 'tnd-nas' ? (o.tndSamples ?? 10) : undefined,
     tableAccuracy: o.strategy === 'tnd-nas' ? Boolean(o.tableAccuracy) : undefined,
     preset: (o.strategy === 'tnd-nas' && !o.tableAccuracy) || specs.some((s) => s.source === 'trained') ? (o.preset ?? 'cpu-small') : undefined,
-    dataset: o.dataset, dataLimit: o.dataLimit, batch: o.batch, trainSteps: o.trainSteps,
-    latencyBatch: o.latencyBatch, latencyReps: o.latencyReps,
+    dataset: o.dataset,
+    dataLimit: o.dataLimit,
+    batch: o.batch,
+    trainSteps: o.trainSteps,
+    latencyBatch: o.latencyBatch,
+    latencyReps: o.latencyReps,
     // the full rule behind a `das` objective: values stored under another default are not reused
     dasRules: dasRuleNames(specs.filter((s) => s.kind === 'das').map((s) => s.arg!)),
   };
@@ -176,7 +192,9 @@ export async function openMooSession<S extends { evaluations: number }>(
     ev.markSaved();
   }
   if (run?.resumed && !sc.quiet) {
-    sc.log(`resuming run '${run.id}': ${trials.length} architectures evaluated${state ? `, continuing after evaluation ${state.evaluations}` : ', no checkpoint yet (replaying with the stored values)'}`);
+    sc.log(
+      `resuming run '${run.id}': ${trials.length} architectures evaluated${state ? `, continuing after evaluation ${state.evaluations}` : ', no checkpoint yet (replaying with the stored values)'}`,
+    );
   }
   return { ev, state, checkpoint: (st) => ev.save({ strategy: o.strategy, state: st }), table, ctx, specs };
 }
@@ -195,10 +213,10 @@ export function stopper(sc: SearchContext): () => boolean {
 function tableTruth(ev: MooEvaluator, table: Nb201Table | undefined): [number, number][] | undefined {
   const [a, b] = ev.objectives;
   if (!(table && a && b && a.spec.source === 'table' && b.spec.source === 'table')) return undefined;
-  return trueParetoFront(table, [{ column: a.spec.arg!, direction: a.direction }, { column: b.spec.arg!, direction: b.direction }]).map((r) => [
-    r.values[table.resolveColumn(b.spec.arg!)]!,
-    r.values[table.resolveColumn(a.spec.arg!)]!,
-  ]);
+  return trueParetoFront(table, [
+    { column: a.spec.arg!, direction: a.direction },
+    { column: b.spec.arg!, direction: b.direction },
+  ]).map((r) => [r.values[table.resolveColumn(b.spec.arg!)]!, r.values[table.resolveColumn(a.spec.arg!)]!]);
 }
 
 /** The stop signal ended the search: write the evaluations not yet in the store. */
@@ -207,8 +225,17 @@ export function stoppedResult<S>(sc: SearchContext, o: MooOptions, s: MooSession
   const line = `stopped after ${s.ev.evaluations} of ${s.ev.budget} evaluations${where}${sc.run ? `; continue with${sc.run.resumeHint()}` : ''}`;
   sc.log(line);
   return {
-    strategy: o.strategy, space: o.space, seed: o.seed, stopped: true, complete: false, genotype: null,
-    evaluations: s.ev.evaluations, budget: s.ev.budget, wall_s: 0, bench: null, run: sc.run?.id ?? null,
+    strategy: o.strategy,
+    space: o.space,
+    seed: o.seed,
+    stopped: true,
+    complete: false,
+    genotype: null,
+    evaluations: s.ev.evaluations,
+    budget: s.ev.budget,
+    wall_s: 0,
+    bench: null,
+    run: sc.run?.id ?? null,
   };
 }
 

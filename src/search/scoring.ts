@@ -22,7 +22,10 @@ export const scoringOptions = z.object({
   trainLr: z.number().min(0).max(10).default(DEFAULT_FAST_TRAIN.lr).describe('fast-training learning rate (SGD, momentum 0.9)'),
   trainBatch: z.number().int().min(1).max(4096).default(DEFAULT_FAST_TRAIN.batch).describe('fast-training batch size'),
   dataLimit: z.number().int().min(1).optional().describe('use only the first n training images'),
-  workers: z.union([z.literal('auto'), z.number().int().min(1).max(256)]).default('auto').describe('scoring processes side by side, each with cores/n threads (auto: one per core on native/cpu/wasm)'),
+  workers: z
+    .union([z.literal('auto'), z.number().int().min(1).max(256)])
+    .default('auto')
+    .describe('scoring processes side by side, each with cores/n threads (auto: one per core on native/cpu/wasm)'),
 });
 
 /** What scoring reads from a command's or strategy's options. */
@@ -89,7 +92,13 @@ export interface ScoreRemainingOptions {
  * writing one trial per architecture (index = its position) as it finishes, so a resumed run
  * scores only the rest. Returns whether it stopped early.
  */
-export async function scoreRemaining(archs: readonly AnyArch[], proxies: string[], ctx: ScoreContext, done: Map<number, ArchScore>, o: ScoreRemainingOptions): Promise<{ stopped: boolean; workers: number }> {
+export async function scoreRemaining(
+  archs: readonly AnyArch[],
+  proxies: string[],
+  ctx: ScoreContext,
+  done: Map<number, ArchScore>,
+  o: ScoreRemainingOptions,
+): Promise<{ stopped: boolean; workers: number }> {
   const todo = archs.map((_, i) => i).filter((i) => !done.has(i));
   const onResult = (r: ArchScore, k: number) => {
     const i = todo[k]!;
@@ -101,9 +110,10 @@ export async function scoreRemaining(archs: readonly AnyArch[], proxies: string[
   const backend = tf.getBackend();
   const workers = o.workers === undefined || o.workers === 'auto' ? autoWorkers(backend, pending.length) : o.workers;
   const shouldStop = () => Boolean(o.signal?.aborted);
-  const { stopped } = workers > 1
-    ? await scorePoolWorkers(pending, proxies, ctx, { workers, backend, onProgress: o.onProgress, onResult, shouldStop })
-    : await scorePoolAsync(pending, proxies, ctx, { onProgress: o.onProgress, onResult, shouldStop });
+  const { stopped } =
+    workers > 1
+      ? await scorePoolWorkers(pending, proxies, ctx, { workers, backend, onProgress: o.onProgress, onResult, shouldStop })
+      : await scorePoolAsync(pending, proxies, ctx, { onProgress: o.onProgress, onResult, shouldStop });
   return { stopped, workers };
 }
 

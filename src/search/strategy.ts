@@ -38,7 +38,13 @@ export interface SearchContext {
 /** Options every strategy takes. */
 export const baseSearchOptions = z.object({
   space: z.string().default('nb201').describe('search space (nb201, darts, or a registered one)'),
-  seed: z.number().int().min(0).max(2 ** 31 - 1).default(0).describe('random seed'),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(0)
+    .describe('random seed'),
   backend: z.enum(BACKENDS).default('auto').describe('TF.js backend'),
   dataset: z.enum(['cifar10', 'fashion-mnist', 'synthetic']).optional().describe('dataset'),
   dataDir: z.string().optional().describe('directory holding the dataset files'),

@@ -8,10 +8,7 @@ import { TsnasError } from '../util/errors.js';
 import type { Rng } from '../util/rng.js';
 import { DartsNetwork, DARTS_EVAL_CONFIG } from '../nn/darts-net.js';
 import { DartsSupernet, DARTS_SEARCH_CONFIG } from '../nn/darts-supernet.js';
-import {
-  formatGenotype, mutateGenotype, parseGenotype, sampleGenotype, validateGenotype, DARTS_EDGES, DARTS_OPS, DARTS_STEPS,
-  type DartsGenotype, type DartsOp, type GeneEntry,
-} from './darts.js';
+import { formatGenotype, mutateGenotype, parseGenotype, sampleGenotype, validateGenotype, DARTS_EDGES, DARTS_OPS, DARTS_STEPS, type DartsGenotype, type DartsOp, type GeneEntry } from './darts.js';
 import { archOf } from './registry.js';
 import type { Arch, Decision, SearchSpace } from './space.js';
 import { definedOf } from './util.js';
@@ -92,8 +89,7 @@ export const dartsSpace: SearchSpace<DartsGenotype> = {
     ops: DARTS_OPS,
     edges: DARTS_EDGES.map(([to, from]) => `${to}<-${from}`),
     cells: CELLS,
-    build: (rng, o = {}) =>
-      new DartsSupernet(rng, { ...DARTS_SEARCH_CONFIG, ...definedOf(o, ['C', 'layers', 'numClasses', 'inputShape', 'partialChannels']) }),
+    build: (rng, o = {}) => new DartsSupernet(rng, { ...DARTS_SEARCH_CONFIG, ...definedOf(o, ['C', 'layers', 'numClasses', 'inputShape', 'partialChannels']) }),
   },
 };
 

@@ -7,10 +7,7 @@ import { TsnasError } from '../util/errors.js';
 import type { Rng } from '../util/rng.js';
 
 /** PRIMITIVES order of the DARTS code; α columns follow it. */
-export const DARTS_OPS = [
-  'none', 'max_pool_3x3', 'avg_pool_3x3', 'skip_connect',
-  'sep_conv_3x3', 'sep_conv_5x5', 'dil_conv_3x3', 'dil_conv_5x5',
-] as const;
+export const DARTS_OPS = ['none', 'max_pool_3x3', 'avg_pool_3x3', 'skip_connect', 'sep_conv_3x3', 'sep_conv_5x5', 'dil_conv_3x3', 'dil_conv_5x5'] as const;
 export type DartsOp = (typeof DARTS_OPS)[number];
 export const DARTS_STEPS = 4;
 /** Edges of a supernet cell in α row order: node j (2..5) takes inputs 0..j-1. 14 edges. */
@@ -57,7 +54,11 @@ function parseConcat(s: string, at: number, what: string): number[] {
   }
   const l = /^\[([\d,\s]*)\]$/.exec(t);
   if (!l) throw new TsnasError(`malformed genotype at position ${at}: ${what} must be [..] or range(a, b)`);
-  return l[1]!.split(',').map((x) => x.trim()).filter(Boolean).map(Number);
+  return l[1]!
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)
+    .map(Number);
 }
 
 /** Parse the DARTS `Genotype(...)` text; errors name the character position. */

@@ -45,9 +45,7 @@ export interface SpaceArchTypes {
  * or an accessor (`asNb201(a)`, `asDarts(a)`, `archOf(a, name)`). New code should take `Arch`;
  * once nothing narrows on `space`, AnyArch is `Arch`.
  */
-export type AnyArch =
-  | { [K in keyof SpaceArchTypes]: { space: K; arch: SpaceArchTypes[K]; text: string } }[keyof SpaceArchTypes]
-  | { space: string; arch: never; text: string };
+export type AnyArch = { [K in keyof SpaceArchTypes]: { space: K; arch: SpaceArchTypes[K]; text: string } }[keyof SpaceArchTypes] | { space: string; arch: never; text: string };
 
 /** An Arch as an AnyArch (the same object: the cast only widens the name type). */
 export function anyArch(a: Arch): AnyArch {

@@ -8,18 +8,13 @@
 import { TsnasError } from '../util/errors.js';
 import type { Rng } from '../util/rng.js';
 import { Nb101Network, NB101_EVAL_CONFIG } from '../nn/nb101-net.js';
-import {
-  formatNb101, isValidNb101, makeNb101Cell, mutateNb101, padNb101, parseNb101, sampleNb101, NB101_MAX_VERTICES, NB101_OPS,
-  type Nb101Arch, type Nb101VertexOp,
-} from './nb101.js';
+import { formatNb101, isValidNb101, makeNb101Cell, mutateNb101, padNb101, parseNb101, sampleNb101, NB101_MAX_VERTICES, NB101_OPS, type Nb101Arch, type Nb101VertexOp } from './nb101.js';
 import { archOf } from './registry.js';
 import type { Arch, Decision, EvalNetOverrides, SearchSpace } from './space.js';
 import { definedOf } from './util.js';
 
 const N = NB101_MAX_VERTICES;
-const EDGES: readonly (readonly [number, number])[] = Array.from({ length: N }, (_, r) =>
-  Array.from({ length: N - r - 1 }, (_, k) => [r, r + k + 1] as const),
-).flat();
+const EDGES: readonly (readonly [number, number])[] = Array.from({ length: N }, (_, r) => Array.from({ length: N - r - 1 }, (_, k) => [r, r + k + 1] as const)).flat();
 const DECISIONS: readonly Decision[] = [
   ...EDGES.map(([r, c]) => ({ label: `edge ${r}->${c}`, choices: ['0', '1'] })),
   ...Array.from({ length: N - 2 }, (_, i) => ({ label: `op ${i + 1}`, choices: NB101_OPS })),

@@ -218,7 +218,12 @@ export function nb101Hash(a: Nb101Arch): string {
       return md5(`${ins.sort().join('')}|${outs.sort().join('')}|${hashes[v]!}`);
     });
   }
-  return md5(`[${[...hashes].sort().map((h) => `'${h}'`).join(', ')}]`);
+  return md5(
+    `[${[...hashes]
+      .sort()
+      .map((h) => `'${h}'`)
+      .join(', ')}]`,
+  );
 }
 
 /** Number of edges of a cell. */

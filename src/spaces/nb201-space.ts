@@ -3,9 +3,7 @@ import { TsnasError } from '../util/errors.js';
 import type { Rng } from '../util/rng.js';
 import { Nb201Network, NB201_EVAL_CONFIG } from '../nn/nb201-net.js';
 import { Nb201Supernet } from '../nn/nb201-supernet.js';
-import {
-  enumerateNb201, formatNb201, mutateNb201, parseNb201, sampleNb201, NB201_EDGES, NB201_OPS, NB201_SIZE, type Nb201Arch,
-} from './nb201.js';
+import { enumerateNb201, formatNb201, mutateNb201, parseNb201, sampleNb201, NB201_EDGES, NB201_OPS, NB201_SIZE, type Nb201Arch } from './nb201.js';
 import { archOf } from './registry.js';
 import type { Arch, Decision, EvalNetOverrides, SearchSpace } from './space.js';
 import { definedOf } from './util.js';
@@ -45,8 +43,7 @@ export const nb201Space: SearchSpace<Nb201Arch> = {
     ops: NB201_OPS,
     edges: EDGE_LABELS,
     cells: ['cell'],
-    build: (rng, o = {}) =>
-      new Nb201Supernet(rng, { ...NB201_EVAL_CONFIG, ...definedOf(o, ['C', 'N', 'numClasses', 'inputShape']) }, NB201_OPS, { partialChannels: o.partialChannels }),
+    build: (rng, o = {}) => new Nb201Supernet(rng, { ...NB201_EVAL_CONFIG, ...definedOf(o, ['C', 'N', 'numClasses', 'inputShape']) }, NB201_OPS, { partialChannels: o.partialChannels }),
   },
   enumerate: enumerateNb201,
   size: NB201_SIZE,

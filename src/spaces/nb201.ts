@@ -11,7 +11,12 @@ export type Nb201Op = (typeof NB201_OPS)[number];
 export const NB201_NODES = 4;
 /** Edges in string order: [to, from]. */
 export const NB201_EDGES: readonly (readonly [number, number])[] = [
-  [1, 0], [2, 0], [2, 1], [3, 0], [3, 1], [3, 2],
+  [1, 0],
+  [2, 0],
+  [2, 1],
+  [3, 0],
+  [3, 1],
+  [3, 2],
 ];
 export const NB201_SIZE = NB201_OPS.length ** NB201_EDGES.length;
 
@@ -30,9 +35,7 @@ export function parseNb201(text: string): Nb201Arch {
   if (s.length === 0) throw new TsnasError('malformed NB201 arch string: empty');
   const nodes = s.split('+');
   if (nodes.length !== NB201_NODES - 1) {
-    throw new TsnasError(
-      `malformed NB201 arch string '${s}': expected ${NB201_NODES - 1} nodes separated by '+', found ${nodes.length}`,
-    );
+    throw new TsnasError(`malformed NB201 arch string '${s}': expected ${NB201_NODES - 1} nodes separated by '+', found ${nodes.length}`);
   }
   const ops: Nb201Op[] = [];
   let pos = 0;

@@ -48,7 +48,10 @@ export function storePath(o: { store?: string; out?: string }): string {
 
 /** A new run id: `<command>-<yyyymmddhhmmss>-<6 hex>`. */
 export function newRunId(command: string): string {
-  return `${command}-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+  return `${command}-${new Date()
+    .toISOString()
+    .replace(/[-:.TZ]/g, '')
+    .slice(0, 14)}-${randomBytes(3).toString('hex')}`;
 }
 
 /** One run of the store, open for writing. */
@@ -62,7 +65,13 @@ export class Run {
   private finished = false;
   private result: unknown;
 
-  private constructor(readonly store: Store, readonly id: string, resumed: boolean, previous: RunRecord | undefined, private readonly ownsStore: boolean) {
+  private constructor(
+    readonly store: Store,
+    readonly id: string,
+    resumed: boolean,
+    previous: RunRecord | undefined,
+    private readonly ownsStore: boolean,
+  ) {
     this.resumed = resumed;
     this.created = !resumed;
     this.previous = previous;
@@ -101,9 +110,11 @@ export class Run {
    */
   guard(settings: Record<string, unknown>): this {
     if (this.resumeRequested && !this.resumed) {
-      this.refuse(this.requestedId
-        ? `--resume: no run '${this.requestedId}' in ${this.store.path} to continue (see 'tsnas runs list')`
-        : `--resume: name the run to continue with --run-id RUN (or use 'tsnas runs resume RUN')`);
+      this.refuse(
+        this.requestedId
+          ? `--resume: no run '${this.requestedId}' in ${this.store.path} to continue (see 'tsnas runs list')`
+          : `--resume: name the run to continue with --run-id RUN (or use 'tsnas runs resume RUN')`,
+      );
     }
     this.checkSettings(settings);
     return this;

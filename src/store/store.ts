@@ -76,8 +76,17 @@ export interface TrialRecord {
 }
 
 interface RunRow {
-  id: string; command: string; argv: string; config: string; status: RunStatus; seed: number | null;
-  result: string | null; error: string | null; out_dir: string | null; created_at: string; updated_at: string;
+  id: string;
+  command: string;
+  argv: string;
+  config: string;
+  status: RunStatus;
+  seed: number | null;
+  result: string | null;
+  error: string | null;
+  out_dir: string | null;
+  created_at: string;
+  updated_at: string;
 }
 
 const now = () => new Date().toISOString();
@@ -90,7 +99,10 @@ function numbersJson(o: Record<string, number | null>): string {
 export class Store {
   private readonly db: Database.Database;
 
-  private constructor(db: Database.Database, readonly path: string) {
+  private constructor(
+    db: Database.Database,
+    readonly path: string,
+  ) {
     this.db = db;
   }
 
@@ -199,7 +211,11 @@ export class Store {
 
   trials(runId: string): TrialRecord[] {
     const rows = this.db.prepare('SELECT idx, arch, status, scores, objectives FROM trials WHERE run_id = ? ORDER BY idx').all(runId) as {
-      idx: number; arch: string; status: 'done' | 'failed'; scores: string; objectives: string;
+      idx: number;
+      arch: string;
+      status: 'done' | 'failed';
+      scores: string;
+      objectives: string;
     }[];
     return rows.map((r) => ({ idx: r.idx, arch: r.arch, status: r.status, scores: JSON.parse(r.scores), objectives: JSON.parse(r.objectives) }));
   }
@@ -209,9 +225,11 @@ export class Store {
   }
 
   metrics(runId: string, scope?: string): { scope: string; epoch: number; values: Record<string, unknown> }[] {
-    const rows = (scope
-      ? this.db.prepare('SELECT scope, epoch, values_json FROM metrics WHERE run_id = ? AND scope = ? ORDER BY scope, epoch').all(runId, scope)
-      : this.db.prepare('SELECT scope, epoch, values_json FROM metrics WHERE run_id = ? ORDER BY scope, epoch').all(runId)) as { scope: string; epoch: number; values_json: string }[];
+    const rows = (
+      scope
+        ? this.db.prepare('SELECT scope, epoch, values_json FROM metrics WHERE run_id = ? AND scope = ? ORDER BY scope, epoch').all(runId, scope)
+        : this.db.prepare('SELECT scope, epoch, values_json FROM metrics WHERE run_id = ? ORDER BY scope, epoch').all(runId)
+    ) as { scope: string; epoch: number; values_json: string }[];
     return rows.map((r) => ({ scope: r.scope, epoch: r.epoch, values: JSON.parse(r.values_json) }));
   }
 

@@ -50,12 +50,17 @@ export function correlateDtb(o: DtbCorrelateOptions): DtbCorrelation {
   const ys = targets.map((t) => t.value);
   if (o.scoresOut) writeFileSync(o.scoresOut, '');
   const t0 = performance.now();
-  const res = scorePool(targets.map((t) => parseArch(d.space, t.arch)), o.proxies, { data, batch: o.batch, seed: o.seed, train: o.train }, {
-    onProgress: o.onProgress,
-    onResult: (r, i) => {
-      if (o.scoresOut) appendFileSync(o.scoresOut, `${JSON.stringify({ arch: r.arch, scores: r.scores, target: ys[i], seconds: r.seconds })}\n`);
+  const res = scorePool(
+    targets.map((t) => parseArch(d.space, t.arch)),
+    o.proxies,
+    { data, batch: o.batch, seed: o.seed, train: o.train },
+    {
+      onProgress: o.onProgress,
+      onResult: (r, i) => {
+        if (o.scoresOut) appendFileSync(o.scoresOut, `${JSON.stringify({ arch: r.arch, scores: r.scores, target: ys[i], seconds: r.seconds })}\n`);
+      },
     },
-  });
+  );
   const kendall: Record<string, number> = {};
   const spear: Record<string, number> = {};
   for (const p of o.proxies) {

@@ -89,8 +89,14 @@ const runDir = (dir: string, i: number) => join(dir, 'runs', String(i).padStart(
 
 function toEpoch(r: EpochRecord): DtbEpoch {
   return {
-    epoch: r.epoch, lr: r.lr, train_loss: r.train_loss, train_acc: r.train_acc,
-    val_loss: r.val_loss!, val_acc: r.val_acc!, epoch_s: r.epoch_s, wall_s: r.wall_s,
+    epoch: r.epoch,
+    lr: r.lr,
+    train_loss: r.train_loss,
+    train_acc: r.train_acc,
+    val_loss: r.val_loss!,
+    val_acc: r.val_acc!,
+    epoch_s: r.epoch_s,
+    wall_s: r.wall_s,
   };
 }
 
@@ -161,7 +167,9 @@ export function* buildDtbSteps(dir: string, m: DtbBuildSpec, o: BuildOptions = {
     writeFileAtomic(resultFile, [`${JSON.stringify(rec)}\n`]);
     trainedNow++;
     done++;
-    o.log?.(`[${i + 1}/${archs.length}] val_acc ${res.last!.val_acc!.toFixed(2)}% after ${res.epochs} epochs (${((performance.now() - t) / 1000).toFixed(1)} s${res.resumedFrom ? `, resumed at epoch ${res.resumedFrom}` : ''})`);
+    o.log?.(
+      `[${i + 1}/${archs.length}] val_acc ${res.last!.val_acc!.toFixed(2)}% after ${res.epochs} epochs (${((performance.now() - t) / 1000).toFixed(1)} s${res.resumedFrom ? `, resumed at epoch ${res.resumedFrom}` : ''})`,
+    );
   }
   return { done, trainedNow, total: archs.length };
 }
@@ -178,12 +186,21 @@ export function collectDtb(dir: string, o: { partial?: boolean } = {}): DtbFile 
     if (existsSync(f)) archs.push(JSON.parse(readFileSync(f, 'utf8')) as DtbArch);
     else missing.push(i);
   });
-  if (missing.length && !o.partial) throw new TsnasError(`DTB in ${dir} is unfinished: ${missing.length} of ${m.archs.length} architectures not trained yet (resume the build, or export with --partial)`);
+  if (missing.length && !o.partial)
+    throw new TsnasError(`DTB in ${dir} is unfinished: ${missing.length} of ${m.archs.length} architectures not trained yet (resume the build, or export with --partial)`);
   const { dataDir: _d, ...data } = m.data;
   return {
-    format: DTB_FORMAT, version: DTB_VERSION, space: m.space, seed: m.seed, created: new Date().toISOString(),
+    format: DTB_FORMAT,
+    version: DTB_VERSION,
+    space: m.space,
+    seed: m.seed,
+    created: new Date().toISOString(),
     data: { ...data, val: `the ${m.data.dataset} test split${m.data.testLimit ? ` (first ${m.data.testLimit} images)` : ''}, normalised with training statistics` },
-    net: m.net, recipe: m.recipe, num_archs: archs.length, num_epochs: m.recipe.epochs, archs,
+    net: m.net,
+    recipe: m.recipe,
+    num_archs: archs.length,
+    num_epochs: m.recipe.epochs,
+    archs,
   };
 }
 
@@ -227,4 +244,3 @@ export function dtbTargets(d: DtbFile, epoch: number | undefined, target = 'val_
     return { arch: a.arch, value: v };
   });
 }
-

@@ -47,8 +47,11 @@ export async function exportRun(runDir: string, outDir: string, o: { normalize?:
         space: run.arch.space,
         genotype: run.arch.text,
         input: {
-          shape: [...run.shape], layout: 'NHWC', range: include ? '[0, 1] pixels' : 'normalised pixels (x - mean) / std',
-          normalization: norm ?? null, included_in_model: include,
+          shape: [...run.shape],
+          layout: 'NHWC',
+          range: include ? '[0, 1] pixels' : 'normalised pixels (x - mean) / std',
+          normalization: norm ?? null,
+          included_in_model: include,
         },
         num_classes: run.numClasses,
         params: run.config.params,
@@ -73,12 +76,15 @@ export async function exportRun(runDir: string, outDir: string, o: { normalize?:
 }
 
 function modelCardMd(c: ModelCard): string {
-  const acc = Object.entries(c.accuracy).map(([k, v]) => `${k} ${v.toFixed(2)}%`).join(', ') || 'n/a';
+  const acc =
+    Object.entries(c.accuracy)
+      .map(([k, v]) => `${k} ${v.toFixed(2)}%`)
+      .join(', ') || 'n/a';
   return `# Model card: tsnas ${c.space} evaluation network
 
 - Genotype: \`${c.genotype}\`
 - Parameters: ${c.params} (${(c.params / 1e6).toFixed(4)} M); FLOPs per image: ${c.flops_per_image} (${(c.flops_per_image / 1e6).toFixed(3)} M)
-- Input: ${c.input.shape.join('×')} ${c.input.layout}, ${c.input.range}${c.input.normalization ? `; mean ${JSON.stringify(c.input.normalization.mean.map((v) => +v.toFixed(6)))}, std ${JSON.stringify(c.input.normalization.std.map((v) => +v.toFixed(6)))} (${c.input.included_in_model ? 'applied by the model\'s first layer' : 'apply before predict'})` : ''}
+- Input: ${c.input.shape.join('×')} ${c.input.layout}, ${c.input.range}${c.input.normalization ? `; mean ${JSON.stringify(c.input.normalization.mean.map((v) => +v.toFixed(6)))}, std ${JSON.stringify(c.input.normalization.std.map((v) => +v.toFixed(6)))} (${c.input.included_in_model ? "applied by the model's first layer" : 'apply before predict'})` : ''}
 - Output: ${c.num_classes} logits (apply softmax for probabilities)
 - Accuracy after ${c.epochs} epochs: ${acc}
 - Dataset: ${JSON.stringify(c.dataset)}

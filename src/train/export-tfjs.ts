@@ -86,7 +86,15 @@ class Builder {
       pad /= stride;
       stride = 1;
     }
-    if (pad > 0) input = this.pad(input, [[pad, pad], [pad, pad]], n);
+    if (pad > 0)
+      input = this.pad(
+        input,
+        [
+          [pad, pad],
+          [pad, pad],
+        ],
+        n,
+      );
     let kernel: Tensor = m.weight;
     let k = m.k;
     if (m.depthwise && dilation > 1) {
@@ -143,7 +151,23 @@ class Builder {
     if (op instanceof SepConv) return this.op(this.op(x, op.a, `${n}_a`), op.b, `${n}_b`);
     if (op instanceof FactorizedReduce) {
       const r = this.relu(x, n);
-      const shifted = this.apply(tf.layers.cropping2D({ name: this.name(`${n}_shift`), cropping: [[1, 0], [1, 0]] }), this.pad(r, [[0, 1], [0, 1]], `${n}_shift`));
+      const shifted = this.apply(
+        tf.layers.cropping2D({
+          name: this.name(`${n}_shift`),
+          cropping: [
+            [1, 0],
+            [1, 0],
+          ],
+        }),
+        this.pad(
+          r,
+          [
+            [0, 1],
+            [0, 1],
+          ],
+          `${n}_shift`,
+        ),
+      );
       const y = this.concat([this.conv(r, op.c1, `${n}_conv1`), this.conv(shifted, op.c2, `${n}_conv2`)], n);
       return this.bn(y, op.bn, `${n}_bn`);
     }
@@ -189,7 +213,10 @@ class Builder {
       const hs = [0, 1].map((t) => this.op(states[cell.genes[2 * i + t]![1]]!, cell.ops[2 * i + t]!, `${n}_n${i + 2}_${t}`));
       states.push(this.add(hs, `${n}_n${i + 2}`));
     }
-    return this.concat(cell.concat.map((c) => states[c]!), n);
+    return this.concat(
+      cell.concat.map((c) => states[c]!),
+      n,
+    );
   }
 
   darts(x: Sym, net: DartsNetwork): Sym {
@@ -210,9 +237,10 @@ export function dilateKernel(w: Tensor, d: number): Tensor {
   const src = w.dataSync();
   const out = new Float32Array(K * K * c * m);
   const per = c * m;
-  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) {
-    out.set(src.subarray((i * k + j) * per, (i * k + j + 1) * per), (i * d * K + j * d) * per);
-  }
+  for (let i = 0; i < k; i++)
+    for (let j = 0; j < k; j++) {
+      out.set(src.subarray((i * k + j) * per, (i * k + j + 1) * per), (i * d * K + j * d) * per);
+    }
   return tf.tensor4d(out, [K, K, c, m]);
 }
 
@@ -232,7 +260,10 @@ export function toLayersModel(net: Network, o: ExportOptions = {}): tf.LayersMod
   if (o.normalization) {
     const { mean, std } = o.normalization;
     if (mean.length !== c || std.length !== c) throw new TsnasError(`normalisation statistics have ${mean.length} channels, the network takes ${c}`);
-    const wt = tf.tensor4d(std.map((s) => 1 / s), [1, 1, c, 1]);
+    const wt = tf.tensor4d(
+      std.map((s) => 1 / s),
+      [1, 1, c, 1],
+    );
     const bt = tf.tensor1d(mean.map((m, i) => -m / std[i]!));
     extra.push(wt, bt);
     x = b.apply(tf.layers.depthwiseConv2d({ name: 'normalize', kernelSize: 1, useBias: true }), x, [wt, bt]);
@@ -253,21 +284,23 @@ export async function saveLayersModel(model: tf.LayersModel, dir: string): Promi
   const modelJson = join(dir, 'model.json');
   const weightsBin = join(dir, 'weights.bin');
   let bytes = 0;
-  await model.save(tf.io.withSaveHandler(async (a) => {
-    const data = a.weightData as ArrayBuffer | ArrayBuffer[] | undefined;
-    const buf = Array.isArray(data) ? Buffer.concat(data.map((d) => Buffer.from(d))) : Buffer.from(data ?? new ArrayBuffer(0));
-    bytes = buf.length;
-    writeFileSync(weightsBin, buf);
-    const json = {
-      modelTopology: a.modelTopology,
-      format: a.format ?? 'layers-model',
-      generatedBy: a.generatedBy,
-      convertedBy: 'tsnas export',
-      weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }],
-    };
-    writeFileSync(modelJson, JSON.stringify(json));
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: bytes } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      const data = a.weightData as ArrayBuffer | ArrayBuffer[] | undefined;
+      const buf = Array.isArray(data) ? Buffer.concat(data.map((d) => Buffer.from(d))) : Buffer.from(data ?? new ArrayBuffer(0));
+      bytes = buf.length;
+      writeFileSync(weightsBin, buf);
+      const json = {
+        modelTopology: a.modelTopology,
+        format: a.format ?? 'layers-model',
+        generatedBy: a.generatedBy,
+        convertedBy: 'tsnas export',
+        weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }],
+      };
+      writeFileSync(modelJson, JSON.stringify(json));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: bytes } };
+    }),
+  );
   return { modelJson, weightsBin, bytes };
 }
 

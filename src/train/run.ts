@@ -36,7 +36,12 @@ export interface RunConfig {
 export function buildNet(spec: NetSpec, shape: readonly [number, number, number], numClasses: number): { net: Network; arch: AnyArch } {
   const arch = parseArch(checkSpace(spec.space), spec.arch);
   const net = buildEvalNetwork(arch.space, arch, new Rng(spec.initSeed), {
-    C: spec.C, N: spec.N, layers: spec.layers, auxiliary: spec.auxiliary, numClasses, inputShape: shape,
+    C: spec.C,
+    N: spec.N,
+    layers: spec.layers,
+    auxiliary: spec.auxiliary,
+    numClasses,
+    inputShape: shape,
   });
   return { net, arch };
 }
@@ -91,11 +96,23 @@ export function* runTrainingSteps(cfg: RunConfig, o: RunTrainingOptions): Genera
     const params = net.paramCount();
     const flops = net.flopsPerImage();
     const res: TrainResult = yield* trainSteps({
-      net, train: data.train, evalSets: { [o.evalName ?? 'test']: data.test }, recipe: cfg.recipe,
-      runDir: o.runDir, resume: o.resume, onProgress: o.onProgress, label: o.label, onEpoch: o.onEpoch, shouldStop: o.shouldStop,
+      net,
+      train: data.train,
+      evalSets: { [o.evalName ?? 'test']: data.test },
+      recipe: cfg.recipe,
+      runDir: o.runDir,
+      resume: o.resume,
+      onProgress: o.onProgress,
+      label: o.label,
+      onEpoch: o.onEpoch,
+      shouldStop: o.shouldStop,
       config: {
-        net: { ...cfg.net, arch: arch.text }, data: cfg.data, params, flops,
-        shape: [data.train.height, data.train.width, data.train.channels], numClasses: data.train.numClasses,
+        net: { ...cfg.net, arch: arch.text },
+        data: cfg.data,
+        params,
+        flops,
+        shape: [data.train.height, data.train.width, data.train.channels],
+        numClasses: data.train.numClasses,
         normalization: { mean: data.train.mean, std: data.train.std },
       },
     });
@@ -115,8 +132,16 @@ export type RunFileConfig = RunConfig & {
 };
 
 /** Rebuild a finished (or checkpointed) run's network with its trained weights. */
-export function loadRun(dir: string, shapeOverride?: { shape: readonly [number, number, number]; numClasses: number }): {
-  net: Network; arch: AnyArch; config: RunFileConfig; history: EpochRecord[]; shape: readonly [number, number, number]; numClasses: number;
+export function loadRun(
+  dir: string,
+  shapeOverride?: { shape: readonly [number, number, number]; numClasses: number },
+): {
+  net: Network;
+  arch: AnyArch;
+  config: RunFileConfig;
+  history: EpochRecord[];
+  shape: readonly [number, number, number];
+  numClasses: number;
 } {
   const config = readRunConfig(dir) as unknown as RunFileConfig;
   const shape = shapeOverride?.shape ?? config.shape!;

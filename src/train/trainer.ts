@@ -56,8 +56,22 @@ export interface TrainRecipe {
 }
 
 export const DEFAULT_RECIPE: TrainRecipe = {
-  epochs: 10, batch: 64, lr: 0.1, lrMin: 0, momentum: 0.9, nesterov: true, weightDecay: 5e-4, gradClip: 5,
-  cropPadding: 4, flip: true, cutout: 0, dropPath: 0, auxWeight: 0.4, labelSmoothing: 0, evalBatch: 256, seed: 0,
+  epochs: 10,
+  batch: 64,
+  lr: 0.1,
+  lrMin: 0,
+  momentum: 0.9,
+  nesterov: true,
+  weightDecay: 5e-4,
+  gradClip: 5,
+  cropPadding: 4,
+  flip: true,
+  cutout: 0,
+  dropPath: 0,
+  auxWeight: 0.4,
+  labelSmoothing: 0,
+  evalBatch: 256,
+  seed: 0,
 };
 
 /** A space's training defaults (its SearchSpace.trainRecipe; docs/methods/benchmarks.md), the epoch count aside: `tsnas train`, `dtb build`, accuracy:trained. */
@@ -232,7 +246,12 @@ export function loadWeights(net: Network, file: string): TrainMeta {
 export function configKey(config: Record<string, unknown>): string {
   const canon = (v: unknown): unknown =>
     v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.keys(v).filter((k) => k !== 'dataDir').sort().map((k) => [k, canon((v as Record<string, unknown>)[k])]))
+      ? Object.fromEntries(
+          Object.keys(v)
+            .filter((k) => k !== 'dataDir')
+            .sort()
+            .map((k) => [k, canon((v as Record<string, unknown>)[k])]),
+        )
       : v;
   return JSON.stringify(canon(config));
 }
@@ -331,13 +350,16 @@ export function* trainSteps(o: TrainOptions): Generator<void, TrainResult> {
         const b = batcher.next();
         const [l, c] = tf.tidy(() => {
           let corr: Tensor | undefined;
-          const { value, grads } = tf.variableGrads(() => {
-            const out = net.forwardFull(b.x as Tensor4D, { training: true, dropPath: dp, rng });
-            corr = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(out.logits, 1), b.y), 'float32')));
-            let loss = crossEntropy(out.logits, b.y, train.numClasses, r.labelSmoothing);
-            if (out.aux && r.auxWeight > 0) loss = tf.add(loss, tf.mul(crossEntropy(out.aux, b.y, train.numClasses, r.labelSmoothing), r.auxWeight));
-            return loss;
-          }, params.map(([, v]) => v));
+          const { value, grads } = tf.variableGrads(
+            () => {
+              const out = net.forwardFull(b.x as Tensor4D, { training: true, dropPath: dp, rng });
+              corr = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(out.logits, 1), b.y), 'float32')));
+              let loss = crossEntropy(out.logits, b.y, train.numClasses, r.labelSmoothing);
+              if (out.aux && r.auxWeight > 0) loss = tf.add(loss, tf.mul(crossEntropy(out.aux, b.y, train.numClasses, r.labelSmoothing), r.auxWeight));
+              return loss;
+            },
+            params.map(([, v]) => v),
+          );
           opt.step(grads);
           const out: [number, number] = [value.dataSync()[0]!, corr!.dataSync()[0]!];
           corr!.dispose();
@@ -364,7 +386,13 @@ export function* trainSteps(o: TrainOptions): Generator<void, TrainResult> {
       }
       if (stoppedAt) break;
       const rec: EpochRecord = {
-        epoch: e + 1, lr: opt.lr, train_loss: lossSum / seen, train_acc: (100 * correct) / seen, epoch_s: 0, wall_s: 0, num_tensors: 0,
+        epoch: e + 1,
+        lr: opt.lr,
+        train_loss: lossSum / seen,
+        train_acc: (100 * correct) / seen,
+        epoch_s: 0,
+        wall_s: 0,
+        num_tensors: 0,
       };
       const evalAcc: Record<string, number> = {};
       for (const [name, ds] of Object.entries(o.evalSets)) {

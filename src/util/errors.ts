@@ -3,7 +3,10 @@
  * and exits non-zero. Throw it for bad input; let real bugs surface as ordinary errors.
  */
 export class TsnasError extends Error {
-  constructor(message: string, readonly exitCode = 2) {
+  constructor(
+    message: string,
+    readonly exitCode = 2,
+  ) {
     super(message);
     this.name = 'TsnasError';
   }

@@ -5,14 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import {
-  NB201_ACCURACY_COLUMNS,
-  NB201_LATENCY_COLUMNS,
-  NB201_REQUIRED_COLUMNS,
-  defaultNb201Path,
-  isNb201Arch,
-  loadNb201Table,
-} from '../../src/benchmarks/index.js';
+import { NB201_ACCURACY_COLUMNS, NB201_LATENCY_COLUMNS, NB201_REQUIRED_COLUMNS, defaultNb201Path, isNb201Arch, loadNb201Table } from '../../src/benchmarks/index.js';
 import { TsnasError } from '../../src/util/errors.js';
 import { nb201Path, nb201SkipReason } from '../helpers/bench-path.js';
 
@@ -111,7 +104,10 @@ test('NaN fields, rows out of index order, whitespace around archs', async () =>
     [l[1], l[6]] = [l[6]!, l[1]!];
   });
   const t = await loadNb201Table(writeTable(text), { allowPartial: true });
-  assert.deepEqual([...t.rows()].map((r) => r.index), [0, 1, 2, 3, 4, 5]);
+  assert.deepEqual(
+    [...t.rows()].map((r) => r.index),
+    [0, 1, 2, 3, 4, 5],
+  );
   assert.ok(Number.isNaN(t.value(0, 'cifar10_test_acc')));
   assert.equal(t.value(1, 'cifar10_test_acc'), 1.5);
   assert.equal(t.best('cifar10_test_acc', 'min').index, 1, 'NaN skipped');
@@ -152,7 +148,10 @@ test('the NAS-Bench-201 table', { skip: nb201SkipReason }, async (t) => {
     assert.equal(table.resolveColumn('1080ti_256'), 'lat_1080ti_256_ms');
     assert.equal(table.resolveColumn('raspi4'), 'lat_raspi4_ms');
     assert.equal(table.resolveColumn('cifar100_test'), 'cifar100_test_acc');
-    assert.throws(() => table.column('pixel9'), (e: unknown) => e instanceof TsnasError && /pixel9/.test(e.message));
+    assert.throws(
+      () => table.column('pixel9'),
+      (e: unknown) => e instanceof TsnasError && /pixel9/.test(e.message),
+    );
   });
 
   await t.test('lookups by arch and index', () => {
@@ -174,8 +173,14 @@ test('the NAS-Bench-201 table', { skip: nb201SkipReason }, async (t) => {
   });
 
   await t.test('errors name the missing arch', () => {
-    assert.throws(() => table.get('|foo~0|'), (e: unknown) => e instanceof TsnasError && /'\|foo~0\|'/.test(e.message));
-    assert.throws(() => table.get(99999), (e: unknown) => e instanceof TsnasError && /99999/.test(e.message));
+    assert.throws(
+      () => table.get('|foo~0|'),
+      (e: unknown) => e instanceof TsnasError && /'\|foo~0\|'/.test(e.message),
+    );
+    assert.throws(
+      () => table.get(99999),
+      (e: unknown) => e instanceof TsnasError && /99999/.test(e.message),
+    );
   });
 
   await t.test('columns and best', () => {

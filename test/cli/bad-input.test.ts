@@ -63,7 +63,11 @@ const CASES: [string, string[], RegExp][] = [
   ['absurd batch', score('--batch', '1000000000', '--dataset', 'synthetic'), /--batch must be an integer/],
   ['zero supernet width', ['search', '--space', 'nb201', '--strategy', 'single-darts', '--channels', '0', '--store', store], /--channels must be an integer in \[1, 512\], got '0'/],
   ['absurd image side', ['search', '--space', 'nb201', '--strategy', 'darts', '--image-size', '2', '--store', store], /--image-size must be an integer in \[4, 256\], got '2'/],
-  ['warm-up as long as the search', ['search', '--space', 'nb201', '--strategy', 'single-darts', '--dataset', 'synthetic', '--epochs', '3', '--warmup-epochs', '3', '--store', store], /--warmup-epochs 3 leaves no epoch for α/],
+  [
+    'warm-up as long as the search',
+    ['search', '--space', 'nb201', '--strategy', 'single-darts', '--dataset', 'synthetic', '--epochs', '3', '--warmup-epochs', '3', '--store', store],
+    /--warmup-epochs 3 leaves no epoch for α/,
+  ],
   ['negative seed', score('--seed', '-1', '--dataset', 'synthetic'), /--seed must be an integer/],
   ['zero scoring workers', score('--workers', '0', '--dataset', 'synthetic'), /--workers must be 'auto' or an integer in \[1, 256\], got '0'/],
   ['missing data dir', score('--dataset', 'cifar10', '--data-dir', join(dir, 'nowhere')), /data directory not found: .*nowhere/],
@@ -80,12 +84,35 @@ const CASES: [string, string[], RegExp][] = [
   ['config: missing file', ['score', '--config', join(dir, 'no.yaml')], /cannot read config file .*no\.yaml/],
   ['corrupt store', score('--dataset', 'synthetic', '--store', junkStore), /junk\.db/],
   ['store from a newer schema', score('--dataset', 'synthetic', '--store', newer), /schema version 42, newer than this tsnas/],
-  ['unwritable out dir (a path below a file)', ['score', '--space', 'nb201', '--arch', BEST, '--proxies', 'params', '--backend', 'cpu', '--dataset', 'synthetic', '--out', join(emptyCsv, 'run')], /cannot create the store directory .*empty\.csv/],
+  [
+    'unwritable out dir (a path below a file)',
+    ['score', '--space', 'nb201', '--arch', BEST, '--proxies', 'params', '--backend', 'cpu', '--dataset', 'synthetic', '--out', join(emptyCsv, 'run')],
+    /cannot create the store directory .*empty\.csv/,
+  ],
   ['unknown run', ['runs', 'show', 'no-such-run', '--store', store], /no run 'no-such-run'/],
 ];
 
 test('setup: a store with one finished run', async () => {
-  const r = await runCli(['score', '--space', 'nb201', '--arch', BEST, '--proxies', 'params', '--dataset', 'synthetic', '--backend', 'cpu', '--batch', '8', '--store', store, '--run-id', 'keep', '--json']);
+  const r = await runCli([
+    'score',
+    '--space',
+    'nb201',
+    '--arch',
+    BEST,
+    '--proxies',
+    'params',
+    '--dataset',
+    'synthetic',
+    '--backend',
+    'cpu',
+    '--batch',
+    '8',
+    '--store',
+    store,
+    '--run-id',
+    'keep',
+    '--json',
+  ]);
   assert.equal(r.code, 0, r.stderr);
 });
 
@@ -94,7 +121,10 @@ for (const [name, argv, re] of CASES.filter(([n]) => !ONLY || ONLY.test(n))) {
   test(`bad input: ${name}`, async () => {
     const r = await runCli(argv);
     assert.notEqual(r.code, 0, `${name}: exit code`);
-    const lines = r.stderr.trim().split('\n').filter((l) => !/^\s*$/.test(l) && !l.startsWith('backend:'));
+    const lines = r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => !/^\s*$/.test(l) && !l.startsWith('backend:'));
     const err = lines[lines.length - 1] ?? '';
     assert.match(err, re, `${name}: stderr was ${JSON.stringify(r.stderr)}`);
     assert.ok(!/\n\s+at /.test(r.stderr), `${name}: no stack trace without --debug`);

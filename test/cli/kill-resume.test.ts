@@ -71,7 +71,26 @@ test('search killed by SIGKILL at random points and resumed equals an uninterrup
 });
 
 test('correlate killed by SIGKILL mid-pool and resumed gives the uninterrupted result, no trial lost or duplicated', { timeout: 600_000, skip: nb201Available ? false : nb201SkipReason }, async () => {
-  const args = ['correlate', '--space', 'nb201', '--bench', nb201Path, '--proxies', 'naswot,params', '--n', '20', '--seed', '4', '--dataset', 'synthetic', '--batch', '16', '--backend', 'cpu', '--json'];
+  const args = [
+    'correlate',
+    '--space',
+    'nb201',
+    '--bench',
+    nb201Path,
+    '--proxies',
+    'naswot,params',
+    '--n',
+    '20',
+    '--seed',
+    '4',
+    '--dataset',
+    'synthetic',
+    '--batch',
+    '16',
+    '--backend',
+    'cpu',
+    '--json',
+  ];
   const straight = await run([...args, '--store', join(mkdtempSync(join(tmpdir(), 'tsnas-corr-a-')), 's.db')]);
   assert.equal(straight.code, 0);
   const store = join(mkdtempSync(join(tmpdir(), 'tsnas-corr-b-')), 's.db');
@@ -104,7 +123,11 @@ test('correlate killed by SIGKILL mid-pool and resumed gives the uninterrupted r
   assert.deepEqual(last(resumed.stdout).kendall, last(straight.stdout).kendall);
   assert.deepEqual(last(resumed.stdout).spearman, last(straight.stdout).spearman);
   const s = Store.open(store);
-  assert.deepEqual(s.trials('c').map((t) => t.idx), [...Array(20).keys()], 'each architecture exactly once');
+  assert.deepEqual(
+    s.trials('c').map((t) => t.idx),
+    [...Array(20).keys()],
+    'each architecture exactly once',
+  );
   assert.equal(s.requireRun('c').status, 'done');
   s.close();
 });

@@ -106,8 +106,15 @@ async function killRepeatedly(args: string[], store: string, run: string, total:
 function assertSameTrials(store: string, run: string, straightStore: string, straightRun: string, n: number): void {
   const a = trialsOf(store, run);
   const b = trialsOf(straightStore, straightRun);
-  assert.deepEqual(a.map((t) => t.idx), [...Array(n).keys()], 'each architecture exactly once, none lost');
-  assert.deepEqual(a.map(({ idx, arch, status, objectives }) => ({ idx, arch, status, objectives })), b.map(({ idx, arch, status, objectives }) => ({ idx, arch, status, objectives })));
+  assert.deepEqual(
+    a.map((t) => t.idx),
+    [...Array(n).keys()],
+    'each architecture exactly once, none lost',
+  );
+  assert.deepEqual(
+    a.map(({ idx, arch, status, objectives }) => ({ idx, arch, status, objectives })),
+    b.map(({ idx, arch, status, objectives }) => ({ idx, arch, status, objectives })),
+  );
   const s = Store.open(store);
   assert.equal(s.requireRun(run).status, 'done');
   assert.equal(s.listRuns().length, 1, 'resuming does not create another run');
@@ -141,7 +148,11 @@ test('nsga2: continuing from any generation checkpoint gives the uninterrupted r
     const ev = replayed(straight, objs, st.evaluations);
     const g2 = nsga2(ev, { space: 'nb201', seed: 9, popSize: 12, resume: st });
     assert.equal(g2.generations, g.generations);
-    assert.deepEqual(ev.history.map((r) => r.arch.text), straight.history.map((r) => r.arch.text), `resumed at generation ${st.generation}`);
+    assert.deepEqual(
+      ev.history.map((r) => r.arch.text),
+      straight.history.map((r) => r.arch.text),
+      `resumed at generation ${st.generation}`,
+    );
   }
   assert.throws(() => nsga2(new MooEvaluator(objs, 400), { space: 'nb201', seed: 9, popSize: 12, resume: states[3]! }), /holds 0 evaluations/);
 });
@@ -161,7 +172,10 @@ test('tnd-nas (table): continuing from any α-step checkpoint gives the uninterr
     assert.deepEqual(b.log, a.log);
     assert.deepEqual(b.stages, a.stages);
     assert.equal(b.argmax, a.argmax);
-    assert.deepEqual(ev.history.map((r) => r.arch.text), straight.history.map((r) => r.arch.text));
+    assert.deepEqual(
+      ev.history.map((r) => r.arch.text),
+      straight.history.map((r) => r.arch.text),
+    );
   }
 });
 
@@ -171,7 +185,26 @@ test('tnd-nas (table): continuing from any α-step checkpoint gives the uninterr
 test('search --strategy nsga2 killed by SIGKILL several times and resumed equals the uninterrupted run', { timeout: 300_000, skip: nb201Available ? false : nb201SkipReason }, async () => {
   // accuracy from the table, params from the built network (slow enough to be killed mid-search)
   const budget = 48;
-  const args = ['search', '--strategy', 'nsga2', '--space', 'nb201', '--bench', nb201Path, '--objectives', 'accuracy,params', '--budget', String(budget), '--pop-size', '8', '--seed', '7', '--backend', 'cpu', '--json'];
+  const args = [
+    'search',
+    '--strategy',
+    'nsga2',
+    '--space',
+    'nb201',
+    '--bench',
+    nb201Path,
+    '--objectives',
+    'accuracy,params',
+    '--budget',
+    String(budget),
+    '--pop-size',
+    '8',
+    '--seed',
+    '7',
+    '--backend',
+    'cpu',
+    '--json',
+  ];
   const straightStore = join(tmp('nsga2-a'), 's.db');
   const a = await runToEnd([...args, '--store', straightStore, '--run-id', 'a']);
   assert.equal(a.code, 0, a.stderr);
@@ -194,19 +227,44 @@ test('search --strategy nsga2 killed by SIGKILL several times and resumed equals
   assert.match(nothing.stderr, /--resume: no run 'nope'/);
   const s = Store.open(store);
   assert.equal(s.requireRun('k').status, 'done', 'a refused resume does not touch the run');
-  assert.deepEqual(s.listRuns().map((r) => r.id), ['k'], 'a refused resume adds no run');
+  assert.deepEqual(
+    s.listRuns().map((r) => r.id),
+    ['k'],
+    'a refused resume adds no run',
+  );
   s.close();
 });
 
 test('search --strategy tnd-nas --table-accuracy: tsnas runs resume after a kill equals the uninterrupted run', { timeout: 300_000, skip: nb201Available ? false : nb201SkipReason }, async () => {
-  const args = ['search', '--strategy', 'tnd-nas', '--table-accuracy', '--space', 'nb201', '--bench', nb201Path, '--objectives', 'accuracy,params', '--budget', '28', '--tnd-samples', '4', '--seed', '3', '--backend', 'cpu', '--json'];
+  const args = [
+    'search',
+    '--strategy',
+    'tnd-nas',
+    '--table-accuracy',
+    '--space',
+    'nb201',
+    '--bench',
+    nb201Path,
+    '--objectives',
+    'accuracy,params',
+    '--budget',
+    '28',
+    '--tnd-samples',
+    '4',
+    '--seed',
+    '3',
+    '--backend',
+    'cpu',
+    '--json',
+  ];
   const straightStore = join(tmp('tnd-a'), 's.db');
   const a = await runToEnd([...args, '--store', straightStore, '--run-id', 'a']);
   assert.equal(a.code, 0, a.stderr);
   const store = join(tmp('tnd-b'), 's.db');
   const k = await runAndKill([...args, '--store', store, '--run-id', 't'], store, 't', 6, 0);
   let final: Exit;
-  if (k.code === 0) final = k; // finished before the kill landed (a slow poll): still compared below
+  if (k.code === 0)
+    final = k; // finished before the kill landed (a slow poll): still compared below
   else {
     assert.equal(k.signal, 'SIGKILL');
     final = await runToEnd(['runs', 'resume', 't', '--store', store, '--json']);
@@ -219,41 +277,66 @@ test('search --strategy tnd-nas --table-accuracy: tsnas runs resume after a kill
   assertSameTrials(store, 't', straightStore, 'a', ra['evaluations'] as number);
 });
 
-test('search --strategy tnd-nas (supernet, tiny): killed after an epoch checkpoint, resumed equals the uninterrupted run', { timeout: 300_000, skip: nb201Available ? false : nb201SkipReason }, async () => {
-  const args = ['search', '--strategy', 'tnd-nas', '--preset', 'tiny', '--dataset', 'synthetic', '--space', 'nb201', '--bench', nb201Path, '--budget', '400', '--tnd-samples', '4', '--seed', '2', '--backend', 'cpu', '--json'];
-  const straightStore = join(tmp('tnds-a'), 's.db');
-  const a = await runToEnd([...args, '--store', straightStore, '--run-id', 'a']);
-  assert.equal(a.code, 0, a.stderr);
-  const store = join(tmp('tnds-b'), 's.db');
-  const checkpointed = () => {
-    try {
-      const s = Store.open(store);
-      const n = s.getRun('t') ? s.metrics('t', 'checkpoint').length : 0;
-      s.close();
-      return n > 0;
-    } catch {
-      return false;
-    }
-  };
-  const { child, done } = spawnCli([...args, '--store', store, '--run-id', 't']);
-  const delay = new Rng(Date.now() % 100000).int(1500);
-  const poll = setInterval(() => {
-    if (!existsSync(store) || !checkpointed()) return;
+test(
+  'search --strategy tnd-nas (supernet, tiny): killed after an epoch checkpoint, resumed equals the uninterrupted run',
+  { timeout: 300_000, skip: nb201Available ? false : nb201SkipReason },
+  async () => {
+    const args = [
+      'search',
+      '--strategy',
+      'tnd-nas',
+      '--preset',
+      'tiny',
+      '--dataset',
+      'synthetic',
+      '--space',
+      'nb201',
+      '--bench',
+      nb201Path,
+      '--budget',
+      '400',
+      '--tnd-samples',
+      '4',
+      '--seed',
+      '2',
+      '--backend',
+      'cpu',
+      '--json',
+    ];
+    const straightStore = join(tmp('tnds-a'), 's.db');
+    const a = await runToEnd([...args, '--store', straightStore, '--run-id', 'a']);
+    assert.equal(a.code, 0, a.stderr);
+    const store = join(tmp('tnds-b'), 's.db');
+    const checkpointed = () => {
+      try {
+        const s = Store.open(store);
+        const n = s.getRun('t') ? s.metrics('t', 'checkpoint').length : 0;
+        s.close();
+        return n > 0;
+      } catch {
+        return false;
+      }
+    };
+    const { child, done } = spawnCli([...args, '--store', store, '--run-id', 't']);
+    const delay = new Rng(Date.now() % 100000).int(1500);
+    const poll = setInterval(() => {
+      if (!existsSync(store) || !checkpointed()) return;
+      clearInterval(poll);
+      setTimeout(() => child.kill('SIGKILL'), delay);
+    }, 50);
+    const k = await done;
     clearInterval(poll);
-    setTimeout(() => child.kill('SIGKILL'), delay);
-  }, 50);
-  const k = await done;
-  clearInterval(poll);
-  let final = k;
-  if (k.code !== 0) {
-    assert.equal(k.signal, 'SIGKILL');
-    final = await runToEnd(['runs', 'resume', 't', '--store', store, '--json']);
-  }
-  assert.equal(final.code, 0, final.stderr);
-  const strip = (r: Record<string, unknown>) => ({ ...r, wall_s: 0, run: null });
-  assert.deepEqual(strip(lastJson(final.stdout)), strip(lastJson(a.stdout)), 'same front, α, stages and log');
-  assertSameTrials(store, 't', straightStore, 'a', lastJson(a.stdout)['evaluations'] as number);
-});
+    let final = k;
+    if (k.code !== 0) {
+      assert.equal(k.signal, 'SIGKILL');
+      final = await runToEnd(['runs', 'resume', 't', '--store', store, '--json']);
+    }
+    assert.equal(final.code, 0, final.stderr);
+    const strip = (r: Record<string, unknown>) => ({ ...r, wall_s: 0, run: null });
+    assert.deepEqual(strip(lastJson(final.stdout)), strip(lastJson(a.stdout)), 'same front, α, stages and log');
+    assertSameTrials(store, 't', straightStore, 'a', lastJson(a.stdout)['evaluations'] as number);
+  },
+);
 
 test('score --arch-file killed by SIGKILL several times and resumed scores each architecture once, same scores', { timeout: 300_000 }, async () => {
   const rng = new Rng(11);
@@ -272,8 +355,15 @@ test('score --arch-file killed by SIGKILL several times and resumed scores each 
   const strip = (r: Record<string, unknown>) => (r['results'] as { arch: string; scores: Record<string, number> }[]).map(({ arch, scores }) => ({ arch, scores }));
   assert.deepEqual(strip(lastJson(final.stdout)), strip(lastJson(a.stdout)), 'same scores for every architecture, in file order');
   const t = trialsOf(store, 's');
-  assert.deepEqual(t.map((x) => x.idx), [...archs.keys()], 'each architecture exactly once');
-  assert.deepEqual(t.map((x) => x.arch), archs);
+  assert.deepEqual(
+    t.map((x) => x.idx),
+    [...archs.keys()],
+    'each architecture exactly once',
+  );
+  assert.deepEqual(
+    t.map((x) => x.arch),
+    archs,
+  );
   // other settings are refused
   const other = await runCli([...args, '--store', store, '--run-id', 's', '--resume', '--batch', '32']);
   assert.equal(other.code, 2);
@@ -284,7 +374,34 @@ test('score --arch-file killed by SIGKILL several times and resumed scores each 
 // Ctrl-C (SIGINT): stop after the current step with a checkpoint, then resume
 
 const ARCH = '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|';
-const TRAIN = ['--space', 'nb201', '--dataset', 'synthetic', '--image-size', '8', '--train-limit', '300', '--test-limit', '50', '--C', '4', '--N', '1', '--epochs', '3', '--batch', '10', '--cutout', '2', '--backend', 'wasm', '--seed', '5', '--json', '--no-progress'];
+const TRAIN = [
+  '--space',
+  'nb201',
+  '--dataset',
+  'synthetic',
+  '--image-size',
+  '8',
+  '--train-limit',
+  '300',
+  '--test-limit',
+  '50',
+  '--C',
+  '4',
+  '--N',
+  '1',
+  '--epochs',
+  '3',
+  '--batch',
+  '10',
+  '--cutout',
+  '2',
+  '--backend',
+  'wasm',
+  '--seed',
+  '5',
+  '--json',
+  '--no-progress',
+];
 const curves = (dir: string) => (JSON.parse(readFileSync(join(dir, 'curves.json'), 'utf8')) as Record<string, number>[]).map(({ epoch_s: _e, wall_s: _w, num_tensors: _n, ...r }) => r);
 
 /** Start, send SIGINT `delayMs` after `ready` exists; retry with a shorter delay when it finished first. */
@@ -341,7 +458,32 @@ test('train: Ctrl-C stops after the current step with a checkpoint; tsnas runs r
 });
 
 test('dtb build: Ctrl-C stops inside an architecture with a checkpoint; rerunning finishes the same benchmark', { timeout: 300_000 }, async () => {
-  const args = ['dtb', 'build', '--space', 'nb201', '--archs', '2', '--dataset', 'synthetic', '--image-size', '8', '--train-limit', '200', '--test-limit', '40', '--epochs', '2', '--batch', '10', '--backend', 'wasm', '--seed', '1', '--json', '--no-progress'];
+  const args = [
+    'dtb',
+    'build',
+    '--space',
+    'nb201',
+    '--archs',
+    '2',
+    '--dataset',
+    'synthetic',
+    '--image-size',
+    '8',
+    '--train-limit',
+    '200',
+    '--test-limit',
+    '40',
+    '--epochs',
+    '2',
+    '--batch',
+    '10',
+    '--backend',
+    'wasm',
+    '--seed',
+    '1',
+    '--json',
+    '--no-progress',
+  ];
   const straight = tmp('dtb-a');
   assert.equal((await runToEnd([...args, '--out', straight])).code, 0);
   const out = tmp('dtb-b');
@@ -352,32 +494,85 @@ test('dtb build: Ctrl-C stops inside an architecture with a checkpoint; rerunnin
   const b = await runToEnd([...args, '--out', out, '--resume']);
   assert.equal(b.code, 0, b.stderr);
   assert.equal(lastJson(b.stdout)['complete'], true);
-  const epochs = (d: string) => [0, 1].map((i) => (JSON.parse(readFileSync(join(d, 'runs', String(i).padStart(4, '0'), 'result.json'), 'utf8')) as { epochs: Record<string, number>[] }).epochs.map(({ epoch_s: _e, wall_s: _w, ...r }) => r));
+  const epochs = (d: string) =>
+    [0, 1].map((i) =>
+      (JSON.parse(readFileSync(join(d, 'runs', String(i).padStart(4, '0'), 'result.json'), 'utf8')) as { epochs: Record<string, number>[] }).epochs.map(({ epoch_s: _e, wall_s: _w, ...r }) => r),
+    );
   assert.deepEqual(epochs(out), epochs(straight), 'every architecture and epoch identical to the uninterrupted build');
 });
 
-test('a resumed scoring run records the DAS rule: scores made under another default rule are not reused; correlate checks its settings', { skip: nb201Available ? false : nb201SkipReason }, async () => {
-  const dir = tmp('dasrule');
-  const store = join(dir, 's.db');
-  const arch = '|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|none~1|nor_conv_3x3~2|';
-  const args = ['score', '--space', 'nb201', '--arch', arch, '--proxies', 'naswot,das', '--dataset', 'synthetic', '--batch', '8', '--data-limit', '32', '--backend', 'cpu', '--json', '--store', store, '--run-id', 'd'];
-  const first = await runCli(args);
-  assert.equal(first.code, 0, first.stderr);
-  const s = Store.open(store);
-  const settings = s.metrics('d', 'resume-settings')[0]!.values;
-  assert.deepEqual(settings['dasRules'], { das: parseDasRule('das').name });
-  // the same run as an older tsnas would have stored it, when `das` was another rule
-  s.putMetrics('d', 'resume-settings', 0, { ...settings, dasRules: { das: 'das:kernel=perlayer,lambda=0.5,active=10' } });
-  s.close();
-  const again = await runCli([...args, '--resume']);
-  assert.equal(again.code, 2);
-  assert.match(again.stderr, /other settings \(dasRules: .*lambda=0\.5,active=10"\} then, .*conn=.*now\)/);
-  // correlate --resume compares settings too
-  const corr = ['correlate', '--space', 'nb201', '--bench', nb201Path, '--proxies', 'naswot', '--n', '3', '--seed', '1', '--dataset', 'synthetic', '--batch', '8', '--data-limit', '32', '--backend', 'cpu', '--json', '--store', store, '--run-id', 'c'];
-  assert.equal((await runCli(corr)).code, 0);
-  const other = await runCli([...corr, '--resume', '--batch', '16']);
-  assert.equal(other.code, 2);
-  assert.match(other.stderr, /other settings \(batch: 8 then, 16 now\)/);
-  const same = await runCli([...corr, '--resume']);
-  assert.equal(same.code, 0, same.stderr);
-});
+test(
+  'a resumed scoring run records the DAS rule: scores made under another default rule are not reused; correlate checks its settings',
+  { skip: nb201Available ? false : nb201SkipReason },
+  async () => {
+    const dir = tmp('dasrule');
+    const store = join(dir, 's.db');
+    const arch = '|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|none~1|nor_conv_3x3~2|';
+    const args = [
+      'score',
+      '--space',
+      'nb201',
+      '--arch',
+      arch,
+      '--proxies',
+      'naswot,das',
+      '--dataset',
+      'synthetic',
+      '--batch',
+      '8',
+      '--data-limit',
+      '32',
+      '--backend',
+      'cpu',
+      '--json',
+      '--store',
+      store,
+      '--run-id',
+      'd',
+    ];
+    const first = await runCli(args);
+    assert.equal(first.code, 0, first.stderr);
+    const s = Store.open(store);
+    const settings = s.metrics('d', 'resume-settings')[0]!.values;
+    assert.deepEqual(settings['dasRules'], { das: parseDasRule('das').name });
+    // the same run as an older tsnas would have stored it, when `das` was another rule
+    s.putMetrics('d', 'resume-settings', 0, { ...settings, dasRules: { das: 'das:kernel=perlayer,lambda=0.5,active=10' } });
+    s.close();
+    const again = await runCli([...args, '--resume']);
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /other settings \(dasRules: .*lambda=0\.5,active=10"\} then, .*conn=.*now\)/);
+    // correlate --resume compares settings too
+    const corr = [
+      'correlate',
+      '--space',
+      'nb201',
+      '--bench',
+      nb201Path,
+      '--proxies',
+      'naswot',
+      '--n',
+      '3',
+      '--seed',
+      '1',
+      '--dataset',
+      'synthetic',
+      '--batch',
+      '8',
+      '--data-limit',
+      '32',
+      '--backend',
+      'cpu',
+      '--json',
+      '--store',
+      store,
+      '--run-id',
+      'c',
+    ];
+    assert.equal((await runCli(corr)).code, 0);
+    const other = await runCli([...corr, '--resume', '--batch', '16']);
+    assert.equal(other.code, 2);
+    assert.match(other.stderr, /other settings \(batch: 8 then, 16 now\)/);
+    const same = await runCli([...corr, '--resume']);
+    assert.equal(same.code, 0, same.stderr);
+  },
+);

@@ -47,10 +47,12 @@ function runAndInterrupt(args: string[], ready: (stderr: string) => boolean, del
       interrupted = child.kill('SIGINT');
     }, delayMs);
   }, 20);
-  return new Promise((resolve) => child.on('exit', (code, signal) => {
-    clearInterval(poll);
-    resolve({ code, signal, stdout, stderr, interrupted });
-  }));
+  return new Promise((resolve) =>
+    child.on('exit', (code, signal) => {
+      clearInterval(poll);
+      resolve({ code, signal, stdout, stderr, interrupted });
+    }),
+  );
 }
 
 const runToEnd = (args: string[]) => runAndInterrupt(args, () => false);
@@ -89,7 +91,11 @@ function assertStopped(r: Exit, store: string, run: string, what: RegExp, json =
   assert.equal(status(store, run), 'stopped');
   // the result: the --json line, and in the store either way
   const res = json ? lastJson(r.stdout) : (readStore(store, (s) => s.requireRun(run).result) as Record<string, unknown>);
-  if (json) assert.deepEqual(readStore(store, (s) => s.requireRun(run).result), res);
+  if (json)
+    assert.deepEqual(
+      readStore(store, (s) => s.requireRun(run).result),
+      res,
+    );
   assert.equal(res['stopped'], true);
   assert.equal(res['complete'], false);
   return res;
@@ -112,7 +118,10 @@ test('nsga2 and random search as step generators: drainAsync gives the synchrono
   const ga = await drainAsync(nsga2Steps(viaAsync, { space: 'nb201', seed: 5, popSize: 10 }), 0);
   assert.equal(ga.generations, g.generations);
   assert.equal(ga.stopped, undefined);
-  assert.deepEqual(viaAsync.history.map((r) => r.arch.text), straight.history.map((r) => r.arch.text));
+  assert.deepEqual(
+    viaAsync.history.map((r) => r.arch.text),
+    straight.history.map((r) => r.arch.text),
+  );
 
   for (const k of [3, 10, 57, 299]) {
     let polls = 0;
@@ -126,7 +135,11 @@ test('nsga2 and random search as step generators: drainAsync gives the synchrono
     for (const r of ev.history.slice(0, last?.evaluations ?? 0)) resumed.evaluate(r.arch);
     const g2 = nsga2(resumed, { space: 'nb201', seed: 5, popSize: 10, resume: last });
     assert.equal(g2.generations, g.generations);
-    assert.deepEqual(resumed.history.map((r) => r.arch.text), straight.history.map((r) => r.arch.text), `stopped at evaluation ${k}`);
+    assert.deepEqual(
+      resumed.history.map((r) => r.arch.text),
+      straight.history.map((r) => r.arch.text),
+      `stopped at evaluation ${k}`,
+    );
   }
 
   const rs = new MooEvaluator(OBJS, 50);
@@ -135,74 +148,127 @@ test('nsga2 and random search as step generators: drainAsync gives the synchrono
   const rs2 = new MooEvaluator(OBJS, 50);
   assert.deepEqual(await drainAsync(randomSearchSteps(rs2, { space: 'nb201', seed: 2, shouldStop: () => ++n >= 20 }), 0), { stopped: true });
   assert.equal(rs2.evaluations, 20);
-  assert.deepEqual(rs2.history.map((r) => r.arch.text), rs.history.slice(0, 20).map((r) => r.arch.text));
+  assert.deepEqual(
+    rs2.history.map((r) => r.arch.text),
+    rs.history.slice(0, 20).map((r) => r.arch.text),
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
 // Through the CLI
 
-test('search --strategy nsga2: Ctrl-C stops after the current evaluation; tsnas runs resume ends as the uninterrupted run', { timeout: 240_000, skip: nb201Available ? false : nb201SkipReason }, async () => {
-  // accuracy from the table, params from the built network (slow enough to be interrupted)
-  const budget = 40;
-  const args = ['search', '--strategy', 'nsga2', '--space', 'nb201', '--bench', nb201Path, '--objectives', 'accuracy,params', '--budget', String(budget), '--pop-size', '8', '--seed', '7', '--backend', 'cpu', '--json'];
-  const dir = tmp('nsga2');
-  const straightStore = join(dir, 'a.db');
-  const a = await runToEnd([...args, '--store', straightStore, '--run-id', 'a']);
-  assert.equal(a.code, 0, a.stderr);
+test(
+  'search --strategy nsga2: Ctrl-C stops after the current evaluation; tsnas runs resume ends as the uninterrupted run',
+  { timeout: 240_000, skip: nb201Available ? false : nb201SkipReason },
+  async () => {
+    // accuracy from the table, params from the built network (slow enough to be interrupted)
+    const budget = 40;
+    const args = [
+      'search',
+      '--strategy',
+      'nsga2',
+      '--space',
+      'nb201',
+      '--bench',
+      nb201Path,
+      '--objectives',
+      'accuracy,params',
+      '--budget',
+      String(budget),
+      '--pop-size',
+      '8',
+      '--seed',
+      '7',
+      '--backend',
+      'cpu',
+      '--json',
+    ];
+    const dir = tmp('nsga2');
+    const straightStore = join(dir, 'a.db');
+    const a = await runToEnd([...args, '--store', straightStore, '--run-id', 'a']);
+    assert.equal(a.code, 0, a.stderr);
 
-  const store = join(dir, 'b.db');
-  // after the initial population's checkpoint (8 trials), at a random moment of the next generation
-  const s = await runAndInterrupt([...args, '--store', store, '--run-id', 'k'], trialsAtLeast(store, 'k', 8), new Rng(Date.now() % 100000).int(300));
-  const res = assertStopped(s, store, 'k', /^stopped after \d+ of 40 evaluations; /);
-  const done = trials(store, 'k');
-  assert.ok(done.length >= 8 && done.length < budget, `stopped mid-search (${done.length} trials)`);
-  assert.equal(res['evaluations'], done.length, 'every evaluation made is a trial');
-  assert.deepEqual(done.map((t) => t.idx), [...done.keys()]);
+    const store = join(dir, 'b.db');
+    // after the initial population's checkpoint (8 trials), at a random moment of the next generation
+    const s = await runAndInterrupt([...args, '--store', store, '--run-id', 'k'], trialsAtLeast(store, 'k', 8), new Rng(Date.now() % 100000).int(300));
+    const res = assertStopped(s, store, 'k', /^stopped after \d+ of 40 evaluations; /);
+    const done = trials(store, 'k');
+    assert.ok(done.length >= 8 && done.length < budget, `stopped mid-search (${done.length} trials)`);
+    assert.equal(res['evaluations'], done.length, 'every evaluation made is a trial');
+    assert.deepEqual(
+      done.map((t) => t.idx),
+      [...done.keys()],
+    );
 
-  // runs show --json: the checkpoint's size, not its state
-  const show = await runToEnd(['runs', 'show', 'k', '--store', store, '--json']);
-  assert.equal(show.code, 0, show.stderr);
-  const ck = (lastJson(show.stdout)['metrics'] as { scope: string; values: Record<string, unknown> }[]).find((m) => m.scope === 'checkpoint');
-  assert.ok(ck, 'a checkpoint is kept');
-  const bytes = readStore(store, (st) => Buffer.byteLength(st.metrics('k', 'checkpoint')[0]!.values['state'] as string));
-  assert.deepEqual(ck.values, { state: { omitted: true, bytes } });
+    // runs show --json: the checkpoint's size, not its state
+    const show = await runToEnd(['runs', 'show', 'k', '--store', store, '--json']);
+    assert.equal(show.code, 0, show.stderr);
+    const ck = (lastJson(show.stdout)['metrics'] as { scope: string; values: Record<string, unknown> }[]).find((m) => m.scope === 'checkpoint');
+    assert.ok(ck, 'a checkpoint is kept');
+    const bytes = readStore(store, (st) => Buffer.byteLength(st.metrics('k', 'checkpoint')[0]!.values['state'] as string));
+    assert.deepEqual(ck.values, { state: { omitted: true, bytes } });
 
-  const b = await runToEnd(['runs', 'resume', 'k', '--store', store, '--json']);
-  assert.equal(b.code, 0, b.stderr);
-  const ra = lastJson(a.stdout);
-  const rb = lastJson(b.stdout);
-  assert.deepEqual(rb['pareto'], ra['pareto'], 'same Pareto front');
-  assert.deepEqual(rb['extra'], ra['extra'], 'same number of generations');
-  assert.equal(rb['evaluations'], budget);
-  const strip = (t: TrialRecord[]) => t.map(({ idx, arch, status: st, objectives }) => ({ idx, arch, status: st, objectives }));
-  assert.deepEqual(strip(trials(store, 'k')), strip(trials(straightStore, 'a')), 'each architecture one trial, as in the uninterrupted run');
-  assert.equal(status(store, 'k'), 'done');
-});
+    const b = await runToEnd(['runs', 'resume', 'k', '--store', store, '--json']);
+    assert.equal(b.code, 0, b.stderr);
+    const ra = lastJson(a.stdout);
+    const rb = lastJson(b.stdout);
+    assert.deepEqual(rb['pareto'], ra['pareto'], 'same Pareto front');
+    assert.deepEqual(rb['extra'], ra['extra'], 'same number of generations');
+    assert.equal(rb['evaluations'], budget);
+    const strip = (t: TrialRecord[]) => t.map(({ idx, arch, status: st, objectives }) => ({ idx, arch, status: st, objectives }));
+    assert.deepEqual(strip(trials(store, 'k')), strip(trials(straightStore, 'a')), 'each architecture one trial, as in the uninterrupted run');
+    assert.equal(status(store, 'k'), 'done');
+  },
+);
 
-test('search --strategy tnd-nas (supernet, tiny): Ctrl-C checkpoints inside the epoch; tsnas runs resume ends as the uninterrupted run', { timeout: 240_000, skip: nb201Available ? false : nb201SkipReason }, async () => {
-  const args = ['search', '--strategy', 'tnd-nas', '--preset', 'tiny', '--dataset', 'synthetic', '--space', 'nb201', '--bench', nb201Path, '--budget', '400', '--tnd-samples', '4', '--seed', '2', '--backend', 'cpu'];
-  const dir = tmp('tnd');
-  const straightStore = join(dir, 'a.db');
-  const a = await runToEnd([...args, '--store', straightStore, '--run-id', 'a']);
-  assert.equal(a.code, 0, a.stderr);
+test(
+  'search --strategy tnd-nas (supernet, tiny): Ctrl-C checkpoints inside the epoch; tsnas runs resume ends as the uninterrupted run',
+  { timeout: 240_000, skip: nb201Available ? false : nb201SkipReason },
+  async () => {
+    const args = [
+      'search',
+      '--strategy',
+      'tnd-nas',
+      '--preset',
+      'tiny',
+      '--dataset',
+      'synthetic',
+      '--space',
+      'nb201',
+      '--bench',
+      nb201Path,
+      '--budget',
+      '400',
+      '--tnd-samples',
+      '4',
+      '--seed',
+      '2',
+      '--backend',
+      'cpu',
+    ];
+    const dir = tmp('tnd');
+    const straightStore = join(dir, 'a.db');
+    const a = await runToEnd([...args, '--store', straightStore, '--run-id', 'a']);
+    assert.equal(a.code, 0, a.stderr);
 
-  const store = join(dir, 'b.db');
-  // without --json the stage lines show when training starts: interrupt during its first epochs
-  const s = await runAndInterrupt([...args, '--store', store, '--run-id', 't'], (err) => /stage 0 epoch 0:/.test(err), new Rng(Date.now() % 100000).int(200));
-  assertStopped(s, store, 't', /^stopped after \d+ of 400 evaluations, supernet checkpointed; /, false);
-  const state = readStore(store, (st) => decodeState<{ state: { stage: number; epoch: number; it?: number; weights: string[] } }>(st.metrics('t', 'checkpoint')[0]!.values['state'] as string).state);
-  assert.ok(state, 'a checkpoint');
-  assert.equal(typeof state.it, 'number', `the stop wrote its own checkpoint (stage ${state.stage}, epoch ${state.epoch}, step ${state.it})`);
-  assert.ok(state.weights.length > 0, 'with the supernet weights');
+    const store = join(dir, 'b.db');
+    // without --json the stage lines show when training starts: interrupt during its first epochs
+    const s = await runAndInterrupt([...args, '--store', store, '--run-id', 't'], (err) => /stage 0 epoch 0:/.test(err), new Rng(Date.now() % 100000).int(200));
+    assertStopped(s, store, 't', /^stopped after \d+ of 400 evaluations, supernet checkpointed; /, false);
+    const state = readStore(store, (st) => decodeState<{ state: { stage: number; epoch: number; it?: number; weights: string[] } }>(st.metrics('t', 'checkpoint')[0]!.values['state'] as string).state);
+    assert.ok(state, 'a checkpoint');
+    assert.equal(typeof state.it, 'number', `the stop wrote its own checkpoint (stage ${state.stage}, epoch ${state.epoch}, step ${state.it})`);
+    assert.ok(state.weights.length > 0, 'with the supernet weights');
 
-  const b = await runToEnd(['runs', 'resume', 't', '--store', store]);
-  assert.equal(b.code, 0, b.stderr);
-  const result = (st: string, run: string) => readStore(st, (x) => ({ ...(x.requireRun(run).result as Record<string, unknown>), wall_s: 0, run: null }));
-  assert.deepEqual(result(store, 't'), result(straightStore, 'a'), 'same front, α, stages and log');
-  assert.equal(status(store, 't'), 'done');
-  const strip = (t: TrialRecord[]) => t.map(({ idx, arch, objectives }) => ({ idx, arch, objectives }));
-  assert.deepEqual(strip(trials(store, 't')), strip(trials(straightStore, 'a')));
-});
+    const b = await runToEnd(['runs', 'resume', 't', '--store', store]);
+    assert.equal(b.code, 0, b.stderr);
+    const result = (st: string, run: string) => readStore(st, (x) => ({ ...(x.requireRun(run).result as Record<string, unknown>), wall_s: 0, run: null }));
+    assert.deepEqual(result(store, 't'), result(straightStore, 'a'), 'same front, α, stages and log');
+    assert.equal(status(store, 't'), 'done');
+    const strip = (t: TrialRecord[]) => t.map(({ idx, arch, objectives }) => ({ idx, arch, objectives }));
+    assert.deepEqual(strip(trials(store, 't')), strip(trials(straightStore, 'a')));
+  },
+);
 
 test('score --arch-file: Ctrl-C stops after the current architecture; tsnas runs resume scores the rest, same scores', { timeout: 240_000 }, async () => {
   const rng = new Rng(21);
@@ -225,26 +291,34 @@ test('score --arch-file: Ctrl-C stops after the current architecture; tsnas runs
   assert.equal(b.code, 0, b.stderr);
   const scores = (r: Record<string, unknown>) => (r['results'] as { arch: string; scores: Record<string, number> }[]).map(({ arch, scores: sc }) => ({ arch, sc }));
   assert.deepEqual(scores(lastJson(b.stdout)), scores(lastJson(a.stdout)), 'same scores for every architecture, in file order');
-  assert.deepEqual(trials(store, 's').map((t) => t.arch), archs, 'each architecture exactly once');
+  assert.deepEqual(
+    trials(store, 's').map((t) => t.arch),
+    archs,
+    'each architecture exactly once',
+  );
   assert.equal(status(store, 's'), 'done');
 });
 
-test('correlate: Ctrl-C stops after the current architecture; tsnas runs resume gives the uninterrupted correlations', { timeout: 240_000, skip: nb201Available ? false : nb201SkipReason }, async () => {
-  const args = ['correlate', '--bench', nb201Path, '--n', '10', '--proxies', 'naswot,params', '--dataset', 'synthetic', '--batch', '16', '--seed', '4', '--backend', 'cpu', '--json'];
-  const dir = tmp('corr');
-  const a = await runToEnd([...args, '--store', join(dir, 'a.db'), '--run-id', 'a']);
-  assert.equal(a.code, 0, a.stderr);
+test(
+  'correlate: Ctrl-C stops after the current architecture; tsnas runs resume gives the uninterrupted correlations',
+  { timeout: 240_000, skip: nb201Available ? false : nb201SkipReason },
+  async () => {
+    const args = ['correlate', '--bench', nb201Path, '--n', '10', '--proxies', 'naswot,params', '--dataset', 'synthetic', '--batch', '16', '--seed', '4', '--backend', 'cpu', '--json'];
+    const dir = tmp('corr');
+    const a = await runToEnd([...args, '--store', join(dir, 'a.db'), '--run-id', 'a']);
+    assert.equal(a.code, 0, a.stderr);
 
-  const store = join(dir, 'b.db');
-  const s = await runAndInterrupt([...args, '--store', store, '--run-id', 'c'], trialsAtLeast(store, 'c', 2));
-  assertStopped(s, store, 'c', /^stopped after \d+ of 10 architectures; /);
-  assert.ok(trials(store, 'c').length < 10, 'stopped mid-sample');
+    const store = join(dir, 'b.db');
+    const s = await runAndInterrupt([...args, '--store', store, '--run-id', 'c'], trialsAtLeast(store, 'c', 2));
+    assertStopped(s, store, 'c', /^stopped after \d+ of 10 architectures; /);
+    assert.ok(trials(store, 'c').length < 10, 'stopped mid-sample');
 
-  const b = await runToEnd(['runs', 'resume', 'c', '--store', store, '--json']);
-  assert.equal(b.code, 0, b.stderr);
-  const pick = (r: Record<string, unknown>) => ({ n: r['n'], target: r['target'], kendall: r['kendall'], spearman: r['spearman'] });
-  assert.deepEqual(pick(lastJson(b.stdout)), pick(lastJson(a.stdout)));
-  const strip = (t: TrialRecord[]) => t.map(({ idx, arch, scores, objectives }) => ({ idx, arch, scores, objectives }));
-  assert.deepEqual(strip(trials(store, 'c')), strip(trials(join(dir, 'a.db'), 'a')), 'each architecture one trial, same scores');
-  assert.equal(status(store, 'c'), 'done');
-});
+    const b = await runToEnd(['runs', 'resume', 'c', '--store', store, '--json']);
+    assert.equal(b.code, 0, b.stderr);
+    const pick = (r: Record<string, unknown>) => ({ n: r['n'], target: r['target'], kendall: r['kendall'], spearman: r['spearman'] });
+    assert.deepEqual(pick(lastJson(b.stdout)), pick(lastJson(a.stdout)));
+    const strip = (t: TrialRecord[]) => t.map(({ idx, arch, scores, objectives }) => ({ idx, arch, scores, objectives }));
+    assert.deepEqual(strip(trials(store, 'c')), strip(trials(join(dir, 'a.db'), 'a')), 'each architecture one trial, same scores');
+    assert.equal(status(store, 'c'), 'done');
+  },
+);

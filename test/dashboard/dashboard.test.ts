@@ -65,7 +65,13 @@ function seedStore(): void {
   const s = Store.open(dbPath);
   const r = rng(11);
   // A finished multi-objective run with its front and the true front.
-  s.createRun({ id: 'moo', command: 'search', argv: ['search', 'nsga2', '--budget', '80', '--objectives', 'accuracy,params'], config: { strategy: 'nsga2', budget: 80, objectives: 'accuracy,params', space: 'nb201' }, seed: 2 });
+  s.createRun({
+    id: 'moo',
+    command: 'search',
+    argv: ['search', 'nsga2', '--budget', '80', '--objectives', 'accuracy,params'],
+    config: { strategy: 'nsga2', budget: 80, objectives: 'accuracy,params', space: 'nb201' },
+    seed: 2,
+  });
   const pts: number[][] = [];
   const archs: string[] = [];
   s.atomically(() => {
@@ -79,7 +85,17 @@ function seedStore(): void {
     s.putMetrics('moo', 'pareto-true', 0, { x: 'params', y: 'accuracy', points: Array.from({ length: 10 }, (_, k) => [0.07 + 0.15 * (k * 0.6), 78 + 4 * k * 0.6]) });
   });
   const front = paretoFrontIndices(pts, ['max', 'min']).map((i) => ({ arch: archs[i]!, objectives: { accuracy: pts[i]![0]!, params: pts[i]![1]! }, feasible: true }));
-  s.finishRun('moo', 'done', { strategy: 'nsga2', space: 'nb201', objectives: [{ key: 'accuracy', direction: 'max' }, { key: 'params', direction: 'min' }], pareto: front, evaluations: 80, budget: 80 });
+  s.finishRun('moo', 'done', {
+    strategy: 'nsga2',
+    space: 'nb201',
+    objectives: [
+      { key: 'accuracy', direction: 'max' },
+      { key: 'params', direction: 'min' },
+    ],
+    pareto: front,
+    evaluations: 80,
+    budget: 80,
+  });
 
   // A differentiable search: softmax(α) per epoch in metrics.
   s.createRun({ id: 'darts', command: 'search', argv: ['search', 'darts', '--epochs', '8'], config: { strategy: 'darts', epochs: 8, space: 'nb201' }, seed: 1 });
@@ -88,14 +104,30 @@ function seedStore(): void {
     const derived = alpha[0]!.map((w) => OPS[w.indexOf(Math.max(...w))]!);
     const skipCount = derived.filter((o) => o === 'skip_connect').length;
     s.putMetrics('darts', 'search', e, {
-      epoch: e, trainAcc: 0.3 + 0.04 * e, valAcc: 0.28 + 0.035 * e, alpha, genotype: archOf(derived), skipCount, paramFreeCount: skipCount,
-      strategy: 'darts', space: 'nb201', ops: OPS, edges: [EDGES], cells: ['cell'],
+      epoch: e,
+      trainAcc: 0.3 + 0.04 * e,
+      valAcc: 0.28 + 0.035 * e,
+      alpha,
+      genotype: archOf(derived),
+      skipCount,
+      paramFreeCount: skipCount,
+      strategy: 'darts',
+      space: 'nb201',
+      ops: OPS,
+      edges: [EDGES],
+      cells: ['cell'],
     });
   }
   s.finishRun('darts', 'done', { genotype: 'x', epochs: 8, strategy: 'darts', space: 'nb201' });
 
   // Every NB201 architecture once: 15,625 trials.
-  s.createRun({ id: 'big', command: 'search', argv: ['search', 'random', '--budget', '15625', '--objectives', 'accuracy,params'], config: { strategy: 'random', budget: 15625, objectives: 'accuracy,params', space: 'nb201' }, seed: 3 });
+  s.createRun({
+    id: 'big',
+    command: 'search',
+    argv: ['search', 'random', '--budget', '15625', '--objectives', 'accuracy,params'],
+    config: { strategy: 'random', budget: 15625, objectives: 'accuracy,params', space: 'nb201' },
+    seed: 3,
+  });
   s.atomically(() => {
     for (let i = 0; i < 15625; i++) {
       const ops = nthArch(i);
@@ -105,7 +137,13 @@ function seedStore(): void {
   s.finishRun('big', 'done', { strategy: 'random', space: 'nb201', budget: 15625 });
 
   // A run still searching: trials arrive while the page is open.
-  s.createRun({ id: 'live', command: 'search', argv: ['search', 'random', '--budget', '200', '--objectives', 'accuracy,params'], config: { strategy: 'random', budget: 200, objectives: 'accuracy,params', space: 'nb201' }, seed: 4 });
+  s.createRun({
+    id: 'live',
+    command: 'search',
+    argv: ['search', 'random', '--budget', '200', '--objectives', 'accuracy,params'],
+    config: { strategy: 'random', budget: 200, objectives: 'accuracy,params', space: 'nb201' },
+    seed: 4,
+  });
   s.atomically(() => {
     for (let i = 0; i < 5; i++) {
       const ops = nthArch(i * 31);
@@ -119,7 +157,9 @@ function seedStore(): void {
 function writeFromChild(from: number, count: number, delayMs: number, onWrote?: (idx: number, at: number) => void): Promise<void> {
   const script = join(dir, 'writer.mts');
   if (!existsSync(script)) {
-    writeFileSync(script, `
+    writeFileSync(
+      script,
+      `
 import { Store } from ${JSON.stringify(pathToFileURL(join(repo, 'src/store/store.ts')).href)};
 const [db, run, from, count, delay] = process.argv.slice(2);
 const s = Store.open(db);
@@ -131,7 +171,8 @@ for (let i = Number(from); i < Number(from) + Number(count); i++) {
   await new Promise((r) => setTimeout(r, Number(delay)));
 }
 s.close();
-`);
+`,
+    );
   }
   return new Promise((resolveRun, reject) => {
     const p = spawn(process.execPath, ['--import', 'tsx', script, dbPath, 'live', String(from), String(count), String(delayMs)], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -152,7 +193,11 @@ s.close();
 }
 
 /** A raw HTTP GET (or other method): the path goes out exactly as given (fetch would normalise `..`). */
-function raw(port: number, path: string, o: { method?: string; host?: string; headers?: Record<string, string>; hostname?: string } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function raw(
+  port: number,
+  path: string,
+  o: { method?: string; host?: string; headers?: Record<string, string>; hostname?: string } = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolveReq, reject) => {
     const req = request({ hostname: o.hostname ?? '127.0.0.1', port, path, method: o.method ?? 'GET', headers: { ...(o.host ? { host: o.host } : {}), ...o.headers } }, (res) => {
       let body = '';
@@ -211,7 +256,9 @@ async function open(hash: string, base = `http://127.0.0.1:${dash.port}`): Promi
     if (!r.url().startsWith(base) && !/^(data|blob|about):/.test(r.url())) foreign.push(r.url());
   });
   await page.goto(`${base}/${hash}`, { waitUntil: 'load' });
-  await page.waitForFunction(() => ((window as unknown as { tsnasDashboard?: { ready: boolean; table: { renders: number } } }).tsnasDashboard?.table.renders ?? 0) >= 1, undefined, { timeout: 20_000 });
+  await page.waitForFunction(() => ((window as unknown as { tsnasDashboard?: { ready: boolean; table: { renders: number } } }).tsnasDashboard?.table.renders ?? 0) >= 1, undefined, {
+    timeout: 20_000,
+  });
   return { page, errors, foreign };
 }
 
@@ -247,7 +294,21 @@ test('dashboard HTTP: only GET, a fixed list of assets (traversal is a 404), CSP
     assert.equal(r.status, 405, m);
     if (m !== 'HEAD') assert.equal(r.headers['allow'], 'GET');
   }
-  for (const path of ['/assets/../../package.json', '/assets/..%2f..%2fpackage.json', '/assets/%2e%2e/%2e%2e/package.json', '/assets/%2e%2e%2f%2e%2e%2fpackage.json', '/../package.json', '/assets/..\\..\\package.json', '/package.json', `/assets/${encodeURIComponent(dbPath)}`, '/assets/', '/assets/constructor', '/assets/__proto__', '/etc/passwd', '//etc/passwd']) {
+  for (const path of [
+    '/assets/../../package.json',
+    '/assets/..%2f..%2fpackage.json',
+    '/assets/%2e%2e/%2e%2e/package.json',
+    '/assets/%2e%2e%2f%2e%2e%2fpackage.json',
+    '/../package.json',
+    '/assets/..\\..\\package.json',
+    '/package.json',
+    `/assets/${encodeURIComponent(dbPath)}`,
+    '/assets/',
+    '/assets/constructor',
+    '/assets/__proto__',
+    '/etc/passwd',
+    '//etc/passwd',
+  ]) {
     const r = await raw(p, path);
     assert.equal(r.status, 404, path);
     assert.doesNotMatch(r.body, /"name": ?"tsnas"|root:/);
@@ -257,12 +318,19 @@ test('dashboard HTTP: only GET, a fixed list of assets (traversal is a 404), CSP
   assert.equal((await raw(p, '/api/runs/big/trials?limit=100000')).status, 400);
   assert.equal((await raw(p, `/api/runs/big/trials?sort=${encodeURIComponent('idx);DROP TABLE trials;--')}`)).status, 400);
   assert.equal((await raw(p, '/', { host: 'evil.example:80' })).status, 403, 'a foreign Host header (DNS rebinding) is refused');
-  const trials = JSON.parse((await raw(p, '/api/runs/big/trials?q=nor_conv_3x3~0&status=done&limit=5&sort=objective:accuracy&dir=desc')).body) as { matched: number; total: number; rows: { arch: string; objectives: { accuracy: number } }[] };
+  const trials = JSON.parse((await raw(p, '/api/runs/big/trials?q=nor_conv_3x3~0&status=done&limit=5&sort=objective:accuracy&dir=desc')).body) as {
+    matched: number;
+    total: number;
+    rows: { arch: string; objectives: { accuracy: number } }[];
+  };
   assert.equal(trials.total, 15625);
   assert.ok(trials.matched < trials.total && trials.matched > 0);
   assert.ok(trials.rows.every((t) => t.arch.includes('nor_conv_3x3~0')));
   const acc = trials.rows.map((t) => t.objectives.accuracy);
-  assert.deepEqual(acc, [...acc].sort((a, b) => b - a));
+  assert.deepEqual(
+    acc,
+    [...acc].sort((a, b) => b - a),
+  );
   const runs = JSON.parse((await raw(p, '/api/runs')).body) as { runs: { id: string; progress: { done: number; total: number | null; unit: string } }[] };
   assert.deepEqual(runs.runs.find((r) => r.id === 'big')!.progress, { done: 15625, total: 15625, unit: 'trials' });
   assert.deepEqual(runs.runs.find((r) => r.id === 'darts')!.progress, { done: 8, total: 8, unit: 'epochs' });
@@ -363,7 +431,10 @@ test('dashboard events: Last-Event-ID resumes after the last trial seen, per run
     setTimeout(() => reject(new Error(`timeout: ${got.length} events`)), 5000).unref();
   });
   assert.ok(events.every((e) => e.run === 'live'));
-  assert.deepEqual(events.map((e) => e.id), [...events.map((e) => e.id)].sort((a, b) => a - b));
+  assert.deepEqual(
+    events.map((e) => e.id),
+    [...events.map((e) => e.id)].sort((a, b) => a - b),
+  );
   assert.deepEqual(new Set(events.map((e) => e.idx)), new Set(first.rows.map((r) => r.idx)));
 });
 
@@ -398,7 +469,11 @@ test('dashboard page: a trial written by another process appears within 2 s; clo
   await page.waitForFunction(() => ((window as unknown as { tsnasDashboard: { seen: Record<string, number[]> } }).tsnasDashboard.seen['live'] ?? []).includes(33), undefined, { timeout: 8000 });
   await page.waitForTimeout(700);
   const seen = await state<number[]>(page, "window.tsnasDashboard.seen['live']");
-  assert.deepEqual(seen, Array.from({ length: 29 }, (_, i) => i + 5), 'every trial once, in order, across a close/reopen and a server-side drop');
+  assert.deepEqual(
+    seen,
+    Array.from({ length: 29 }, (_, i) => i + 5),
+    'every trial once, in order, across a close/reopen and a server-side drop',
+  );
   await page.waitForSelector('#trials tbody tr[data-idx="33"]', { timeout: 3000 });
   const marks = await chartMarks(page);
   assert.ok(marks['chart-pareto']! >= 30, `live Pareto front of the stored trials (${marks['chart-pareto']} marks)`);
@@ -415,7 +490,9 @@ test('dashboard page: a 15,625-trial run renders its first page and sorts by a c
     await page.waitForFunction(() => (window as unknown as { tsnasDashboard: { table: { rows: number } } }).tsnasDashboard.table.rows === 50);
     const first = await state<number>(page, 'window.tsnasDashboard.table.renderedAt');
     const tm = await state<{ script: number; runs: number }>(page, 'window.tsnasDashboard.timing');
-    console.log(`# 15,625-trial run, load ${rep}: page script starts ${tm.script.toFixed(0)} ms, runs listed ${tm.runs.toFixed(0)} ms, first page requested ${(await state<number>(page, 'window.tsnasDashboard.table.requestedAt')).toFixed(0)} ms, rendered ${first.toFixed(0)} ms after navigation start`);
+    console.log(
+      `# 15,625-trial run, load ${rep}: page script starts ${tm.script.toFixed(0)} ms, runs listed ${tm.runs.toFixed(0)} ms, first page requested ${(await state<number>(page, 'window.tsnasDashboard.table.requestedAt')).toFixed(0)} ms, rendered ${first.toFixed(0)} ms after navigation start`,
+    );
     assert.equal(await page.locator('#trials tbody tr').count(), 50);
     assert.match((await page.locator('#page-info').textContent()) ?? '', /1–50 of 15,625 trials/);
     // Sort by accuracy: ascending on the first click, descending on the second.
@@ -427,7 +504,9 @@ test('dashboard page: a 15,625-trial run renders its first page and sorts by a c
         document.querySelector<HTMLElement>('#trials th[data-col="objective:accuracy"]')!.click();
         return t;
       });
-      await page.waitForFunction(() => (window as unknown as { tsnasDashboard: { table: { renders: number } }; __r: number }).tsnasDashboard.table.renders > (window as unknown as { __r: number }).__r);
+      await page.waitForFunction(
+        () => (window as unknown as { tsnasDashboard: { table: { renders: number } }; __r: number }).tsnasDashboard.table.renders > (window as unknown as { __r: number }).__r,
+      );
       return (await state<number>(page, 'window.tsnasDashboard.table.renderedAt')) - t0;
     };
     const asc = await sortOnce();
@@ -436,7 +515,11 @@ test('dashboard page: a 15,625-trial run renders its first page and sorts by a c
       const i = [...document.querySelectorAll('#trials th')].findIndex((th) => th.getAttribute('data-col') === 'objective:accuracy');
       return [...document.querySelectorAll('#trials tbody tr')].map((tr) => Number(tr.children[i]!.textContent));
     });
-    assert.deepEqual(col, [...col].sort((a, b) => b - a), 'descending accuracy');
+    assert.deepEqual(
+      col,
+      [...col].sort((a, b) => b - a),
+      'descending accuracy',
+    );
     assert.equal(await page.locator('#trials th.sorted-desc').getAttribute('data-col'), 'objective:accuracy');
     // Filter and page.
     await page.fill('#f-q', 'nor_conv_3x3~0|+|nor_conv_3x3~0');

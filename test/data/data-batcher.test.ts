@@ -3,10 +3,7 @@ import assert from 'node:assert/strict';
 import { tf } from '../../src/engine/tf.js';
 import { Rng } from '../../src/util/rng.js';
 import { TsnasError } from '../../src/util/errors.js';
-import {
-  applyAugment, batchArrays, Batcher, cutoutInPlace, drawAugment, fixedBatch, makeDataset, makeSynthetic,
-  shiftFlipInto, withStats, type Batch, type Dataset,
-} from '../../src/data/index.js';
+import { applyAugment, batchArrays, Batcher, cutoutInPlace, drawAugment, fixedBatch, makeDataset, makeSynthetic, shiftFlipInto, withStats, type Batch, type Dataset } from '../../src/data/index.js';
 
 /** 5×6 image, 2 channels: channel 0 = 1 + y*6 + x, channel 1 = -(that). Distinct and never 0. */
 const H = 5;
@@ -14,10 +11,11 @@ const W = 6;
 const C = 2;
 function handImage(): Float32Array {
   const img = new Float32Array(H * W * C);
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
-    img[(y * W + x) * C] = 1 + y * W + x;
-    img[(y * W + x) * C + 1] = -(1 + y * W + x);
-  }
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      img[(y * W + x) * C] = 1 + y * W + x;
+      img[(y * W + x) * C + 1] = -(1 + y * W + x);
+    }
   return img;
 }
 const at = (img: Float32Array, y: number, x: number, c = 0): number => img[(y * W + x) * C + c]!;
@@ -36,12 +34,13 @@ test('augment: crop with zero padding shifts the image within the padding', () =
   const src = handImage();
   const dst = new Float32Array(src.length);
   shiftFlipInto(src, dst, H, W, C, 1, -2, false);
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
-    const sy = y + 1;
-    const sx = x - 2;
-    const inside = sy < H && sx >= 0;
-    assert.equal(at(dst, y, x), inside ? at(src, sy, sx) : 0, `(${y},${x})`);
-  }
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      const sy = y + 1;
+      const sx = x - 2;
+      const inside = sy < H && sx >= 0;
+      assert.equal(at(dst, y, x), inside ? at(src, sy, sx) : 0, `(${y},${x})`);
+    }
   // Random crops: every result is the image shifted by some (dy, dx) with |dy|, |dx| ≤ padding,
   // and over many draws every shift in range occurs.
   const pad = 2;
@@ -52,10 +51,11 @@ test('augment: crop with zero padding shifts the image within the padding', () =
     applyAugment(src, dst, H, W, C, draw, 0);
     // Recover the shift from the image: find where value v = 1 + sy*W + sx shows up.
     let found: [number, number] | undefined;
-    for (let y = 0; y < H && !found; y++) for (let x = 0; x < W && !found; x++) {
-      const v = at(dst, y, x);
-      if (v !== 0) found = [Math.floor((v - 1) / W) - y, ((v - 1) % W) - x];
-    }
+    for (let y = 0; y < H && !found; y++)
+      for (let x = 0; x < W && !found; x++) {
+        const v = at(dst, y, x);
+        if (v !== 0) found = [Math.floor((v - 1) / W) - y, ((v - 1) % W) - x];
+      }
     const [dy, dx] = found!;
     assert.deepEqual([dy, dx], [draw.dy, draw.dx]);
     assert.ok(Math.abs(dy) <= pad && Math.abs(dx) <= pad);
@@ -70,10 +70,11 @@ test('augment: crop with zero padding shifts the image within the padding', () =
 test('augment: cutout zeros a square (clipped at the border)', () => {
   const img = handImage();
   cutoutInPlace(img, H, W, C, 2, 3, 2);
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
-    const inSquare = y >= 1 && y < 3 && x >= 2 && x < 4;
-    for (let c = 0; c < C; c++) assert.equal(at(img, y, x, c) === 0, inSquare, `(${y},${x},${c})`);
-  }
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      const inSquare = y >= 1 && y < 3 && x >= 2 && x < 4;
+      for (let c = 0; c < C; c++) assert.equal(at(img, y, x, c) === 0, inSquare, `(${y},${x},${c})`);
+    }
   const corner = handImage();
   cutoutInPlace(corner, H, W, C, 0, 0, 3);
   let zeros = 0;
@@ -123,23 +124,39 @@ test('batcher: shapes, dtypes, every image once per epoch, dropLast', () => {
     assert.equal(batch.x.dtype, 'float32');
     assert.equal(batch.y.dtype, 'int32');
     assert.deepEqual(batch.x.shape.slice(1), [8, 8, 3]);
-    assert.deepEqual([...batch.y.dataSync()], [...batch.indices].map((i) => ds.labels[i]!));
+    assert.deepEqual(
+      [...batch.y.dataSync()],
+      [...batch.indices].map((i) => ds.labels[i]!),
+    );
     sizes.push(batch.x.shape[0]);
     all.push(...batch.indices);
     tf.dispose([batch.x, batch.y]);
   }
   assert.deepEqual(sizes, [16, 16, 16, 2]);
-  assert.deepEqual(all.slice().sort((p, q) => p - q), Array.from({ length: 50 }, (_, i) => i));
-  assert.notDeepEqual(all, Array.from({ length: 50 }, (_, i) => i), 'shuffled');
+  assert.deepEqual(
+    all.slice().sort((p, q) => p - q),
+    Array.from({ length: 50 }, (_, i) => i),
+  );
+  assert.notDeepEqual(
+    all,
+    Array.from({ length: 50 }, (_, i) => i),
+    'shuffled',
+  );
   assert.equal(b.epoch, 1);
   assert.equal(b.position, 0);
 
   const d = new Batcher(ds, { batchSize: 16, dropLast: true, shuffle: false });
   assert.equal(d.batchesPerEpoch, 3);
   const e0 = drain(d, 3).indices;
-  assert.deepEqual(e0.flat(), Array.from({ length: 48 }, (_, i) => i));
+  assert.deepEqual(
+    e0.flat(),
+    Array.from({ length: 48 }, (_, i) => i),
+  );
   assert.equal(d.epoch, 1);
-  assert.deepEqual(drain(d, 1).indices[0], Array.from({ length: 16 }, (_, i) => i));
+  assert.deepEqual(
+    drain(d, 1).indices[0],
+    Array.from({ length: 16 }, (_, i) => i),
+  );
   assert.throws(() => new Batcher(ds, { batchSize: 64, dropLast: true }), TsnasError);
   assert.throws(() => new Batcher(ds, { batchSize: 0 }), TsnasError);
 

@@ -6,9 +6,24 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { TsnasError } from '../../src/util/errors.js';
 import {
-  classCounts, downsample, findCifar10Files, findFashionMnistFiles, loadDataset, makeDataset, makeSynthetic,
-  readCifar10, readCifar10File, readFashionMnist, readIdxImages, readIdxLabels, readIdxPair, splitTrainVal, subset,
-  toChannels, withStats, type Dataset,
+  classCounts,
+  downsample,
+  findCifar10Files,
+  findFashionMnistFiles,
+  loadDataset,
+  makeDataset,
+  makeSynthetic,
+  readCifar10,
+  readCifar10File,
+  readFashionMnist,
+  readIdxImages,
+  readIdxLabels,
+  readIdxPair,
+  splitTrainVal,
+  subset,
+  toChannels,
+  withStats,
+  type Dataset,
 } from '../../src/data/index.js';
 import { CIFAR10_DIR, FASHION_MNIST_DIR } from '../helpers/data-paths.js';
 
@@ -119,7 +134,10 @@ test('CIFAR-10: corrupt or missing files give TsnasErrors naming the file', () =
   writeFileSync(brokenGz, gzipSync(cifarBytes(3)).subarray(0, 200));
   throwsNaming(() => readCifar10File(brokenGz), brokenGz, /could not be decompressed/);
   const badLabel = join(d, 'label.bin');
-  writeFileSync(badLabel, cifarBytes(4, (i) => (i === 2 ? 10 : 0)));
+  writeFileSync(
+    badLabel,
+    cifarBytes(4, (i) => (i === 2 ? 10 : 0)),
+  );
   throwsNaming(() => readCifar10File(badLabel), badLabel, /record 2 has label 10, outside 0\.\.9/);
   const empty = join(d, 'empty.bin');
   writeFileSync(empty, Buffer.alloc(0));
@@ -139,7 +157,11 @@ test('IDX: round trip of images and labels, plain and gzipped', () => {
   writeFileSync(join(d, 'lb'), labels);
   writeFileSync(join(d, 'im.gz'), gzipSync(images));
   writeFileSync(join(d, 'lb.gz'), gzipSync(labels));
-  for (const [im, lb] of [['im', 'lb'], ['im.gz', 'lb.gz'], ['im', 'lb.gz']]) {
+  for (const [im, lb] of [
+    ['im', 'lb'],
+    ['im.gz', 'lb.gz'],
+    ['im', 'lb.gz'],
+  ]) {
     const a = readIdxImages(join(d, im!));
     assert.deepEqual([a.n, a.height, a.width], [7, 4, 5]);
     assert.equal(a.data[2 * 20 + 7], (2 * 31 + 7) % 256);
@@ -240,7 +262,10 @@ test('real Fashion-MNIST: 60,000 train / 10,000 test', { skip: fashionSkipReason
 });
 
 test('loadDataset: unknown names, bad options and missing directories are clear errors', () => {
-  assert.throws(() => loadDataset('imagenet', { split: 'train' }), (e: unknown) => e instanceof TsnasError && /unknown dataset "imagenet".*cifar10, fashion-mnist, synthetic/.test(e.message));
+  assert.throws(
+    () => loadDataset('imagenet', { split: 'train' }),
+    (e: unknown) => e instanceof TsnasError && /unknown dataset "imagenet".*cifar10, fashion-mnist, synthetic/.test(e.message),
+  );
   assert.throws(() => loadDataset('synthetic', { split: 'val' as 'train' }), TsnasError);
   assert.throws(() => loadDataset('synthetic', { split: 'train', limit: 0 }), TsnasError);
   const gone = join(tmp, 'no-fashion');
@@ -288,7 +313,16 @@ test('splitTrainVal: seeded, stratified, disjoint; subset keeps statistics', () 
   // 46 images per class; 46 × 0.2 = 9.2 each: 9 per class plus one by largest remainder.
   assert.deepEqual(classCounts(ds), [46, 46, 46, 46, 46]);
   assert.deepEqual(classCounts(val), [10, 9, 9, 9, 9]);
-  const uneven = makeDataset({ name: 'u', images: new Float32Array(100), labels: Int32Array.from({ length: 100 }, (_, i) => (i < 70 ? 0 : 1)), n: 100, height: 1, width: 1, channels: 1, numClasses: 2 });
+  const uneven = makeDataset({
+    name: 'u',
+    images: new Float32Array(100),
+    labels: Int32Array.from({ length: 100 }, (_, i) => (i < 70 ? 0 : 1)),
+    n: 100,
+    height: 1,
+    width: 1,
+    channels: 1,
+    numClasses: 2,
+  });
   assert.deepEqual(classCounts(splitTrainVal(uneven, 10, 3).val), [7, 3]);
   assert.deepEqual(train.mean, ds.mean);
   assert.deepEqual(val.std, ds.std);

@@ -45,7 +45,15 @@ function data(n: number, seed: number, positive = false): Float32Array {
 }
 
 type Mk = (shape: number[], seed: number, positive?: boolean) => Tensor;
-const mk: Mk = (shape, seed, positive) => tf.tensor(data(shape.reduce((a, b) => a * b, 1), seed, positive), shape);
+const mk: Mk = (shape, seed, positive) =>
+  tf.tensor(
+    data(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+      positive,
+    ),
+    shape,
+  );
 
 function run(backend: string, f: (mk: Mk) => Tensor[]): Float32Array[] {
   tf.setBackend(backend);
@@ -92,7 +100,12 @@ function withGrads(f: (...xs: Tensor[]) => Tensor, inputs: (mk: Mk) => Tensor[])
 }
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
-const EXPLICIT: Pad = [[0, 0], [1, 2], [2, 0], [0, 0]];
+const EXPLICIT: Pad = [
+  [0, 0],
+  [1, 2],
+  [2, 0],
+  [0, 0],
+];
 
 test('native: Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter match cpu', { skip }, () => {
   const cases: [number[], number[], number | [number, number], Pad][] = [
@@ -111,12 +124,23 @@ test('native: Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter match cpu', { sk
     [[1, 6, 6, 32], [3, 3, 32, 64], 1, EXPLICIT],
   ];
   for (const [xs, ws, s, p] of cases) {
-    same(`conv2d x${xs} w${ws} s${s} ${JSON.stringify(p)}`, withGrads((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, s, p), (m) => [m(xs, 1), m(ws, 2)]));
+    same(
+      `conv2d x${xs} w${ws} s${s} ${JSON.stringify(p)}`,
+      withGrads(
+        (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, s, p),
+        (m) => [m(xs, 1), m(ws, 2)],
+      ),
+    );
   }
 });
 
 test('native: dilated Conv2D matches cpu', { skip }, () => {
-  for (const [d, p] of [[2, 'same'], [2, 'valid'], [3, 'same'], [2, EXPLICIT]] as [number, Pad][]) {
+  for (const [d, p] of [
+    [2, 'same'],
+    [2, 'valid'],
+    [3, 'same'],
+    [2, EXPLICIT],
+  ] as [number, Pad][]) {
     same(`conv2d dil${d} ${JSON.stringify(p)}`, (m) => [tf.conv2d(m([2, 11, 10, 3], 1) as tf.Tensor4D, m([3, 3, 3, 4], 2) as tf.Tensor4D, 1, p, 'NHWC', d)]);
   }
 });
@@ -131,12 +155,23 @@ test('native: depthwise conv and both backprops match cpu (multipliers, strides,
     [[2, 9, 9, 16], [5, 5, 16, 1], 1, 'same'],
   ];
   for (const [xs, ws, s, p] of cases) {
-    same(`depthwise x${xs} w${ws} s${s} ${JSON.stringify(p)}`, withGrads((x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, s, p), (m) => [m(xs, 3), m(ws, 4)]));
+    same(
+      `depthwise x${xs} w${ws} s${s} ${JSON.stringify(p)}`,
+      withGrads(
+        (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, s, p),
+        (m) => [m(xs, 3), m(ws, 4)],
+      ),
+    );
   }
   // Dilated: the cpu backend's depthwise backprop kernels ignore the dilation (their results fail
   // the adjoint identity), so these are checked by it: <dy, conv(x, w)> = <dx, x> = <dw, w>.
   tf.setBackend('native');
-  for (const [d, p, ws] of [[2, 'same', [3, 3, 3, 1]], [2, 'valid', [3, 3, 3, 2]], [3, 'same', [5, 5, 3, 1]], [2, EXPLICIT, [3, 3, 3, 1]]] as [number, Pad, number[]][]) {
+  for (const [d, p, ws] of [
+    [2, 'same', [3, 3, 3, 1]],
+    [2, 'valid', [3, 3, 3, 2]],
+    [3, 'same', [5, 5, 3, 1]],
+    [2, EXPLICIT, [3, 3, 3, 1]],
+  ] as [number, Pad, number[]][]) {
     const xs = [2, 12, 11, 3];
     tf.tidy(() => {
       const x = mk(xs, 5);
@@ -170,10 +205,15 @@ test('native: dilated depthwise gradients match the zero-stuffed undilated convo
   for (const [xs, k, d, s, p] of cases) {
     const C = xs[3]!;
     const K = (k - 1) * d + 1;
-    const x0 = Float32Array.from(data(xs.reduce((a, b) => a * b, 1), 11));
+    const x0 = Float32Array.from(
+      data(
+        xs.reduce((a, b) => a * b, 1),
+        11,
+      ),
+    );
     const w0 = Float32Array.from(data(k * k * C, 12));
     const stuffed = new Float32Array(K * K * C);
-    for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) for (let c = 0; c < C; c++) stuffed[((i * d) * K + j * d) * C + c] = w0[(i * k + j) * C + c]!;
+    for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) for (let c = 0; c < C; c++) stuffed[(i * d * K + j * d) * C + c] = w0[(i * k + j) * C + c]!;
     const grads = (backend: string, dil: number) => {
       tf.setBackend(backend);
       return tf.tidy(() => {
@@ -188,7 +228,7 @@ test('native: dilated depthwise gradients match the zero-stuffed undilated convo
     const [refX, refWs] = grads('cpu', 1);
     const [gotX, gotW] = grads('native', d);
     const refW = new Float32Array(k * k * C);
-    for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) for (let c = 0; c < C; c++) refW[(i * k + j) * C + c] = refWs![((i * d) * K + j * d) * C + c]!;
+    for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) for (let c = 0; c < C; c++) refW[(i * k + j) * C + c] = refWs![(i * d * K + j * d) * C + c]!;
     const name = `depthwise dil${d} k${k} x${xs} ${JSON.stringify(p)}`;
     assert.ok(relErr(gotX!, refX!) <= TOL, `${name}: dx relative error ${relErr(gotX!, refX!).toExponential(2)}`);
     assert.ok(relErr(gotW!, refW) <= TOL, `${name}: dw relative error ${relErr(gotW!, refW).toExponential(2)}`);
@@ -205,17 +245,40 @@ function dot64(a: Tensor, b: Tensor): number {
 }
 
 test('native: BatchMatMul and _FusedMatMul match cpu (transposes, batches, broadcast)', { skip }, () => {
-  for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+  for (const [ta, tb] of [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ]) {
     const as = ta ? [5, 7] : [7, 5];
     const bs = tb ? [6, 5] : [5, 6];
-    same(`matMul 2d ${ta} ${tb}`, withGrads((a, b) => tf.matMul(a!, b!, ta, tb), (m) => [m(as, 1), m(bs, 2)]));
-    same(`matMul 3d ${ta} ${tb}`, withGrads((a, b) => tf.matMul(a!, b!, ta, tb), (m) => [m([3, ...as], 3), m([3, ...bs], 4)]));
+    same(
+      `matMul 2d ${ta} ${tb}`,
+      withGrads(
+        (a, b) => tf.matMul(a!, b!, ta, tb),
+        (m) => [m(as, 1), m(bs, 2)],
+      ),
+    );
+    same(
+      `matMul 3d ${ta} ${tb}`,
+      withGrads(
+        (a, b) => tf.matMul(a!, b!, ta, tb),
+        (m) => [m([3, ...as], 3), m([3, ...bs], 4)],
+      ),
+    );
   }
   // forward only: TF.js's BatchMatMul gradient does not reduce broadcast batch axes (any backend)
   same('matMul broadcast a', (m) => [tf.matMul(m([1, 4, 5], 5), m([3, 5, 2], 6))]);
   same('matMul broadcast b', (m) => [tf.matMul(m([2, 3, 4, 5], 5), m([5, 2], 6)), tf.matMul(m([2, 3, 5, 4], 5), m([1, 2, 5], 6), true, true)]);
   for (const act of ['linear', 'relu', 'relu6', 'sigmoid', 'elu'] as const) {
-    same(`fused.matMul bias ${act}`, withGrads((a, b, c) => tf.fused.matMul({ a: a!, b: b!, bias: c, activation: act }), (m) => [m([8, 5], 7), m([5, 6], 8), m([6], 9)]));
+    same(
+      `fused.matMul bias ${act}`,
+      withGrads(
+        (a, b, c) => tf.fused.matMul({ a: a!, b: b!, bias: c, activation: act }),
+        (m) => [m([8, 5], 7), m([5, 6], 8), m([6], 9)],
+      ),
+    );
   }
   same('fused.matMul transposed, no bias', (m) => [tf.fused.matMul({ a: m([5, 8], 7), b: m([6, 5], 8), transposeA: true, transposeB: true, activation: 'relu' })]);
 });
@@ -226,35 +289,99 @@ test('native: MaxPool, AvgPool and their gradients match cpu', { skip }, () => {
     [[2, 8, 8, 3], 3, 2, 'same'],
     [[2, 8, 8, 5], 2, 2, 'valid'],
     [[1, 9, 7, 4], 3, 2, 'valid'],
-    [[2, 8, 8, 16], 3, 1, [[0, 0], [1, 1], [1, 1], [0, 0]]],
-    [[2, 8, 8, 16], 3, 2, [[0, 0], [1, 1], [1, 1], [0, 0]]],
+    [
+      [2, 8, 8, 16],
+      3,
+      1,
+      [
+        [0, 0],
+        [1, 1],
+        [1, 1],
+        [0, 0],
+      ],
+    ],
+    [
+      [2, 8, 8, 16],
+      3,
+      2,
+      [
+        [0, 0],
+        [1, 1],
+        [1, 1],
+        [0, 0],
+      ],
+    ],
   ];
   for (const [xs, k, s, p] of cases) {
     const pad = p as 'same';
-    same(`maxPool x${xs} k${k} s${s} ${JSON.stringify(p)}`, withGrads((x) => tf.maxPool(x as tf.Tensor4D, k, s, pad), (m) => [m(xs, 1)]));
-    same(`avgPool x${xs} k${k} s${s} ${JSON.stringify(p)}`, withGrads((x) => tf.avgPool(x as tf.Tensor4D, k, s, pad), (m) => [m(xs, 2)]));
+    same(
+      `maxPool x${xs} k${k} s${s} ${JSON.stringify(p)}`,
+      withGrads(
+        (x) => tf.maxPool(x as tf.Tensor4D, k, s, pad),
+        (m) => [m(xs, 1)],
+      ),
+    );
+    same(
+      `avgPool x${xs} k${k} s${s} ${JSON.stringify(p)}`,
+      withGrads(
+        (x) => tf.avgPool(x as tf.Tensor4D, k, s, pad),
+        (m) => [m(xs, 2)],
+      ),
+    );
   }
 });
 
 test('native: elementwise binary ops with broadcasting match cpu', { skip }, () => {
   const shapes: [number[], number[]][] = [
-    [[2, 4, 4, 3], [2, 4, 4, 3]],
+    [
+      [2, 4, 4, 3],
+      [2, 4, 4, 3],
+    ],
     [[2, 4, 4, 3], [3]],
-    [[2, 4, 4, 3], [1, 1, 1, 3]],
+    [
+      [2, 4, 4, 3],
+      [1, 1, 1, 3],
+    ],
     [[3], [2, 4, 4, 3]],
-    [[2, 4, 4, 3], [2, 1, 1, 1]],
-    [[2, 1, 1, 1], [2, 4, 4, 3]],
-    [[2, 4, 4, 3], [4, 1, 1]],
+    [
+      [2, 4, 4, 3],
+      [2, 1, 1, 1],
+    ],
+    [
+      [2, 1, 1, 1],
+      [2, 4, 4, 3],
+    ],
+    [
+      [2, 4, 4, 3],
+      [4, 1, 1],
+    ],
     [[2, 4, 4, 3], [1]],
     [[], [2, 4, 3]],
-    [[5, 1], [1, 6]],
-    [[2, 4, 4, 3], [2, 1, 1, 3]], // two blocks: split along the leading axis
-    [[2, 1, 1, 3], [2, 4, 4, 3]],
-    [[2, 3, 4, 5], [1, 3, 1, 5]], // two blocks, leading axis broadcast: falls back to the cpu kernel
+    [
+      [5, 1],
+      [1, 6],
+    ],
+    [
+      [2, 4, 4, 3],
+      [2, 1, 1, 3],
+    ], // two blocks: split along the leading axis
+    [
+      [2, 1, 1, 3],
+      [2, 4, 4, 3],
+    ],
+    [
+      [2, 3, 4, 5],
+      [1, 3, 1, 5],
+    ], // two blocks, leading axis broadcast: falls back to the cpu kernel
   ];
   const ops: [string, (a: Tensor, b: Tensor) => Tensor][] = [
-    ['add', tf.add], ['sub', tf.sub], ['mul', tf.mul], ['div', tf.div],
-    ['maximum', tf.maximum], ['minimum', tf.minimum], ['squaredDifference', tf.squaredDifference],
+    ['add', tf.add],
+    ['sub', tf.sub],
+    ['mul', tf.mul],
+    ['div', tf.div],
+    ['maximum', tf.maximum],
+    ['minimum', tf.minimum],
+    ['squaredDifference', tf.squaredDifference],
   ];
   for (const [name, op] of ops) {
     for (const [as, bs] of shapes) {
@@ -265,18 +392,38 @@ test('native: elementwise binary ops with broadcasting match cpu', { skip }, () 
       same(label, grads ? withGrads((a, b) => op(a!, b!), inputs) : (m) => [op(...(inputs(m) as [Tensor, Tensor]))]);
     }
   }
-  same('addN', withGrads((a, b, c) => tf.addN([a!, b!, c!]), (m) => [m([2, 5, 5, 4], 1), m([2, 5, 5, 4], 2), m([2, 5, 5, 4], 3)]));
+  same(
+    'addN',
+    withGrads(
+      (a, b, c) => tf.addN([a!, b!, c!]),
+      (m) => [m([2, 5, 5, 4], 1), m([2, 5, 5, 4], 2), m([2, 5, 5, 4], 3)],
+    ),
+  );
 });
 
 test('native: unary ops and their gradients match cpu', { skip }, () => {
   const ops: [string, (x: Tensor) => Tensor, boolean][] = [
-    ['relu', tf.relu, false], ['relu6', (x) => tf.relu6(tf.mul(x, 4)), false], ['neg', tf.neg, false],
-    ['square', tf.square, false], ['sqrt', tf.sqrt, true], ['rsqrt', tf.rsqrt, true], ['exp', tf.exp, false],
-    ['log', tf.log, true], ['abs', tf.abs, false], ['sigmoid', tf.sigmoid, false], ['tanh', tf.tanh, false],
+    ['relu', tf.relu, false],
+    ['relu6', (x) => tf.relu6(tf.mul(x, 4)), false],
+    ['neg', tf.neg, false],
+    ['square', tf.square, false],
+    ['sqrt', tf.sqrt, true],
+    ['rsqrt', tf.rsqrt, true],
+    ['exp', tf.exp, false],
+    ['log', tf.log, true],
+    ['abs', tf.abs, false],
+    ['sigmoid', tf.sigmoid, false],
+    ['tanh', tf.tanh, false],
     ['step', (x) => tf.step(x, 0.3), false],
   ];
   for (const [name, op, pos] of ops) {
-    same(`${name}`, withGrads((x) => op(x!), (m) => [m([2, 6, 6, 5], 4, pos)]));
+    same(
+      `${name}`,
+      withGrads(
+        (x) => op(x!),
+        (m) => [m([2, 6, 6, 5], 4, pos)],
+      ),
+    );
     same(`${name} large`, (m) => [op(m([64, 16, 16, 8], 5, pos))]);
   }
 });
@@ -286,8 +433,20 @@ test('native: Sum, Mean, Max, Min over axis sets match cpu', { skip }, () => {
   const axesList: (number | number[])[] = [0, 1, 2, 3, -1, [0, 1, 2], [1, 2], [2, 3], [0, 1, 2, 3], [0, 2]];
   for (const axes of axesList) {
     for (const keep of [false, true]) {
-      same(`sum ${JSON.stringify(axes)} ${keep}`, withGrads((x) => tf.sum(x!, axes, keep), (m) => [m(xs, 1)]));
-      same(`mean ${JSON.stringify(axes)} ${keep}`, withGrads((x) => tf.mean(x!, axes, keep), (m) => [m(xs, 2)]));
+      same(
+        `sum ${JSON.stringify(axes)} ${keep}`,
+        withGrads(
+          (x) => tf.sum(x!, axes, keep),
+          (m) => [m(xs, 1)],
+        ),
+      );
+      same(
+        `mean ${JSON.stringify(axes)} ${keep}`,
+        withGrads(
+          (x) => tf.mean(x!, axes, keep),
+          (m) => [m(xs, 2)],
+        ),
+      );
       same(`max ${JSON.stringify(axes)} ${keep}`, (m) => [tf.max(m(xs, 3), axes, keep), tf.min(m(xs, 3), axes, keep)]);
     }
   }
@@ -295,44 +454,66 @@ test('native: Sum, Mean, Max, Min over axis sets match cpu', { skip }, () => {
 });
 
 test('native: inference batchNorm (FusedBatchNorm) matches cpu', { skip }, () => {
-  for (const [xs, ps] of [[[4, 5, 5, 8], [8]], [[4, 5, 5, 8], [1]], [[6, 8], [8]], [[2, 3, 3, 6], [3]]] as [number[], number[]][]) {
-    same(`batchNorm x${xs} p${ps}`, (m) => [
-      tf.batchNorm(m(xs, 1), m(ps, 2), m(ps, 3, true), m(ps, 4), m(ps, 5), 1e-3),
-      tf.batchNorm(m(xs, 1), m(ps, 2), m(ps, 3, true)),
-    ]);
+  for (const [xs, ps] of [
+    [[4, 5, 5, 8], [8]],
+    [[4, 5, 5, 8], [1]],
+    [[6, 8], [8]],
+    [[2, 3, 3, 6], [3]],
+  ] as [number[], number[]][]) {
+    same(`batchNorm x${xs} p${ps}`, (m) => [tf.batchNorm(m(xs, 1), m(ps, 2), m(ps, 3, true), m(ps, 4), m(ps, 5), 1e-3), tf.batchNorm(m(xs, 1), m(ps, 2), m(ps, 3, true))]);
   }
 });
 
 test('native: fused batch-norm kernels match the composed cpu path (value, stats, gradient)', { skip }, () => {
-  for (const shape of [[4, 5, 5, 3], [64, 8, 8, 16], [10, 7]]) {
-    same(`normalizeBatch ${shape}`, (m) => {
-      const x = tf.add(tf.mul(m(shape, 1), 3), 2);
-      const stats: Float32Array[] = [];
-      const y = normalizeBatch(x, 1e-5, (mean, variance) => stats.push(Float32Array.from(mean.dataSync()), Float32Array.from(variance.dataSync())));
-      const r = m(shape, 2);
-      const g = tf.grad((a: Tensor) => tf.sum(tf.mul(normalizeBatch(a, 1e-5), r)))(x);
-      return [y, ...stats.map((v) => tf.tensor(v)), g];
-    }, 2e-4);
+  for (const shape of [
+    [4, 5, 5, 3],
+    [64, 8, 8, 16],
+    [10, 7],
+  ]) {
+    same(
+      `normalizeBatch ${shape}`,
+      (m) => {
+        const x = tf.add(tf.mul(m(shape, 1), 3), 2);
+        const stats: Float32Array[] = [];
+        const y = normalizeBatch(x, 1e-5, (mean, variance) => stats.push(Float32Array.from(mean.dataSync()), Float32Array.from(variance.dataSync())));
+        const r = m(shape, 2);
+        const g = tf.grad((a: Tensor) => tf.sum(tf.mul(normalizeBatch(a, 1e-5), r)))(x);
+        return [y, ...stats.map((v) => tf.tensor(v)), g];
+      },
+      2e-4,
+    );
   }
 });
 
 test('native: fused affine batch-norm kernels match the composed cpu path (value, stats, gradients)', { skip }, () => {
-  for (const shape of [[4, 5, 5, 3], [64, 8, 8, 16], [10, 7]]) {
+  for (const shape of [
+    [4, 5, 5, 3],
+    [64, 8, 8, 16],
+    [10, 7],
+  ]) {
     const c = shape[shape.length - 1]!;
-    same(`batchNormTrain ${shape}`, (m) => {
-      const x = tf.add(tf.mul(m(shape, 1), 3), 2);
-      const [g, b, r] = [m([c], 3), m([c], 4), m(shape, 2)];
-      const stats: Float32Array[] = [];
-      const y = batchNormTrain(x, g, b, 1e-5, (mean, variance) => stats.push(Float32Array.from(mean.dataSync()), Float32Array.from(variance.dataSync())));
-      const grads = tf.grads((a: Tensor, gg: Tensor, bb: Tensor) => tf.sum(tf.mul(batchNormTrain(a, gg, bb, 1e-5), r)))([x, g, b]);
-      return [y, ...stats.map((v) => tf.tensor(v)), ...grads];
-    }, 2e-4);
+    same(
+      `batchNormTrain ${shape}`,
+      (m) => {
+        const x = tf.add(tf.mul(m(shape, 1), 3), 2);
+        const [g, b, r] = [m([c], 3), m([c], 4), m(shape, 2)];
+        const stats: Float32Array[] = [];
+        const y = batchNormTrain(x, g, b, 1e-5, (mean, variance) => stats.push(Float32Array.from(mean.dataSync()), Float32Array.from(variance.dataSync())));
+        const grads = tf.grads((a: Tensor, gg: Tensor, bb: Tensor) => tf.sum(tf.mul(batchNormTrain(a, gg, bb, 1e-5), r)))([x, g, b]);
+        return [y, ...stats.map((v) => tf.tensor(v)), ...grads];
+      },
+      2e-4,
+    );
   }
 });
 
 test('native: FusedConv2D (bias, ReLU post-op) and the folded conv→BN match cpu', { skip }, () => {
   for (const act of ['linear', 'relu'] as const) {
-    for (const [xs, ws, s] of [[[2, 6, 6, 3], [3, 3, 3, 5], 1], [[4, 9, 9, 16], [3, 3, 16, 32], 2], [[2, 8, 8, 32], [1, 1, 32, 32], 1]] as [number[], number[], number][]) {
+    for (const [xs, ws, s] of [
+      [[2, 6, 6, 3], [3, 3, 3, 5], 1],
+      [[4, 9, 9, 16], [3, 3, 16, 32], 2],
+      [[2, 8, 8, 32], [1, 1, 32, 32], 1],
+    ] as [number[], number[], number][]) {
       const oc = ws[3]!;
       same(`fused.conv2d ${act} ${xs} ${ws} s${s}`, (m) => [
         tf.fused.conv2d({ x: m(xs, 1) as tf.Tensor4D, filter: m(ws, 2) as tf.Tensor4D, strides: s, pad: 'same', bias: m([oc], 3), activation: act }),
@@ -345,10 +526,7 @@ test('native: FusedConv2D (bias, ReLU post-op) and the folded conv→BN match cp
   for (const be of ['cpu', 'native']) {
     const [folded, plain] = run(be, (m) => {
       const [x, w, mu, v, g, b] = [m([2, 7, 7, 4], 1) as tf.Tensor4D, m([3, 3, 4, 6], 2) as tf.Tensor4D, m([6], 3), m([6], 4, true), m([6], 5), m([6], 6)];
-      return [
-        convBnInference(x, w, { mean: mu, variance: v, gamma: g, beta: b, eps: 1e-3 }, 1, 'same', 1, 'relu'),
-        tf.relu(tf.batchNorm(tf.conv2d(x, w, 1, 'same'), mu, v, b, g, 1e-3)),
-      ];
+      return [convBnInference(x, w, { mean: mu, variance: v, gamma: g, beta: b, eps: 1e-3 }, 1, 'same', 1, 'relu'), tf.relu(tf.batchNorm(tf.conv2d(x, w, 1, 'same'), mu, v, b, g, 1e-3))];
     });
     const e = relErr(folded!, plain!);
     assert.ok(e < 1e-5, `${be}: folded conv→BN→relu differs from the plain ops by ${e}`);
@@ -356,40 +534,68 @@ test('native: FusedConv2D (bias, ReLU post-op) and the folded conv→BN match cp
 });
 
 test('native: weighted-sum kernels (mixed op) match the composed cpu path', { skip }, () => {
-  for (const [k, shape] of [[1, [2, 3, 3, 4]], [4, [64, 16, 16, 16]], [3, [5, 7]]] as [number, number[]][]) {
-    same(`weightedSum K=${k} ${shape}`, withGrads((w, ...xs) => weightedSum(xs, w!), (m) => [m([k], 1), ...Array.from({ length: k }, (_, i) => m(shape, 2 + i))]));
+  for (const [k, shape] of [
+    [1, [2, 3, 3, 4]],
+    [4, [64, 16, 16, 16]],
+    [3, [5, 7]],
+  ] as [number, number[]][]) {
+    same(
+      `weightedSum K=${k} ${shape}`,
+      withGrads(
+        (w, ...xs) => weightedSum(xs, w!),
+        (m) => [m([k], 1), ...Array.from({ length: k }, (_, i) => m(shape, 2 + i))],
+      ),
+    );
   }
   // a subset of the weights (ops left out), in any order; the weights of left-out ops get zero gradient
-  same('weightedSum index [3, 0]', withGrads((w, a, b) => weightedSum([a!, b!], w!, [3, 0]), (m) => [m([5], 1), m([4, 6, 6, 8], 2), m([4, 6, 6, 8], 3)]));
+  same(
+    'weightedSum index [3, 0]',
+    withGrads(
+      (w, a, b) => weightedSum([a!, b!], w!, [3, 0]),
+      (m) => [m([5], 1), m([4, 6, 6, 8], 2), m([4, 6, 6, 8], 3)],
+    ),
+  );
 });
 
 test('native: running statistics updated inside the batch-norm kernel match the composed cpu update', { skip }, () => {
   for (const affine of [true, false]) {
-    same(`running stats affine=${affine}`, (m) => {
-      const x = tf.add(tf.mul(m([16, 5, 5, 6], 1), 2), 0.5);
-      const r = { mean: tf.variable(m([6], 2)), variance: tf.variable(m([6], 3, true)), momentum: 0.1 };
-      const y = affine ? batchNormTrain(x, m([6], 4), m([6], 5), 1e-5, r) : normalizeBatch(x, 1e-5, r);
-      const out = [y, tf.clone(r.mean), tf.clone(r.variance)];
-      r.mean.dispose();
-      r.variance.dispose();
-      return out;
-    }, 2e-5);
+    same(
+      `running stats affine=${affine}`,
+      (m) => {
+        const x = tf.add(tf.mul(m([16, 5, 5, 6], 1), 2), 0.5);
+        const r = { mean: tf.variable(m([6], 2)), variance: tf.variable(m([6], 3, true)), momentum: 0.1 };
+        const y = affine ? batchNormTrain(x, m([6], 4), m([6], 5), 1e-5, r) : normalizeBatch(x, 1e-5, r);
+        const out = [y, tf.clone(r.mean), tf.clone(r.variance)];
+        r.mean.dispose();
+        r.variance.dispose();
+        return out;
+      },
+      2e-5,
+    );
   }
 });
 
 test('native: fused SGD step and sum of squares match the composed cpu path bit for bit', { skip }, () => {
   const shapes = [[3, 3, 4, 8], [8], [64, 16, 16, 4]];
   for (const nesterov of [false, true]) {
-    for (const [momentum, weightDecay, gradScale] of [[0.9, 3e-4, 1], [0.9, 0, 0.37], [0, 5e-4, 1]] as [number, number, number][]) {
+    for (const [momentum, weightDecay, gradScale] of [
+      [0.9, 3e-4, 1],
+      [0.9, 0, 0.37],
+      [0, 5e-4, 1],
+    ] as [number, number, number][]) {
       for (const first of [true, false]) {
         const label = `sgdStep nesterov=${nesterov} mu=${momentum} wd=${weightDecay} scale=${gradScale} first=${first}`;
-        same(label, (m) => {
-          const ps = shapes.map((s, i) => m(s, 10 + i));
-          const gs = shapes.map((s, i) => m(s, 20 + i));
-          const vs = shapes.map((s, i) => (first ? undefined : m(s, 30 + i)));
-          const r = sgdStep(ps, gs, vs, { lr: 0.025, momentum, weightDecay, nesterov, gradScale });
-          return [...r.params, ...r.vel];
-        }, 0);
+        same(
+          label,
+          (m) => {
+            const ps = shapes.map((s, i) => m(s, 10 + i));
+            const gs = shapes.map((s, i) => m(s, 20 + i));
+            const vs = shapes.map((s, i) => (first ? undefined : m(s, 30 + i)));
+            const r = sgdStep(ps, gs, vs, { lr: 0.025, momentum, weightDecay, nesterov, gradScale });
+            return [...r.params, ...r.vel];
+          },
+          0,
+        );
       }
     }
   }
@@ -484,20 +690,102 @@ test('native: tensor count is flat across repeated forward/backward passes', { s
 
 test('native: Slice, SplitV, Transpose, Reverse, PadV2, Concat match cpu (values and gradients)', { skip }, () => {
   const xs = [3, 5, 6, 4];
-  same('slice strided', withGrads((x) => tf.slice(x!, [1, 1, 2, 1], [2, 3, 3, 2]), (m) => [m(xs, 1)]));
-  same('slice contiguous', withGrads((x) => tf.slice(x!, [1, 0, 0, 0], [2, -1, -1, -1]), (m) => [m(xs, 1)]));
-  same('slice rank 2', withGrads((x) => tf.slice(x!, [1, 2], [3, 2]), (m) => [m([5, 6], 2)]));
+  same(
+    'slice strided',
+    withGrads(
+      (x) => tf.slice(x!, [1, 1, 2, 1], [2, 3, 3, 2]),
+      (m) => [m(xs, 1)],
+    ),
+  );
+  same(
+    'slice contiguous',
+    withGrads(
+      (x) => tf.slice(x!, [1, 0, 0, 0], [2, -1, -1, -1]),
+      (m) => [m(xs, 1)],
+    ),
+  );
+  same(
+    'slice rank 2',
+    withGrads(
+      (x) => tf.slice(x!, [1, 2], [3, 2]),
+      (m) => [m([5, 6], 2)],
+    ),
+  );
   for (const axis of [0, 1, 2, 3]) {
-    same(`split axis ${axis}`, withGrads((x) => tf.concat(tf.split(x!, [1, xs[axis]! - 1], axis).map((t, i) => tf.mul(t, i + 1)), axis), (m) => [m(xs, 3)]));
-    same(`concat axis ${axis}`, withGrads((a, b, c) => tf.concat([a!, b!, c!], axis), (m) => {
-      const sh = (k: number) => xs.map((d, i) => (i === axis ? k : d));
-      return [m(sh(1), 4), m(sh(2), 5), m(sh(3), 6)];
-    }));
+    same(
+      `split axis ${axis}`,
+      withGrads(
+        (x) =>
+          tf.concat(
+            tf.split(x!, [1, xs[axis]! - 1], axis).map((t, i) => tf.mul(t, i + 1)),
+            axis,
+          ),
+        (m) => [m(xs, 3)],
+      ),
+    );
+    same(
+      `concat axis ${axis}`,
+      withGrads(
+        (a, b, c) => tf.concat([a!, b!, c!], axis),
+        (m) => {
+          const sh = (k: number) => xs.map((d, i) => (i === axis ? k : d));
+          return [m(sh(1), 4), m(sh(2), 5), m(sh(3), 6)];
+        },
+      ),
+    );
   }
-  for (const perm of [[0, 3, 1, 2], [3, 1, 2, 0], [1, 2, 0, 3], [2, 0, 3, 1]]) {
-    same(`transpose ${perm}`, withGrads((x) => tf.transpose(x!, perm), (m) => [m(xs, 7)]));
+  for (const perm of [
+    [0, 3, 1, 2],
+    [3, 1, 2, 0],
+    [1, 2, 0, 3],
+    [2, 0, 3, 1],
+  ]) {
+    same(
+      `transpose ${perm}`,
+      withGrads(
+        (x) => tf.transpose(x!, perm),
+        (m) => [m(xs, 7)],
+      ),
+    );
   }
-  for (const dims of [[0], [1, 2], [3], [0, 1, 2, 3]]) same(`reverse ${dims}`, withGrads((x) => tf.reverse(x!, dims), (m) => [m(xs, 8)]));
-  same('pad', withGrads((x) => tf.pad(x!, [[0, 0], [1, 2], [0, 1], [2, 0]], 0.5), (m) => [m(xs, 9)]));
-  same('pad rank 6', withGrads((x) => tf.pad(x!, [[0, 0], [0, 0], [0, 1], [0, 0], [0, 1], [0, 0]]), (m) => [m([2, 3, 1, 4, 1, 2], 10)]));
+  for (const dims of [[0], [1, 2], [3], [0, 1, 2, 3]])
+    same(
+      `reverse ${dims}`,
+      withGrads(
+        (x) => tf.reverse(x!, dims),
+        (m) => [m(xs, 8)],
+      ),
+    );
+  same(
+    'pad',
+    withGrads(
+      (x) =>
+        tf.pad(
+          x!,
+          [
+            [0, 0],
+            [1, 2],
+            [0, 1],
+            [2, 0],
+          ],
+          0.5,
+        ),
+      (m) => [m(xs, 9)],
+    ),
+  );
+  same(
+    'pad rank 6',
+    withGrads(
+      (x) =>
+        tf.pad(x!, [
+          [0, 0],
+          [0, 0],
+          [0, 1],
+          [0, 0],
+          [0, 1],
+          [0, 0],
+        ]),
+      (m) => [m([2, 3, 1, 4, 1, 2], 10)],
+    ),
+  );
 });

@@ -66,7 +66,12 @@ for (const be of backends) {
   for (const [name, spec, xs, ws] of CONVS) {
     test(`${be}: ${name} forward and gradients match float64 finite differences`, async () => {
       await useBackend(be);
-      const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [spec.pad, spec.pad], [spec.pad, spec.pad], [0, 0]];
+      const pad: [[number, number], [number, number], [number, number], [number, number]] = [
+        [0, 0],
+        [spec.pad, spec.pad],
+        [spec.pad, spec.pad],
+        [0, 0],
+      ];
       const f = (x: tf.Tensor, w: tf.Tensor) =>
         spec.depthwise
           ? tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, spec.stride, pad, 'NHWC', spec.dilation)
@@ -78,7 +83,12 @@ for (const be of backends) {
     for (const stride of [1, 2]) {
       test(`${be}: ${kind}_pool_3x3 stride ${stride} (padding excluded) matches float64 finite differences`, async () => {
         await useBackend(be);
-        const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [1, 1], [1, 1], [0, 0]];
+        const pad: [[number, number], [number, number], [number, number], [number, number]] = [
+          [0, 0],
+          [1, 1],
+          [1, 1],
+          [0, 0],
+        ];
         const f = (x: tf.Tensor) => (kind === 'avg' ? tf.avgPool : tf.maxPool)(x as tf.Tensor4D, 3, stride, pad);
         check(`${be} ${kind}pool s${stride}`, f, (x) => poolRef(x!, kind, 3, stride, 1), [[2, 6, 6, 4]]);
       });
@@ -86,7 +96,13 @@ for (const be of backends) {
   }
   test(`${be}: batch-norm (training mode) matches float64 finite differences`, async () => {
     await useBackend(be);
-    check(`${be} bn`, (x) => normalizeBatch(x), (x) => bnRef(x!), [[3, 3, 3, 4]], 1e-3);
+    check(
+      `${be} bn`,
+      (x) => normalizeBatch(x),
+      (x) => bnRef(x!),
+      [[3, 3, 3, 4]],
+      1e-3,
+    );
   });
   test(`${be}: batch-norm with affine γ, β (training mode) matches float64 finite differences`, async () => {
     await useBackend(be);
@@ -96,8 +112,17 @@ for (const be of backends) {
       for (let i = 0; i < y.data.length; i++) y.data[i] = y.data[i]! * g.data[i % c]! + b.data[i % c]!;
       return y;
     };
-    check(`${be} bn affine`, (x, g, b) => batchNormTrain(x!, tf.reshape(g!, [4]), tf.reshape(b!, [4])),
-      (x, g, b) => affineRef(x!, g!, b!), [[3, 3, 3, 4], [1, 1, 1, 4], [1, 1, 1, 4]], 1e-3);
+    check(
+      `${be} bn affine`,
+      (x, g, b) => batchNormTrain(x!, tf.reshape(g!, [4]), tf.reshape(b!, [4])),
+      (x, g, b) => affineRef(x!, g!, b!),
+      [
+        [3, 3, 3, 4],
+        [1, 1, 1, 4],
+        [1, 1, 1, 4],
+      ],
+      1e-3,
+    );
   });
   test(`${be}: weighted sum (the mixed op) matches float64 finite differences`, async () => {
     await useBackend(be);
@@ -107,23 +132,48 @@ for (const be of backends) {
       return y;
     };
     for (const k of [1, 3]) {
-      check(`${be} weighted sum K=${k}`, (w, ...xs) => weightedSum(xs, tf.reshape(w!, [k])), (w, ...xs) => ref(w!, ...xs),
-        [[1, 1, 1, k], ...Array.from({ length: k }, (): Shape4 => [2, 3, 3, 4])]);
+      check(
+        `${be} weighted sum K=${k}`,
+        (w, ...xs) => weightedSum(xs, tf.reshape(w!, [k])),
+        (w, ...xs) => ref(w!, ...xs),
+        [[1, 1, 1, k], ...Array.from({ length: k }, (): Shape4 => [2, 3, 3, 4])],
+      );
     }
     const refIdx = (w: Arr4, a: Arr4, b: Arr4): Arr4 => ref(arr4([1, 1, 1, 2], Float64Array.from([w.data[2]!, w.data[0]!])), a, b);
-    check(`${be} weighted sum index [2, 0]`, (w, a, b) => weightedSum([a!, b!], tf.reshape(w!, [3]), [2, 0]), (w, a, b) => refIdx(w!, a!, b!),
-      [[1, 1, 1, 3], [2, 3, 3, 4], [2, 3, 3, 4]]);
+    check(
+      `${be} weighted sum index [2, 0]`,
+      (w, a, b) => weightedSum([a!, b!], tf.reshape(w!, [3]), [2, 0]),
+      (w, a, b) => refIdx(w!, a!, b!),
+      [
+        [1, 1, 1, 3],
+        [2, 3, 3, 4],
+        [2, 3, 3, 4],
+      ],
+    );
   });
   test(`${be}: relu matches float64 finite differences`, async () => {
     await useBackend(be);
     const reluRef = (x: Arr4): Arr4 => ({ shape: x.shape, data: x.data.map((v) => Math.max(0, v)) });
-    check(`${be} relu`, (x) => tf.relu(x!), (x) => reluRef(x!), [[2, 4, 4, 3]]);
+    check(
+      `${be} relu`,
+      (x) => tf.relu(x!),
+      (x) => reluRef(x!),
+      [[2, 4, 4, 3]],
+    );
   });
   test(`${be}: tensor count is flat across repeated forward/backward passes`, async () => {
     await useBackend(be);
     const rng = new Rng(3);
-    const x = tf.tensor4d(Float32Array.from({ length: 2 * 6 * 6 * 3 }, () => rng.normal()), [2, 6, 6, 3]);
-    const w = tf.variable(tf.tensor4d(Float32Array.from({ length: 27 }, () => rng.normal()), [3, 3, 3, 1]));
+    const x = tf.tensor4d(
+      Float32Array.from({ length: 2 * 6 * 6 * 3 }, () => rng.normal()),
+      [2, 6, 6, 3],
+    );
+    const w = tf.variable(
+      tf.tensor4d(
+        Float32Array.from({ length: 27 }, () => rng.normal()),
+        [3, 3, 3, 1],
+      ),
+    );
     const step = () => {
       const { value, grads } = tf.variableGrads(() => tf.sum(normalizeBatch(tf.depthwiseConv2d(x, w as unknown as tf.Tensor4D, 1, 'same', 'NHWC', 2))) as tf.Scalar);
       value.dispose();

@@ -61,7 +61,8 @@ export function poolRef(x: Arr4, kind: 'avg' | 'max', k: number, stride: number,
           let cnt = 0;
           for (let i = 0; i < k; i++)
             for (let j = 0; j < k; j++) {
-              const ih = o * stride + i - pad, iw = p * stride + j - pad;
+              const ih = o * stride + i - pad,
+                iw = p * stride + j - pad;
               if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
               const v = x.data[((n * H + ih) * W + iw) * C + c]!;
               acc = kind === 'max' ? Math.max(acc, v) : acc + v;
@@ -113,7 +114,8 @@ export function numericGrad(x: Float64Array, f: () => number, h = 1e-5): Float64
 
 /** max |a − b| / (1 + max |b|). */
 export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let e = 0, m = 0;
+  let e = 0,
+    m = 0;
   for (let i = 0; i < b.length; i++) {
     e = Math.max(e, Math.abs(a[i]! - b[i]!));
     m = Math.max(m, Math.abs(b[i]!));

@@ -11,11 +11,12 @@ import { relErr } from '../helpers/ref-ops.js';
 import { testBackends, useBackend } from '../helpers/backends.js';
 
 const BEST = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|';
-const DARTS_V2 = "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), ('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), ('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=[2, 3, 4, 5])";
+const DARTS_V2 =
+  "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), ('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), ('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=[2, 3, 4, 5])";
 
 const backends = await testBackends();
 
-test('NB201 evaluation network: params and FLOPs equal NAS-Bench-201\'s counts', async () => {
+test("NB201 evaluation network: params and FLOPs equal NAS-Bench-201's counts", async () => {
   await useBackend('cpu');
   // NAS-Bench-201 reports 1.073466 M params and 153.27297 M FLOPs for this CIFAR-10 network (its best cell).
   const net = buildEvalNetwork('nb201', parseArch('nb201', BEST), new Rng(0));
@@ -61,9 +62,15 @@ for (const [name, stride] of OP_CASES) {
   test(`op ${name} stride ${stride}: gradient matches finite differences (cpu) and cpu on every backend`, async () => {
     await useBackend('cpu');
     const rng = new Rng(11);
-    const x = tf.tensor4d(Float32Array.from({ length: 2 * 6 * 6 * 4 }, () => rng.normal()), [2, 6, 6, 4]);
+    const x = tf.tensor4d(
+      Float32Array.from({ length: 2 * 6 * 6 * 4 }, () => rng.normal()),
+      [2, 6, 6, 4],
+    );
     const outShape = tf.tidy(() => createOp(name, 4, 4, stride, { affine: true }, new Rng(1)).forward(x, { training: true }).shape);
-    const r = tf.tensor(Float32Array.from({ length: outShape.reduce((a, b) => a * b, 1) }, () => rng.normal()), outShape);
+    const r = tf.tensor(
+      Float32Array.from({ length: outShape.reduce((a, b) => a * b, 1) }, () => rng.normal()),
+      outShape,
+    );
     const ref = opGrads(name, stride, x, r, 1);
     // Central differences in float32 on a few input coordinates (loss summed in float64 in JS).
     const xs = Float32Array.from(x.dataSync());
@@ -80,8 +87,10 @@ for (const [name, stride] of OP_CASES) {
         return s;
       });
     for (const i of [0, 17, 50, 101, 143, 200, 287]) {
-      const p = xs.slice(); p[i]! += h;
-      const m = xs.slice(); m[i]! -= h;
+      const p = xs.slice();
+      p[i]! += h;
+      const m = xs.slice();
+      m[i]! -= h;
       const num = (loss(p) - loss(m)) / (2 * h);
       assert.ok(Math.abs(num - ref.gx[i]!) <= 2e-2 * (1 + Math.abs(num)), `${name} s${stride}: d/dx[${i}] analytic ${ref.gx[i]} numeric ${num}`);
     }
@@ -120,12 +129,12 @@ for (const be of backends) {
   test(`${be}: both supernets train (w and α get gradients) with a flat tensor count, and derive`, async () => {
     await useBackend(be);
     const rng = new Rng(2);
-    const x = tf.tensor4d(Float32Array.from({ length: 4 * 8 * 8 * 3 }, () => rng.normal()), [4, 8, 8, 3]);
+    const x = tf.tensor4d(
+      Float32Array.from({ length: 4 * 8 * 8 * 3 }, () => rng.normal()),
+      [4, 8, 8, 3],
+    );
     const y = tf.oneHot(tf.tensor1d([0, 1, 2, 1], 'int32'), 3);
-    const nets = [
-      new Nb201Supernet(new Rng(1), { C: 4, N: 1, numClasses: 3, inputShape: [8, 8, 3] }),
-      new DartsSupernet(new Rng(1), { C: 4, layers: 3, numClasses: 3, inputShape: [8, 8, 3] }),
-    ];
+    const nets = [new Nb201Supernet(new Rng(1), { C: 4, N: 1, numClasses: 3, inputShape: [8, 8, 3] }), new DartsSupernet(new Rng(1), { C: 4, layers: 3, numClasses: 3, inputShape: [8, 8, 3] })];
     for (const net of nets) {
       const opt = tf.train.sgd(0.01);
       const step = () => {
@@ -158,7 +167,10 @@ test('DARTS derivation keeps top-2 edges per node by best non-none weight', () =
   const cell = deriveCell(w, DARTS_OPS);
   assert.equal(cell.length, 8);
   // node 2 has edges 0,1 (both kept); node 3 has edges 2,3,4: keeps the two largest (3 and 4).
-  assert.deepEqual(cell.slice(2, 4).map(([, j]) => j), [1, 2]);
+  assert.deepEqual(
+    cell.slice(2, 4).map(([, j]) => j),
+    [1, 2],
+  );
   for (const [op] of cell) assert.notEqual(op, 'none');
   assert.match(formatGenotype({ normal: cell, normalConcat: [2, 3, 4, 5], reduce: cell, reduceConcat: [2, 3, 4, 5] }), /^Genotype\(normal=\[/);
 });
@@ -167,11 +179,16 @@ test('inference folds conv→BN into one convolution and refolds when weights or
   for (const be of backends) {
     await useBackend(be);
     const rng = new Rng(11);
-    const op = createOp('nor_conv_3x3', 4, 6, 1, { affine: true }, rng) as unknown as { conv: { weight: tf.Variable }; bn: BatchNorm; forward: (x: tf.Tensor4D, c: { training: boolean }) => tf.Tensor4D; dispose(): void };
+    const op = createOp('nor_conv_3x3', 4, 6, 1, { affine: true }, rng) as unknown as {
+      conv: { weight: tf.Variable };
+      bn: BatchNorm;
+      forward: (x: tf.Tensor4D, c: { training: boolean }) => tf.Tensor4D;
+      dispose(): void;
+    };
     const x = tf.randomNormal([3, 5, 5, 4], 0, 1, 'float32', 2) as tf.Tensor4D;
     // the plain composition: relu → conv (padding 1) → inference batch norm
-    const plain = () => tf.tidy(() => tf.batchNorm(tf.conv2d(tf.relu(x) as tf.Tensor4D, op.conv.weight as tf.Tensor4D, 1, 'same'),
-      op.bn.runningMean!, op.bn.runningVar!, op.bn.beta, op.bn.gamma, op.bn.eps));
+    const plain = () =>
+      tf.tidy(() => tf.batchNorm(tf.conv2d(tf.relu(x) as tf.Tensor4D, op.conv.weight as tf.Tensor4D, 1, 'same'), op.bn.runningMean!, op.bn.runningVar!, op.bn.beta, op.bn.gamma, op.bn.eps));
     const check = (label: string) => {
       const [a, b] = [tf.tidy(() => op.forward(x, { training: false })), plain()];
       assert.ok(relErr(a.dataSync(), b.dataSync()) < 1e-5, `${be} ${label}: folded ≠ plain`);
@@ -198,12 +215,30 @@ test('Conv2d with a bias (fused into the convolution where the backend allows) e
     await useBackend(be);
     const rng = new Rng(5);
     const conv = new Conv2d(4, 6, 3, rng, { padding: 1, stride: 2, bias: true });
-    const x = tf.tensor4d(Float32Array.from({ length: 2 * 7 * 7 * 4 }, () => rng.normal()), [2, 7, 7, 4]);
-    const r = tf.tensor4d(Float32Array.from({ length: 2 * 4 * 4 * 6 }, () => rng.normal()), [2, 4, 4, 6]);
+    const x = tf.tensor4d(
+      Float32Array.from({ length: 2 * 7 * 7 * 4 }, () => rng.normal()),
+      [2, 7, 7, 4],
+    );
+    const r = tf.tensor4d(
+      Float32Array.from({ length: 2 * 4 * 4 * 6 }, () => rng.normal()),
+      [2, 4, 4, 6],
+    );
     const grads = (f: (a: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor) =>
-      tf.grads((a: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a, w, b), r)))([x, conv.weight, conv.bias!]).map((g) => g.dataSync());
+      tf
+        .grads((a: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a, w, b), r)))([x, conv.weight, conv.bias!])
+        .map((g) => g.dataSync());
     const viaLayer = grads((a) => conv.forward(a as tf.Tensor4D, { training: true }));
-    const plain = grads((a, w, b) => tf.add(tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 2, [[0, 0], [1, 1], [1, 1], [0, 0]]), b));
+    const plain = grads((a, w, b) =>
+      tf.add(
+        tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 2, [
+          [0, 0],
+          [1, 1],
+          [1, 1],
+          [0, 0],
+        ]),
+        b,
+      ),
+    );
     viaLayer.forEach((g, k) => assert.ok(relErr(g, plain[k]!) < 1e-5, `${be}: gradient ${k} differs (${relErr(g, plain[k]!)})`));
     conv.dispose();
     tf.dispose([x, r]);
@@ -212,18 +247,16 @@ test('Conv2d with a bias (fused into the convolution where the backend allows) e
 
 test('sharing ReLU and pooling results within a forward pass changes neither values nor gradients, and runs fewer kernels (both supernets)', async () => {
   await useBackend(backends.includes('native') ? 'native' : 'cpu');
-  const nets = [
-    new Nb201Supernet(new Rng(4), { C: 4, N: 1, numClasses: 5, inputShape: [8, 8, 3] }),
-    new DartsSupernet(new Rng(4), { C: 4, layers: 3, numClasses: 5, inputShape: [8, 8, 3] }),
-  ];
+  const nets = [new Nb201Supernet(new Rng(4), { C: 4, N: 1, numClasses: 5, inputShape: [8, 8, 3] }), new DartsSupernet(new Rng(4), { C: 4, layers: 3, numClasses: 5, inputShape: [8, 8, 3] })];
   const x = tf.randomNormal([4, 8, 8, 3], 0, 1, 'float32', 9) as tf.Tensor4D;
   for (const net of nets) {
     const params = [...net.parameters(), ...net.archParameters()];
     let relus = 0;
-    const run = (ctx: { share?: boolean; hooks?: { relu: () => void } }) => tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(net.forward(x, { training: true, ...ctx }))) as tf.Scalar, params);
-      return [value.dataSync()[0]!, ...params.map((p) => Array.from(grads[p.name]!.dataSync()))] as [number, ...number[][]];
-    });
+    const run = (ctx: { share?: boolean; hooks?: { relu: () => void } }) =>
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(net.forward(x, { training: true, ...ctx }))) as tf.Scalar, params);
+        return [value.dataSync()[0]!, ...params.map((p) => Array.from(grads[p.name]!.dataSync()))] as [number, ...number[][]];
+      });
     const pools = async (share: boolean) => (await tf.profile(() => tf.tidy(() => void net.forward(x, { training: true, share }).dataSync()))).kernels.filter((k) => /Pool/.test(k.name)).length;
     const shared = run({});
     const separate = run({ share: false });

@@ -14,22 +14,43 @@ const BEST = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|n
 
 test('objectives: the --objectives syntax', () => {
   const s = parseObjectives('accuracy,latency:pixel3');
-  assert.deepEqual(s.map((x) => [x.key, x.kind, x.source, x.arg, x.direction]), [
-    ['accuracy', 'accuracy', 'table', 'cifar10_test_acc', 'max'],
-    ['latency:pixel3', 'latency', 'table', 'pixel3', 'min'],
-  ]);
-  assert.deepEqual(parseObjectives('params').map((x) => [x.kind, x.direction]), [['params', 'min']]);
-  assert.deepEqual(parseObjectives('flops').map((x) => [x.kind, x.direction]), [['flops', 'min']]);
+  assert.deepEqual(
+    s.map((x) => [x.key, x.kind, x.source, x.arg, x.direction]),
+    [
+      ['accuracy', 'accuracy', 'table', 'cifar10_test_acc', 'max'],
+      ['latency:pixel3', 'latency', 'table', 'pixel3', 'min'],
+    ],
+  );
+  assert.deepEqual(
+    parseObjectives('params').map((x) => [x.kind, x.direction]),
+    [['params', 'min']],
+  );
+  assert.deepEqual(
+    parseObjectives('flops').map((x) => [x.kind, x.direction]),
+    [['flops', 'min']],
+  );
   const m = parseObjectives('latency:measured:wasm')[0]!;
   assert.equal(m.source, 'measured');
   assert.equal(m.arg, 'wasm');
   assert.equal(parseObjectives('latency:measured')[0]!.arg, 'auto');
   const d = parseObjectives('das,params');
-  assert.deepEqual(d.map((x) => [x.kind, x.arg ?? null, x.direction]), [['das', 'das', 'max'], ['params', null, 'min']]);
+  assert.deepEqual(
+    d.map((x) => [x.kind, x.arg ?? null, x.direction]),
+    [
+      ['das', 'das', 'max'],
+      ['params', null, 'min'],
+    ],
+  );
   // DAS rule options carry commas; they stay with their term
   const r = parseObjectives('das:kernel=layer,lambda=1,latency:pixel3');
-  assert.deepEqual(r.map((x) => x.key), ['das:kernel=layer,lambda=1', 'latency:pixel3']);
-  assert.deepEqual(parseObjectives('das:lambda=0.5,conn=0.25,params').map((x) => x.key), ['das:lambda=0.5,conn=0.25', 'params']);
+  assert.deepEqual(
+    r.map((x) => x.key),
+    ['das:kernel=layer,lambda=1', 'latency:pixel3'],
+  );
+  assert.deepEqual(
+    parseObjectives('das:lambda=0.5,conn=0.25,params').map((x) => x.key),
+    ['das:lambda=0.5,conn=0.25', 'params'],
+  );
   // constraints and direction overrides
   const c = parseObjectives('accuracy:cifar100_test>=70, latency:pixel3<=10, params@max');
   assert.deepEqual(c[0]!.constraint, { op: '>=', value: 70 });
@@ -62,7 +83,12 @@ test('objectives: parse errors are clear TsnasErrors', () => {
     assert.throws(
       () => {
         const specs = parseObjectives(text);
-        buildObjectives(specs, { space: 'nb201', scoreContext: () => { throw new Error('unused'); } });
+        buildObjectives(specs, {
+          space: 'nb201',
+          scoreContext: () => {
+            throw new Error('unused');
+          },
+        });
       },
       (e: unknown) => e instanceof TsnasError && re.test(e.message),
       `'${text}' should fail with ${re}`,
@@ -109,7 +135,10 @@ test('objectives: constrained random search returns only feasible architectures'
   const front = ev.front();
   assert.ok(front.length > 0);
   for (const r of front) assert.ok(r.values[1]! <= 5 && r.violation === 0);
-  assert.ok(ev.history.some((r) => r.violation > 0), 'some sampled archs violate the constraint');
+  assert.ok(
+    ev.history.some((r) => r.violation > 0),
+    'some sampled archs violate the constraint',
+  );
 });
 
 test('objectives: params, FLOPs (cached) and measured latency on a TF.js backend', async () => {

@@ -1,22 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  crowdingDistance,
-  dominates,
-  hypervolume,
-  nonDominatedRanks,
-  nonDominatedSort,
-  paretoFront,
-  paretoFrontIndices,
-  trueParetoFront,
-} from '../../src/objectives/pareto.js';
+import { crowdingDistance, dominates, hypervolume, nonDominatedRanks, nonDominatedSort, paretoFront, paretoFrontIndices, trueParetoFront } from '../../src/objectives/pareto.js';
 import { loadNb201Table } from '../../src/benchmarks/nb201-table.js';
 import { TsnasError } from '../../src/util/errors.js';
 import { Rng } from '../../src/util/rng.js';
 import { nb201Path, nb201SkipReason } from '../helpers/bench-path.js';
 
-const close = (a: number, b: number, eps = 1e-9) =>
-  assert.ok(Math.abs(a - b) <= eps, `expected ${b}, got ${a}`);
+const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) <= eps, `expected ${b}, got ${a}`);
 
 /** Exact hypervolume (minimisation) by inclusion–exclusion over all subsets: small n only. */
 function hvInclusionExclusion(points: number[][], ref: number[]): number {
@@ -64,7 +54,12 @@ test('non-dominated sort of a hand-made set', () => {
   assert.deepEqual(nonDominatedSort(pts), [[0, 1, 2, 5], [3, 6], [4]]);
   assert.deepEqual(Array.from(nonDominatedRanks(pts)), [0, 0, 0, 1, 2, 0, 1]);
   assert.deepEqual(paretoFrontIndices(pts), [0, 1, 2, 5]);
-  assert.deepEqual(paretoFront(pts), [[1, 5], [2, 3], [4, 1], [2, 3]]);
+  assert.deepEqual(paretoFront(pts), [
+    [1, 5],
+    [2, 3],
+    [4, 1],
+    [2, 3],
+  ]);
   // maximising both turns it around: E alone is best
   assert.deepEqual(nonDominatedSort(pts, 'max')[0], [4]);
   assert.deepEqual(nonDominatedSort([]), []);
@@ -101,36 +96,112 @@ test('crowding distance: infinite at the extremes, normalised gaps inside', () =
   ]);
   close(e[1]!, 2 / 10 + 2 / 10);
   close(e[2]!, 9 / 10 + 9 / 10);
-  assert.deepEqual(Array.from(crowdingDistance([[1, 2], [2, 1]])), [Infinity, Infinity]);
+  assert.deepEqual(
+    Array.from(
+      crowdingDistance([
+        [1, 2],
+        [2, 1],
+      ]),
+    ),
+    [Infinity, Infinity],
+  );
   assert.deepEqual(Array.from(crowdingDistance([])), []);
 });
 
 test('2-D hypervolume, hand-computed', () => {
-  close(hypervolume([[1, 3], [2, 2], [3, 1]], [4, 4]), 6);
+  close(
+    hypervolume(
+      [
+        [1, 3],
+        [2, 2],
+        [3, 1],
+      ],
+      [4, 4],
+    ),
+    6,
+  );
   close(hypervolume([[1, 1]], [3, 5]), 8);
   // accuracy (max) vs latency (min), reference (0 %, 20 ms): 900 + 1200 - 800
-  close(hypervolume([[90, 10], [80, 5]], [0, 20], ['max', 'min']), 1300);
+  close(
+    hypervolume(
+      [
+        [90, 10],
+        [80, 5],
+      ],
+      [0, 20],
+      ['max', 'min'],
+    ),
+    1300,
+  );
   close(hypervolume([], [1, 1]), 0);
   // points outside the reference box contribute nothing
-  close(hypervolume([[5, 0], [0, 5], [1, 1]], [4, 4]), 9);
+  close(
+    hypervolume(
+      [
+        [5, 0],
+        [0, 5],
+        [1, 1],
+      ],
+      [4, 4],
+    ),
+    9,
+  );
 });
 
 test('3-D hypervolume, hand-computed', () => {
   close(hypervolume([[1, 1, 1]], [2, 2, 2]), 1);
   // 4 + 2 - 1
-  close(hypervolume([[0, 0, 1], [1, 1, 0]], [2, 2, 2]), 5);
+  close(
+    hypervolume(
+      [
+        [0, 0, 1],
+        [1, 1, 0],
+      ],
+      [2, 2, 2],
+    ),
+    5,
+  );
   // 3 boxes of 6, pairwise overlaps of 2, triple overlap 1: 18 - 6 + 1
-  close(hypervolume([[1, 2, 3], [2, 3, 1], [3, 1, 2]], [4, 4, 4]), 13);
+  close(
+    hypervolume(
+      [
+        [1, 2, 3],
+        [2, 3, 1],
+        [3, 1, 2],
+      ],
+      [4, 4, 4],
+    ),
+    13,
+  );
   // same set with the first objective maximised (mirror it)
-  close(hypervolume([[-1, 2, 3], [-2, 3, 1], [-3, 1, 2]], [-4, 4, 4], ['max', 'min', 'min']), 13);
+  close(
+    hypervolume(
+      [
+        [-1, 2, 3],
+        [-2, 3, 1],
+        [-3, 1, 2],
+      ],
+      [-4, 4, 4],
+      ['max', 'min', 'min'],
+    ),
+    13,
+  );
 });
 
 test('hypervolume is unchanged by dominated points and duplicates', () => {
-  const front = [[1, 2, 3], [2, 3, 1], [3, 1, 2]];
+  const front = [
+    [1, 2, 3],
+    [2, 3, 1],
+    [3, 1, 2],
+  ];
   const ref = [4, 4, 4];
   const base = hypervolume(front, ref);
   close(hypervolume([...front, [3, 3, 3], [2, 3, 3.5], ...front, [1, 2, 3]], ref), base);
-  const f2 = [[1, 3], [2, 2], [3, 1]];
+  const f2 = [
+    [1, 3],
+    [2, 2],
+    [3, 1],
+  ];
   close(hypervolume([...f2, [3, 3], [2, 2], [2, 2], [1, 3.9]], [4, 4]), 6);
 });
 
@@ -222,10 +293,7 @@ test('NB201 true Pareto front (cifar10 test accuracy max, Pixel 3 latency min)',
   for (let i = 0; i < rows.length; i++) {
     if (inFront.has(rows[i]!.index)) continue;
     const dominated = front.some(
-      (r) =>
-        r.values['cifar10_test_acc']! >= acc[i]! &&
-        r.values['lat_pixel3_ms']! <= lat[i]! &&
-        (r.values['cifar10_test_acc']! > acc[i]! || r.values['lat_pixel3_ms']! < lat[i]!),
+      (r) => r.values['cifar10_test_acc']! >= acc[i]! && r.values['lat_pixel3_ms']! <= lat[i]! && (r.values['cifar10_test_acc']! > acc[i]! || r.values['lat_pixel3_ms']! < lat[i]!),
     );
     assert.ok(dominated, `row ${rows[i]!.arch} is neither on the front nor dominated by it`);
   }
@@ -233,7 +301,11 @@ test('NB201 true Pareto front (cifar10 test accuracy max, Pixel 3 latency min)',
   const pts = [...table.rows()].map((r) => [r.values['cifar10_test_acc']!, r.values['lat_pixel3_ms']!]);
   const ref = [0, Math.max(...lat) + 1];
   close(
-    hypervolume(front.map((r) => [r.values['cifar10_test_acc']!, r.values['lat_pixel3_ms']!]), ref, ['max', 'min']),
+    hypervolume(
+      front.map((r) => [r.values['cifar10_test_acc']!, r.values['lat_pixel3_ms']!]),
+      ref,
+      ['max', 'min'],
+    ),
     hypervolume(pts, ref, ['max', 'min']),
     1e-6,
   );

@@ -28,8 +28,26 @@ test('accuracy:trained: a conv cell learns the synthetic set, an all-none cell s
 
 test('search --objectives accuracy:trained runs NSGA-II (NB201) and random search (DARTS) end to end', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tsnas-trained-'));
-  const r = await runCli(['search', '--space', 'nb201', '--strategy', 'nsga2', '--objectives', 'accuracy:trained,params', '--dataset', 'synthetic',
-    '--preset', 'tiny', '--budget', '4', '--pop-size', '2', '--store', join(dir, 's.db'), '--json']);
+  const r = await runCli([
+    'search',
+    '--space',
+    'nb201',
+    '--strategy',
+    'nsga2',
+    '--objectives',
+    'accuracy:trained,params',
+    '--dataset',
+    'synthetic',
+    '--preset',
+    'tiny',
+    '--budget',
+    '4',
+    '--pop-size',
+    '2',
+    '--store',
+    join(dir, 's.db'),
+    '--json',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const j = lastJson(r.stdout) as { evaluations: number; pareto: { objectives: Record<string, number> }[] };
   assert.equal(j.evaluations, 4);
@@ -37,8 +55,24 @@ test('search --objectives accuracy:trained runs NSGA-II (NB201) and random searc
     const acc = p.objectives['accuracy:trained']!;
     assert.ok(acc >= 0 && acc <= 100, `accuracy ${acc}`);
   }
-  const d = await runCli(['search', '--space', 'darts', '--strategy', 'random', '--objectives', 'accuracy:trained,params', '--dataset', 'synthetic',
-    '--preset', 'tiny', '--budget', '2', '--store', join(dir, 's.db'), '--json']);
+  const d = await runCli([
+    'search',
+    '--space',
+    'darts',
+    '--strategy',
+    'random',
+    '--objectives',
+    'accuracy:trained,params',
+    '--dataset',
+    'synthetic',
+    '--preset',
+    'tiny',
+    '--budget',
+    '2',
+    '--store',
+    join(dir, 's.db'),
+    '--json',
+  ]);
   assert.equal(d.code, 0, d.stderr);
   assert.equal((lastJson(d.stdout) as { evaluations: number }).evaluations, 2);
 });

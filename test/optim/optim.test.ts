@@ -10,7 +10,11 @@ const close = (got: ArrayLike<number>, want: readonly number[], tol = 1e-6, what
 };
 
 const P0 = [1, -2, 0.5];
-const G = [[0.3, -0.1, 0.2], [-0.4, 0.5, 0.1], [0.2, 0.2, -0.3]];
+const G = [
+  [0.3, -0.1, 0.2],
+  [-0.4, 0.5, 0.1],
+  [0.2, 0.2, -0.3],
+];
 
 /** torch.optim.SGD by hand in float64. */
 function sgdByHand(o: { lr: number; mu: number; wd: number; nesterov: boolean }, steps: number): number[] {
@@ -56,7 +60,11 @@ test('optim: Nesterov SGD equals the hand-computed 3-step update', async () => {
 
 test('optim: Adam equals the hand-computed 2-step update (L2 weight decay, bias correction)', async () => {
   await useBackend('cpu');
-  const lr = 0.01, b1 = 0.5, b2 = 0.999, wd = 1e-3, eps = 1e-8;
+  const lr = 0.01,
+    b1 = 0.5,
+    b2 = 0.999,
+    wd = 1e-3,
+    eps = 1e-8;
   const p = [...P0];
   const m = [0, 0, 0];
   const v = [0, 0, 0];
@@ -100,21 +108,46 @@ test('optim: cosineLr at the first, middle and last epoch', () => {
 
 test('optim: SGD state()/load() and slotValues()/loadSlotValues() round trips give the same next step', async () => {
   await useBackend('cpu');
-  const mk = () => [tf.variable(tf.tensor1d(P0), true, `a_${Math.random()}`), tf.variable(tf.tensor2d([[0.1, 0.2], [0.3, 0.4]]), true, `b_${Math.random()}`)];
+  const mk = () => [
+    tf.variable(tf.tensor1d(P0), true, `a_${Math.random()}`),
+    tf.variable(
+      tf.tensor2d([
+        [0.1, 0.2],
+        [0.3, 0.4],
+      ]),
+      true,
+      `b_${Math.random()}`,
+    ),
+  ];
   const o = { lr: 0.1, momentum: 0.9, weightDecay: 1e-3, nesterov: true };
-  const grads = (k: number) => [tf.tensor1d(G[k % 3]!), tf.tensor2d([[k, -k], [0.5, 0.25 * k]])];
+  const grads = (k: number) => [
+    tf.tensor1d(G[k % 3]!),
+    tf.tensor2d([
+      [k, -k],
+      [0.5, 0.25 * k],
+    ]),
+  ];
   const stepWith = (opt: Sgd, k: number) => tf.tidy(() => opt.step(grads(k)));
   const A = mk();
-  const optA = new Sgd(A.map((v, i) => [`p${i}`, v] as [string, Variable]), o);
+  const optA = new Sgd(
+    A.map((v, i) => [`p${i}`, v] as [string, Variable]),
+    o,
+  );
   stepWith(optA, 0);
   stepWith(optA, 1);
   const st = optA.state();
-  assert.deepEqual(st.map((e) => e.name), ['p0', 'p1']);
+  assert.deepEqual(
+    st.map((e) => e.name),
+    ['p0', 'p1'],
+  );
   const slots = optA.slotValues();
   for (const flat of [false, true]) {
     const B = mk();
     B.forEach((v, i) => (v as Variable).assign(A[i]! as Variable));
-    const optB = new Sgd(B.map((v, i) => [`p${i}`, v] as [string, Variable]), o);
+    const optB = new Sgd(
+      B.map((v, i) => [`p${i}`, v] as [string, Variable]),
+      o,
+    );
     if (flat) optB.loadSlotValues(slots);
     else optB.load(st);
     const before = A.map((v) => v.clone());
@@ -184,7 +217,10 @@ test('optim: the tensor count stays flat over 20 steps (SGD with momentum, Adam)
     tf.dispose(g);
     counts.push(tf.memory().numTensors);
   }
-  assert.ok(counts.every((c) => c === counts[0]), `tensor counts ${counts.join(' ')}`);
+  assert.ok(
+    counts.every((c) => c === counts[0]),
+    `tensor counts ${counts.join(' ')}`,
+  );
   sgd.dispose();
   adam.dispose();
   tf.dispose(ps);

@@ -10,8 +10,24 @@ import { loadDataset } from '../../src/data/index.js';
 import { parseArch } from '../../src/spaces/index.js';
 import { Rng } from '../../src/util/rng.js';
 import {
-  addHamming, collectActivationStats, DAS_TWO_TERM, DEFAULT_DAS, dasScore, dasTerms, kernelFromHamming, logAbsDet, naswotScore, packCodes,
-  parseDasRule, parseProxyList, popcount32, scoreArch, slogdet, symEigenvalues, synflow, symmetrize,
+  addHamming,
+  collectActivationStats,
+  DAS_TWO_TERM,
+  DEFAULT_DAS,
+  dasScore,
+  dasTerms,
+  kernelFromHamming,
+  logAbsDet,
+  naswotScore,
+  packCodes,
+  parseDasRule,
+  parseProxyList,
+  popcount32,
+  scoreArch,
+  slogdet,
+  symEigenvalues,
+  synflow,
+  symmetrize,
 } from '../../src/proxies/index.js';
 import { addHammingJs, packCodesJs } from '../../src/proxies/bits.js';
 import { nativeAvailable } from '../../src/engine/native/index.js';
@@ -31,18 +47,27 @@ test('slogdet: hand-computed determinants, sign, singular', () => {
   const n = 12;
   const g = Array.from({ length: n * n }, () => rng.normal());
   const a = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    let s = i === j ? 0.5 : 0;
-    for (let k = 0; k < n; k++) s += g[i * n + k]! * g[j * n + k]!;
-    a[i * n + j] = s;
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let s = i === j ? 0.5 : 0;
+      for (let k = 0; k < n; k++) s += g[i * n + k]! * g[j * n + k]!;
+      a[i * n + j] = s;
+    }
   const ev = symEigenvalues(a, n);
-  close(logAbsDet(a, n), ev.reduce((s, v) => s + Math.log(v), 0), 1e-8);
+  close(
+    logAbsDet(a, n),
+    ev.reduce((s, v) => s + Math.log(v), 0),
+    1e-8,
+  );
 });
 
 test('NASWOT codes: the native pack and popcount Hamming equal the JS reference bit for bit (parallel sizes, ragged last word)', { skip: nativeAvailable() ? false : 'native addon not built' }, () => {
   const rng = new Rng(11);
-  for (const [b, units] of [[5, 33], [64, 3001], [128, 3000]] as const) {
+  for (const [b, units] of [
+    [5, 33],
+    [64, 3001],
+    [128, 3000],
+  ] as const) {
     const x = Float32Array.from({ length: b * units }, () => (rng.next() < 0.05 ? 0 : rng.normal()));
     const words = (units + 31) >>> 5;
     const pn = packCodes(x, b, units);
@@ -73,15 +98,16 @@ test('NASWOT kernel: popcount Gram equals the naive float64 c·cᵀ + (1−c)(1�
   const h = new Float64Array(b * b);
   addHamming(p, b, (units + 31) >>> 5, h, 2);
   symmetrize(h, b);
-  for (let i = 0; i < b; i++) for (let j = 0; j < b; j++) {
-    let k = 0;
-    for (let u = 0; u < units; u++) {
-      const ci = x[i * units + u]! > 0 ? 1 : 0;
-      const cj = x[j * units + u]! > 0 ? 1 : 0;
-      k += ci * cj + (1 - ci) * (1 - cj);
+  for (let i = 0; i < b; i++)
+    for (let j = 0; j < b; j++) {
+      let k = 0;
+      for (let u = 0; u < units; u++) {
+        const ci = x[i * units + u]! > 0 ? 1 : 0;
+        const cj = x[j * units + u]! > 0 ? 1 : 0;
+        k += ci * cj + (1 - ci) * (1 - cj);
+      }
+      assert.equal(units - h[i * b + j]! / 2, k, `K[${i},${j}]`);
     }
-    assert.equal(units - h[i * b + j]! / 2, k, `K[${i},${j}]`);
-  }
   assert.equal(popcount32(0xffffffff), 32);
   assert.equal(popcount32(0x80000001), 2);
 });
@@ -237,8 +263,22 @@ function cli(args: string[]): { status: number | null; last: Record<string, unkn
 
 test('CLI: tsnas score --json on the synthetic dataset', () => {
   const { last } = cli([
-    'score', '--space', 'nb201', '--arch', '|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|none~1|nor_conv_3x3~2|',
-    '--proxies', 'naswot,das,dis,units,params,flops,synflow', '--dataset', 'synthetic', '--batch', '8', '--data-limit', '64', '--seed', '1', '--json',
+    'score',
+    '--space',
+    'nb201',
+    '--arch',
+    '|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|none~1|nor_conv_3x3~2|',
+    '--proxies',
+    'naswot,das,dis,units,params,flops,synflow',
+    '--dataset',
+    'synthetic',
+    '--batch',
+    '8',
+    '--data-limit',
+    '64',
+    '--seed',
+    '1',
+    '--json',
   ]);
   const results = last.results as { arch: string; scores: Record<string, number> }[];
   assert.equal(results.length, 1);
@@ -254,22 +294,59 @@ test('CLI: tsnas search --no-progress drops the scoring bar (shown by default, a
 });
 
 test('CLI: correlate and search --strategy naswot on the synthetic dataset', { skip: nb201SkipReason }, () => {
-  const c = cli(['correlate', '--space', 'nb201', '--bench', nb201Path, '--proxies', 'naswot,params', '--n', '4', '--seed', '2',
-    '--dataset', 'synthetic', '--batch', '8', '--data-limit', '64', '--json']).last;
+  const c = cli([
+    'correlate',
+    '--space',
+    'nb201',
+    '--bench',
+    nb201Path,
+    '--proxies',
+    'naswot,params',
+    '--n',
+    '4',
+    '--seed',
+    '2',
+    '--dataset',
+    'synthetic',
+    '--batch',
+    '8',
+    '--data-limit',
+    '64',
+    '--json',
+  ]).last;
   assert.equal(c.n, 4);
   assert.equal(c.seed, 2);
   assert.equal(c.target, 'cifar10_test_acc');
   assert.equal(typeof (c.kendall as Record<string, number>).naswot, 'number');
   assert.equal(typeof (c.spearman as Record<string, number>).params, 'number');
-  const s = cli(['search', '--space', 'nb201', '--strategy', 'naswot', '--n', '3', '--bench', nb201Path,
-    '--dataset', 'synthetic', '--batch', '8', '--data-limit', '64', '--json']).last;
+  const s = cli(['search', '--space', 'nb201', '--strategy', 'naswot', '--n', '3', '--bench', nb201Path, '--dataset', 'synthetic', '--batch', '8', '--data-limit', '64', '--json']).last;
   assert.match(s.genotype as string, /^\|.*\|$/);
   assert.equal(typeof (s.bench as Record<string, number>).cifar10_test_acc, 'number');
   // DAS-guided: the pick's score is what `tsnas score` gives that cell with the same data and seed.
-  const d = cli(['search', '--space', 'nb201', '--strategy', 'naswot', '--proxy', 'das', '--n', '3', '--seed', '4', '--bench', nb201Path,
-    '--dataset', 'synthetic', '--batch', '8', '--data-limit', '64', '--json']).last;
+  const d = cli([
+    'search',
+    '--space',
+    'nb201',
+    '--strategy',
+    'naswot',
+    '--proxy',
+    'das',
+    '--n',
+    '3',
+    '--seed',
+    '4',
+    '--bench',
+    nb201Path,
+    '--dataset',
+    'synthetic',
+    '--batch',
+    '8',
+    '--data-limit',
+    '64',
+    '--json',
+  ]).last;
   assert.equal(d.proxy, 'das');
-  const again = cli(['score', '--space', 'nb201', '--arch', d.genotype as string, '--proxies', 'das', '--seed', '4',
-    '--dataset', 'synthetic', '--batch', '8', '--data-limit', '64', '--json']).last as { results: { scores: Record<string, number> }[] };
+  const again = cli(['score', '--space', 'nb201', '--arch', d.genotype as string, '--proxies', 'das', '--seed', '4', '--dataset', 'synthetic', '--batch', '8', '--data-limit', '64', '--json'])
+    .last as { results: { scores: Record<string, number> }[] };
   assert.ok(Math.abs(again.results[0]!.scores.das! - (d.score as number)) < 1e-9 * Math.abs(d.score as number));
 });

@@ -5,8 +5,17 @@ import { tf } from '../../src/engine/tf.js';
 import { loadDataset } from '../../src/data/index.js';
 import { parseArch } from '../../src/spaces/index.js';
 import {
-  PROXY_NAMES, naswotScore, parseProxyList, proxyNames, registerProxy, resolveProxy, scoreArch, unregisterProxy,
-  type ActivationStats, type ProxyDefinition, type ScoreContext,
+  PROXY_NAMES,
+  naswotScore,
+  parseProxyList,
+  proxyNames,
+  registerProxy,
+  resolveProxy,
+  scoreArch,
+  unregisterProxy,
+  type ActivationStats,
+  type ProxyDefinition,
+  type ScoreContext,
 } from '../../src/proxies/index.js';
 import { scorePoolAsync, type ScoreProgress } from '../../src/proxies/run.js';
 import { userLogParams } from '../helpers/user-proxy.js';
@@ -29,12 +38,15 @@ async function withProxies<T>(defs: ProxyDefinition<unknown>[], f: () => T | Pro
 
 test('registry: the built-ins are registered; an unknown name lists the known ones; options only for parametrised proxies', () => {
   assert.deepEqual(proxyNames().slice(0, PROXY_NAMES.length), [...PROXY_NAMES]);
-  assert.throws(() => parseProxyList('naswot,magic'), (e: Error) => {
-    assert.match(e.message, /^unknown proxy 'magic' \(known: /);
-    for (const n of PROXY_NAMES) assert.ok(e.message.includes(n), `lists ${n}: ${e.message}`);
-    assert.match(e.message, /das:kernel=whole\|layer\|perlayer,lambda=X,active=Y,conn=Z/);
-    return true;
-  });
+  assert.throws(
+    () => parseProxyList('naswot,magic'),
+    (e: Error) => {
+      assert.match(e.message, /^unknown proxy 'magic' \(known: /);
+      for (const n of PROXY_NAMES) assert.ok(e.message.includes(n), `lists ${n}: ${e.message}`);
+      assert.match(e.message, /das:kernel=whole\|layer\|perlayer,lambda=X,active=Y,conn=Z/);
+      return true;
+    },
+  );
   assert.throws(() => parseProxyList('naswot:lambda=1'), /proxy 'naswot' takes no options/);
   assert.throws(() => parseProxyList('das:kernel=foo'), /DAS kernel must be whole, layer or perlayer/);
   assert.throws(() => scoreArch(ARCH, ['magic'], context()), /unknown proxy 'magic'/);
@@ -130,7 +142,11 @@ test('scorePoolAsync reports progress through onProgress: 0 first, then after ea
   const events: ScoreProgress[] = [];
   const r = await scorePoolAsync(archs, ['params'], context(), { onProgress: (e) => events.push(e) });
   assert.equal(r.results.length, 2);
-  assert.deepEqual(events, [{ done: 0, total: 2 }, { done: 1, total: 2, arch: archs[0]!.text }, { done: 2, total: 2, arch: archs[1]!.text }]);
+  assert.deepEqual(events, [
+    { done: 0, total: 2 },
+    { done: 1, total: 2, arch: archs[0]!.text },
+    { done: 2, total: 2, arch: archs[1]!.text },
+  ]);
 });
 
 test('a user proxy reaches worker processes through proxyModules', async () => {
@@ -140,8 +156,11 @@ test('a user proxy reaches worker processes through proxyModules', async () => {
   const got = new Map<number, Record<string, number>>();
   const events: number[] = [];
   const r = await scorePoolWorkers([ARCH], ['params', 'user_logparams:k=1'], ctx, {
-    workers: 1, backend: tf.getBackend(), proxyModules: [new URL('../helpers/user-proxy.ts', import.meta.url).href],
-    onResult: (s, k) => got.set(k, s.scores), onProgress: (e) => events.push(e.done),
+    workers: 1,
+    backend: tf.getBackend(),
+    proxyModules: [new URL('../helpers/user-proxy.ts', import.meta.url).href],
+    onResult: (s, k) => got.set(k, s.scores),
+    onProgress: (e) => events.push(e.done),
   });
   assert.deepEqual(r, { scored: 1, stopped: false });
   assert.equal(got.get(0)!['user_logparams:k=1'], Math.log(got.get(0)!.params!) + 1);

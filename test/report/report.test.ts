@@ -81,10 +81,24 @@ function seedStore(): void {
     const skipCount = derivedOps.filter((o) => o === 'skip_connect').length;
     s.atomically(() =>
       s.putMetrics('darts', 'search', e, {
-        epoch: e, lr: 0.025, archActive: true, trainLoss: 2 - 0.1 * e, trainAcc: 0.3 + 0.04 * e, valLoss: 2.1 - 0.09 * e, valAcc: 0.28 + 0.035 * e,
-        alpha, genotype: archOf(derivedOps), skipCount, paramFreeCount: skipCount + derivedOps.filter((o) => o === 'none' || o === 'avg_pool_3x3').length,
-        bench: { cifar10_test_acc: 94 - 6 * skipCount, cifar100_test_acc: 72 - 8 * skipCount }, seconds: 1.5,
-        strategy: 'darts', space: 'nb201', ops: NB201_OPS, edges: [EDGES], cells: ['cell'],
+        epoch: e,
+        lr: 0.025,
+        archActive: true,
+        trainLoss: 2 - 0.1 * e,
+        trainAcc: 0.3 + 0.04 * e,
+        valLoss: 2.1 - 0.09 * e,
+        valAcc: 0.28 + 0.035 * e,
+        alpha,
+        genotype: archOf(derivedOps),
+        skipCount,
+        paramFreeCount: skipCount + derivedOps.filter((o) => o === 'none' || o === 'avg_pool_3x3').length,
+        bench: { cifar10_test_acc: 94 - 6 * skipCount, cifar100_test_acc: 72 - 8 * skipCount },
+        seconds: 1.5,
+        strategy: 'darts',
+        space: 'nb201',
+        ops: NB201_OPS,
+        edges: [EDGES],
+        cells: ['cell'],
       }),
     );
   }
@@ -108,16 +122,38 @@ function seedStore(): void {
   });
   const front = paretoFrontIndices(pts, ['max', 'min']).map((i) => ({ arch: archs[i]!, objectives: { accuracy: pts[i]![0]!, 'latency:pixel3': pts[i]![1]! }, evaluation: i + 1, feasible: true }));
   s.finishRun('moo', 'done', {
-    strategy: 'nsga2', space: 'nb201', objectives: [{ key: 'accuracy', direction: 'max' }, { key: 'latency:pixel3', direction: 'min' }],
-    pareto: front, evaluations: 80, budget: 80, seed: 2, wall_s: 1.2,
+    strategy: 'nsga2',
+    space: 'nb201',
+    objectives: [
+      { key: 'accuracy', direction: 'max' },
+      { key: 'latency:pixel3', direction: 'min' },
+    ],
+    pareto: front,
+    evaluations: 80,
+    budget: 80,
+    seed: 2,
+    wall_s: 1.2,
   });
 
   // Training (curves.json in the run directory, as `tsnas train` writes it) and DTB (metrics per architecture).
   const trainDir = join(dir, 'train-run');
   mkdirSync(trainDir, { recursive: true });
-  writeFileSync(join(trainDir, 'curves.json'), JSON.stringify(Array.from({ length: 12 }, (_, i) => ({
-    epoch: i + 1, lr: 0.1, train_loss: 2 * Math.exp(-i / 5), train_acc: 40 + 4 * i, test_loss: 2.1 * Math.exp(-i / 6), test_acc: 38 + 3.5 * i, epoch_s: 3, wall_s: 3 * (i + 1), num_tensors: 100,
-  }))));
+  writeFileSync(
+    join(trainDir, 'curves.json'),
+    JSON.stringify(
+      Array.from({ length: 12 }, (_, i) => ({
+        epoch: i + 1,
+        lr: 0.1,
+        train_loss: 2 * Math.exp(-i / 5),
+        train_acc: 40 + 4 * i,
+        test_loss: 2.1 * Math.exp(-i / 6),
+        test_acc: 38 + 3.5 * i,
+        epoch_s: 3,
+        wall_s: 3 * (i + 1),
+        num_tensors: 100,
+      })),
+    ),
+  );
   s.createRun({ id: 'train', command: 'train', argv: ['train', '--out', trainDir], config: {}, seed: 3, outDir: trainDir });
   s.finishRun('train', 'done', { arch: archOf(['nor_conv_3x3', 'nor_conv_3x3', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'skip_connect']) });
   s.createRun({ id: 'dtb', command: 'dtb', argv: ['dtb', 'build', '--archs', '6'], config: {}, seed: 4 });
@@ -125,7 +161,14 @@ function seedStore(): void {
     for (let a = 0; a < 6; a++) {
       const arch = randomArch(r).text;
       const top = 50 + 35 * r();
-      for (let e = 1; e <= 8; e++) s.putMetrics('dtb', `dtb:${a}`, e, { arch, train_loss: 2.2 * Math.exp(-e / (3 + a)), train_acc: top * (1 - Math.exp(-e / 3)), val_loss: 2.3 * Math.exp(-e / (4 + a)), val_acc: top * (1 - Math.exp(-e / 3)) - 2 });
+      for (let e = 1; e <= 8; e++)
+        s.putMetrics('dtb', `dtb:${a}`, e, {
+          arch,
+          train_loss: 2.2 * Math.exp(-e / (3 + a)),
+          train_acc: top * (1 - Math.exp(-e / 3)),
+          val_loss: 2.3 * Math.exp(-e / (4 + a)),
+          val_acc: top * (1 - Math.exp(-e / 3)) - 2,
+        });
     }
   });
   s.finishRun('dtb', 'done', { done: 6, total: 6 });
@@ -269,7 +312,10 @@ test('report: a run without plottable data gives a page without charts; tsnas re
   check(await render(out, join(OUT, 'report-empty.png')), []);
   const cli = await runCli(['report', 'moo', '--store', dbPath, '--out', join(dir, 'cli', 'moo.html'), '--json']);
   assert.equal(cli.code, 0, cli.stderr);
-  assert.deepEqual((lastJson(cli.stdout)['charts'] as { kind: string }[]).map((c) => c.kind), ['pareto']);
+  assert.deepEqual(
+    (lastJson(cli.stdout)['charts'] as { kind: string }[]).map((c) => c.kind),
+    ['pareto'],
+  );
   const missing = await runCli(['report', 'nope', '--store', dbPath, '--out', join(dir, 'x.html')]);
   assert.notEqual(missing.code, 0);
   assert.match(missing.stderr, /no run 'nope'/);

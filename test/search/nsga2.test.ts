@@ -61,7 +61,11 @@ test('nsga2: beats random search in hypervolume on NB201 (cifar10 acc, pixel3) a
     if (strategy === 'nsga2') nsga2(ev, { space: 'nb201', seed, popSize: 20 });
     else randomSearch(ev, { space: 'nb201', seed });
     assert.equal(ev.evaluations, 300);
-    return hypervolume(ev.front().map((r) => r.values), ref, ['max', 'min']);
+    return hypervolume(
+      ev.front().map((r) => r.values),
+      ref,
+      ['max', 'min'],
+    );
   };
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
   const n = mean(seeds.map((s) => hv('nsga2', s)));

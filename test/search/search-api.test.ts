@@ -24,7 +24,12 @@ import { nb201Path, nb201SkipReason } from '../helpers/bench-path.js';
 const tmp = () => mkdtempSync(join(tmpdir(), 'tsnas-api-'));
 
 test('every built-in strategy is registered once, under its CLI name', () => {
-  assert.deepEqual(listStrategies().map((s) => s.name).slice(0, 9), ['naswot', 'darts', 'darts2', 'single-darts', 'pc-darts', 'ms-darts', 'nsga2', 'random', 'tnd-nas']);
+  assert.deepEqual(
+    listStrategies()
+      .map((s) => s.name)
+      .slice(0, 9),
+    ['naswot', 'darts', 'darts2', 'single-darts', 'pc-darts', 'ms-darts', 'nsga2', 'random', 'tnd-nas'],
+  );
   assert.throws(() => getStrategy('evolution'), /unknown --strategy 'evolution' \(known: naswot, darts/);
   assert.throws(() => registerStrategy(getStrategy('nsga2')), /already registered/);
 });

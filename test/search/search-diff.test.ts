@@ -32,8 +32,14 @@ function tinyModel(seed = 1): SearchModel {
 function batch(seed: number, n = 6): { x: Tensor4D; y: Tensor1D } {
   const r = new Rng(seed);
   return {
-    x: tf.tensor4d(Float32Array.from({ length: n * 6 * 6 * 3 }, () => r.normal()), [n, 6, 6, 3]),
-    y: tf.tensor1d(Array.from({ length: n }, (_, i) => i % 3), 'int32'),
+    x: tf.tensor4d(
+      Float32Array.from({ length: n * 6 * 6 * 3 }, () => r.normal()),
+      [n, 6, 6, 3],
+    ),
+    y: tf.tensor1d(
+      Array.from({ length: n }, (_, i) => i % 3),
+      'int32',
+    ),
   };
 }
 
@@ -66,7 +72,10 @@ function envFor(model: SearchModel, over: Partial<StepEnv> = {}): StepEnv {
 function smoothProblem(): { model: SearchModel; dispose(): void } {
   const r = new Rng(8);
   const init = (shape: number[], s: number) => {
-    const t = tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => s * r.normal()), shape);
+    const t = tf.tensor(
+      Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => s * r.normal()),
+      shape,
+    );
     const v = tf.variable(t, true);
     t.dispose();
     return v;
@@ -94,8 +103,14 @@ test('darts2: the finite-difference hypergradient matches d/dα L_val(w − ξ�
   const env = envFor(model);
   const r = new Rng(4);
   const mk = () => ({
-    x: tf.tensor2d(Float32Array.from({ length: 10 * 4 }, () => r.normal()), [10, 4]) as unknown as Tensor4D,
-    y: tf.tensor1d(Array.from({ length: 10 }, (_, i) => i % 3), 'int32'),
+    x: tf.tensor2d(
+      Float32Array.from({ length: 10 * 4 }, () => r.normal()),
+      [10, 4],
+    ) as unknown as Tensor4D,
+    y: tf.tensor1d(
+      Array.from({ length: 10 }, (_, i) => i % 3),
+      'int32',
+    ),
   });
   const tr = mk();
   const va = mk();
@@ -119,7 +134,15 @@ test('darts2: the finite-difference hypergradient matches d/dα L_val(w − ξ�
     const a0 = Array.from(alpha!.dataSync());
     const h = 1e-2;
     const fd = a0.map((_, k) => {
-      const set = (d: number) => tf.tidy(() => alpha!.assign(tf.tensor(a0.map((v, i) => (i === k ? v + d : v)), alpha!.shape)));
+      const set = (d: number) =>
+        tf.tidy(() =>
+          alpha!.assign(
+            tf.tensor(
+              a0.map((v, i) => (i === k ? v + d : v)),
+              alpha!.shape,
+            ),
+          ),
+        );
       set(h);
       const up = unrolledVal();
       set(-h);
@@ -144,31 +167,31 @@ test('single-darts: w and α both step from one train batch with one backward pa
   const model = tinyModel(4);
   const b = batch(21);
   try {
-  let trainCalls = 0;
-  const env = envFor(model, {
-    nextTrain: () => {
-      trainCalls++;
-      return b;
-    },
-  });
-  const w0 = Array.from(model.weights()[0]!.dataSync());
-  const a0 = Array.from(model.alphas()[0]!.dataSync());
-  singleDartsStep(env);
-  assert.equal(trainCalls, 1, 'one train batch');
-  assert.equal(env.counters.backward, 1, 'one backward for both w and α');
-  assert.notDeepEqual(Array.from(model.weights()[0]!.dataSync()), w0, 'w moved');
-  assert.notDeepEqual(Array.from(model.alphas()[0]!.dataSync()), a0, 'α moved');
-  assert.equal(env.wOpt.steps, 1);
-  assert.equal(env.aOpt.steps, 1);
-  env.wOpt.dispose();
-  env.aOpt.dispose();
+    let trainCalls = 0;
+    const env = envFor(model, {
+      nextTrain: () => {
+        trainCalls++;
+        return b;
+      },
+    });
+    const w0 = Array.from(model.weights()[0]!.dataSync());
+    const a0 = Array.from(model.alphas()[0]!.dataSync());
+    singleDartsStep(env);
+    assert.equal(trainCalls, 1, 'one train batch');
+    assert.equal(env.counters.backward, 1, 'one backward for both w and α');
+    assert.notDeepEqual(Array.from(model.weights()[0]!.dataSync()), w0, 'w moved');
+    assert.notDeepEqual(Array.from(model.alphas()[0]!.dataSync()), a0, 'α moved');
+    assert.equal(env.wOpt.steps, 1);
+    assert.equal(env.aOpt.steps, 1);
+    env.wOpt.dispose();
+    env.aOpt.dispose();
   } finally {
     tf.dispose([b.x, b.y]);
     model.dispose();
   }
 });
 
-test('single-darts with --arch-optimizer sgd: α takes w\'s SGD step, α₁ = α₀ − ξ(∇α L + wd·α₀), from the same batch', () => {
+test("single-darts with --arch-optimizer sgd: α takes w's SGD step, α₁ = α₀ − ξ(∇α L + wd·α₀), from the same batch", () => {
   const model = tinyModel(5);
   const b = batch(22);
   const lr = 0.05;
@@ -205,7 +228,10 @@ test('PC-DARTS: channel shuffle is PyTorch channel_shuffle; partial mixed op kee
   assert.deepEqual(Array.from(channelShuffle(x, 2).dataSync()), [0, 3, 1, 4, 2, 5]);
   assert.deepEqual(Array.from(channelShuffle(x, 3).dataSync()), [0, 2, 4, 1, 3, 5]);
   const r = new Rng(3);
-  const inp = tf.tensor4d(Float32Array.from({ length: 2 * 6 * 6 * 8 }, () => r.normal()), [2, 6, 6, 8]);
+  const inp = tf.tensor4d(
+    Float32Array.from({ length: 2 * 6 * 6 * 8 }, () => r.normal()),
+    [2, 6, 6, 8],
+  );
   const w = tf.softmax(tf.tensor1d([0.1, 0.2, 0.3, 0.4, 0.5]));
   const ctx = { training: true };
   const pc = new MixedOp(NB201_OPS, 8, 8, 1, { affine: false }, new Rng(1), 4);
@@ -225,7 +251,10 @@ test('PC-DARTS: channel shuffle is PyTorch channel_shuffle; partial mixed op kee
   assert.ok(tf.max(tf.abs(tf.sub(plain.forward(inp, w, ctx), manual))).dataSync()[0]! < 1e-6);
   // Edge normalisation: softmax within each node's incoming edges.
   const e = Array.from(edgeSoftmax(tf.tensor1d([0, 0, 0, 0, 0, 0]), 'nb201').dataSync());
-  assert.deepEqual(e.map((v) => +v.toFixed(4)), [1, 0.5, 0.5, 0.3333, 0.3333, 0.3333]);
+  assert.deepEqual(
+    e.map((v) => +v.toFixed(4)),
+    [1, 0.5, 0.5, 0.3333, 0.3333, 0.3333],
+  );
   pc.dispose();
   red.dispose();
   plain.dispose();
@@ -237,10 +266,18 @@ test('derivation on hand-made α: NB201 argmax per edge; DARTS top-2 edges per n
   const rows = Array.from({ length: 14 }, (_, e) => DARTS_OPS.map((op, o) => (op === 'none' ? 0.5 : o === 4 ? 0.1 + 0.01 * e : 0.05)));
   const g = deriveDarts(rows, rows);
   // node 3 (edges 2,3,4 from inputs 0,1,2): the largest two are edges 3, 4 → inputs 1, 2.
-  assert.deepEqual(g.normal.slice(2, 4), [['sep_conv_3x3', 1], ['sep_conv_3x3', 2]]);
+  assert.deepEqual(g.normal.slice(2, 4), [
+    ['sep_conv_3x3', 1],
+    ['sep_conv_3x3', 2],
+  ]);
   // With β favouring input 0 of node 3, edge 2 wins.
   const eN = Array.from({ length: 14 }, (_, k) => (k === 2 ? 0.9 : 0.05));
-  assert.deepEqual(deriveDarts(rows, rows, eN, eN).normal.slice(2, 4).map(([, j]) => j), [0, 2]);
+  assert.deepEqual(
+    deriveDarts(rows, rows, eN, eN)
+      .normal.slice(2, 4)
+      .map(([, j]) => j),
+    [0, 2],
+  );
 });
 
 test('optimizers follow PyTorch (SGD momentum + wd, Adam bias correction) and cosine lr', () => {
@@ -291,8 +328,33 @@ test('CLI: tsnas search --strategy darts on synthetic data prints the JSON contr
   const out = mkdtempSync(join(tmpdir(), 'tsnas-cli-'));
   const stdout = execFileSync(
     process.execPath,
-    ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'search', '--space', 'nb201', '--strategy', 'darts', '--dataset', 'synthetic', '--preset', 'cpu-small',
-      '--epochs', '1', '--data-limit', '128', '--backend', 'wasm', '--seed', '3', '--out', out, '--plot', join(out, 'alpha.svg'), '--json'],
+    [
+      '--import',
+      'tsx',
+      join(REPO_ROOT, 'src/cli/main.ts'),
+      'search',
+      '--space',
+      'nb201',
+      '--strategy',
+      'darts',
+      '--dataset',
+      'synthetic',
+      '--preset',
+      'cpu-small',
+      '--epochs',
+      '1',
+      '--data-limit',
+      '128',
+      '--backend',
+      'wasm',
+      '--seed',
+      '3',
+      '--out',
+      out,
+      '--plot',
+      join(out, 'alpha.svg'),
+      '--json',
+    ],
     { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const lines = stdout.trim().split('\n');
@@ -306,7 +368,14 @@ test('CLI: tsnas search --strategy darts on synthetic data prints the JSON contr
 });
 
 test('NB201 derivation: argmax over all ops, or over all but none', () => {
-  const w = [[0.3, 0.1, 0.2, 0.25, 0.15], [0.1, 0.4, 0.2, 0.2, 0.1], [0.2, 0.2, 0.2, 0.2, 0.2], [0.5, 0.1, 0.1, 0.1, 0.2], [0.1, 0.1, 0.1, 0.1, 0.6], [0.2, 0.3, 0.2, 0.2, 0.1]];
+  const w = [
+    [0.3, 0.1, 0.2, 0.25, 0.15],
+    [0.1, 0.4, 0.2, 0.2, 0.1],
+    [0.2, 0.2, 0.2, 0.2, 0.2],
+    [0.5, 0.1, 0.1, 0.1, 0.2],
+    [0.1, 0.1, 0.1, 0.1, 0.6],
+    [0.2, 0.3, 0.2, 0.2, 0.1],
+  ];
   assert.deepEqual(deriveNb201(w).ops, ['none', 'skip_connect', 'none', 'none', 'avg_pool_3x3', 'skip_connect']);
   // ties go to the first op; without none, the first remaining one
   assert.deepEqual(deriveNb201(w, true).ops, ['nor_conv_3x3', 'skip_connect', 'skip_connect', 'avg_pool_3x3', 'avg_pool_3x3', 'skip_connect']);
@@ -317,7 +386,10 @@ test('--warmup-epochs: α stays fixed through the warm-up epochs and moves after
   const cfg = buildConfig('nb201', 'single-darts', 'tiny', 5, { epochs: 3, warmupEpochs: 2 });
   assert.equal(cfg.warmupEpochs, 2);
   const r = await runSearch(cfg, ds, {});
-  assert.deepEqual(r.history.map((h) => h.archActive), [false, false, true]);
+  assert.deepEqual(
+    r.history.map((h) => h.archActive),
+    [false, false, true],
+  );
   assert.deepEqual(r.history[1]!.alpha, r.history[0]!.alpha, 'no α step during warm-up');
   assert.notDeepEqual(r.history[2]!.alpha, r.history[1]!.alpha, 'α steps once warm-up is over');
   assert.ok(r.history[1]!.trainLoss !== r.history[0]!.trainLoss, 'weights train during warm-up');

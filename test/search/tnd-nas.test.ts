@@ -33,7 +33,10 @@ test('tnd-nas: ∇ log p matches finite differences; REINFORCE gradient is −me
   // analytic: softmax p, ∂ log p(c)/∂α_e = onehot(c_e) − p_e
   const p0 = [0.3, -0.2, 0.5].map(Math.exp);
   const s0 = p0.reduce((a, b) => a + b);
-  const choices = [[0, 1], [2, 0]];
+  const choices = [
+    [0, 1],
+    [2, 0],
+  ];
   const adv = [0.5, -0.25];
   const G = reinforceGrad(pol, choices, adv);
   for (let o = 0; o < 3; o++) {
@@ -50,7 +53,15 @@ test('tnd-nas: shrinking masks drop the lowest-α ops per edge', () => {
   const d1 = pol.shrink(3);
   assert.deepEqual(pol.masks[0], [false, true, false, true, true]);
   assert.deepEqual(pol.masks[1], [true, true, true, false, false]);
-  assert.deepEqual(d1.sort(), [[0, 0], [0, 2], [1, 3], [1, 4]].sort());
+  assert.deepEqual(
+    d1.sort(),
+    [
+      [0, 0],
+      [0, 2],
+      [1, 3],
+      [1, 4],
+    ].sort(),
+  );
   pol.alpha[0]![4] = 5; // α moves after a stage: the next shrink ranks the remaining ops again
   pol.shrink(1);
   assert.deepEqual(pol.masks[0], [false, false, false, false, true]);
@@ -86,7 +97,10 @@ test('tnd-nas (table mode): policy gradient increases the expected reward', { sk
   // with shrinking: 3 stages, the masks follow keep = [5, 3, 2]
   const ev = new MooEvaluator(objs, 100000);
   const out = tndNasTable(ev, { seed: 0, stepsPerStage: 10 });
-  assert.deepEqual(out.stages.map((s) => s.keep), [5, 3, 2]);
+  assert.deepEqual(
+    out.stages.map((s) => s.keep),
+    [5, 3, 2],
+  );
   for (const m of out.policy.masks) assert.equal(m.filter(Boolean).length, 2);
   assert.ok(ev.front().length > 0);
 });

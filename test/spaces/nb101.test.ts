@@ -7,10 +7,7 @@ import { tf, type Tensor4D } from '../../src/engine/tf.js';
 import { initBackend } from '../../src/engine/backend.js';
 import { Rng } from '../../src/util/rng.js';
 import { TsnasError } from '../../src/util/errors.js';
-import {
-  decodeNb101, encodeNb101, formatNb101, getSpace, makeNb101Cell, mutateNb101, nb101Hash, nb101Space, parseArch, parseNb101, sampleNb101,
-  type Nb101Arch,
-} from '../../src/spaces/index.js';
+import { decodeNb101, encodeNb101, formatNb101, getSpace, makeNb101Cell, mutateNb101, nb101Hash, nb101Space, parseArch, parseNb101, sampleNb101, type Nb101Arch } from '../../src/spaces/index.js';
 import { Nb101Network, nb101VertexChannels } from '../../src/nn/nb101-net.js';
 import { collectActivationStats } from '../../src/proxies/activations.js';
 import { naswotScore } from '../../src/proxies/naswot.js';
@@ -56,8 +53,24 @@ test('NB101: all 30 official records have exactly the official parameter count',
 test("NB101: the isomorphism hash equals every official record's hash", { skip: officialSkip }, () => {
   for (const r of official()) assert.equal(nb101Hash(makeNb101Cell(r.matrix, r.ops)), r.hash);
   // the hash ignores vertex order: swapping two parallel interior vertices keeps it
-  const a = makeNb101Cell([[0, 1, 1, 0], [0, 0, 0, 1], [0, 0, 0, 1], [0, 0, 0, 0]], [I, C3, C1, O]);
-  const b = makeNb101Cell([[0, 1, 1, 0], [0, 0, 0, 1], [0, 0, 0, 1], [0, 0, 0, 0]], [I, C1, C3, O]);
+  const a = makeNb101Cell(
+    [
+      [0, 1, 1, 0],
+      [0, 0, 0, 1],
+      [0, 0, 0, 1],
+      [0, 0, 0, 0],
+    ],
+    [I, C3, C1, O],
+  );
+  const b = makeNb101Cell(
+    [
+      [0, 1, 1, 0],
+      [0, 0, 0, 1],
+      [0, 0, 0, 1],
+      [0, 0, 0, 0],
+    ],
+    [I, C1, C3, O],
+  );
   assert.notEqual(formatNb101(a), formatNb101(b));
   assert.equal(nb101Hash(a), nb101Hash(b));
   assert.notEqual(nb101Hash(a), nb101Hash(makeNb101Cell(a.matrix, [I, C3, MP, O])));
@@ -71,7 +84,14 @@ test('NB101: pruning drops vertices on no input→output path', () => {
   m[4]![6] = 1; // 4 reaches the output but is not reached from the input
   m[2]![3] = 1; // 2, 3: isolated pair
   const a = makeNb101Cell(m, [I, C1, C3, C3, MP, C3, O]);
-  assert.deepEqual(a, { matrix: [[0, 1, 0], [0, 0, 1], [0, 0, 0]], ops: [I, C1, O] });
+  assert.deepEqual(a, {
+    matrix: [
+      [0, 1, 0],
+      [0, 0, 1],
+      [0, 0, 0],
+    ],
+    ops: [I, C1, O],
+  });
   assert.equal(formatNb101(a), `101|${C1}`);
   // JSON and compact spellings read the same cell
   assert.deepEqual(parseNb101(JSON.stringify({ matrix: m, ops: [I, C1, C3, C3, MP, C3, O] })), a);
@@ -84,7 +104,13 @@ test('NB101: invalid cells give errors naming the bad entry', () => {
   const lower = chain(7);
   lower[2]![1] = 1;
   const ten = chain(7); // 6 chain edges + 4 more, every vertex on a path
-  for (const [r, c] of [[0, 2], [0, 3], [1, 3], [4, 6]] as const) ten[r]![c] = 1;
+  for (const [r, c] of [
+    [0, 2],
+    [0, 3],
+    [1, 3],
+    [4, 6],
+  ] as const)
+    ten[r]![c] = 1;
   const ragged = chain(7);
   ragged[2] = [0, 0, 0, 1, 0, 0];
   const cases: [() => unknown, RegExp][] = [
@@ -94,9 +120,27 @@ test('NB101: invalid cells give errors naming the bad entry', () => {
     [() => makeNb101Cell(ragged, ops7), /matrix row 2 has 6 entries; the matrix must be 7×7/],
     [() => makeNb101Cell(chain(8), [...ops7, O]), /matrix has 8 rows/],
     [() => makeNb101Cell(chain(7), ops7.slice(1)), /ops has 6 entries but the matrix is 7×7/],
-    [() => makeNb101Cell(chain(3).map((r, i) => (i === 0 ? [0, 2, 0] : r)), [I, C3, O]), /matrix\[0\]\[1\] is 2/],
+    [
+      () =>
+        makeNb101Cell(
+          chain(3).map((r, i) => (i === 0 ? [0, 2, 0] : r)),
+          [I, C3, O],
+        ),
+      /matrix\[0\]\[1\] is 2/,
+    ],
     [() => makeNb101Cell(chain(3), [C3, C3, O]), /ops\[0\] is "conv3x3-bn-relu"; the input vertex's op must be 'input'/],
-    [() => makeNb101Cell([[0, 1, 0], [0, 0, 0], [0, 0, 0]], [I, C3, O]), /input is not connected to the output/],
+    [
+      () =>
+        makeNb101Cell(
+          [
+            [0, 1, 0],
+            [0, 0, 0],
+            [0, 0, 0],
+          ],
+          [I, C3, O],
+        ),
+      /input is not connected to the output/,
+    ],
     [() => parseNb101(`1011|${C3}`), /1 ops make 3 vertices, which need 3 matrix bits, found 4/],
     [() => parseNb101(`1x1|${C3}`), /bit 1 \(matrix\[0\]\[2\]\) is 'x'/],
     [() => parseNb101(`101|conv7x7`), /op 0 \(ops\[1\]\) 'conv7x7'/],
@@ -137,7 +181,14 @@ test('NB101: sample, mutate and crossover stay valid over 200 seeded draws; enco
 test('NB101: vertex channels follow compute_vertex_channels; the tiny cell has hand-counted params and FLOPs', () => {
   // three vertices feed the output: 128 = 43 + 43 + 42, the remainder to the first ones; vertex 1
   // feeds only vertex 2 and takes its channels
-  const m6 = [[0, 1, 0, 1, 1, 0], [0, 0, 1, 0, 0, 0], [0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 0]];
+  const m6 = [
+    [0, 1, 0, 1, 1, 0],
+    [0, 0, 1, 0, 0, 0],
+    [0, 0, 0, 0, 0, 1],
+    [0, 0, 0, 0, 0, 1],
+    [0, 0, 0, 0, 0, 1],
+    [0, 0, 0, 0, 0, 0],
+  ];
   assert.deepEqual(nb101VertexChannels(64, 128, m6), [64, 43, 43, 43, 42, 128]);
   // input → output only: every cell is one 1×1 conv-BN-ReLU projection to the cell's channels.
   // params: stem 3·9·128 + 2·128; stack 1: 3·(128·128 + 256); stack 2: 128·256 + 512 + 2·(256·256 + 512);
@@ -156,12 +207,23 @@ test('NB101: vertex channels follow compute_vertex_channels; the tiny cell has h
 test('NB101: the network forward gives [batch, 10] logits and a finite NASWOT score (C 16, 16 px)', async () => {
   await initBackend('auto');
   const a = makeNb101Cell(
-    [[0, 1, 0, 1, 0, 0, 0], [0, 0, 1, 1, 1, 0, 0], [0, 0, 0, 1, 0, 0, 0], [0, 0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 1, 0], [0, 0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 0, 0]],
+    [
+      [0, 1, 0, 1, 0, 0, 0],
+      [0, 0, 1, 1, 1, 0, 0],
+      [0, 0, 0, 1, 0, 0, 0],
+      [0, 0, 0, 0, 0, 0, 1],
+      [0, 0, 0, 0, 0, 1, 0],
+      [0, 0, 0, 0, 0, 0, 1],
+      [0, 0, 0, 0, 0, 0, 0],
+    ],
     [I, C3, C1, C1, C3, C1, O],
   );
   const net = nb101Space.buildNetwork(a, new Rng(1), { C: 16, inputShape: [16, 16, 3] });
   const rng = new Rng(2);
-  const x = tf.tensor4d(Float32Array.from({ length: 8 * 16 * 16 * 3 }, () => rng.normal()), [8, 16, 16, 3]) as Tensor4D;
+  const x = tf.tensor4d(
+    Float32Array.from({ length: 8 * 16 * 16 * 3 }, () => rng.normal()),
+    [8, 16, 16, 3],
+  ) as Tensor4D;
   const y = tf.tidy(() => net.forward(x, { training: false }));
   assert.deepEqual(y.shape, [8, 10]);
   assert.ok((y.dataSync() as Float32Array).every(Number.isFinite));

@@ -4,8 +4,26 @@ import { tf, type Tensor4D } from '../../src/engine/tf.js';
 import { Rng } from '../../src/util/rng.js';
 import { TsnasError } from '../../src/util/errors.js';
 import {
-  asDarts, asNb201, buildEvalNetwork, checkSpace, crossoverArch, dartsSpace, decodeArch, encodeArch, getSpace, listSpaces, mutateArch,
-  nb201Space, parseArch, registerSpace, sampleArch, unregisterSpace, uniformCrossover, type Arch, type EvalNetOverrides, type SearchSpace,
+  asDarts,
+  asNb201,
+  buildEvalNetwork,
+  checkSpace,
+  crossoverArch,
+  dartsSpace,
+  decodeArch,
+  encodeArch,
+  getSpace,
+  listSpaces,
+  mutateArch,
+  nb201Space,
+  parseArch,
+  registerSpace,
+  sampleArch,
+  unregisterSpace,
+  uniformCrossover,
+  type Arch,
+  type EvalNetOverrides,
+  type SearchSpace,
 } from '../../src/spaces/index.js';
 import { benchmarksFor, getBenchmark, loadBenchmark, registerBenchmark, unregisterBenchmark, type BenchmarkTable } from '../../src/benchmarks/index.js';
 import { buildObjectives, parseObjectives } from '../../src/objectives/index.js';
@@ -17,7 +35,8 @@ import { relu, type ForwardCtx } from '../../src/nn/module.js';
 import { Network, type NetworkOutput } from '../../src/nn/network.js';
 
 const BEST = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|';
-const DARTS_V2 = "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), ('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), ('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=range(2, 6))";
+const DARTS_V2 =
+  "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), ('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), ('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=range(2, 6))";
 
 // ---- a toy user space: a sample is plain JSON {label: value} ------------------------------------
 type Toy = { width: string; act: string; depth: string };
@@ -30,7 +49,11 @@ const TOY_DECISIONS = [
 class ToyNet extends Network {
   readonly inputShape: readonly [number, number, number];
   readonly layers: Linear[] = [];
-  constructor(readonly a: Toy, rng: Rng, o: EvalNetOverrides) {
+  constructor(
+    readonly a: Toy,
+    rng: Rng,
+    o: EvalNetOverrides,
+  ) {
     super();
     this.inputShape = o.inputShape ?? [8, 8, 3];
     const w = Number(a.width);
@@ -90,7 +113,10 @@ const toySpace: SearchSpace<Toy> = {
 
 test('registry: unknown names and duplicates are one-line errors naming the known spaces', () => {
   assert.deepEqual(listSpaces().slice(0, 2), ['nb201', 'darts']);
-  assert.throws(() => getSpace('nope'), (e: unknown) => e instanceof TsnasError && /^unknown search space 'nope' \(known: nb201, darts, nb101\)$/.test(e.message));
+  assert.throws(
+    () => getSpace('nope'),
+    (e: unknown) => e instanceof TsnasError && /^unknown search space 'nope' \(known: nb201, darts, nb101\)$/.test(e.message),
+  );
   assert.throws(() => checkSpace('nope'), /unknown search space 'nope' \(known: nb201, darts, nb101/);
   assert.throws(() => parseArch('nope', BEST), /unknown search space 'nope'/);
   assert.throws(() => sampleArch('nope', new Rng(0)), /unknown search space 'nope'/);
@@ -142,15 +168,23 @@ test('a toy space registered by the user works through the generic helpers, obje
   let loads = 0;
   const all = [0, 1, 2].flatMap((w) => [0, 1].flatMap((ac) => [0, 1].map((d) => toyFormat(toyDecode([w, ac, d])))));
   const table: BenchmarkTable = {
-    name: 'toy-table', space: 'toy', columns: ['val_acc'],
-    resolveColumn: (n) => { if (n !== 'val_acc' && n !== 'accuracy') throw new TsnasError(`no column ${n}`); return 'val_acc'; },
+    name: 'toy-table',
+    space: 'toy',
+    columns: ['val_acc'],
+    resolveColumn: (n) => {
+      if (n !== 'val_acc' && n !== 'accuracy') throw new TsnasError(`no column ${n}`);
+      return 'val_acc';
+    },
     has: (x) => all.includes(x),
     get: (x) => ({ arch: x, values: { val_acc: 50 + all.indexOf(x) } }),
     value: (x) => 50 + all.indexOf(x),
   };
   registerBenchmark({ name: 'toy-table', space: 'toy', title: 'Toy', defaultPath: () => '/nowhere', load: async () => (loads++, table) });
   t.after(() => unregisterBenchmark('toy-table'));
-  assert.deepEqual(benchmarksFor('toy').map((b) => b.name), ['toy-table']);
+  assert.deepEqual(
+    benchmarksFor('toy').map((b) => b.name),
+    ['toy-table'],
+  );
   assert.equal(await loadBenchmark('toy-table'), table);
   assert.equal(await loadBenchmark('toy-table'), table);
   assert.equal(loads, 1);
@@ -187,7 +221,10 @@ test('NB201 encode: edge ops as indices of NB201_OPS, in edge order; DARTS encod
   const a = parseArch('nb201', BEST);
   // BEST: 1<-0 nor_conv_3x3, 2<-0 nor_conv_3x3, 2<-1 nor_conv_3x3, 3<-0 skip_connect, 3<-1 nor_conv_3x3, 3<-2 nor_conv_1x1
   assert.deepEqual(encodeArch(a), [3, 3, 3, 1, 3, 2]);
-  assert.deepEqual(nb201Space.decisions().map((d) => d.label), ['1<-0', '2<-0', '2<-1', '3<-0', '3<-1', '3<-2']);
+  assert.deepEqual(
+    nb201Space.decisions().map((d) => d.label),
+    ['1<-0', '2<-0', '2<-1', '3<-0', '3<-1', '3<-2'],
+  );
   assert.equal(decodeArch('nb201', [3, 3, 3, 1, 3, 2]).text, BEST);
   assert.equal(decodeArch('nb201', [0, 0, 0, 0, 0, 0]).text, '|none~0|+|none~0|none~1|+|none~0|none~1|none~2|');
   const d = parseArch('darts', DARTS_V2);
@@ -195,12 +232,18 @@ test('NB201 encode: edge ops as indices of NB201_OPS, in edge order; DARTS encod
   assert.equal(code.length, 32);
   // normal node 2: ('sep_conv_3x3', 0), ('sep_conv_3x3', 1); ops indexed among the 7 real ones (sep_conv_3x3 = 3)
   assert.deepEqual(code.slice(0, 4), [0, 3, 1, 3]);
-  assert.deepEqual(dartsSpace.decisions().slice(0, 4).map((x) => x.label), ['normal.node2.input0', 'normal.node2.op0', 'normal.node2.input1', 'normal.node2.op1']);
+  assert.deepEqual(
+    dartsSpace
+      .decisions()
+      .slice(0, 4)
+      .map((x) => x.label),
+    ['normal.node2.input0', 'normal.node2.op0', 'normal.node2.input1', 'normal.node2.op1'],
+  );
   // reduce node 2: ('max_pool_3x3', 0), ('max_pool_3x3', 1)
   assert.deepEqual(code.slice(16, 20), [0, 0, 1, 0]);
   assert.equal(decodeArch('darts', code).text, d.text);
   assert.equal(getSpace('nb201').size, 15625);
-  assert.equal([...(getSpace('nb201').enumerate!())].length, 15625);
+  assert.equal([...getSpace('nb201').enumerate!()].length, 15625);
   assert.equal(getSpace('darts').enumerate, undefined);
 });
 

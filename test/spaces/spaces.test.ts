@@ -3,15 +3,29 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/util/rng.js';
 import { TsnasError } from '../../src/util/errors.js';
 import {
-  NB201_SIZE, enumerateNb201, formatNb201, mutateNb201, nb201Code, nb201FromCode, parseNb201, sampleNb201,
-  DARTS_OPS, formatGenotype, mutateGenotype, parseGenotype, sampleGenotype, validateGenotype, parseArch,
+  NB201_SIZE,
+  enumerateNb201,
+  formatNb201,
+  mutateNb201,
+  nb201Code,
+  nb201FromCode,
+  parseNb201,
+  sampleNb201,
+  DARTS_OPS,
+  formatGenotype,
+  mutateGenotype,
+  parseGenotype,
+  sampleGenotype,
+  validateGenotype,
+  parseArch,
 } from '../../src/spaces/index.js';
 import { loadNb201Table } from '../../src/benchmarks/nb201-table.js';
 import { nb201Available, nb201Path, nb201SkipReason } from '../helpers/bench-path.js';
 import { lastJson, runCli } from '../helpers/cli.js';
 
 const BEST = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|';
-const DARTS_V2 = "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), ('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), ('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=range(2, 6))";
+const DARTS_V2 =
+  "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), ('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), ('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=range(2, 6))";
 
 test('NB201 strings round-trip and name the edge order', () => {
   const a = parseNb201(BEST);
@@ -30,7 +44,12 @@ test('NB201 malformed strings give errors naming the position', () => {
     ['nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|', /position 0/],
     ['|nor_conv_3x3-0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|', /'nor_conv_3x3-0' is not op~input/],
   ];
-  for (const [s, re] of cases) assert.throws(() => parseNb201(s), (e: Error) => e instanceof TsnasError && re.test(e.message), s);
+  for (const [s, re] of cases)
+    assert.throws(
+      () => parseNb201(s),
+      (e: Error) => e instanceof TsnasError && re.test(e.message),
+      s,
+    );
 });
 
 test('NB201 enumeration covers 15,625 distinct cells; codes invert', () => {
@@ -69,7 +88,12 @@ test('DARTS bad genotypes give clear errors', () => {
     [DARTS_V2.replace("('max_pool_3x3', 0)", "('none', 0)"), /reduce\[0\] is 'none'/],
     [DARTS_V2.replace("[('sep_conv_3x3', 0)", "[('sep_conv_3x3' 0)"), /malformed genotype at position \d+/],
   ];
-  for (const [s, re] of bad) assert.throws(() => parseGenotype(s), (e: Error) => e instanceof TsnasError && re.test(e.message), s);
+  for (const [s, re] of bad)
+    assert.throws(
+      () => parseGenotype(s),
+      (e: Error) => e instanceof TsnasError && re.test(e.message),
+      s,
+    );
 });
 
 test('DARTS sampling and mutation stay valid', () => {
@@ -85,8 +109,7 @@ test('DARTS sampling and mutation stay valid', () => {
 });
 
 test('tsnas arch --random draws seeded, valid architectures (one per line; params in --json)', async () => {
-  const draw = async (space: string, seed: string, json = false) =>
-    runCli(['arch', '--space', space, '--random', '4', '--seed', seed, '--backend', 'cpu', ...(json ? ['--json'] : [])]);
+  const draw = async (space: string, seed: string, json = false) => runCli(['arch', '--space', space, '--random', '4', '--seed', seed, '--backend', 'cpu', ...(json ? ['--json'] : [])]);
   const a = await draw('darts', '3');
   assert.equal(a.code, 0, a.stderr);
   const lines = a.stdout.trim().split('\n');

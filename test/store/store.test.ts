@@ -56,23 +56,51 @@ test('a store from a newer schema is refused and left untouched; corrupt files a
   const db = new Database(path);
   db.exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema_version', '99'); CREATE TABLE mine (x INT); INSERT INTO mine VALUES (7);");
   db.close();
-  assert.throws(() => Store.open(path), (e: Error) => e instanceof TsnasError && /schema version 99, newer than this tsnas \(1\)/.test(e.message));
+  assert.throws(
+    () => Store.open(path),
+    (e: Error) => e instanceof TsnasError && /schema version 99, newer than this tsnas \(1\)/.test(e.message),
+  );
   const after = new Database(path);
   assert.deepEqual(after.prepare('SELECT x FROM mine').get(), { x: 7 });
   assert.equal((after.prepare("SELECT value FROM meta WHERE key='schema_version'").get() as { value: string }).value, '99');
   after.close();
   const junk = join(dir, 'junk.db');
   writeFileSync(junk, 'this is not a database, just text '.repeat(200));
-  assert.throws(() => Store.open(junk), (e: Error) => e instanceof TsnasError && e.message.includes(junk));
+  assert.throws(
+    () => Store.open(junk),
+    (e: Error) => e instanceof TsnasError && e.message.includes(junk),
+  );
   assert.equal(STORE_SCHEMA_VERSION, 1);
 });
 
 test('CLI records runs; runs list/show/rm work with --json', async () => {
   const store = join(tmp(), 'tsnas.db');
-  const r = await runCli(['score', '--space', 'nb201', '--arch', BEST, '--proxies', 'params', '--dataset', 'synthetic', '--batch', '8', '--backend', 'cpu', '--store', store, '--run-id', 'score-1', '--json']);
+  const r = await runCli([
+    'score',
+    '--space',
+    'nb201',
+    '--arch',
+    BEST,
+    '--proxies',
+    'params',
+    '--dataset',
+    'synthetic',
+    '--batch',
+    '8',
+    '--backend',
+    'cpu',
+    '--store',
+    store,
+    '--run-id',
+    'score-1',
+    '--json',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const list = lastJson((await runCli(['runs', 'list', '--store', store, '--json'])).stdout) as { runs: { id: string; status: string }[] };
-  assert.deepEqual(list.runs.map((x) => [x.id, x.status]), [['score-1', 'done']]);
+  assert.deepEqual(
+    list.runs.map((x) => [x.id, x.status]),
+    [['score-1', 'done']],
+  );
   const show = lastJson((await runCli(['runs', 'show', 'score-1', '--store', store, '--json'])).stdout) as { result: { results: { scores: { params: number } }[] } };
   assert.equal(show.result.results[0]!.scores.params, 1.073466);
   assert.equal((await runCli(['runs', 'rm', 'score-1', '--store', store, '--json'])).code, 0);

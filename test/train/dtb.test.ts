@@ -17,8 +17,38 @@ const lastJson = (s: string) => JSON.parse(s.trim().split('\n').pop()!);
 
 const ARCHS = 4;
 const EPOCHS = 3;
-const buildArgs = (out: string) => ['dtb', 'build', '--space', 'nb201', '--archs', String(ARCHS), '--epochs', String(EPOCHS), '--dataset', 'synthetic',
-  '--image-size', '8', '--train-limit', '256', '--test-limit', '64', '--batch', '32', '--C', '4', '--N', '1', '--seed', '7', '--out', out, '--backend', 'wasm', '--json', '--no-progress'];
+const buildArgs = (out: string) => [
+  'dtb',
+  'build',
+  '--space',
+  'nb201',
+  '--archs',
+  String(ARCHS),
+  '--epochs',
+  String(EPOCHS),
+  '--dataset',
+  'synthetic',
+  '--image-size',
+  '8',
+  '--train-limit',
+  '256',
+  '--test-limit',
+  '64',
+  '--batch',
+  '32',
+  '--C',
+  '4',
+  '--N',
+  '1',
+  '--seed',
+  '7',
+  '--out',
+  out,
+  '--backend',
+  'wasm',
+  '--json',
+  '--no-progress',
+];
 
 test('DTB archs are seeded and distinct', () => {
   const a = sampleDtbArchs('darts', 20, 3);
@@ -111,7 +141,10 @@ test('DTB refuses to resume with other settings', async () => {
   await useBackend('wasm');
   const dir = tmp();
   const base = {
-    space: 'nb201' as const, seed: 1, numArchs: 2, net: { C: 4, N: 1 },
+    space: 'nb201' as const,
+    seed: 1,
+    numArchs: 2,
+    net: { C: 4, N: 1 },
     data: { dataset: 'synthetic', imageSize: 8, trainLimit: 32, testLimit: 16 },
     recipe: { ...DEFAULT_RECIPE, epochs: 1, batch: 16 },
   };
@@ -126,7 +159,10 @@ test('the shipped DTB (results/dtb-nb201-c10-100-v1.json) is a valid v1 file: it
   const d = readDtb(join(REPO_ROOT, 'results', 'dtb-nb201-c10-100-v1.json'));
   assert.equal(d.archs.length, 100);
   // the architectures are the build seed's sample, in order
-  assert.deepEqual(d.archs.map((a) => a.arch), sampleDtbArchs(d.space, 100, d.seed));
+  assert.deepEqual(
+    d.archs.map((a) => a.arch),
+    sampleDtbArchs(d.space, 100, d.seed),
+  );
   const net = d.net as { C: number; N: number };
   for (const a of d.archs.slice(0, 10)) {
     const n = buildEvalNetwork('nb201', parseArch('nb201', a.arch), new Rng(0), { C: net.C, N: net.N, inputShape: [16, 16, 3], numClasses: 10 });
@@ -134,7 +170,10 @@ test('the shipped DTB (results/dtb-nb201-c10-100-v1.json) is a valid v1 file: it
     n.dispose();
   }
   for (const a of d.archs) {
-    assert.deepEqual(a.epochs.map((e) => e.epoch), Array.from({ length: 12 }, (_, i) => i + 1));
+    assert.deepEqual(
+      a.epochs.map((e) => e.epoch),
+      Array.from({ length: 12 }, (_, i) => i + 1),
+    );
     for (const e of a.epochs) assert.ok(e.val_acc >= 0 && e.val_acc <= 100 && Number.isFinite(e.train_loss), `${a.index}@${e.epoch}`);
   }
 });

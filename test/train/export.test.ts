@@ -21,7 +21,8 @@ async function loadPlain(dir: string): Promise<tf.LayersModel> {
 }
 
 const NB201 = '|nor_conv_3x3~0|+|avg_pool_3x3~0|none~1|+|skip_connect~0|nor_conv_1x1~1|avg_pool_3x3~2|';
-const DARTS = "Genotype(normal=[('sep_conv_3x3', 0), ('skip_connect', 1), ('dil_conv_3x3', 0), ('max_pool_3x3', 2), ('skip_connect', 0), ('avg_pool_3x3', 1), ('sep_conv_5x5', 2), ('dil_conv_5x5', 3)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), ('dil_conv_3x3', 1), ('skip_connect', 0), ('sep_conv_3x3', 2), ('avg_pool_3x3', 1), ('skip_connect', 2), ('dil_conv_5x5', 3), ('sep_conv_5x5', 0)], reduce_concat=[2, 3, 4, 5])";
+const DARTS =
+  "Genotype(normal=[('sep_conv_3x3', 0), ('skip_connect', 1), ('dil_conv_3x3', 0), ('max_pool_3x3', 2), ('skip_connect', 0), ('avg_pool_3x3', 1), ('sep_conv_5x5', 2), ('dil_conv_5x5', 3)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), ('dil_conv_3x3', 1), ('skip_connect', 0), ('sep_conv_3x3', 2), ('avg_pool_3x3', 1), ('skip_connect', 2), ('dil_conv_5x5', 3), ('sep_conv_5x5', 0)], reduce_concat=[2, 3, 4, 5])";
 
 for (const [space, arch, extra] of [
   ['nb201', NB201, { C: 4, N: 1 }],
@@ -65,12 +66,47 @@ for (const [space, arch, extra] of [
 
 test('tsnas export --json', () => {
   const run = tmp();
-  const tr = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'train', '--space', 'nb201', '--arch', NB201, '--dataset', 'synthetic',
-    '--C', '4', '--N', '1', '--image-size', '8', '--train-limit', '32', '--test-limit', '16', '--epochs', '1', '--batch', '16', '--out', run, '--json', '--backend', 'wasm'],
-  { cwd: REPO_ROOT, encoding: 'utf8', timeout: 300_000 });
+  const tr = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'train',
+      '--space',
+      'nb201',
+      '--arch',
+      NB201,
+      '--dataset',
+      'synthetic',
+      '--C',
+      '4',
+      '--N',
+      '1',
+      '--image-size',
+      '8',
+      '--train-limit',
+      '32',
+      '--test-limit',
+      '16',
+      '--epochs',
+      '1',
+      '--batch',
+      '16',
+      '--out',
+      run,
+      '--json',
+      '--backend',
+      'wasm',
+    ],
+    { cwd: REPO_ROOT, encoding: 'utf8', timeout: 300_000 },
+  );
   assert.equal(tr.status, 0, tr.stderr);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'export', '--run', run, '--format', 'tfjs', '--json', '--backend', 'wasm', '--latency-reps', '2'],
-    { cwd: REPO_ROOT, encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'export', '--run', run, '--format', 'tfjs', '--json', '--backend', 'wasm', '--latency-reps', '2'], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
   const j = JSON.parse(lines[lines.length - 1]!);

@@ -69,7 +69,10 @@ test('trainer learns the synthetic set, memory stays flat', async () => {
   assert.equal(h.length, 4);
   assert.ok(h[3]!.test_acc! >= 35, `test accuracy ${h[3]!.test_acc} after 4 epochs (chance 10%)`);
   assert.ok(h[3]!.train_loss < h[0]!.train_loss);
-  assert.ok(h.every((r) => r.num_tensors === h[0]!.num_tensors), `tensors per epoch: ${h.map((r) => r.num_tensors)}`);
+  assert.ok(
+    h.every((r) => r.num_tensors === h[0]!.num_tensors),
+    `tensors per epoch: ${h.map((r) => r.num_tensors)}`,
+  );
 });
 
 test('resume after an interruption reproduces the uninterrupted run exactly', async () => {
@@ -103,7 +106,8 @@ test('resume after an interruption reproduces the uninterrupted run exactly', as
 
 test('darts: drop-path and auxiliary head train, and resume is exact', async () => {
   await useBackend('wasm');
-  const g = "Genotype(normal=[('sep_conv_3x3', 0), ('skip_connect', 1), ('dil_conv_3x3', 0), ('max_pool_3x3', 2), ('skip_connect', 0), ('avg_pool_3x3', 1), ('sep_conv_5x5', 2), ('dil_conv_5x5', 3)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), ('dil_conv_3x3', 1), ('skip_connect', 0), ('sep_conv_3x3', 2), ('avg_pool_3x3', 1), ('skip_connect', 2), ('dil_conv_5x5', 3), ('sep_conv_3x3', 0)], reduce_concat=[2, 3, 4, 5])";
+  const g =
+    "Genotype(normal=[('sep_conv_3x3', 0), ('skip_connect', 1), ('dil_conv_3x3', 0), ('max_pool_3x3', 2), ('skip_connect', 0), ('avg_pool_3x3', 1), ('sep_conv_5x5', 2), ('dil_conv_5x5', 3)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), ('dil_conv_3x3', 1), ('skip_connect', 0), ('sep_conv_3x3', 2), ('avg_pool_3x3', 1), ('skip_connect', 2), ('dil_conv_5x5', 3), ('sep_conv_3x3', 0)], reduce_concat=[2, 3, 4, 5])";
   const cfg = (): RunConfig => ({
     net: { space: 'darts', arch: g, C: 2, layers: 3, auxiliary: true, initSeed: 1 },
     data: { dataset: 'synthetic', imageSize: 32, trainLimit: 16, testLimit: 16 },
@@ -119,9 +123,41 @@ test('darts: drop-path and auxiliary head train, and resume is exact', async () 
 
 test('tsnas train --json prints the contract object', () => {
   const out = tmp();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'train', '--space', 'nb201', '--arch', ARCH, '--dataset', 'synthetic',
-    '--C', '4', '--N', '1', '--image-size', '8', '--train-limit', '100', '--test-limit', '50', '--epochs', '1', '--batch', '50', '--out', out, '--json', '--backend', 'wasm'],
-  { cwd: REPO_ROOT, encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'train',
+      '--space',
+      'nb201',
+      '--arch',
+      ARCH,
+      '--dataset',
+      'synthetic',
+      '--C',
+      '4',
+      '--N',
+      '1',
+      '--image-size',
+      '8',
+      '--train-limit',
+      '100',
+      '--test-limit',
+      '50',
+      '--epochs',
+      '1',
+      '--batch',
+      '50',
+      '--out',
+      out,
+      '--json',
+      '--backend',
+      'wasm',
+    ],
+    { cwd: REPO_ROOT, encoding: 'utf8', timeout: 300_000 },
+  );
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
   const j = JSON.parse(lines[lines.length - 1]!);

@@ -1,23 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  kendallTau,
-  kendallTauWithN,
-  mean,
-  median,
-  pearson,
-  pearsonWithN,
-  quantile,
-  ranks,
-  spearman,
-  spearmanWithN,
-  std,
-} from '../../src/util/stats.js';
+import { kendallTau, kendallTauWithN, mean, median, pearson, pearsonWithN, quantile, ranks, spearman, spearmanWithN, std } from '../../src/util/stats.js';
 import { TsnasError } from '../../src/util/errors.js';
 import { Rng } from '../../src/util/rng.js';
 
-const close = (a: number, b: number, eps = 1e-12) =>
-  assert.ok(Math.abs(a - b) <= eps, `expected ${b}, got ${a} (diff ${Math.abs(a - b)})`);
+const close = (a: number, b: number, eps = 1e-12) => assert.ok(Math.abs(a - b) <= eps, `expected ${b}, got ${a} (diff ${Math.abs(a - b)})`);
 
 /** O(n^2) tau-b straight from the definition. */
 function kendallTauNaive(x: ArrayLike<number>, y: ArrayLike<number>): number {
@@ -99,9 +86,27 @@ test('kendall tau: hand-computed cases without and with ties', () => {
 
 test('kendall tau: concordant = 1, reversed = -1, undefined = NaN', () => {
   const x = Array.from({ length: 100 }, (_, i) => i);
-  close(kendallTau(x, x.map((v) => 3 * v + 1)), 1);
-  close(kendallTau(x, x.map((v) => -v)), -1);
-  close(kendallTau(x, x.map((v) => Math.exp(v / 10))), 1);
+  close(
+    kendallTau(
+      x,
+      x.map((v) => 3 * v + 1),
+    ),
+    1,
+  );
+  close(
+    kendallTau(
+      x,
+      x.map((v) => -v),
+    ),
+    -1,
+  );
+  close(
+    kendallTau(
+      x,
+      x.map((v) => Math.exp(v / 10)),
+    ),
+    1,
+  );
   assert.ok(Number.isNaN(kendallTau([1, 2, 3], [4, 4, 4])));
   assert.ok(Number.isNaN(kendallTau([1], [2])));
   assert.ok(Number.isNaN(kendallTau([], [])));
@@ -129,10 +134,14 @@ test('kendall tau O(n log n) matches the O(n^2) definition on random data with t
 test('kendall tau (O(n log n)) equals the O(n²) tau-b on tied data, and runs on 200,000 points', () => {
   const rng = new Rng(7);
   const naive = (x: ArrayLike<number>, y: ArrayLike<number>) => {
-    let c = 0, d = 0, tx = 0, ty = 0;
+    let c = 0,
+      d = 0,
+      tx = 0,
+      ty = 0;
     for (let i = 0; i < x.length; i++) {
       for (let j = i + 1; j < x.length; j++) {
-        const a = Math.sign(x[i]! - x[j]!), b = Math.sign(y[i]! - y[j]!);
+        const a = Math.sign(x[i]! - x[j]!),
+          b = Math.sign(y[i]! - y[j]!);
         if (a === 0 && b === 0) continue;
         if (a === 0) tx++;
         else if (b === 0) ty++;

@@ -26,10 +26,16 @@ function countOf(arch: AnyArch, space: SpaceName, seed: number): { arch: string;
 export function archCommand(): Command {
   return withCommon(
     new Command('arch')
-      .description('Validate an architecture and count params and FLOPs of its evaluation network (NB201: C=16, N=5; DARTS: 20 cells, C=36; NB101: stem 128, 3 stacks × 3 cells), per 32×32 image, 10 classes; or draw random architectures')
+      .description(
+        'Validate an architecture and count params and FLOPs of its evaluation network (NB201: C=16, N=5; DARTS: 20 cells, C=36; NB101: stem 128, 3 stacks × 3 cells), per 32×32 image, 10 classes; or draw random architectures',
+      )
       .addOption(new Option('--space <space>', 'search space').choices(listSpaces()).makeOptionMandatory())
       .option('--arch <str>', 'NB201 arch string, DARTS Genotype(...) text, or NB101 cell (JSON {"matrix":[[...]],"ops":[...]} or BITS|OP,OP,...)')
-      .option('--random <n>', 'draw n architectures uniformly (DARTS: ops uniform over the 7 non-none ops, two distinct inputs per node; NB101: as NB101\'s own sampler, edges with p=1/2 until valid), seeded by --seed', intArg('random', 1, 1_000_000)),
+      .option(
+        '--random <n>',
+        "draw n architectures uniformly (DARTS: ops uniform over the 7 non-none ops, two distinct inputs per node; NB101: as NB101's own sampler, edges with p=1/2 until valid), seeded by --seed",
+        intArg('random', 1, 1_000_000),
+      ),
   ).action(async (o: ArchOptions) => {
     if ((o.arch === undefined) === (o.random === undefined)) throw new TsnasError('give exactly one of --arch STR or --random N');
     if (o.random !== undefined) {

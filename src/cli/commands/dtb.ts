@@ -38,17 +38,29 @@ function buildCommand(): Command {
     await startBackend(o);
     const t0 = performance.now();
     // Ctrl-C stops after the current training step, with a checkpoint of the architecture in training.
-    const r = await withGracefulStop(() => buildDtbAsync(resolve(o.out!), { space, seed: o.seed, numArchs: o.archs, net, data: dataSpecFrom(o), recipe }, {
-      onProgress: o.progress ? trainProgressBar() : undefined, stopAfter: o.stopAfter, log: o.json ? undefined : log, shouldStop: stopRequested,
-    }));
+    const r = await withGracefulStop(() =>
+      buildDtbAsync(
+        resolve(o.out!),
+        { space, seed: o.seed, numArchs: o.archs, net, data: dataSpecFrom(o), recipe },
+        {
+          onProgress: o.progress ? trainProgressBar() : undefined,
+          stopAfter: o.stopAfter,
+          log: o.json ? undefined : log,
+          shouldStop: stopRequested,
+        },
+      ),
+    );
     const wall = (performance.now() - t0) / 1000;
     if (r.stoppedAt) {
       const s = r.stoppedAt;
       const where = s.steps === 0 ? `before architecture ${s.arch + 1}` : `in architecture ${s.arch + 1} (epoch ${s.epoch}, step ${s.step} of ${s.steps}, checkpointed)`;
       log(`stopped ${where}: ${r.done}/${r.total} done; continue with the same command (--resume optional)${currentRunHint()}`);
     }
-    emit(o, { out: resolve(o.out), done: r.done, total: r.total, trained_now: r.trainedNow, complete: r.done === r.total, ...(r.stoppedAt ? { stopped: true } : {}), wall_s: wall },
-      () => `${r.done}/${r.total} architectures done (${r.trainedNow} trained in this run, ${wall.toFixed(1)} s)${r.done < r.total ? '; rerun to resume' : ''}`);
+    emit(
+      o,
+      { out: resolve(o.out), done: r.done, total: r.total, trained_now: r.trainedNow, complete: r.done === r.total, ...(r.stoppedAt ? { stopped: true } : {}), wall_s: wall },
+      () => `${r.done}/${r.total} architectures done (${r.trainedNow} trained in this run, ${wall.toFixed(1)} s)${r.done < r.total ? '; rerun to resume' : ''}`,
+    );
   });
 }
 
@@ -72,8 +84,5 @@ function exportCmd(): Command {
 }
 
 export function dtbCommand(): Command {
-  return new Command('dtb')
-    .description('Training-states benchmark: build (resumable) and export')
-    .addCommand(buildCommand().exitOverride())
-    .addCommand(exportCmd().exitOverride());
+  return new Command('dtb').description('Training-states benchmark: build (resumable) and export').addCommand(buildCommand().exitOverride()).addCommand(exportCmd().exitOverride());
 }

@@ -19,7 +19,10 @@ export function exportCommand(): Command {
     const out = resolve(o.out ?? join(o.run, 'tfjs'));
     const card = await exportRun(o.run, out, { normalize: o.normalization, latencyReps: o.latencyReps });
     if (!o.json) log(`wrote ${out}`);
-    emit(o, { out, genotype: card.genotype, params: card.params, flops: card.flops_per_image, accuracy: card.accuracy, latency_ms: card.latency.median_ms, backend: card.latency.backend },
-      () => `${out}\n${card.genotype}\nparams ${card.params}  FLOPs ${card.flops_per_image}  latency ${card.latency.median_ms.toFixed(2)} ms  ${JSON.stringify(card.accuracy)}`);
+    emit(
+      o,
+      { out, genotype: card.genotype, params: card.params, flops: card.flops_per_image, accuracy: card.accuracy, latency_ms: card.latency.median_ms, backend: card.latency.backend },
+      () => `${out}\n${card.genotype}\nparams ${card.params}  FLOPs ${card.flops_per_image}  latency ${card.latency.median_ms.toFixed(2)} ms  ${JSON.stringify(card.accuracy)}`,
+    );
   });
 }

@@ -9,13 +9,4 @@ import { dtbCommand } from './dtb.js';
 import { reportCommand } from './report.js';
 import { dashboardCommand } from './dashboard.js';
 
-export const COMMANDS: (() => Command)[] = [
-  scoreCommand,
-  correlateCommand,
-  searchCommand,
-  trainCommand,
-  exportCommand,
-  dtbCommand,
-  reportCommand,
-  dashboardCommand,
-];
+export const COMMANDS: (() => Command)[] = [scoreCommand, correlateCommand, searchCommand, trainCommand, exportCommand, dtbCommand, reportCommand, dashboardCommand];

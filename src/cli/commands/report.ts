@@ -43,7 +43,11 @@ export function reportCommand(): Command {
         const out = resolve(o.out);
         const w = writeReport(store, id, out, { table });
         if (!o.json) log(`${w.charts.length} charts: ${w.charts.map((c) => c.kind).join(', ') || 'none'}`);
-        emit(o, { run: id, out, bytes: w.bytes, charts: w.charts.map((c) => ({ id: c.id, kind: c.kind, title: c.title })) }, () => `wrote ${out} (${(w.bytes / 1e6).toFixed(1)} MB, ${w.charts.length} charts)`);
+        emit(
+          o,
+          { run: id, out, bytes: w.bytes, charts: w.charts.map((c) => ({ id: c.id, kind: c.kind, title: c.title })) },
+          () => `wrote ${out} (${(w.bytes / 1e6).toFixed(1)} MB, ${w.charts.length} charts)`,
+        );
       } finally {
         store.close();
       }

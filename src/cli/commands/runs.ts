@@ -37,8 +37,9 @@ const BLOB_CHARS = 1024;
  * long strings likewise.
  */
 function summariseBlobs(m: { scope: string; epoch: number; values: Record<string, unknown> }): { scope: string; epoch: number; values: Record<string, unknown> } {
-  const values = Object.fromEntries(Object.entries(m.values).map(([k, v]) =>
-    typeof v === 'string' && (m.scope === 'checkpoint' || v.length > BLOB_CHARS) ? [k, { omitted: true, bytes: Buffer.byteLength(v) }] : [k, v]));
+  const values = Object.fromEntries(
+    Object.entries(m.values).map(([k, v]) => (typeof v === 'string' && (m.scope === 'checkpoint' || v.length > BLOB_CHARS) ? [k, { omitted: true, bytes: Buffer.byteLength(v) }] : [k, v])),
+  );
   return { ...m, values };
 }
 
@@ -82,7 +83,12 @@ export function runsCommand(replay: (argv: string[]) => Promise<number>): Comman
       const run = s.requireRun(id);
       const detail = { ...run, trials: s.trials(id), metrics: s.metrics(id).map(summariseBlobs), artifacts: s.artifacts(id) };
       s.close();
-      emit(o, detail, () => `${run.id} (${run.command}, ${run.status})\nargv: ${run.argv.join(' ')}\ntrials: ${detail.trials.length}\nresult: ${JSON.stringify(run.result)}${run.error ? `\nerror: ${run.error}` : ''}`);
+      emit(
+        o,
+        detail,
+        () =>
+          `${run.id} (${run.command}, ${run.status})\nargv: ${run.argv.join(' ')}\ntrials: ${detail.trials.length}\nresult: ${JSON.stringify(run.result)}${run.error ? `\nerror: ${run.error}` : ''}`,
+      );
     }),
   );
   runs.addCommand(

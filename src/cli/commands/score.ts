@@ -3,9 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { listSpaces, parseArch, type AnyArch, type SpaceName } from '../../spaces/index.js';
 import { parseProxyList, proxyNames, type ScoreContext } from '../../proxies/index.js';
-import {
-  scoreRemaining as libraryScoreRemaining, scoringContext, scoringOptions, scoringSettings, storedScores as libraryStoredScores, workerCount, type WorkerCount,
-} from '../../search/scoring.js';
+import { scoreRemaining as libraryScoreRemaining, scoringContext, scoringOptions, scoringSettings, storedScores as libraryStoredScores, workerCount, type WorkerCount } from '../../search/scoring.js';
 import { TsnasError } from '../../util/errors.js';
 import type { ArchScore } from '../../proxies/index.js';
 import { emit, log, startBackend, withCommon, type CommonOptions } from '../common.js';
@@ -68,7 +66,10 @@ function readArchFile(file: string): string[] {
   } catch (e) {
     throw new TsnasError(`cannot read --arch-file ${file}: ${(e as Error).message}`);
   }
-  return text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
 }
 
 export function scoreCommand(): Command {
@@ -89,7 +90,12 @@ export function scoreCommand(): Command {
     const proxies = parseProxyList(o.proxies);
     // Each architecture is a trial of the run (index = its position); --resume scores only the rest.
     const run = resumeGuard(o, { space: o.space, proxies, ...scoringSettings(o, proxies) });
-    const done = run?.resumed ? storedScores(archs.map((a) => a.text), proxies) : new Map<number, ArchScore>();
+    const done = run?.resumed
+      ? storedScores(
+          archs.map((a) => a.text),
+          proxies,
+        )
+      : new Map<number, ArchScore>();
     if (run?.resumed && !o.json) log(`resuming: ${done.size} of ${archs.length} architectures already scored`);
     await startBackend(o);
     const ctx = scoringContext(o);
@@ -102,10 +108,15 @@ export function scoreCommand(): Command {
     const res = archs.map((_, i) => done.get(i)!);
     const wall = (performance.now() - t0) / 1000;
     if (!o.json) log(`scored ${archs.length} architecture(s) in ${wall.toFixed(1)} s`);
-    emit(
-      o,
-      { results: res.map((r) => ({ arch: r.arch, scores: r.scores, seconds: r.seconds })), proxies, batch: o.batch, seed: o.seed, trainSteps: o.trainSteps, wall_s: wall },
-      () => res.map((r) => `${r.arch}\n${Object.entries(r.scores).map(([k, v]) => `  ${k}: ${v}`).join('\n')}`).join('\n'),
+    emit(o, { results: res.map((r) => ({ arch: r.arch, scores: r.scores, seconds: r.seconds })), proxies, batch: o.batch, seed: o.seed, trainSteps: o.trainSteps, wall_s: wall }, () =>
+      res
+        .map(
+          (r) =>
+            `${r.arch}\n${Object.entries(r.scores)
+              .map(([k, v]) => `  ${k}: ${v}`)
+              .join('\n')}`,
+        )
+        .join('\n'),
     );
   });
 }

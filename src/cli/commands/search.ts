@@ -72,9 +72,7 @@ function strategyCommand(s: SearchStrategy): Command {
 }
 
 export function searchCommand(): Command {
-  const cmd = new Command('search').description(
-    `Search an architecture with a strategy: tsnas search <strategy> [flags] (or --strategy <strategy>); 'tsnas search <strategy> --help' lists its flags`,
-  );
+  const cmd = new Command('search').description(`Search an architecture with a strategy: tsnas search <strategy> [flags] (or --strategy <strategy>); 'tsnas search <strategy> --help' lists its flags`);
   for (const s of listStrategies()) cmd.addCommand(strategyCommand(s));
   return cmd;
 }

@@ -92,12 +92,18 @@ export function recipeFrom(space: SpaceName, f: RecipeFlags, seed: number): Trai
 
 export function netSpecFrom(space: SpaceName, arch: string, f: NetFlags, r: TrainRecipe, seed: number): NetSpec {
   const opts = getSpace(space).netOptions;
-  const sizes = (['C', 'N', 'layers'] as const).filter((k) => opts.includes(k)).map((k) => `--${k}`).join(', ') || 'no size flags';
+  const sizes =
+    (['C', 'N', 'layers'] as const)
+      .filter((k) => opts.includes(k))
+      .map((k) => `--${k}`)
+      .join(', ') || 'no size flags';
   for (const k of ['C', 'N', 'layers'] as const) {
     if (f[k] !== undefined && !opts.includes(k)) throw new TsnasError(`--${k} is not a flag of the ${space} space (its network takes ${sizes})`);
   }
   return {
-    space, arch, initSeed: seed,
+    space,
+    arch,
+    initSeed: seed,
     ...(f.C !== undefined ? { C: f.C } : {}),
     ...(f.N !== undefined ? { N: f.N } : {}),
     ...(f.layers !== undefined ? { layers: f.layers } : {}),
@@ -143,11 +149,17 @@ export function trainCommand(): Command {
     if (o.stopAfter && !o.out) throw new TsnasError('--stop-after needs --out (to resume from)');
     let n = 0;
     // Ctrl-C stops after the current step with a checkpoint in --out (without --out: Node's default, exit at once).
-    const go = () => runTrainingAsync({ net, data: dataSpecFrom(o), recipe }, {
-      runDir: o.out, resume: o.resume, onProgress: o.progress ? trainProgressBar() : undefined,
-      onEpoch: o.stopAfter ? () => ++n < o.stopAfter! : undefined,
-      shouldStop: o.out ? stopRequested : undefined,
-    });
+    const go = () =>
+      runTrainingAsync(
+        { net, data: dataSpecFrom(o), recipe },
+        {
+          runDir: o.out,
+          resume: o.resume,
+          onProgress: o.progress ? trainProgressBar() : undefined,
+          onEpoch: o.stopAfter ? () => ++n < o.stopAfter! : undefined,
+          shouldStop: o.out ? stopRequested : undefined,
+        },
+      );
     const res = o.out ? await withGracefulStop(go) : await go();
     if (res.stoppedAt) {
       const at = res.stoppedAt.step < res.stoppedAt.steps ? `at step ${res.stoppedAt.step} of ${res.stoppedAt.steps} in epoch ${res.stoppedAt.epoch}` : `after epoch ${res.stoppedAt.epoch}`;
@@ -160,8 +172,19 @@ export function trainCommand(): Command {
     const last = res.last;
     if (!o.json) log(`trained ${res.epochs} epochs${res.resumedFrom ? ` (resumed at ${res.resumedFrom})` : ''} in ${res.wall_s.toFixed(1)} s`);
     const out = {
-      arch: res.arch, epochs: res.epochs, complete: res.epochs === recipe.epochs, ...(res.stoppedAt ? { stopped: true } : {}), train_acc: last.train_acc, test_acc: last.test_acc!, wall_s: res.wall_s,
-      train_loss: last.train_loss, test_loss: last.test_loss!, params: res.params, flops: res.flops, resumed_from: res.resumedFrom, out: o.out ?? null,
+      arch: res.arch,
+      epochs: res.epochs,
+      complete: res.epochs === recipe.epochs,
+      ...(res.stoppedAt ? { stopped: true } : {}),
+      train_acc: last.train_acc,
+      test_acc: last.test_acc!,
+      wall_s: res.wall_s,
+      train_loss: last.train_loss,
+      test_loss: last.test_loss!,
+      params: res.params,
+      flops: res.flops,
+      resumed_from: res.resumedFrom,
+      out: o.out ?? null,
     };
     emit(o, out, () => `${res.arch}\nepochs ${res.epochs}  train_acc ${last.train_acc.toFixed(2)}%  test_acc ${last.test_acc!.toFixed(2)}%  wall ${res.wall_s.toFixed(1)} s`);
   });

@@ -40,13 +40,22 @@ export interface NativeAddon {
   reduce: Readonly<Record<ReduceOp, ReduceFn>>;
   pool: Readonly<Record<PoolOp, PoolFn>>;
   weightedSum(xs: Float32Array[], w: Float32Array, y: Float32Array): void;
-  sgdStep(p: Float32Array[], g: Float32Array[], v: (Float32Array | null)[], pOut: Float32Array[], vOut: Float32Array[],
-    lr: number, momentum: number, weightDecay: number, nesterov: boolean, scale: number): void;
+  sgdStep(
+    p: Float32Array[],
+    g: Float32Array[],
+    v: (Float32Array | null)[],
+    pOut: Float32Array[],
+    vOut: Float32Array[],
+    lr: number,
+    momentum: number,
+    weightDecay: number,
+    nesterov: boolean,
+    scale: number,
+  ): void;
   sumSquares(xs: Float32Array[]): number;
   weightedSumGrad(dy: Float32Array, xs: Float32Array[], w: Float32Array, dxs: Float32Array[], dw: Float32Array): void;
   bnAffineForward(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, invstd: Float32Array, C: number, eps: number, variance?: Float32Array): void;
-  bnAffineBackward(dy: Float32Array, x: Float32Array, mean: Float32Array, invstd: Float32Array, gamma: Float32Array,
-    dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, C: number): void;
+  bnAffineBackward(dy: Float32Array, x: Float32Array, mean: Float32Array, invstd: Float32Array, gamma: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, C: number): void;
   /** NASWOT codes: bit-pack (x > 0) per row; add popcount Hamming distances of row pairs (i < j). */
   packCodes(x: Float32Array, batch: number, units: number, out: Uint32Array): void;
   addHamming(codes: Uint32Array, batch: number, words: number, dist: Float64Array, mult: number): void;
@@ -78,16 +87,12 @@ type NamedFamilies = { [F in keyof NativeAddon as NativeAddon[F] extends (...arg
  * The addon's `family` kernel called `name`, resolved once (at registration); an Error naming the
  * kernel and what the addon has when it is missing (an addon built from older sources).
  */
-export function named<F extends keyof NamedFamilies, N extends keyof NamedFamilies[F]>(
-  A: NativeAddon, family: F, name: N,
-): NamedFamilies[F][N] {
+export function named<F extends keyof NamedFamilies, N extends keyof NamedFamilies[F]>(A: NativeAddon, family: F, name: N): NamedFamilies[F][N] {
   const table = A[family] as unknown as Record<string, unknown> | undefined;
   const fn = table && Object.hasOwn(table, name) ? table[name as string] : undefined;
   if (typeof fn !== 'function') {
     const has = table ? Object.keys(table).join(', ') : 'none';
-    throw new Error(
-      `the native addon has no ${family} kernel '${String(name)}' (it has: ${has}); rebuild it with \`npm run build:native\``,
-    );
+    throw new Error(`the native addon has no ${family} kernel '${String(name)}' (it has: ${has}); rebuild it with \`npm run build:native\``);
   }
   return fn as NamedFamilies[F][N];
 }
@@ -110,10 +115,7 @@ export function loadNativeAddon(): NativeAddon {
     dir = dirname(dir);
   }
   if (!path) {
-    throw new Error(
-      'the native addon is not built (native/build/Release/tsnas_native.node is missing): ' +
-        'run `apt-get install libdnnl-dev` and `npm run build:native`',
-    );
+    throw new Error('the native addon is not built (native/build/Release/tsnas_native.node is missing): ' + 'run `apt-get install libdnnl-dev` and `npm run build:native`');
   }
   // OpenMP threads spin after each parallel region before they sleep (libgomp: 300k spins by
   // default). A short spin keeps back-to-back kernels fast without burning a core the rest of

@@ -16,7 +16,11 @@ class ThreadGovernor {
   private last = 0;
   private prev?: { total: number; idle: number; self: number };
   private current: number;
-  constructor(private readonly A: NativeAddon, private readonly max: number, private readonly adaptive: boolean) {
+  constructor(
+    private readonly A: NativeAddon,
+    private readonly max: number,
+    private readonly adaptive: boolean,
+  ) {
     this.current = A.info().threads;
   }
 

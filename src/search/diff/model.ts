@@ -123,7 +123,10 @@ export class SearchModel {
   /** PC-DARTS β, one [edges] vector per α tensor (empty when edge normalisation is off). */
   readonly betas: Variable[];
 
-  constructor(readonly spec: SearchNetSpec, rng: Rng) {
+  constructor(
+    readonly spec: SearchNetSpec,
+    rng: Rng,
+  ) {
     if (spec.space === 'nb201') {
       this.net = new Nb201Supernet(rng, { C: spec.C, N: spec.depth, numClasses: spec.numClasses, inputShape: spec.inputShape }, NB201_OPS, {
         partialChannels: spec.partialK,

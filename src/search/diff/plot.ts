@@ -42,7 +42,9 @@ export function alphaHeatmapSvg(history: EpochRecord[], ops: readonly string[], 
         parts.push(`<text x="${px + labelW - 4}" y="${ry + 9}" font-size="9" text-anchor="end">${esc(op)}</text>`);
         history.forEach((h, k) => {
           const v = h.alpha[t]![e]![o]!;
-          parts.push(`<rect x="${px + labelW + k * cell}" y="${ry}" width="${cell}" height="${rowH - 1}" fill="${colour(v * ops.length / 2)}"><title>epoch ${h.epoch} ${esc(op)}: ${v.toFixed(4)}</title></rect>`);
+          parts.push(
+            `<rect x="${px + labelW + k * cell}" y="${ry}" width="${cell}" height="${rowH - 1}" fill="${colour((v * ops.length) / 2)}"><title>epoch ${h.epoch} ${esc(op)}: ${v.toFixed(4)}</title></rect>`,
+          );
         });
       });
     }
@@ -51,7 +53,9 @@ export function alphaHeatmapSvg(history: EpochRecord[], ops: readonly string[], 
   parts.push(`<text x="10" y="${y0 + 10}" font-size="12" font-weight="bold">derived per epoch (skip / parameter-free ops; NB201 CIFAR-10 test acc)</text>`);
   history.forEach((h, k) => {
     const acc = h.bench?.['cifar10_test_acc'];
-    parts.push(`<text x="10" y="${y0 + 26 + k * 13}" font-size="10" font-family="monospace">${h.epoch}: ${esc(h.genotype)}  [skip ${h.skipCount}, free ${h.paramFreeCount}${acc !== undefined ? `, ${acc.toFixed(2)}%` : ''}]</text>`);
+    parts.push(
+      `<text x="10" y="${y0 + 26 + k * 13}" font-size="10" font-family="monospace">${h.epoch}: ${esc(h.genotype)}  [skip ${h.skipCount}, free ${h.paramFreeCount}${acc !== undefined ? `, ${acc.toFixed(2)}%` : ''}]</text>`,
+    );
   });
   const H = y0 + 40 + E * 13;
   const W = Math.max(cols * panelW + 20, 900);

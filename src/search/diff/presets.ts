@@ -182,7 +182,7 @@ export function buildConfig(space: SearchSpace, strategy: StrategyName, preset: 
   if (o.depth !== undefined) cfg.depth = o.depth;
   if (o.imageSize !== undefined) cfg.imageSize = o.imageSize;
   if (o.archLr !== undefined) {
-    if (o.archOptimizer === 'sgd') throw new TsnasError('--arch-lr sets the Adam learning rate of α; with --arch-optimizer sgd, α takes the weights\' learning rate');
+    if (o.archOptimizer === 'sgd') throw new TsnasError("--arch-lr sets the Adam learning rate of α; with --arch-optimizer sgd, α takes the weights' learning rate");
     cfg.archLr = o.archLr;
   }
   if (o.derive !== undefined && o.derive !== 'argmax') cfg.derive = o.derive;

@@ -211,7 +211,17 @@ export function meanShift(env: StepEnv, b: StepBatch, p0: number[][][], ms: MsPa
       samples.push(s);
       env.counters.forward++;
       losses.push(
-        tf.tidy(() => env.model.loss(b.x, b.y, true, s.map((rows) => tf.tensor2d(rows) as Tensor2D)).loss.dataSync()[0]!),
+        tf.tidy(
+          () =>
+            env.model
+              .loss(
+                b.x,
+                b.y,
+                true,
+                s.map((rows) => tf.tensor2d(rows) as Tensor2D),
+              )
+              .loss.dataSync()[0]!,
+        ),
       );
     }
     const mx = Math.max(...losses);

@@ -84,7 +84,11 @@ interface TrainerState {
 /** Limit, downsample to the preset's side (integer factor), then the seeded stratified split. */
 export function prepareSearchData(ds: Dataset, cfg: SearchConfig): { train: Dataset; val: Dataset } {
   let d = ds;
-  if (cfg.dataLimit !== undefined && cfg.dataLimit < d.n) d = subset(d, Array.from({ length: cfg.dataLimit }, (_, i) => i));
+  if (cfg.dataLimit !== undefined && cfg.dataLimit < d.n)
+    d = subset(
+      d,
+      Array.from({ length: cfg.dataLimit }, (_, i) => i),
+    );
   if (d.height !== cfg.imageSize) {
     const f = Math.round(d.height / cfg.imageSize);
     if (f < 1 || d.height % f !== 0 || d.width % f !== 0) throw new TsnasError(`cannot bring ${d.height}×${d.width} images to about ${cfg.imageSize} px by an integer factor`);
@@ -141,7 +145,9 @@ export async function runSearch(cfg: SearchConfig, data: Dataset, opts: SearchRu
     if (opts.resume && opts.outDir && hasCheckpoint(opts.outDir)) {
       const { arrays, state } = loadCheckpoint<TrainerState>(opts.outDir);
       if (JSON.stringify(state.config) !== JSON.stringify(cfg)) {
-        throw new TsnasError(`--resume: the checkpoint in ${opts.outDir} was made with another configuration (${state.config.strategy}/${state.config.space}/${state.config.preset}, seed ${state.config.seed}, ${state.config.epochs} epochs)`);
+        throw new TsnasError(
+          `--resume: the checkpoint in ${opts.outDir} was made with another configuration (${state.config.strategy}/${state.config.space}/${state.config.preset}, seed ${state.config.seed}, ${state.config.epochs} epochs)`,
+        );
       }
       const shapes = storedShapes();
       if (arrays.length !== shapes.length) throw new TsnasError(`--resume: checkpoint holds ${arrays.length} tensors, the model has ${shapes.length}`);

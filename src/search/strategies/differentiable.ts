@@ -21,7 +21,7 @@ import type { SearchResult } from '../result.js';
 import { baseSearchOptions, type SearchStrategy } from '../strategy.js';
 
 const options = baseSearchOptions.extend({
-  preset: z.enum(PRESETS).default('cpu-small').describe('cpu-small (about 2 min on 2 cores), paper (the papers\' settings) or tiny (tests)'),
+  preset: z.enum(PRESETS).default('cpu-small').describe("cpu-small (about 2 min on 2 cores), paper (the papers' settings) or tiny (tests)"),
   epochs: z.number().int().min(1).max(10000).optional().describe('search epochs (overrides the preset)'),
   channels: z.number().int().min(1).max(512).optional().describe('supernet width C (overrides the preset)'),
   depth: z.number().int().min(1).max(64).optional().describe('NB201 cells per stage N, or DARTS cells (overrides the preset)'),
@@ -75,9 +75,18 @@ function differentiable(strategy: StrategyName, summary: string): SearchStrategy
       const space = o.space;
       // only an explicit --no-flip overrides the preset (the flag defaults to on)
       const cfg = buildConfig(space, strategy, o.preset, o.seed, {
-        epochs: o.epochs, dataLimit: o.dataLimit, channels: o.channels, depth: o.depth, imageSize: o.imageSize, archLr: o.archLr,
-        archOptimizer: o.archOptimizer as ArchOptimizer | undefined, derive: o.derive as Nb201Derivation | undefined, warmupEpochs: o.warmupEpochs,
-        cropPadding: o.cropPadding, flip: o.flip === false ? false : undefined, opAffine: o.opAffine,
+        epochs: o.epochs,
+        dataLimit: o.dataLimit,
+        channels: o.channels,
+        depth: o.depth,
+        imageSize: o.imageSize,
+        archLr: o.archLr,
+        archOptimizer: o.archOptimizer as ArchOptimizer | undefined,
+        derive: o.derive as Nb201Derivation | undefined,
+        warmupEpochs: o.warmupEpochs,
+        cropPadding: o.cropPadding,
+        flip: o.flip === false ? false : undefined,
+        opAffine: o.opAffine,
       });
       if (o.resume && !o.out) throw new TsnasError('--resume needs --out DIR (where the checkpoint is)');
       let table: Nb201Table | undefined;

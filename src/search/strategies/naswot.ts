@@ -43,7 +43,13 @@ export const naswotStrategy: SearchStrategy<NaswotOptions> = {
     const archs: AnyArch[] = Array.from({ length: o.n }, () => sampleArch(o.space, rng));
     if (o.resume && !sc.run) throw new TsnasError('--resume needs a run in the experiment store (give search() a run, or use the tsnas CLI)');
     const run = sc.run?.guard({ strategy: 'naswot', space: o.space, n: o.n, proxy: p, ...scoringSettings(o, [p]) });
-    const done = run?.resumed ? storedScores(run, archs.map((a) => a.text), [p]) : new Map<number, ArchScore>();
+    const done = run?.resumed
+      ? storedScores(
+          run,
+          archs.map((a) => a.text),
+          [p],
+        )
+      : new Map<number, ArchScore>();
     if (run?.resumed && !sc.quiet) sc.log(`resuming: ${done.size} of ${archs.length} architectures already scored`);
     await sc.startBackend(o.backend);
     const ctx = scoringContext(o);

@@ -17,15 +17,17 @@ export const nsga2Strategy: SearchStrategy<z.output<typeof options>> = {
     const o: MooOptions = { ...opts, strategy: 'nsga2' };
     const s = await openMooSession<Nsga2State>(sc, o, 'accuracy,latency:pixel3');
     const t0 = performance.now();
-    const g = await runSteps(nsga2Steps(s.ev, {
-      space: o.space,
-      seed: o.seed,
-      popSize: opts.popSize,
-      onGeneration: sc.quiet ? undefined : (gen, n) => sc.log(`generation ${gen}: ${n} evaluations`),
-      resume: s.state,
-      onCheckpoint: s.checkpoint,
-      shouldStop: stopper(sc),
-    }));
+    const g = await runSteps(
+      nsga2Steps(s.ev, {
+        space: o.space,
+        seed: o.seed,
+        popSize: opts.popSize,
+        onGeneration: sc.quiet ? undefined : (gen, n) => sc.log(`generation ${gen}: ${n} evaluations`),
+        resume: s.state,
+        onCheckpoint: s.checkpoint,
+        shouldStop: stopper(sc),
+      }),
+    );
     if (g.stopped) return stoppedResult(sc, o, s);
     const res = buildResult('nsga2', o.space, s.ev, o.seed, (performance.now() - t0) / 1000, undefined, { generations: g.generations, popSize: opts.popSize });
     return finishedResult(sc, o, s, res);

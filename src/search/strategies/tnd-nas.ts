@@ -38,8 +38,13 @@ export const tndNasStrategy: SearchStrategy<z.output<typeof options>> = {
       const out = await runSteps(tndNasTableSteps(s.ev, { seed: o.seed, samples, resume: s.state as TndTableState | undefined, onCheckpoint: s.checkpoint, shouldStop: stopper(sc) }));
       if (out.stopped) return stoppedResult(sc, o, s, ` (α step ${out.log.length + 1})`);
       const res = buildResult('tnd-nas', o.space, s.ev, o.seed, (performance.now() - t0) / 1000, undefined, {
-        mode: 'table', argmax: out.argmax, targets: out.targets, stages: out.stages, alphaSteps: out.log.length,
-        alpha: out.policy.alpha, finalMeanReward: out.log.at(-1)?.meanReward,
+        mode: 'table',
+        argmax: out.argmax,
+        targets: out.targets,
+        stages: out.stages,
+        alphaSteps: out.log.length,
+        alpha: out.policy.alpha,
+        finalMeanReward: out.log.at(-1)?.meanReward,
       });
       return finishedResult(sc, o, s, res);
     }
@@ -49,15 +54,23 @@ export const tndNasStrategy: SearchStrategy<z.output<typeof options>> = {
       if (data.height % preset.imageSize !== 0) throw new TsnasError(`tnd-nas preset ${preset.name}: ${data.height}-px images cannot be pooled to ${preset.imageSize} px`);
       data = downsample(data, data.height / preset.imageSize);
     }
-    const out = await runSteps(tndNasSupernetSteps(
-      s.ev,
-      { seed: o.seed, samples, preset, data, onLog: sc.quiet ? undefined : sc.log, resume: s.state as TndSupernetState | undefined, onCheckpoint: s.checkpoint, shouldStop: stopper(sc) },
-      (f) => (hook = f),
-    ));
+    const out = await runSteps(
+      tndNasSupernetSteps(
+        s.ev,
+        { seed: o.seed, samples, preset, data, onLog: sc.quiet ? undefined : sc.log, resume: s.state as TndSupernetState | undefined, onCheckpoint: s.checkpoint, shouldStop: stopper(sc) },
+        (f) => (hook = f),
+      ),
+    );
     if (out.stopped) return stoppedResult(sc, o, s, ', supernet checkpointed');
     const res = buildResult('tnd-nas', o.space, s.ev, o.seed, (performance.now() - t0) / 1000, out.frontRecords, {
-      mode: 'supernet', preset: preset.name, argmax: out.argmax, targets: out.targets, stages: out.stages, alphaSteps: out.log.length,
-      alpha: out.policy.alpha, note: 'accuracy:supernet values are one-hot subnet accuracies of the final supernet on a fixed validation batch',
+      mode: 'supernet',
+      preset: preset.name,
+      argmax: out.argmax,
+      targets: out.targets,
+      stages: out.stages,
+      alphaSteps: out.log.length,
+      alpha: out.policy.alpha,
+      note: 'accuracy:supernet values are one-hot subnet accuracies of the final supernet on a fixed validation batch',
     });
     return finishedResult(sc, o, s, res);
   },

@@ -5,10 +5,7 @@
  * supernet.ts: supernet mode (weight-sharing supernet accuracy); presets.ts: supernet presets.
  */
 export { ArrayAdam } from '../../optim/index.js';
-export {
-  TndPolicy, expectedReward, nb201ArchOfChoice, reinforceGrad, reinforceStep,
-  type TndOutcome, type TndPolicyState, type TndSearchOptions, type TndStepLog,
-} from './policy.js';
+export { TndPolicy, expectedReward, nb201ArchOfChoice, reinforceGrad, reinforceStep, type TndOutcome, type TndPolicyState, type TndSearchOptions, type TndStepLog } from './policy.js';
 export { SCALARISATIONS, TND_EXPONENTS, TND_TARGET_RATIOS, defaultTargets, tndReward, type RewardConfig, type Scalarisation } from './reward.js';
 export { TND_PRESETS, type TndSupernetPreset } from './presets.js';
 export { tndNasTable, tndNasTableSteps, type TndTableOptions, type TndTableState } from './table.js';

@@ -27,7 +27,11 @@ export class TndPolicy {
   readonly alpha: number[][];
   readonly masks: boolean[][];
 
-  constructor(readonly edges: number, readonly ops: number, rng?: Rng) {
+  constructor(
+    readonly edges: number,
+    readonly ops: number,
+    rng?: Rng,
+  ) {
     // α = 1e-3·randn as the DARTS-family code initialises it
     this.alpha = Array.from({ length: edges }, () => Array.from({ length: ops }, () => (rng ? 1e-3 * rng.normal() : 0)));
     this.masks = Array.from({ length: edges }, () => new Array<boolean>(ops).fill(true));
@@ -45,7 +49,10 @@ export class TndPolicy {
         u -= p[o]!;
         if (u < 0 && p[o]! > 0) return o;
       }
-      return p.map((x, i) => (x > 0 ? i : -1)).filter((i) => i >= 0).pop()!;
+      return p
+        .map((x, i) => (x > 0 ? i : -1))
+        .filter((i) => i >= 0)
+        .pop()!;
     });
   }
 
@@ -97,10 +104,21 @@ export function reinforceGrad(policy: TndPolicy, choices: readonly (readonly num
  * (b ← b + decay·(mean R − b)), then Adam on the REINFORCE gradient with advantages R − b (masked
  * ops frozen). Returns the mean reward and the new baseline.
  */
-export function reinforceStep(policy: TndPolicy, opt: ArrayAdam, choices: readonly (readonly number[])[], R: readonly number[], baseline: number, decay: number): { meanReward: number; baseline: number } {
+export function reinforceStep(
+  policy: TndPolicy,
+  opt: ArrayAdam,
+  choices: readonly (readonly number[])[],
+  R: readonly number[],
+  baseline: number,
+  decay: number,
+): { meanReward: number; baseline: number } {
   const meanR = R.reduce((a, b) => a + b, 0) / R.length;
   baseline += decay * (meanR - baseline);
-  const g = reinforceGrad(policy, choices, R.map((r) => r - baseline));
+  const g = reinforceGrad(
+    policy,
+    choices,
+    R.map((r) => r - baseline),
+  );
   opt.step(policy.alpha, g, policy.masks);
   return { meanReward: meanR, baseline };
 }

@@ -112,7 +112,12 @@ export function* tndNasSupernetSteps(ev: MooEvaluator, o: TndSupernetOptions, se
   let current: { x: Tensor4D; y: Tensor } | undefined;
   setSupernetAccuracy((a) => {
     if (!net || !current || a.space !== 'nb201') throw new Error('supernet accuracy outside a TND-NAS run');
-    return subnetAccuracy(net, a.arch.ops.map((op) => NB201_OPS.indexOf(op)), current.x, current.y);
+    return subnetAccuracy(
+      net,
+      a.arch.ops.map((op) => NB201_OPS.indexOf(op)),
+      current.x,
+      current.y,
+    );
   });
   const batchFrom = (lo: number, hi: number, seed: number) => {
     const r = new Rng(seed);
@@ -171,9 +176,23 @@ export function* tndNasSupernetSteps(ev: MooEvaluator, o: TndSupernetOptions, se
               if (o.shouldStop?.()) {
                 // stopped inside the epoch: checkpoint before weight step `it` (the resumed run starts there)
                 o.onCheckpoint?.({
-                  stage, epoch, it, step, wstep, baseline, targets: targets ?? null, rng: rng.state, alpha: policy.alpha, masks: policy.masks,
-                  adam: opt.state(), log, stages, evaluations: ev.evaluations,
-                  weights: vars.map(tensorToBase64), buffers: bufs.map(tensorToBase64), velocity: wOpt.slotValues().map(f32ToBase64),
+                  stage,
+                  epoch,
+                  it,
+                  step,
+                  wstep,
+                  baseline,
+                  targets: targets ?? null,
+                  rng: rng.state,
+                  alpha: policy.alpha,
+                  masks: policy.masks,
+                  adam: opt.state(),
+                  log,
+                  stages,
+                  evaluations: ev.evaluations,
+                  weights: vars.map(tensorToBase64),
+                  buffers: bufs.map(tensorToBase64),
+                  velocity: wOpt.slotValues().map(f32ToBase64),
                 });
                 return stoppedOutcome();
               }
@@ -223,11 +242,26 @@ export function* tndNasSupernetSteps(ev: MooEvaluator, o: TndSupernetOptions, se
             o.onStep?.(entry);
             if (ev.exhausted) break outer;
           }
-          o.onLog?.(`stage ${stage} epoch ${epoch}: ${wstep}/${totalSteps} weight steps, ${step} α steps, ${ev.evaluations} architectures, mean reward ${log.length ? log[log.length - 1]!.meanReward.toFixed(4) : '-'}`);
+          o.onLog?.(
+            `stage ${stage} epoch ${epoch}: ${wstep}/${totalSteps} weight steps, ${step} α steps, ${ev.evaluations} architectures, mean reward ${log.length ? log[log.length - 1]!.meanReward.toFixed(4) : '-'}`,
+          );
           o.onCheckpoint?.({
-            stage, epoch: epoch + 1, step, wstep, baseline, targets: targets ?? null, rng: rng.state, alpha: policy.alpha, masks: policy.masks,
-            adam: opt.state(), log, stages, evaluations: ev.evaluations,
-            weights: vars.map(tensorToBase64), buffers: bufs.map(tensorToBase64), velocity: wOpt.slotValues().map(f32ToBase64),
+            stage,
+            epoch: epoch + 1,
+            step,
+            wstep,
+            baseline,
+            targets: targets ?? null,
+            rng: rng.state,
+            alpha: policy.alpha,
+            masks: policy.masks,
+            adam: opt.state(),
+            log,
+            stages,
+            evaluations: ev.evaluations,
+            weights: vars.map(tensorToBase64),
+            buffers: bufs.map(tensorToBase64),
+            velocity: wOpt.slotValues().map(f32ToBase64),
           });
         }
       } finally {

@@ -79,15 +79,29 @@ export function* tndNasTableSteps(ev: MooEvaluator, o: TndTableOptions): Steps<T
         // the evaluations after the last checkpoint are trials: a resumed run replays this α step with their values
         if (o.shouldStop?.()) return { policy, targets: targets ?? [], log, stages, argmax: nb201ArchOfChoice(policy.argmax()).text, stopped: true };
       }
-      targets ??= defaultTargets(objs, recs.map((r) => r.values), keep.length);
+      targets ??= defaultTargets(
+        objs,
+        recs.map((r) => r.values),
+        keep.length,
+      );
       const R = recs.map((r) => tndReward(r.values, objs, targets!, stage, cfg));
       const upd = reinforceStep(policy, opt, choices, R, baseline, decay);
       baseline = upd.baseline;
       const entry = { stage, step: step++, meanReward: upd.meanReward, baseline, evaluations: ev.evaluations };
       log.push(entry);
       o.onCheckpoint?.({
-        stage, next: s + 1, step, baseline, targets: targets ?? null, rng: rng.state, alpha: policy.alpha, masks: policy.masks,
-        adam: opt.state(), log, stages, evaluations: ev.evaluations,
+        stage,
+        next: s + 1,
+        step,
+        baseline,
+        targets: targets ?? null,
+        rng: rng.state,
+        alpha: policy.alpha,
+        masks: policy.masks,
+        adam: opt.state(),
+        log,
+        stages,
+        evaluations: ev.evaluations,
       });
       o.onStep?.(entry);
     }

@@ -14,9 +14,23 @@ function convParams(c: Conv2DInfo, groups: number): Int32Array {
   const needB = (c.outHeight - 1) * c.strideHeight + c.effectiveFilterHeight - c.inHeight - c.padInfo.top;
   const needR = (c.outWidth - 1) * c.strideWidth + c.effectiveFilterWidth - c.inWidth - c.padInfo.left;
   return Int32Array.from([
-    c.batchSize, c.inHeight, c.inWidth, c.inChannels, c.outHeight, c.outWidth, c.outChannels,
-    c.filterHeight, c.filterWidth, c.strideHeight, c.strideWidth, c.dilationHeight, c.dilationWidth,
-    c.padInfo.top, c.padInfo.left, needB >= 0 ? needB : c.padInfo.bottom, needR >= 0 ? needR : c.padInfo.right,
+    c.batchSize,
+    c.inHeight,
+    c.inWidth,
+    c.inChannels,
+    c.outHeight,
+    c.outWidth,
+    c.outChannels,
+    c.filterHeight,
+    c.filterWidth,
+    c.strideHeight,
+    c.strideWidth,
+    c.dilationHeight,
+    c.dilationWidth,
+    c.padInfo.top,
+    c.padInfo.left,
+    needB >= 0 ? needB : c.padInfo.bottom,
+    needR >= 0 ? needR : c.padInfo.right,
     groups,
   ]);
 }

@@ -52,9 +52,10 @@ const splitV: Bind = (A) => (args, fallback) => {
   return sizes.map((s) => {
     const size = x!.shape.slice();
     size[axis] = s;
-    const r = sizeOf(size) === 0 || tf.slice_util.isSliceContinous(x!.shape, begin, size)
-      ? (tf.getKernel('Slice', 'cpu')!.kernelFunc({ inputs: { x: x! }, backend, attrs: { begin: begin.slice(), size } }) as TensorInfo)
-      : sliceCopy(backend, A, x!, xv, begin, size);
+    const r =
+      sizeOf(size) === 0 || tf.slice_util.isSliceContinous(x!.shape, begin, size)
+        ? (tf.getKernel('Slice', 'cpu')!.kernelFunc({ inputs: { x: x! }, backend, attrs: { begin: begin.slice(), size } }) as TensorInfo)
+        : sliceCopy(backend, A, x!, xv, begin, size);
     begin[axis]! += s;
     return r;
   });
@@ -69,7 +70,15 @@ const transpose: Bind = (A) => (args, fallback) => {
   const st = stridesOf(x!.shape);
   const shape = perm.map((p) => x!.shape[p]!);
   const o = alloc(backend, xv.length);
-  A.copy(xv, 0, perm.map((p) => st[p]!), o, 0, stridesOf(shape), shape);
+  A.copy(
+    xv,
+    0,
+    perm.map((p) => st[p]!),
+    o,
+    0,
+    stridesOf(shape),
+    shape,
+  );
   return out(backend, shape, o);
 };
 

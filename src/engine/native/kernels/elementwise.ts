@@ -41,10 +41,7 @@ export function broadcastPattern(shape: number[], outShape: number[]): [number, 
  * [N,1,1,C] gradient against [N,H,W,C], which the cpu kernel takes ~35 ms for) are split along
  * the leading output axis into one-block problems, up to `depth` levels.
  */
-function binaryBroadcast(
-  op: BinaryFn, av: Float32Array, aShape: number[], bv: Float32Array, bShape: number[],
-  o: Float32Array, outShape: number[], depth = 1,
-): boolean {
+function binaryBroadcast(op: BinaryFn, av: Float32Array, aShape: number[], bv: Float32Array, bShape: number[], o: Float32Array, outShape: number[], depth = 1): boolean {
   const pa = broadcastPattern(aShape, outShape);
   const pb = broadcastPattern(bShape, outShape);
   if (pa && pb) {

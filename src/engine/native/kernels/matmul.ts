@@ -10,9 +10,7 @@ import { broadcastPattern } from './elementwise.js';
 
 const { backend_util, util } = tf;
 
-function batchMatMulCore(
-  backend: MathBackendCPU, A: NativeAddon, a: TensorInfo, b: TensorInfo, tA: boolean, tB: boolean,
-): TensorInfo | undefined {
+function batchMatMulCore(backend: MathBackendCPU, A: NativeAddon, a: TensorInfo, b: TensorInfo, tA: boolean, tB: boolean): TensorInfo | undefined {
   const av = f32(backend, a);
   const bv = f32(backend, b);
   if (!av || !bv || a.shape.length < 2 || b.shape.length < 2) return undefined;

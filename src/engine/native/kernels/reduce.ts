@@ -28,9 +28,7 @@ function reduceKernel(name: ReduceOp, axisAttr: string): Bind {
       const A_ = sizeOf(shape.slice(0, lo));
       const R = sizeOf(shape.slice(lo, hi + 1));
       const B = sizeOf(shape.slice(hi + 1));
-      const outShape = at.keepDims
-        ? shape.map((d, i) => (axes.includes(i) ? 1 : d))
-        : shape.filter((_, i) => !axes.includes(i));
+      const outShape = at.keepDims ? shape.map((d, i) => (axes.includes(i) ? 1 : d)) : shape.filter((_, i) => !axes.includes(i));
       const o = alloc(backend, A_ * B);
       op(xv, o, A_, R, B);
       return out(backend, outShape, o);

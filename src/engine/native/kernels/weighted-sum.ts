@@ -16,7 +16,11 @@ const weightedSumKernel: Bind = (A) => (args) => {
   const ts = indexedInputs(args);
   const { wk } = pickedWeights(args, f32(backend, inputsOf(args).w!)!);
   const y = alloc(backend, sizeOf(ts[0]!.shape));
-  A.weightedSum(ts.map((t) => f32(backend, t)!), wk, y);
+  A.weightedSum(
+    ts.map((t) => f32(backend, t)!),
+    wk,
+    y,
+  );
   return out(backend, ts[0]!.shape, y);
 };
 
@@ -29,7 +33,13 @@ const weightedSumGradKernel: Bind = (A) => (args) => {
   const dyv = f32(backend, dy!)!;
   const dxs = ts.map(() => alloc(backend, dyv.length));
   const dwk = new Float32Array(ts.length);
-  A.weightedSumGrad(dyv, ts.map((t) => f32(backend, t)!), wk, dxs, dwk);
+  A.weightedSumGrad(
+    dyv,
+    ts.map((t) => f32(backend, t)!),
+    wk,
+    dxs,
+    dwk,
+  );
   const dw = new Float32Array(wv.length);
   index.forEach((i, k) => (dw[i]! += dwk[k]!));
   return [...dxs.map((d, k) => out(backend, ts[k]!.shape, d)), out(backend, w!.shape, dw)];
