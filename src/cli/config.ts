@@ -28,7 +28,7 @@ export function configSchema(cmd: Command) {
   return z.strictObject(shape);
 }
 
-function readConfig(file: string): unknown {
+export function readConfig(file: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -44,7 +44,12 @@ function readConfig(file: string): unknown {
 
 /** Flags for the values in `file` that `argv` does not already set. */
 export function configToArgs(cmd: Command, file: string, argv: readonly string[]): string[] {
-  const raw = readConfig(file);
+  let raw = readConfig(file);
+  // `strategy:` names the search subcommand (main.ts reads it); it is no flag of the strategy
+  if (cmd.parent?.name() === 'search' && raw !== null && typeof raw === 'object' && !Array.isArray(raw) && 'strategy' in raw) {
+    const { strategy: _s, ...rest } = raw as Record<string, unknown>;
+    raw = rest;
+  }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new TsnasError(`config file ${file} must hold a mapping of flag names to values`);
   const parsed = configSchema(cmd).safeParse(raw);
   if (!parsed.success) {

@@ -6,7 +6,7 @@ import { TsnasError } from '../util/errors.js';
 import { archCommand } from './commands/arch.js';
 import { COMMANDS } from './commands/index.js';
 import { runsCommand } from './commands/runs.js';
-import { configToArgs } from './config.js';
+import { configToArgs, readConfig } from './config.js';
 import { io } from './common.js';
 import { TRACKED_COMMANDS, beginRun, endRun } from './tracking.js';
 
@@ -46,6 +46,15 @@ function expandConfig(program: Command, argv: string[]): string[] {
   const eq = argv.find((a) => a.startsWith('--config='));
   const file = eq ? eq.slice('--config='.length) : i >= 0 ? argv[i + 1] : undefined;
   if (!file) return argv;
+  if (argv[0] === 'search' && (argv[1] === undefined || argv[1].startsWith('-'))) {
+    // `tsnas search --config FILE` with `strategy: NAME` in the file
+    const raw = readConfig(file) as Record<string, unknown> | null;
+    const name = raw && typeof raw === 'object' ? raw['strategy'] : undefined;
+    if (typeof name === 'string') {
+      getStrategy(name);
+      argv = ['search', name, ...argv.slice(1)];
+    }
+  }
   let cmd = program.commands.find((c) => c.name() === argv[0]);
   if (cmd && argv[1] && cmd.commands.length) cmd = cmd.commands.find((c) => c.name() === argv[1]) ?? cmd;
   if (!cmd) return argv;

@@ -4,7 +4,7 @@
  * signal, a Run for resume, a strategy registered by the user, and per-strategy --help.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'node:test';
@@ -147,4 +147,19 @@ test('CLI: the --json line of every multi-objective and training-free strategy m
     assert.equal(j['strategy'], args[0]);
     assert.equal(typeof j['genotype'], 'string');
   }
+});
+
+test('CLI: --config FILE may name the strategy (strategy: nsga2) and sets its flags; a key the strategy lacks is refused', { skip: nb201SkipReason }, async () => {
+  const dir = tmp();
+  const cfg = join(dir, 'search.yaml');
+  writeFileSync(cfg, `strategy: nsga2\nbudget: 12\npop-size: 4\nobjectives: accuracy,params\nbench: ${nb201Path}\n`);
+  const r = await runCli(['search', '--config', cfg, '--store', join(dir, 's.db'), '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const j = lastJson(r.stdout);
+  assert.equal(j['strategy'], 'nsga2');
+  assert.equal(j['evaluations'], 12);
+  writeFileSync(cfg, 'strategy: nsga2\nepochs: 3\n');
+  const bad = await runCli(['search', '--config', cfg, '--store', join(dir, 's.db')]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /'epochs': unknown key for 'nsga2'/);
 });
