@@ -52,7 +52,7 @@ const CASES: [string, string[], RegExp][] = [
   ['unknown NB201 op', ['arch', '--space', 'nb201', '--arch', BEST.replace('skip_connect', 'skip')], /unknown NB201 op 'skip' at position \d+/],
   ['unknown DARTS op', ['arch', '--space', 'darts', '--arch', "Genotype(normal=[('sep_conv_7x7', 0)], reduce=[])"], /unknown DARTS op 'sep_conv_7x7'/],
   ['malformed genotype', ['arch', '--space', 'darts', '--arch', 'Genotype(normal=oops'], /malformed genotype/],
-  ['unknown space', ['arch', '--space', 'nb101', '--arch', BEST], /nb101.*invalid|Allowed choices/],
+  ['unknown space', ['arch', '--space', 'nb999', '--arch', BEST], /nb999.*invalid|Allowed choices/],
   ['unknown backend', ['arch', '--space', 'nb201', '--arch', BEST, '--backend', 'tpu'], /tpu.*invalid|Allowed choices/],
   ['arch with neither --arch nor --random', ['arch', '--space', 'darts'], /give exactly one of --arch STR or --random N/],
   ['arch with both --arch and --random', ['arch', '--space', 'nb201', '--arch', BEST, '--random', '2'], /give exactly one of --arch STR or --random N/],
