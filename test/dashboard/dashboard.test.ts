@@ -475,6 +475,14 @@ test('dashboard page: a trial written by another process appears within 2 s; clo
     'every trial once, in order, across a close/reopen and a server-side drop',
   );
   await page.waitForSelector('#trials tbody tr[data-idx="33"]', { timeout: 3000 });
+  // the charts refresh at most every 3 s after new trials: wait for the refresh that has them all
+  await page
+    .waitForFunction(
+      () => [...document.querySelectorAll('#chart-pareto svg g.role-mark > *')].filter((m) => !m.closest('.role-axis, .role-legend, .role-title, .role-axis-grid')).length >= 30,
+      undefined,
+      { timeout: 10_000 },
+    )
+    .catch(() => undefined);
   const marks = await chartMarks(page);
   assert.ok(marks['chart-pareto']! >= 30, `live Pareto front of the stored trials (${marks['chart-pareto']} marks)`);
   assert.ok(marks['chart-best-history']! >= 2);
