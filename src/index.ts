@@ -621,3 +621,11 @@ export { type TrainProgress } from './train/trainer.js';
 export { type BenchmarkRow } from './benchmarks/registry.js';
 /** A seeded sample without replacement of a table's architectures (`tsnas correlate`'s sample). */
 export { sampleTableArchs } from './benchmarks/sample.js';
+/** A cell of the NAS-Bench-101 network. */
+export { type Nb101Cell } from './nn/nb101-net.js';
+/** Conv + BN + ReLU, the NB101 network's stem and vertex op. */
+export { type ConvBnRelu } from './nn/nb101-net.js';
+/** The operation of an NB101 interior vertex. */
+export { type Nb101VertexOp } from './spaces/nb101.js';
+/** An NB101 operation name, input and output included. */
+export { type Nb101Op } from './spaces/nb101.js';
