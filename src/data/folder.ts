@@ -701,3 +701,24 @@ export function loadFolderDataset(dir: string | undefined, split: Split, f: Fold
   const parts = splitTrainVal(all, f.valSplit, seed);
   return cut(split === 'train' ? parts.train : parts.val);
 }
+
+/** The folder flags as parsed by the CLI (or given in a strategy's options). */
+export interface FolderFlags {
+  testDir?: string;
+  valSplit?: number;
+  imageSize?: number;
+  color?: string;
+  classNames?: string;
+}
+
+/** `loadDataset`'s `folder` options from the flags --test-dir, --val-split, --image-size, --color, --class-names. */
+export function folderOptionsFrom(o: FolderFlags): FolderDatasetOptions {
+  if (o.color !== undefined && o.color !== 'rgb' && o.color !== 'gray') throw new TsnasError(`--color must be rgb or gray, got ${JSON.stringify(o.color)}`);
+  return {
+    ...(o.testDir !== undefined ? { testDir: o.testDir } : {}),
+    ...(o.valSplit !== undefined ? { valSplit: o.valSplit } : {}),
+    ...(o.imageSize !== undefined ? { imageSize: o.imageSize } : {}),
+    ...(o.color !== undefined ? { color: o.color } : {}),
+    ...(o.classNames !== undefined ? { classNames: o.classNames } : {}),
+  };
+}

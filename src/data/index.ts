@@ -6,6 +6,8 @@ export {
   loadImageFolder,
   loadImageFolderAsync,
   loadFolderDataset,
+  folderOptionsFrom,
+  type FolderFlags,
   listImageFolder,
   decodeImage,
   decodeBmp,
