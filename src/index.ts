@@ -189,8 +189,12 @@ export { type Dataset } from './data/index.js';
 export { type RawImageSet } from './data/index.js';
 /** `'train' | 'test'`. */
 export { type Split } from './data/index.js';
-/** Load a dataset by name (cifar10, fashion-mnist, synthetic). */
+/** Load a dataset by name (cifar10, fashion-mnist, synthetic, folder). */
 export { loadDataset } from './data/index.js';
+/** Your own images: a folder with one sub-folder per class (PNG, JPEG, BMP), decoded, resized and cached. */
+export { loadImageFolder, loadImageFolderAsync } from './data/index.js';
+/** Options and load report of {@link loadImageFolder}, and the `folder` options of {@link loadDataset}. */
+export { type ImageFolderOptions, type ImageFolderLoadInfo, type FolderDatasetOptions } from './data/index.js';
 /** Options of {@link loadDataset}. */
 export { type LoadOptions } from './data/index.js';
 /** Names accepted by {@link loadDataset}. */

@@ -13,6 +13,10 @@ export interface CommonOptions {
   seed: number;
   dataset?: string;
   dataDir?: string;
+  testDir?: string;
+  valSplit?: number;
+  color?: string;
+  classNames?: string;
   bench?: string;
   out?: string;
   config?: string;
@@ -21,7 +25,7 @@ export interface CommonOptions {
 }
 
 export { intArg, numArg } from '../util/flag-parsers.js';
-import { intArg } from '../util/flag-parsers.js';
+import { intArg, numArg } from '../util/flag-parsers.js';
 
 /** Add the flags shared by every command. */
 export function withCommon(cmd: Command): Command {
@@ -30,8 +34,12 @@ export function withCommon(cmd: Command): Command {
     .option('--debug', 'show stack traces on errors')
     .addOption(new Option('--backend <name>', 'TF.js backend').choices([...BACKENDS]).default('auto'))
     .option('--seed <n>', 'random seed', intArg('seed', 0, 2 ** 31 - 1), 0)
-    .addOption(new Option('--dataset <name>', 'dataset').choices(['cifar10', 'fashion-mnist', 'synthetic']))
+    .addOption(new Option('--dataset <name>', 'dataset (folder: your own images in --data-dir, one sub-folder per class)').choices(['cifar10', 'fashion-mnist', 'synthetic', 'folder']))
     .option('--data-dir <dir>', 'directory holding the dataset files')
+    .option('--test-dir <dir>', 'folder dataset: a separate folder of test images with the same class folders')
+    .option('--val-split <x>', 'folder dataset: hold out a seeded, stratified fraction (or count) of --data-dir as the test split', numArg('val-split', 0, 1e9))
+    .addOption(new Option('--color <mode>', 'folder dataset: convert every image to rgb or gray (default: the images must agree)').choices(['rgb', 'gray']))
+    .option('--class-names <list>', 'folder dataset: the classes in label order, comma-separated (default: the class folders sorted by name)')
     .option('--bench <file>', 'NAS-Bench-201 table (CSV, gzipped or not)')
     .option('--out <dir>', 'output directory')
     .option('--config <file>', 'read flags from a YAML or JSON file (command-line flags win)')

@@ -31,7 +31,7 @@ export function channelStats(images: Float32Array, channels: number): { mean: nu
  * computed from the images unless given.
  */
 export function makeDataset(parts: Omit<Dataset, 'mean' | 'std'> & { mean?: number[]; std?: number[] }): Dataset {
-  const { name, images, labels, n, height, width, channels, numClasses } = parts;
+  const { name, images, labels, n, height, width, channels, numClasses, classNames } = parts;
   if (images.length !== n * height * width * channels) {
     throw new Error(`dataset ${name}: images has ${images.length} values, expected ${n}×${height}×${width}×${channels}`);
   }
@@ -44,7 +44,8 @@ export function makeDataset(parts: Omit<Dataset, 'mean' | 'std'> & { mean?: numb
   if (stats.mean.length !== channels || stats.std.length !== channels) {
     throw new Error(`dataset ${name}: mean/std need ${channels} entries`);
   }
-  return { name, images, labels, n, height, width, channels, numClasses, mean: [...stats.mean], std: [...stats.std] };
+  if (classNames && classNames.length !== numClasses) throw new Error(`dataset ${name}: ${classNames.length} class names for ${numClasses} classes`);
+  return { name, images, labels, n, height, width, channels, numClasses, ...(classNames ? { classNames: [...classNames] } : {}), mean: [...stats.mean], std: [...stats.std] };
 }
 
 /** Bytes 0..255 → floats in [0, 1]. */
@@ -61,6 +62,7 @@ export function fromRaw(name: string, raw: RawImageSet): Dataset {
     width: raw.width,
     channels: raw.channels,
     numClasses: raw.numClasses,
+    ...(raw.classNames ? { classNames: raw.classNames } : {}),
   });
 }
 

@@ -8,6 +8,8 @@ export interface ImageSetShape {
   width: number;
   channels: number;
   numClasses: number;
+  /** The name of each label (index = label), where the source names its classes (e.g. an image folder's class folders). */
+  classNames?: string[];
 }
 
 /**

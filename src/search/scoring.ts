@@ -3,7 +3,7 @@
  * the `das` objective of the multi-objective strategies) and by `tsnas score|correlate`.
  */
 import { z } from 'zod';
-import { loadDataset, type Dataset } from '../data/index.js';
+import { downsample, folderOptionsFrom, loadDataset, type Dataset } from '../data/index.js';
 import { tf } from '../engine/tf.js';
 import { DEFAULT_FAST_TRAIN, dasRuleNames, type ArchScore, type FastTrainOptions, type ScoreContext } from '../proxies/index.js';
 import { scorePoolAsync, type ScoreProgress } from '../proxies/run.js';
@@ -22,6 +22,7 @@ export const scoringOptions = z.object({
   trainLr: z.number().min(0).max(10).default(DEFAULT_FAST_TRAIN.lr).describe('fast-training learning rate (SGD, momentum 0.9)'),
   trainBatch: z.number().int().min(1).max(4096).default(DEFAULT_FAST_TRAIN.batch).describe('fast-training batch size'),
   dataLimit: z.number().int().min(1).optional().describe('use only the first n training images'),
+  imageSize: z.number().int().min(1).max(4096).optional().describe('image side: folder dataset: resize to n×n (default 32); others: average-pool down to n×n'),
   workers: z
     .union([z.literal('auto'), z.number().int().min(1).max(256)])
     .default('auto')
@@ -34,6 +35,11 @@ export interface ScoringSettingsInput {
   dataset?: string;
   dataDir?: string;
   dataLimit?: number;
+  imageSize?: number;
+  testDir?: string;
+  valSplit?: number;
+  color?: string;
+  classNames?: string;
   batch: number;
   trainSteps: number;
   trainLr: number;
@@ -46,13 +52,34 @@ export interface ScoringSettingsInput {
  */
 export function scoringSettings(o: ScoringSettingsInput, proxies: readonly string[]): Record<string, unknown> {
   const dasRules = dasRuleNames(proxies);
-  return { seed: o.seed, dataset: o.dataset, dataLimit: o.dataLimit, batch: o.batch, trainSteps: o.trainSteps, trainLr: o.trainLr, trainBatch: o.trainBatch, ...(dasRules ? { dasRules } : {}) };
+  return {
+    seed: o.seed,
+    dataset: o.dataset,
+    dataLimit: o.dataLimit,
+    batch: o.batch,
+    trainSteps: o.trainSteps,
+    trainLr: o.trainLr,
+    trainBatch: o.trainBatch,
+    ...folderSettings(o),
+    ...(dasRules ? { dasRules } : {}),
+  };
+}
+
+/** The data settings beyond the dataset's name that change the images scored with (only those set, so older runs still match). */
+function folderSettings(o: ScoringSettingsInput): Record<string, unknown> {
+  const keys = ['imageSize', 'valSplit', 'color', 'classNames'] as const;
+  return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
 }
 
 /** The training split and settings the proxies score with. */
 export function scoringContext(o: ScoringSettingsInput): ScoreContext {
   const name = o.dataset ?? 'cifar10';
-  const data: Dataset = loadDataset(name, { dataDir: o.dataDir, split: 'train', limit: o.dataLimit, seed: o.seed });
+  let data: Dataset = loadDataset(name, { dataDir: o.dataDir, split: 'train', limit: o.dataLimit, seed: o.seed, ...(name === 'folder' ? { folder: folderOptionsFrom(o) } : {}) });
+  if (o.imageSize !== undefined && o.imageSize !== data.height) {
+    const f = data.height / o.imageSize;
+    if (!Number.isInteger(f)) throw new TsnasError(`--image-size ${o.imageSize} does not divide the ${data.height}-pixel images of ${name}`);
+    data = downsample(data, f);
+  }
   if (o.batch > data.n) throw new TsnasError(`--batch ${o.batch} exceeds the ${data.n} training images of ${name}`);
   const train: FastTrainOptions = { ...DEFAULT_FAST_TRAIN, steps: o.trainSteps, lr: o.trainLr, batch: o.trainBatch };
   return { data, batch: o.batch, seed: o.seed, train };

@@ -46,8 +46,12 @@ export const baseSearchOptions = z.object({
     .default(0)
     .describe('random seed'),
   backend: z.enum(BACKENDS).default('auto').describe('TF.js backend'),
-  dataset: z.enum(['cifar10', 'fashion-mnist', 'synthetic']).optional().describe('dataset'),
+  dataset: z.enum(['cifar10', 'fashion-mnist', 'synthetic', 'folder']).optional().describe('dataset (folder: your own images in --data-dir, one sub-folder per class)'),
   dataDir: z.string().optional().describe('directory holding the dataset files'),
+  testDir: z.string().optional().describe('folder dataset: a separate folder of test images with the same class folders'),
+  valSplit: z.number().gt(0).optional().describe('folder dataset: hold out a seeded, stratified fraction (or count) of --data-dir as the test split'),
+  color: z.enum(['rgb', 'gray']).optional().describe('folder dataset: convert every image to rgb or gray (default: the images must agree)'),
+  classNames: z.string().optional().describe('folder dataset: the classes in label order, comma-separated (default: the class folders sorted by name)'),
   bench: z.string().optional().describe('NAS-Bench-201 table (CSV, gzipped or not)'),
   out: z.string().optional().describe('output directory'),
   resume: z.boolean().optional().describe('continue an interrupted run (from the store, or from the checkpoint in --out)'),

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { buildEvalNetwork, parseArch, checkSpace, getSpace, type AnyArch, type SpaceName } from '../spaces/index.js';
 import type { Network } from '../nn/network.js';
-import type { Dataset } from '../data/index.js';
+import type { Dataset, FolderDatasetOptions } from '../data/index.js';
 import { Rng } from '../util/rng.js';
 import { TsnasError } from '../util/errors.js';
 import { loadTrainData } from './data.js';
@@ -25,6 +25,8 @@ export interface DataSpec {
   imageSize?: number;
   trainLimit?: number;
   testLimit?: number;
+  /** Folder only: test folder, held-out part, colour, class order. */
+  folder?: FolderDatasetOptions;
 }
 
 export interface RunConfig {
@@ -47,7 +49,7 @@ export function buildNet(spec: NetSpec, shape: readonly [number, number, number]
 }
 
 export function loadRunData(d: DataSpec): { train: Dataset; test: Dataset } {
-  return loadTrainData({ dataset: d.dataset, dataDir: d.dataDir, imageSize: d.imageSize, trainLimit: d.trainLimit, testLimit: d.testLimit });
+  return loadTrainData({ dataset: d.dataset, dataDir: d.dataDir, imageSize: d.imageSize, trainLimit: d.trainLimit, testLimit: d.testLimit, ...(d.folder ? { folder: d.folder } : {}) });
 }
 
 export interface RunOutcome extends TrainResult {

@@ -6,6 +6,7 @@ import { runTrainingAsync, type DataSpec, type NetSpec } from '../../train/run.j
 import { currentRun, stopRequested, withGracefulStop } from '../tracking.js';
 import { trainProgressBar } from '../train-progress.js';
 import { TsnasError } from '../../util/errors.js';
+import { folderOptionsFrom } from '../../data/index.js';
 import { emit, intArg, log, numArg, startBackend, withCommon, type CommonOptions } from '../common.js';
 
 export interface RecipeFlags {
@@ -118,6 +119,7 @@ export function dataSpecFrom(o: CommonOptions & NetFlags): DataSpec {
     ...(o.imageSize ? { imageSize: o.imageSize } : {}),
     ...(o.trainLimit ? { trainLimit: o.trainLimit } : {}),
     ...(o.testLimit ? { testLimit: o.testLimit } : {}),
+    ...(o.dataset === 'folder' ? { folder: folderOptionsFrom({ testDir: o.testDir, valSplit: o.valSplit, color: o.color, classNames: o.classNames }) } : {}),
   };
 }
 

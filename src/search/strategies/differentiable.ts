@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { defaultNb201Path, loadNb201Table, type Nb201Table } from '../../benchmarks/nb201-table.js';
-import { loadDataset } from '../../data/index.js';
+import { folderOptionsFrom, loadDataset } from '../../data/index.js';
 import { DARTS_EDGES, DARTS_OPS } from '../../spaces/darts.js';
 import { NB201_EDGES, NB201_OPS } from '../../spaces/nb201.js';
 import { TsnasError } from '../../util/errors.js';
@@ -100,7 +100,14 @@ function differentiable(strategy: StrategyName, summary: string): SearchStrategy
       }
       await sc.startBackend(o.backend);
       const dataset = o.dataset ?? 'cifar10';
-      const data = loadDataset(dataset, { dataDir: o.dataDir, split: 'train', limit: cfg.dataLimit, seed: o.seed, synthetic: { height: cfg.imageSize } });
+      const data = loadDataset(dataset, {
+        dataDir: o.dataDir,
+        split: 'train',
+        limit: cfg.dataLimit,
+        seed: o.seed,
+        synthetic: { height: cfg.imageSize },
+        ...(dataset === 'folder' ? { folder: folderOptionsFrom({ ...o, imageSize: cfg.imageSize }) } : {}),
+      });
       if (o.out) mkdirSync(o.out, { recursive: true });
       let stepMs = 0;
       let stepCount = 0;
