@@ -633,3 +633,5 @@ export { type ConvBnRelu } from './nn/nb101-net.js';
 export { type Nb101VertexOp } from './spaces/nb101.js';
 /** An NB101 operation name, input and output included. */
 export { type Nb101Op } from './spaces/nb101.js';
+/** Colour mode of an image folder: 'rgb' or 'gray'. */
+export { type ColorMode } from './data/folder.js';
