@@ -151,6 +151,13 @@ export interface BnInference {
  * per convolution, which cost more than the BN pass they save. Variables get a new dataId on
  * every assign (optimizer steps, running-statistics updates), so comparing dataIds detects change.
  */
+/** The convolution's filter and bias with the inference BN folded in. */
+function foldConvBn(filter: Tensor4D, bn: BnInference): [Tensor4D, Tensor] {
+  const inv = tf.rsqrt(tf.add(bn.variance, bn.eps));
+  const scale = bn.gamma ? tf.mul(bn.gamma, inv) : inv;
+  return [tf.mul(filter, scale) as Tensor4D, tf.sub(bn.beta ?? tf.zerosLike(bn.mean), tf.mul(bn.mean, scale))];
+}
+
 export class ConvBnFold {
   private ids: unknown[] = [];
   private folded?: [Tensor4D, Tensor];
@@ -159,11 +166,7 @@ export class ConvBnFold {
     const ids = [filter, bn.mean, bn.variance, bn.gamma, bn.beta].map((t) => t?.dataId);
     if (this.folded && !this.folded[0].isDisposed && ids.every((d, i) => d === this.ids[i])) return this.folded;
     this.dispose();
-    const [w, b] = tf.tidy(() => {
-      const inv = tf.rsqrt(tf.add(bn.variance, bn.eps));
-      const scale = bn.gamma ? tf.mul(bn.gamma, inv) : inv;
-      return [tf.mul(filter, scale) as Tensor4D, tf.sub(bn.beta ?? tf.zerosLike(bn.mean), tf.mul(bn.mean, scale))];
-    });
+    const [w, b] = tf.tidy(() => foldConvBn(filter, bn));
     this.folded = [tf.keep(w!), tf.keep(b!)];
     this.ids = ids;
     return this.folded;
@@ -192,6 +195,13 @@ export function convBnInference(
   activation: 'linear' | 'relu' = 'linear',
   fold?: ConvBnFold,
 ): Tensor4D {
+  if (tf.engine().isTapeOn()) {
+    // Under a gradient tape the fold is computed in the taped pass, so gradients reach the filter and
+    // the BN parameters; a cached fold (made by an earlier pass) would cut them off the tape. Its
+    // tensors are the tape's to dispose.
+    const [w, bias] = foldConvBn(filter, bn);
+    return tf.fused.conv2d({ x, filter: w, strides, pad: pad as 'same', dataFormat: 'NHWC', dilations, bias, activation });
+  }
   const own = fold ?? new ConvBnFold();
   const [w, bias] = own.get(filter, bn);
   const y = tf.fused.conv2d({ x, filter: w, strides, pad: pad as 'same', dataFormat: 'NHWC', dilations, bias, activation });

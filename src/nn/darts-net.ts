@@ -7,7 +7,7 @@ import { tf, type Tensor, type Tensor4D } from '../engine/tf.js';
 import type { Rng } from '../util/rng.js';
 import { DARTS_STEPS, type DartsGenotype, type GeneEntry } from '../spaces/darts.js';
 import { BatchNorm, Conv2d, Linear, globalAvgPool, convThenBn } from './layers.js';
-import { Module, relu, type ForwardCtx } from './module.js';
+import { Module, atCut, relu, type ForwardCtx } from './module.js';
 import { Network, type NetworkOutput } from './network.js';
 import { createOp, FactorizedReduce, Identity, ReLUConvBN, type Op } from './ops.js';
 
@@ -139,12 +139,14 @@ export class DartsNetwork extends Network {
   }
 
   forwardFull(x: Tensor4D, ctx: ForwardCtx): NetworkOutput {
-    let s0 = convThenBn(this.stem, this.stemBn, x, ctx);
+    let [s0] = atCut(ctx, [convThenBn(this.stem, this.stemBn, x, ctx)]) as [Tensor4D];
     let s1 = s0;
     let aux: Tensor | undefined;
     this.cells.forEach((cell, i) => {
       [s0, s1] = [s1, cell.forward(s0, s1, ctx)];
       if (i === this.auxAfter && this.auxHead && ctx.training) aux = this.auxHead.forward(s1, ctx);
+      // the next cells read only s0 and s1
+      [s0, s1] = atCut(ctx, [s0, s1]) as [Tensor4D, Tensor4D];
     });
     return { logits: this.classifier.forward(globalAvgPool(s1), ctx), aux };
   }

@@ -3,12 +3,23 @@
  * (BN running statistics), a forward context with hooks (NASWOT reads every ReLU's input) and a
  * FLOP counter that follows NAS-Bench-201's rules (convolutions and linear layers only).
  */
-import { tf, type Tensor, type Variable } from '../engine/tf.js';
+import { tf, type Tensor, type Tensor4D, type Variable } from '../engine/tf.js';
 import type { Rng } from '../util/rng.js';
 
 export interface ForwardHooks {
   /** Called with the input of every ReLU, in forward order (NASWOT, DAS). */
   relu?: (x: Tensor) => void;
+  /**
+   * Called at the network's cuts: tensors that together carry everything the rest of the forward
+   * pass reads (every path from the input to the logits passes through them). The returned tensors,
+   * of the same shapes, replace them. synflow rescales activations there (proxies/zero-cost.ts).
+   */
+  cut?: (xs: Tensor4D[]) => Tensor4D[];
+}
+
+/** `xs` through the `cut` hook, or unchanged without one (see ForwardHooks.cut). */
+export function atCut(ctx: ForwardCtx, xs: Tensor4D[]): Tensor4D[] {
+  return ctx.hooks?.cut ? ctx.hooks.cut(xs) : xs;
 }
 
 export interface ForwardCtx {

@@ -19,7 +19,7 @@ import { tf, type Tensor4D } from '../engine/tf.js';
 import type { Rng } from '../util/rng.js';
 import type { Nb101Arch } from '../spaces/nb101.js';
 import { BatchNorm, Conv2d, Linear, globalAvgPool, convThenBn } from './layers.js';
-import { Module, relu, type ForwardCtx } from './module.js';
+import { Module, atCut, relu, type ForwardCtx } from './module.js';
 import { Network, type NetworkOutput } from './network.js';
 import { sumAll } from './ops.js';
 
@@ -167,10 +167,10 @@ export class Nb101Network extends Network {
   }
 
   forwardFull(x: Tensor4D, ctx: ForwardCtx): NetworkOutput {
-    let h = this.stem.forward(x, ctx);
+    let [h] = atCut(ctx, [this.stem.forward(x, ctx)]) as [Tensor4D];
     this.cells.forEach((cell, i) => {
       if (this.downsample[i]) h = tf.maxPool(h, 2, 2, 'same');
-      h = cell.forward(h, ctx);
+      [h] = atCut(ctx, [cell.forward(h, ctx)]) as [Tensor4D];
     });
     return { logits: this.classifier.forward(globalAvgPool(h), ctx) };
   }

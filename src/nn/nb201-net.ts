@@ -6,7 +6,7 @@ import { tf, type Tensor4D } from '../engine/tf.js';
 import type { Rng } from '../util/rng.js';
 import { NB201_EDGES, NB201_NODES, type Nb201Arch } from '../spaces/nb201.js';
 import { BatchNorm, Conv2d, Linear, globalAvgPool, convThenBn } from './layers.js';
-import { Module, relu, type ForwardCtx } from './module.js';
+import { Module, atCut, relu, type ForwardCtx } from './module.js';
 import { Network, type NetworkOutput } from './network.js';
 import { createOp, ReLUConvBN, sumAll, type Op } from './ops.js';
 
@@ -103,8 +103,8 @@ export abstract class Nb201Skeleton<CellT extends Module> extends Network {
   }
 
   protected runSkeleton(x: Tensor4D, ctx: ForwardCtx, runCell: (cell: CellT, h: Tensor4D) => Tensor4D): NetworkOutput {
-    let h = convThenBn(this.stem, this.stemBn, x, ctx);
-    for (const cell of this.cells) h = cell instanceof ResNetBasicBlock ? cell.forward(h, ctx) : runCell(cell, h);
+    let [h] = atCut(ctx, [convThenBn(this.stem, this.stemBn, x, ctx)]) as [Tensor4D];
+    for (const cell of this.cells) [h] = atCut(ctx, [cell instanceof ResNetBasicBlock ? cell.forward(h, ctx) : runCell(cell, h)]) as [Tensor4D];
     h = relu(this.lastBn.forward(h, ctx), ctx) as Tensor4D;
     return { logits: this.classifier.forward(globalAvgPool(h), ctx) };
   }

@@ -5,16 +5,22 @@
  */
 import type { Tensor1D, Tensor4D } from '../engine/tf.js';
 import type { Network } from '../nn/network.js';
-import { buildEvalNetwork, type AnyArch } from '../spaces/index.js';
+import { buildEvalNetwork, getSpace, type AnyArch } from '../spaces/index.js';
 import { fixedBatch, type Dataset } from '../data/index.js';
 import { Rng } from '../util/rng.js';
 import { collectActivationStats, type ActivationStats } from './activations.js';
 import { lossGrads } from './zero-cost.js';
 import type { ProxyDefinition, ProxyInput, ProxyNeeds, ScoreContext, WeightGradient } from './proxy.js';
 
-/** The network a proxy scores: the space's evaluation network, seeded, sized for the dataset. */
+/**
+ * The network a proxy scores: the space's evaluation network, seeded, sized for the dataset. An
+ * auxiliary head (DARTS's: avgpool 5/3 on 8×8 features) only fits 32×32 input; on other sizes it is
+ * left out, as training does (train/run.ts). Proxies never read it, but a training-mode forward runs
+ * it, and on 16×16 input its pool is empty.
+ */
 export function makeNet(a: AnyArch, data: Dataset, seed: number): Network {
-  return buildEvalNetwork(a.space, a, new Rng(seed), { numClasses: data.numClasses, inputShape: [data.height, data.width, data.channels] });
+  const noAux = getSpace(a.space).netOptions.includes('auxiliary') && (data.height !== 32 || data.width !== 32);
+  return buildEvalNetwork(a.space, a, new Rng(seed), { numClasses: data.numClasses, inputShape: [data.height, data.width, data.channels], ...(noAux ? { auxiliary: false } : {}) });
 }
 
 export class SharedInputs {

@@ -8,9 +8,9 @@
  *   - snip (Lee et al., ICLR 2019) = Σ |W ⊙ ∂L/∂W|.
  *   - synflow (Tanaka et al., NeurIPS 2020) = Σ |W ⊙ ∂R/∂W|, R = Σ f(1) with every parameter
  *     replaced by its absolute value, BN removed (zero-cost-nas uses `bn=False` for synflow), one
- *     all-ones input, in float64. Here: in float32 with exact rescaling (below), summed in float64,
- *     and reported as ln(1 + Σ) so that values of 1e30–1e60 stay finite and disconnected networks
- *     (R ≡ 0) score 0, the value zero-cost-nas gives them.
+ *     all-ones input, in float64. Here: in float32 with exact power-of-two rescaling at the network's
+ *     cuts (below), summed in float64, and reported as ln(1 + Σ) so that values of 1e30–1e300 stay
+ *     finite and disconnected networks (R ≡ 0) score 0, the value zero-cost-nas gives them.
  * - jacob_cov: Mellor et al., NASWOT arXiv v1 (2020): J = ∂Σf(x)/∂x per sample, C = corrcoef(J),
  *   score = −Σ_i [ln(λ_i + k) + 1/(λ_i + k)], k = 1e-5, over C's eigenvalues.
  * - zen: Lin et al., "Zen-NAS", ICCV 2021 (idstcv/ZenNAS compute_zen_score.py): weights ~ N(0,1),
@@ -92,15 +92,70 @@ function bnPrefixes(net: Network): Set<string> {
 }
 
 /**
- * synflow with BN removed and biases dropped. Without BN and biases, with |W| everywhere and a
- * positive input, every ReLU is the identity and the network is linear in its input: R(α·1) = α·R(1)
- * and the gradient of β·R is β·∂R. So the pass runs at input scale α and output scale β chosen from a
- * probe pass so that activations and gradients both stay inside float32's range, and the exact
- * per-weight terms are recovered by dividing by α·β (in float64). Biases never enter
- * Σ|W ⊙ ∂R/∂W| (R is linear in the last layer, whose bias only shifts it), so zeroing them is exact.
- * BN "removed" = BN in eval mode with mean 0, var 1 − ε, γ = 1, β = 0: exactly the identity.
+ * synflow with BN removed and biases dropped: Σ|W ⊙ ∂R/∂W|, R = Σ f(1) with |W| everywhere. BN
+ * "removed" = BN in eval mode with mean 0, var 1 − ε, γ = 1, β = 0: exactly the identity. Biases
+ * never enter Σ|W ⊙ ∂R/∂W| (R is linear in the last layer, whose bias only shifts it), so zeroing
+ * them is exact. Returned as ln(1 + Σ).
+ *
+ * Without BN and biases, with |W| everywhere and a positive input, every ReLU is the identity and
+ * every op (conv, linear, sum, concat, average and max pooling) is positively homogeneous of degree 1:
+ * f(c·x) = c·f(x) for c > 0. So at a cut of the network (`ForwardHooks.cut`: tensors every path
+ * to the output passes through) scaling the tensors by a constant c scales R, and every ∂R/∂W, by
+ * exactly c. The pass scales by a power of two at every cut, so that the cut's largest value is in
+ * [1, 2), with the factors held constant (not differentiated): it computes R·Πc and ∂R/∂W·Πc, and
+ * ln Σ = ln Σ|W ⊙ ∂(R·Πc)/∂W| − Σ ln c. Multiplying by a power of two is exact in floating point, so
+ * the float32 pass gives the bits an unscaled float32 pass would give with an unbounded exponent:
+ * R of 1e100 and beyond (20-cell DARTS networks) stays finite, where a single global scale
+ * (`synflowGlobal`) runs out of float32's range at about 1e68.
+ *
+ * A weaker shortcut does not hold: Σ_{W in layer l} W·∂R/∂W is the sum of the paths through
+ * layer l, not R, once skip connections give paths of different depths, so Σ is not (layers)·R.
  */
 export function synflow(net: Network): number {
+  return withAbsWeights(net, () => {
+    const [h, w, c] = net.inputShape;
+    let log2Scale = 0;
+    let cuts = 0;
+    const cut = (xs: Tensor4D[]): Tensor4D[] => {
+      cuts++;
+      let m = 0;
+      for (const x of xs) m = Math.max(m, tf.max(x).dataSync()[0]!);
+      if (!(m > 0) || !Number.isFinite(m)) return xs; // all zero (R ≡ 0 from here) or already broken
+      const e = Math.floor(Math.log2(m));
+      log2Scale += e;
+      return e === 0 ? xs : xs.map((x) => tf.mul(x, 2 ** -e));
+    };
+    const ws = prunableWeights(net).map(([, v]) => v);
+    const { value, grads } = tf.variableGrads(() => tf.sum(net.forward(tf.ones([1, h, w, c]) as Tensor4D, { training: false, hooks: { cut } })) as tf.Scalar, ws);
+    value.dispose();
+    const s = sumAbsWeightGrad(ws, grads);
+    if (cuts === 0) return synflowGlobal(net); // a network without cuts: one global scale
+    return lnOnePlusExp(Math.log(s) + log2Scale * Math.LN2, s);
+  });
+}
+
+/** Σ W·|∂/∂W| in float64 over the weights, disposing the gradients (an absent one is zero). */
+function sumAbsWeightGrad(ws: readonly Variable[], grads: tf.NamedTensorMap): number {
+  let s = 0;
+  for (const v of ws) {
+    const g = grads[v.name];
+    if (!g) continue; // unreachable weight: zero gradient
+    const gd = g.dataSync();
+    const wd = v.dataSync();
+    for (let i = 0; i < gd.length; i++) s += wd[i]! * Math.abs(gd[i]!);
+    g.dispose();
+  }
+  return s;
+}
+
+/** ln(1 + e^x) computed stably; 0 where the sum `s` behind x is 0 (R ≡ 0), NaN where it is not a number. */
+function lnOnePlusExp(x: number, s: number): number {
+  if (!(s > 0)) return s === 0 ? 0 : NaN;
+  return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+}
+
+/** Runs f with |W| everywhere, BN the identity and biases 0, then restores every parameter and buffer. */
+function withAbsWeights<T>(net: Network, f: () => T): T {
   const saved = new Map<Variable, Tensor>();
   const all: [string, Variable][] = [...net.namedParameters(), ...net.namedBuffers()];
   const bns = bnPrefixes(net);
@@ -118,35 +173,37 @@ export function synflow(net: Network): number {
         else v.assign(tf.abs(v));
       });
     }
-    const [h, w, c] = net.inputShape;
-    const probeAlpha = 1e-30;
-    const probe = tf.tidy(() => tf.sum(net.forward(tf.fill([1, h, w, c], probeAlpha) as Tensor4D, { training: false })).dataSync()[0]!);
-    if (!(probe > 0)) return probe === 0 ? 0 : NaN;
-    if (!Number.isFinite(probe)) return NaN;
-    const g10 = Math.log10(probe) + 30; // log10 R(1)
-    const alpha = 10 ** (-g10 / 2);
-    const beta = 10 ** (-g10 / 2);
-    const ws = prunableWeights(net).map(([, v]) => v);
-    const { value, grads } = tf.variableGrads(() => tf.mul(tf.sum(net.forward(tf.fill([1, h, w, c], alpha) as Tensor4D, { training: false })), beta) as tf.Scalar, ws);
-    value.dispose();
-    let s = 0;
-    for (const v of ws) {
-      const g = grads[v.name];
-      if (!g) continue; // unreachable weight: zero gradient
-      const gd = g.dataSync();
-      const wd = v.dataSync();
-      for (let i = 0; i < gd.length; i++) s += wd[i]! * Math.abs(gd[i]!);
-      g.dispose();
-    }
-    // Σ|W ⊙ ∂R/∂W| = s / (αβ); report ln(1 + ·) computed stably.
-    const lnTrue = Math.log(s) - Math.log(alpha) - Math.log(beta);
-    return s > 0 ? Math.max(lnTrue, 0) + Math.log1p(Math.exp(-Math.abs(lnTrue))) : 0;
+    return f();
   } finally {
     for (const [v, t] of saved) {
       v.assign(t);
       t.dispose();
     }
   }
+}
+
+/**
+ * synflow for a network that calls no `cut` hook, on weights already made absolute: the network is
+ * linear in its input, R(α·1) = α·R(1), and the gradient of β·R is β·∂R, so the pass runs at input
+ * scale α and output scale β chosen from a probe pass so that activations and gradients both stay
+ * inside float32's range, and the exact per-weight terms are recovered by dividing by α·β. One scale
+ * for the whole network: R beyond about 1e68 overflows the probe (NaN).
+ */
+function synflowGlobal(net: Network): number {
+  const [h, w, c] = net.inputShape;
+  const probeAlpha = 1e-30;
+  const probe = tf.tidy(() => tf.sum(net.forward(tf.fill([1, h, w, c], probeAlpha) as Tensor4D, { training: false })).dataSync()[0]!);
+  if (!(probe > 0)) return probe === 0 ? 0 : NaN;
+  if (!Number.isFinite(probe)) return NaN;
+  const g10 = Math.log10(probe) + 30; // log10 R(1)
+  const alpha = 10 ** (-g10 / 2);
+  const beta = 10 ** (-g10 / 2);
+  const ws = prunableWeights(net).map(([, v]) => v);
+  const { value, grads } = tf.variableGrads(() => tf.mul(tf.sum(net.forward(tf.fill([1, h, w, c], alpha) as Tensor4D, { training: false })), beta) as tf.Scalar, ws);
+  value.dispose();
+  const s = sumAbsWeightGrad(ws, grads);
+  // Σ|W ⊙ ∂R/∂W| = s / (αβ)
+  return lnOnePlusExp(Math.log(s) - Math.log(alpha) - Math.log(beta), s);
 }
 
 /** jacob_cov (NASWOT v1): eigenvalue score of the correlation of the per-sample input Jacobians. */
