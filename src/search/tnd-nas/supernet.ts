@@ -158,6 +158,26 @@ export function* tndNasSupernetSteps(ev: MooEvaluator, o: TndSupernetOptions, se
       const vars = net.weightParameters();
       const bufs = net.namedBuffers().map(([, v]) => v);
       const wOpt = new Sgd(vars, { momentum: 0.9, weightDecay: 3e-4 });
+      // The whole search state, as a checkpoint inside an epoch (`it` = the next α step) or after it.
+      const snapshot = (epoch: number, it?: number): TndSupernetState => ({
+        stage,
+        epoch,
+        ...(it !== undefined ? { it } : {}),
+        step,
+        wstep,
+        baseline,
+        targets: targets ?? null,
+        rng: rng.state,
+        alpha: policy.alpha,
+        masks: policy.masks,
+        adam: opt.state(),
+        log,
+        stages,
+        evaluations: ev.evaluations,
+        weights: vars.map(tensorToBase64),
+        buffers: bufs.map(tensorToBase64),
+        velocity: wOpt.slotValues().map(f32ToBase64),
+      });
       if (resumedStage) {
         if (r0.weights.length !== vars.length || r0.buffers.length !== bufs.length || r0.velocity.length !== vars.length) {
           throw new TsnasError(`TND-NAS resume: the checkpoint holds ${r0.weights.length} weight tensors, the stage-${stage} supernet ${vars.length}`);
@@ -175,25 +195,7 @@ export function* tndNasSupernetSteps(ev: MooEvaluator, o: TndSupernetOptions, se
               yield;
               if (o.shouldStop?.()) {
                 // stopped inside the epoch: checkpoint before weight step `it` (the resumed run starts there)
-                o.onCheckpoint?.({
-                  stage,
-                  epoch,
-                  it,
-                  step,
-                  wstep,
-                  baseline,
-                  targets: targets ?? null,
-                  rng: rng.state,
-                  alpha: policy.alpha,
-                  masks: policy.masks,
-                  adam: opt.state(),
-                  log,
-                  stages,
-                  evaluations: ev.evaluations,
-                  weights: vars.map(tensorToBase64),
-                  buffers: bufs.map(tensorToBase64),
-                  velocity: wOpt.slotValues().map(f32ToBase64),
-                });
+                o.onCheckpoint?.(snapshot(epoch, it));
                 return stoppedOutcome();
               }
             }
@@ -245,24 +247,7 @@ export function* tndNasSupernetSteps(ev: MooEvaluator, o: TndSupernetOptions, se
           o.onLog?.(
             `stage ${stage} epoch ${epoch}: ${wstep}/${totalSteps} weight steps, ${step} α steps, ${ev.evaluations} architectures, mean reward ${log.length ? log[log.length - 1]!.meanReward.toFixed(4) : '-'}`,
           );
-          o.onCheckpoint?.({
-            stage,
-            epoch: epoch + 1,
-            step,
-            wstep,
-            baseline,
-            targets: targets ?? null,
-            rng: rng.state,
-            alpha: policy.alpha,
-            masks: policy.masks,
-            adam: opt.state(),
-            log,
-            stages,
-            evaluations: ev.evaluations,
-            weights: vars.map(tensorToBase64),
-            buffers: bufs.map(tensorToBase64),
-            velocity: wOpt.slotValues().map(f32ToBase64),
-          });
+          o.onCheckpoint?.(snapshot(epoch + 1));
         }
       } finally {
         wOpt.dispose();
