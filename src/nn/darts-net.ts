@@ -7,7 +7,7 @@ import { tf, type Tensor, type Tensor4D } from '../engine/tf.js';
 import type { Rng } from '../util/rng.js';
 import { DARTS_STEPS, type DartsGenotype, type GeneEntry } from '../spaces/darts.js';
 import { BatchNorm, Conv2d, Linear, globalAvgPool, convThenBn } from './layers.js';
-import { Module, atCut, relu, type ForwardCtx } from './module.js';
+import { Module, atCut, opScope, relu, type ForwardCtx } from './module.js';
 import { Network, type NetworkOutput } from './network.js';
 import { createOp, FactorizedReduce, Identity, ReLUConvBN, type Op } from './ops.js';
 
@@ -58,12 +58,12 @@ export class DartsCell extends Module {
   }
 
   forward(s0: Tensor4D, s1: Tensor4D, ctx: ForwardCtx): Tensor4D {
-    const states: Tensor4D[] = [this.pre0.forward(s0, ctx), this.pre1.forward(s1, ctx)];
+    const states: Tensor4D[] = [opScope(ctx, () => this.pre0.forward(s0, ctx)), opScope(ctx, () => this.pre1.forward(s1, ctx))];
     for (let i = 0; i < DARTS_STEPS; i++) {
       const hs = [0, 1].map((t) => {
         const k = 2 * i + t;
         const op = this.ops[k]!;
-        let h = op.forward(states[this.genes[k]![1]]!, ctx);
+        let h = opScope(ctx, () => op.forward(states[this.genes[k]![1]]!, ctx));
         if (ctx.training && (ctx.dropPath ?? 0) > 0 && !(op instanceof Identity) && ctx.rng) h = dropPath(h, ctx.dropPath!, ctx.rng);
         return h;
       });

@@ -5,6 +5,7 @@
  */
 import { tf, type Tensor, type Tensor4D, type Variable } from '../engine/tf.js';
 import type { Rng } from '../util/rng.js';
+import type { ReleasingPass } from './release.js';
 
 export interface ForwardHooks {
   /** Called with the input of every ReLU, in forward order (NASWOT, DAS). */
@@ -19,7 +20,17 @@ export interface ForwardHooks {
 
 /** `xs` through the `cut` hook, or unchanged without one (see ForwardHooks.cut). */
 export function atCut(ctx: ForwardCtx, xs: Tensor4D[]): Tensor4D[] {
-  return ctx.hooks?.cut ? ctx.hooks.cut(xs) : xs;
+  const ys = ctx.hooks?.cut ? ctx.hooks.cut(xs) : xs;
+  ctx.release?.cut(ys);
+  return ys;
+}
+
+/**
+ * `f()` in its own tidy scope in a releasing pass (ctx.release), so an op's intermediates are freed
+ * as soon as it returns; a plain call otherwise (a supernet shares ReLU results across ops per pass).
+ */
+export function opScope<T extends Tensor>(ctx: ForwardCtx, f: () => T): T {
+  return ctx.release ? tf.tidy(f) : f();
 }
 
 export interface ForwardCtx {
@@ -32,6 +43,8 @@ export interface ForwardCtx {
   rng?: Rng;
   /** false: parameter-free results (ReLU, pooling) are recomputed per use instead of shared per pass. */
   share?: boolean;
+  /** A pass that records no gradient: intermediates are freed at every cut (see release.ts). */
+  release?: ReleasingPass;
 }
 
 export abstract class Module {

@@ -19,7 +19,7 @@ import { tf, type Tensor4D } from '../engine/tf.js';
 import type { Rng } from '../util/rng.js';
 import type { Nb101Arch } from '../spaces/nb101.js';
 import { BatchNorm, Conv2d, Linear, globalAvgPool, convThenBn } from './layers.js';
-import { Module, atCut, relu, type ForwardCtx } from './module.js';
+import { Module, atCut, opScope, relu, type ForwardCtx } from './module.js';
 import { Network, type NetworkOutput } from './network.js';
 import { sumAll } from './ops.js';
 
@@ -123,16 +123,21 @@ export class Nb101Cell extends Module {
         addIn.push(s.shape[3] === c ? s : (tf.slice(s, [0, 0, 0, 0], [-1, -1, -1, c]) as Tensor4D));
       }
       const proj = this.proj[t];
-      if (proj) addIn.push(proj.forward(x, ctx));
+      if (proj) addIn.push(opScope(ctx, () => proj.forward(x, ctx)));
       const h = sumAll(addIn) as Tensor4D;
       const op = this.ops[t];
-      const y = op ? op.forward(h, ctx) : tf.maxPool(h, 3, 1, 'same');
+      const y = op ? opScope(ctx, () => op.forward(h, ctx)) : tf.maxPool(h, 3, 1, 'same');
       tensors.push(y);
       if (m[t]![n - 1]) concat.push(y);
     }
     if (concat.length === 0) return this.outProj!.forward(x, ctx);
     const out = concat.length === 1 ? concat[0]! : (tf.concat(concat, 3) as Tensor4D);
-    return this.outProj ? tf.add(out, this.outProj.forward(x, ctx)) : out;
+    return this.outProj
+      ? tf.add(
+          out,
+          opScope(ctx, () => this.outProj!.forward(x, ctx)),
+        )
+      : out;
   }
 }
 

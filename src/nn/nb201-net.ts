@@ -6,7 +6,7 @@ import { tf, type Tensor4D } from '../engine/tf.js';
 import type { Rng } from '../util/rng.js';
 import { NB201_EDGES, NB201_NODES, type Nb201Arch } from '../spaces/nb201.js';
 import { BatchNorm, Conv2d, Linear, globalAvgPool, convThenBn } from './layers.js';
-import { Module, atCut, relu, type ForwardCtx } from './module.js';
+import { Module, atCut, opScope, relu, type ForwardCtx } from './module.js';
 import { Network, type NetworkOutput } from './network.js';
 import { createOp, ReLUConvBN, sumAll, type Op } from './ops.js';
 
@@ -58,7 +58,7 @@ export class Nb201Cell extends Module {
       const terms: Tensor4D[] = [];
       NB201_EDGES.forEach(([to, from], e) => {
         // `none` contributes zeros: skipping it gives the same sum and the same gradients.
-        if (to === j && this.arch.ops[e] !== 'none') terms.push(this.ops[e]!.forward(nodes[from]!, ctx));
+        if (to === j && this.arch.ops[e] !== 'none') terms.push(opScope(ctx, () => this.ops[e]!.forward(nodes[from]!, ctx)));
       });
       nodes.push(terms.length ? (sumAll(terms) as Tensor4D) : tf.zerosLike(x));
     }

@@ -5,6 +5,8 @@
  */
 import { tf, type Tensor, type Tensor4D } from '../engine/tf.js';
 import type { Network } from '../nn/network.js';
+import { ReleasingPass } from '../nn/release.js';
+import { readTransient } from '../engine/read-transient.js';
 import { addHamming, packCodes, rowPopcounts, symmetrize } from './bits.js';
 
 export interface ReluLayerStats {
@@ -42,31 +44,36 @@ export function collectActivationStats(net: Network, x: Tensor4D): ActivationSta
   const byTensor = new Map<number, ReluLayerStats>();
   let codeSec = 0;
   const t0 = performance.now();
+  // nothing but the codes is kept, so activations are freed at the network's cuts as it goes
+  const release = new ReleasingPass();
   tf.tidy(() => {
-    net.forward(x, {
-      training: true,
-      hooks: {
-        relu: (t: Tensor) => {
-          const seen = byTensor.get(t.id);
-          if (seen) {
-            seen.multiplicity++;
-            return;
-          }
-          const data = t.dataSync() as Float32Array;
-          const c0 = performance.now();
-          const units = t.size / batch;
-          const words = (units + 31) >>> 5;
-          const packed = packCodes(data, batch, units);
-          const hamming = new Float64Array(batch * batch);
-          addHamming(packed, batch, words, hamming);
-          symmetrize(hamming, batch);
-          const layer: ReluLayerStats = { units, multiplicity: 1, hamming, active: rowPopcounts(packed, batch, words) };
-          layers.push(layer);
-          byTensor.set(t.id, layer);
-          codeSec += (performance.now() - c0) / 1000;
+    release.run(() =>
+      net.forward(x, {
+        training: true,
+        release,
+        hooks: {
+          relu: (t: Tensor) => {
+            const seen = byTensor.get(t.id);
+            if (seen) {
+              seen.multiplicity++;
+              return;
+            }
+            const data = readTransient(t);
+            const c0 = performance.now();
+            const units = t.size / batch;
+            const words = (units + 31) >>> 5;
+            const packed = packCodes(data, batch, units);
+            const hamming = new Float64Array(batch * batch);
+            addHamming(packed, batch, words, hamming);
+            symmetrize(hamming, batch);
+            const layer: ReluLayerStats = { units, multiplicity: 1, hamming, active: rowPopcounts(packed, batch, words) };
+            layers.push(layer);
+            byTensor.set(t.id, layer);
+            codeSec += (performance.now() - c0) / 1000;
+          },
         },
-      },
-    });
+      }),
+    );
   });
   const total = (performance.now() - t0) / 1000;
   let totalUnits = 0;
