@@ -258,13 +258,13 @@ test('NB101 CLI: tsnas score and tsnas correlate --space nb101', { skip: officia
   assert.equal(res.arch, '1|');
   assert.equal(res.scores['params'], 0.88257);
   for (const k of ['naswot', 'das', 'flops']) assert.ok(Number.isFinite(res.scores[k]), k);
-  const c = await runCli(['correlate', '--space', 'nb101', '--bench', officialPath, '--target', 'test_accuracy', '--n', '4', '--proxies', 'params', ...common]);
+  const c = await runCli(['correlate', '--space', 'nb101', '--targets', officialPath, '--target', 'test_accuracy', '--n', '4', '--proxies', 'params', ...common]);
   assert.equal(c.code, 0, c.stderr);
   const j = lastJson(c.stdout);
   assert.equal(j['n'], 4);
   assert.equal(j['target'], 'test_accuracy');
   assert.ok(Number.isFinite((j['kendall'] as Record<string, number>)['params']));
-  const bad = await runCli(['correlate', '--space', 'nb101', '--bench', officialPath, '--target', 'nope', '--n', '4', '--proxies', 'params', ...common]);
+  const bad = await runCli(['correlate', '--space', 'nb101', '--targets', officialPath, '--target', 'nope', '--n', '4', '--proxies', 'params', ...common]);
   assert.notEqual(bad.code, 0);
-  assert.match(bad.stderr, /no column 'nope' \(known: params, val_accuracy, test_accuracy\)/);
+  assert.match(bad.stderr, /has no numeric column 'nope' in every record \(known: params, val_accuracy, test_accuracy\)/);
 });

@@ -2,12 +2,12 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { defaultNb201Path, loadNb201Table } from '../../benchmarks/nb201-table.js';
-import { defaultNb101Path, loadNb101Records, nb101Column } from '../../benchmarks/nb101-records.js';
+import { defaultTargetFile, loadTargetFile, targetColumn } from '../../benchmarks/target-file.js';
+import { correlateScores, type ProxyCorrelation } from '../../proxies/correlation.js';
 import { parseArch } from '../../spaces/index.js';
 import { DEFAULT_FAST_TRAIN, parseProxyList } from '../../proxies/index.js';
 import { writeScatterSvg } from '../../proxies/run.js';
 import type { ArchScore } from '../../proxies/index.js';
-import { kendallTau, spearman } from '../../util/stats.js';
 import { scoringBar } from '../progress.js';
 import { sampleTableArchs } from '../../benchmarks/sample.js';
 import { emit, intArg, log, startBackend, withCommon } from '../common.js';
@@ -19,14 +19,17 @@ export function correlateCommand(): Command {
   return withScoringFlags(
     withCommon(
       new Command('correlate')
-        .description("Kendall's tau and Spearman's rho between proxies and NAS-Bench-201 accuracy (nb101: accuracy of NB101 records) over a uniform seeded sample")
+        .description("Kendall's tau and Spearman's rho, with bootstrap intervals, between proxies and NAS-Bench-201 accuracy or the accuracies of a --targets file (NB101 cells, DARTS genotypes)")
         .addOption(
-          new Option('--space <space>', 'search space: nb201 (the NB201 table, --bench) or nb101 (a JSON file of NB101 records, --bench; default ../shared/data/nb101/nb101_cells_250.json)')
-            .choices(['nb201', 'nb101'])
-            .default('nb201'),
+          new Option('--space <space>', 'search space: nb201 (the NB201 table, --bench, unless --targets), nb101 or darts (a --targets file)').choices(['nb201', 'nb101', 'darts']).default('nb201'),
         )
-        .option('--n <n>', 'number of architectures', intArg('n', 2, 15625), 100)
-        .option('--target <column>', 'table column to correlate with (default: cifar10_test_acc; nb101: val_accuracy)')
+        .option(
+          '--targets <file>',
+          'JSON array of architectures with accuracies (fields: arch | genotype | matrix+ops, and numeric columns); default for nb101: ../shared/data/nb101/nb101_cells_250.json, darts: ../shared/data/nb301/nb301_surrogate_360.json',
+        )
+        .option('--n <n>', 'number of architectures, a uniform seeded sample (default: NB201 table 100, a targets file all of it)', intArg('n', 2, 15625))
+        .option('--target <column>', 'column to correlate with (default: cifar10_test_acc; targets file: val_accuracy)')
+        .option('--bootstrap <B>', 'bootstrap resamples for the 95% intervals of tau, rho and the ratio to naswot (0: none)', intArg('bootstrap', 0), 1000)
         .option('--plot <file>', 'write an SVG scatter plot of the first proxy vs the target')
         .option('--scores-out <file>', 'append one JSON line per scored architecture (scores + target)')
         .option('--bench-dtb <file>', 'correlate with a DTB (tsnas dtb export --format json) instead of NAS-Bench-201: all its architectures, its space and dataset')
@@ -36,7 +39,21 @@ export function correlateCommand(): Command {
     ),
     'naswot,params',
   ).action(
-    async (o: ScoringFlags & { space: 'nb201' | 'nb101'; n: number; target?: string; plot?: string; scoresOut?: string; benchDtb?: string; epoch?: number; dtbTarget: string; resume?: boolean }) => {
+    async (
+      o: ScoringFlags & {
+        space: 'nb201' | 'nb101' | 'darts';
+        n?: number;
+        targets?: string;
+        bootstrap: number;
+        target?: string;
+        plot?: string;
+        scoresOut?: string;
+        benchDtb?: string;
+        epoch?: number;
+        dtbTarget: string;
+        resume?: boolean;
+      },
+    ) => {
       if (o.benchDtb) {
         // DTB branch (issue 6): the space, architectures and dataset come from the DTB file.
         const proxies = parseProxyList(o.proxies);
@@ -73,29 +90,34 @@ export function correlateCommand(): Command {
       let target: string;
       let archTexts: string[];
       let ys: number[];
-      if (o.space === 'nb101') {
-        const recs = loadNb101Records(o.bench ?? defaultNb101Path());
+      const targetsFile = o.targets ?? (o.space === 'nb201' ? undefined : (o.bench ?? defaultTargetFile(o.space)));
+      if (targetsFile) {
+        const recs = loadTargetFile(targetsFile, o.space);
+        const col = targetColumn(recs, o.target);
         target = o.target ?? 'val_accuracy';
-        const col = nb101Column(recs, target);
-        const idx = sampleTableArchs(
-          recs.archs.map((_, i) => String(i)),
-          o.n,
-          o.seed,
-        ).map(Number);
+        const idx =
+          o.n === undefined
+            ? recs.archs.map((_, i) => i)
+            : sampleTableArchs(
+                recs.archs.map((_, i) => String(i)),
+                o.n,
+                o.seed,
+              ).map(Number);
         archTexts = idx.map((i) => recs.archs[i]!);
         ys = idx.map((i) => col[i]!);
       } else {
         const table = await loadNb201Table(o.bench ?? defaultNb201Path());
         const column = table.resolveColumn(o.target ?? 'cifar10_test_acc');
         target = column;
-        archTexts = sampleTableArchs(table.archStrings(), o.n, o.seed);
+        archTexts = sampleTableArchs(table.archStrings(), o.n ?? 100, o.seed);
         ys = archTexts.map((a) => table.value(a, column));
       }
+      const n = archTexts.length;
       await startBackend(o);
       const ctx = scoringContext(o);
       const t0 = performance.now();
       // The sample's archs are the run's trials (index = position); a resumed run must have the same settings.
-      const run = resumeGuard(o, { space: o.space, n: o.n, proxies, ...scoringSettings(o, proxies) });
+      const run = resumeGuard(o, { space: o.space, n, ...(targetsFile ? { targets: targetsFile } : {}), proxies, ...scoringSettings(o, proxies) });
       const done = run?.resumed ? storedScores(archTexts, proxies) : new Map<number, ArchScore>();
       if (o.scoresOut && done.size === 0) writeFileSync(o.scoresOut, '');
       if (run?.resumed && !o.json) log(`resuming: ${done.size} of ${archTexts.length} architectures already scored`);
@@ -115,18 +137,17 @@ export function correlateCommand(): Command {
         },
       );
       if (line) {
-        emit(o, { stopped: true, complete: false, scored: done.size, n: o.n, seed: o.seed, target, run: currentRun()?.id ?? null }, () => line);
+        emit(o, { stopped: true, complete: false, scored: done.size, n, seed: o.seed, target, run: currentRun()?.id ?? null }, () => line);
         return;
       }
       const res = archTexts.map((_, i) => done.get(i)!);
       const wall = (performance.now() - t0) / 1000;
-      const kendall: Record<string, number> = {};
-      const spear: Record<string, number> = {};
-      for (const p of proxies) {
-        const xs = res.map((r) => r.scores[p]!);
-        kendall[p] = kendallTau(xs, ys);
-        spear[p] = spearman(xs, ys);
-      }
+      const corr = correlateScores(Object.fromEntries(proxies.map((p) => [p, res.map((r) => r.scores[p]!)])), ys, {
+        bootstrap: o.bootstrap > 0 ? { resamples: o.bootstrap, seed: o.seed } : false,
+        baseline: proxies.includes('naswot') ? 'naswot' : undefined,
+      });
+      const kendall = Object.fromEntries(proxies.map((p) => [p, corr[p]!.kendall]));
+      const spear = Object.fromEntries(proxies.map((p) => [p, corr[p]!.spearman]));
       if (o.plot)
         writeScatterSvg(
           o.plot,
@@ -134,12 +155,20 @@ export function correlateCommand(): Command {
           ys,
           proxies[0]!,
           target,
-          `${proxies[0]} vs ${target} (n=${o.n}, seed ${o.seed}, tau=${kendall[proxies[0]!]!.toFixed(3)})`,
+          `${proxies[0]} vs ${target} (n=${n}, seed ${o.seed}, tau=${kendall[proxies[0]!]!.toFixed(3)})`,
         );
-      if (!o.json) log(`scored ${o.n} architectures in ${wall.toFixed(1)} s`);
-      emit(o, { n: o.n, seed: o.seed, target, batch: o.batch, trainSteps: o.trainSteps, kendall, spearman: spear, wall_s: wall }, () =>
-        [`n=${o.n} seed=${o.seed} target=${target}`, ...proxies.map((p) => `${p.padEnd(32)} tau=${kendall[p]!.toFixed(4)}  rho=${spear[p]!.toFixed(4)}`)].join('\n'),
+      if (!o.json) log(`scored ${n} architectures in ${wall.toFixed(1)} s`);
+      emit(o, { n, seed: o.seed, target, ...(targetsFile ? { targets: targetsFile } : {}), batch: o.batch, trainSteps: o.trainSteps, kendall, spearman: spear, intervals: corr, wall_s: wall }, () =>
+        [`n=${n} seed=${o.seed} target=${target}${o.bootstrap > 0 ? ` (95% bootstrap intervals, ${o.bootstrap} resamples)` : ''}`, ...proxies.map((p) => correlationLine(p, corr[p]!))].join('\n'),
       );
     },
   );
+}
+
+const ci = (c?: [number, number]) => (c ? ` [${c[0].toFixed(3)}, ${c[1].toFixed(3)}]` : '');
+
+/** One proxy's line: τ and ρ with intervals, and τ as a multiple of NASWOT's. */
+function correlationLine(p: string, c: ProxyCorrelation): string {
+  const ratio = c.ratio ? `  ${c.ratio.value.toFixed(2)}x ${c.ratio.baseline}${ci(c.ratio.ci)}` : '';
+  return `${p.padEnd(32)} tau=${c.kendall.toFixed(4)}${ci(c.kendall_ci)}  rho=${c.spearman.toFixed(4)}${ci(c.spearman_ci)}${ratio}`;
 }
