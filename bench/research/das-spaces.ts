@@ -74,8 +74,7 @@ const ruleScore = (p: Pool, r: Rule) => p.dis[r.kernel].map((d, i) => d + r.lamb
 // the grid, fixed in the protocol; the first rule is NASWOT itself (ties go to the earlier, simpler rule)
 const rules: Rule[] = [];
 for (const kernel of ['whole', 'layer', 'perlayer'] as const)
-  for (const lambda of [1, 0.75, 0.5, 0.25, 0, 1.5, 2])
-    for (const active of [0, 2.5, 5, 10, 20]) for (const conn of [0, 0.1, 0.25, 0.5, 1]) rules.push({ kernel, lambda, active, conn });
+  for (const lambda of [1, 0.75, 0.5, 0.25, 0, 1.5, 2]) for (const active of [0, 2.5, 5, 10, 20]) for (const conn of [0, 0.1, 0.25, 0.5, 1]) rules.push({ kernel, lambda, active, conn });
 
 const halves = (n: number) => [Uint32Array.from({ length: Math.ceil(n / 2) }, (_, i) => 2 * i), Uint32Array.from({ length: Math.floor(n / 2) }, (_, i) => 2 * i + 1)] as const;
 const sub = (x: Float64Array, idx?: Uint32Array) => (idx ? Float64Array.from(idx, (i) => x[i]!) : x);
@@ -139,7 +138,9 @@ pools.forEach((p, i) => {
     sub(p.y, idx),
     { bootstrap: resamples > 0 ? { resamples, seed: 0 } : false, baseline: 'naswot' },
   );
-  console.log(`| ${p.space} (n=${idx.length}) | ${f3(c['naswot']!.kendall)} | ${f3(c['rule']!.kendall)}${ci(c['rule']!.kendall_ci)} | ${f3(c['rule']!.ratio!.value)}${ci(c['rule']!.ratio!.ci)} | ${f3(c['params']!.kendall)} | ${f3(c['flops']!.kendall)} |`);
+  console.log(
+    `| ${p.space} (n=${idx.length}) | ${f3(c['naswot']!.kendall)} | ${f3(c['rule']!.kendall)}${ci(c['rule']!.kendall_ci)} | ${f3(c['rule']!.ratio!.value)}${ci(c['rule']!.ratio!.ci)} | ${f3(c['params']!.kendall)} | ${f3(c['flops']!.kendall)} |`,
+  );
   held.push({ space: p.space, n: idx.length, ...c });
 });
 report['one_rule'] = { rule: ruleName(pick.rule), fit_min_ratio: pick.value, held_out: held };

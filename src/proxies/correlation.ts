@@ -36,7 +36,8 @@ export function correlateScores(scores: Readonly<Record<string, ArrayLike<number
   for (const [name, x] of Object.entries(xs)) {
     const t = kendallTauWithN(x, ys);
     const r: ProxyCorrelation = { kendall: t.value, spearman: spearman(x, ys), n: t.n };
-    const ratioAt = base && name !== o.baseline ? (idx?: Uint32Array) => (idx ? kendallTau(pick(x, idx), pick(ys, idx)) / kendallTau(pick(base, idx), pick(ys, idx)) : r.kendall / kendallTau(base, ys)) : undefined;
+    const ratioAt =
+      base && name !== o.baseline ? (idx?: Uint32Array) => (idx ? kendallTau(pick(x, idx), pick(ys, idx)) / kendallTau(pick(base, idx), pick(ys, idx)) : r.kendall / kendallTau(base, ys)) : undefined;
     if (ratioAt) r.ratio = { baseline: o.baseline!, value: ratioAt() };
     if (o.bootstrap !== false) {
       const b = o.bootstrap ?? {};

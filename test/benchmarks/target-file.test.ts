@@ -140,5 +140,5 @@ test('CLI: correlate --space darts --targets FILE prints τ and ρ per proxy wit
     join(dir, 'runs2.db'),
   ]);
   assert.equal(text.code, 0, text.stderr);
-  assert.match(text.stdout, /params +tau=-?\d\.\d{4}  rho=/);
+  assert.match(text.stdout, /params +tau=-?\d\.\d{4} {2}rho=/);
 });
