@@ -185,6 +185,12 @@ export class ConvBnFold {
  * the oneDNN primitive on `native`) instead of three passes. The same function up to float
  * rounding. Pass a `ConvBnFold` to reuse the folded weights across calls.
  */
+/** The backend has FusedConv2D and the backprop kernels TF.js's fused-conv gradient calls (wasm lacks one). */
+export function fusedConvDifferentiable(): boolean {
+  const be = tf.getBackend();
+  return ['FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'].every((k) => tf.getKernel(k, be) !== undefined);
+}
+
 export function convBnInference(
   x: Tensor4D,
   filter: Tensor4D,
@@ -200,7 +206,10 @@ export function convBnInference(
     // the BN parameters; a cached fold (made by an earlier pass) would cut them off the tape. Its
     // tensors are the tape's to dispose.
     const [w, bias] = foldConvBn(filter, bn);
-    return tf.fused.conv2d({ x, filter: w, strides, pad: pad as 'same', dataFormat: 'NHWC', dilations, bias, activation });
+    if (fusedConvDifferentiable()) return tf.fused.conv2d({ x, filter: w, strides, pad: pad as 'same', dataFormat: 'NHWC', dilations, bias, activation });
+    // wasm: TF.js's fused-conv gradient calls Conv2DBackpropFilter, which wasm lacks; Conv2D's gradient is tsnas's own
+    const y = tf.add(tf.conv2d(x, w, strides, pad as 'same', 'NHWC', dilations), bias) as Tensor4D;
+    return activation === 'relu' ? tf.relu(y) : y;
   }
   const own = fold ?? new ConvBnFold();
   const [w, bias] = own.get(filter, bn);

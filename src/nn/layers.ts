@@ -1,6 +1,6 @@
 /** Primitive layers: convolution (dense, depthwise, dilated, strided), batch-norm, linear. */
 import { tf, type Tensor, type Tensor4D, type Variable } from '../engine/tf.js';
-import { batchNormTrain, ConvBnFold, convBnInference, normalizeBatch } from '../engine/fused.js';
+import { batchNormTrain, ConvBnFold, convBnInference, fusedConvDifferentiable, normalizeBatch } from '../engine/fused.js';
 import type { Rng } from '../util/rng.js';
 import { Module, torchDefaultInit, type ForwardCtx } from './module.js';
 
@@ -11,12 +11,6 @@ export interface ConvOptions {
   /** 1 (dense) or cin (depthwise). */
   groups?: number;
   bias?: boolean;
-}
-
-/** The backend has FusedConv2D and the backprop kernels TF.js's fused-conv gradient calls (wasm lacks one). */
-function biasFusable(): boolean {
-  const be = tf.getBackend();
-  return ['FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'].every((k) => tf.getKernel(k, be) !== undefined);
 }
 
 export class Conv2d extends Module {
@@ -72,7 +66,7 @@ export class Conv2d extends Module {
       [0, 0],
     ];
     let y: Tensor4D;
-    if (this.bias && !this.depthwise && dilation === 1 && biasFusable()) {
+    if (this.bias && !this.depthwise && dilation === 1 && fusedConvDifferentiable()) {
       // bias inside the convolution (one pass fewer); TF.js's fused gradient needs both backprop kernels
       y = tf.fused.conv2d({ x: input, filter: this.weight as Tensor4D, strides: stride, pad: padding, bias: this.bias });
     } else {

@@ -11,7 +11,7 @@ import { BatchNorm, Conv2d, Linear, convThenBn, globalAvgPool } from '../../src/
 import { atCut, relu, type ForwardCtx } from '../../src/nn/module.js';
 import { Network, type NetworkOutput } from '../../src/nn/network.js';
 import { loadDataset } from '../../src/data/index.js';
-import { sampleArch } from '../../src/spaces/index.js';
+import { getSpace, sampleArch } from '../../src/spaces/index.js';
 import { Rng } from '../../src/util/rng.js';
 import { scoreArch, synflow } from '../../src/proxies/index.js';
 
@@ -170,3 +170,24 @@ for (const space of ['nb101', 'darts'] as const) {
     assert.deepEqual(bad, []);
   });
 }
+
+test('synflow, snip and grad_norm run on every backend and agree with cpu (wasm has no Conv2DBackpropFilter)', async () => {
+  const { testBackends, useBackend } = await import('../helpers/backends.js');
+  const { snip, gradNorm } = await import('../../src/proxies/zero-cost.js');
+  const values: Record<string, number[]> = {};
+  for (const be of await testBackends()) {
+    await useBackend(be);
+    const net = getSpace('nb201').buildNetwork(getSpace('nb201').sample(new Rng(2)), new Rng(4), { C: 4, N: 1, numClasses: 10, inputShape: [8, 8, 3] });
+    const x = tf.randomNormal([4, 8, 8, 3], 0, 1, 'float32', 1) as Tensor4D;
+    const y = tf.tensor1d([0, 1, 2, 3], 'int32');
+    try {
+      values[be] = [synflow(net), snip(net, x, y, 10), gradNorm(net, x, y, 10)];
+    } finally {
+      x.dispose();
+      y.dispose();
+      net.dispose();
+    }
+  }
+  for (const [be, v] of Object.entries(values))
+    v.forEach((s, i) => assert.ok(Number.isFinite(s) && Math.abs(s - values['cpu']![i]!) <= 1e-4 * Math.abs(values['cpu']![i]!), `${be} proxy ${i}: ${s} vs cpu ${values['cpu']![i]}`));
+});
