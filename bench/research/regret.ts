@@ -43,7 +43,7 @@ import { MooEvaluator } from '../../src/search/moo-common.js';
 import { nsga2 } from '../../src/search/nsga2.js';
 import { randomSearch } from '../../src/search/random-search.js';
 import { SCALARISATIONS, TND_TARGET_RATIOS, tndNasTable, type Scalarisation, type TndTableOptions, type TndTableState } from '../../src/search/tnd-nas/index.js';
-import { NB201_OPS, parseArch, sampleArch, type AnyArch, type Nb201Op } from '../../src/spaces/index.js';
+import { NB201_OPS, parseArch, parseNb201, sampleArch, type AnyArch } from '../../src/spaces/index.js';
 import { Rng } from '../../src/util/rng.js';
 import { mean, quantile, std } from '../../src/util/stats.js';
 
@@ -158,7 +158,7 @@ function entropy(s: TndTableState): number {
   }, 0);
 }
 
-const opsOf = archs.map((t) => parseArch('nb201', t).arch.ops.map((op) => NB201_OPS.indexOf(op as Nb201Op)));
+const opsOf = archs.map((t) => parseNb201(t).ops.map((op) => NB201_OPS.indexOf(op)));
 
 /** Best validation accuracy under T over the cells whose every op is still active. */
 function supportBest(masks: boolean[][], t: Target): number {
