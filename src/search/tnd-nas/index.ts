@@ -8,5 +8,5 @@ export { ArrayAdam } from '../../optim/index.js';
 export { TndPolicy, expectedReward, nb201ArchOfChoice, reinforceGrad, reinforceStep, type TndOutcome, type TndPolicyState, type TndSearchOptions, type TndStepLog } from './policy.js';
 export { SCALARISATIONS, TND_EXPONENTS, TND_TARGET_RATIOS, defaultTargets, tndReward, type RewardConfig, type Scalarisation } from './reward.js';
 export { TND_PRESETS, type TndSupernetPreset } from './presets.js';
-export { tndNasTable, tndNasTableSteps, type TndTableOptions, type TndTableState } from './table.js';
+export { TND_IDLE_STEPS, tndNasTable, tndNasTableSteps, type TndTableOptions, type TndTableState } from './table.js';
 export { tndNasSupernet, tndNasSupernetSteps, type TndSupernetOptions, type TndSupernetOutcome, type TndSupernetState } from './supernet.js';
