@@ -421,6 +421,18 @@ export { type Nsga2Options } from './search/nsga2.js';
 export { type Nsga2Outcome } from './search/nsga2.js';
 /** NSGA-II checkpoint state. */
 export { type Nsga2State } from './search/nsga2.js';
+/** Regularized (aging) evolution (Real et al. 2019) under an evaluator's budget. */
+export { evolution } from './search/evolution.js';
+/** Regularized evolution as a step generator (resumable, stoppable). */
+export { evolutionSteps } from './search/evolution.js';
+/** The fitness regularized evolution ranks by (first objective or a weighted sum). */
+export { evolutionFitness } from './search/evolution.js';
+/** Options of {@link evolution}. */
+export { type EvolutionOptions } from './search/evolution.js';
+/** Outcome of {@link evolution}. */
+export { type EvolutionOutcome } from './search/evolution.js';
+/** Regularized-evolution checkpoint state. */
+export { type EvolutionState } from './search/evolution.js';
 /** Random search under an evaluator's budget. */
 export { randomSearch } from './search/random-search.js';
 /** Options of {@link randomSearch}. */
