@@ -138,9 +138,11 @@ function at(value: unknown, path: readonly PropertyKey[]): unknown {
 function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
   const where = formatPath(issue.path);
   if (issue.code === 'invalid_union' && 'note' in issue && issue.note === 'No matching discriminator') {
-    const t = at(input, [...issue.path, 'type']);
-    if (t === undefined) return `${where}: missing 'type' (one of ${BLOCK_TYPES.join(', ')}, layer_choice, repeat, input_choice)`;
-    return `${where}: unknown block '${String(t)}' (known: ${BLOCK_TYPES.join(', ')}; layers may also be layer_choice, repeat, input_choice)`;
+    const typePath = issue.path[issue.path.length - 1] === 'type' ? issue.path : [...issue.path, 'type'];
+    const t = at(input, typePath);
+    const block = formatPath(typePath.slice(0, -1));
+    if (t === undefined) return `${block}: missing 'type' (one of ${BLOCK_TYPES.join(', ')}, layer_choice, repeat, input_choice)`;
+    return `${block}: unknown block '${String(t)}' (known: ${BLOCK_TYPES.join(', ')}; layers may also be layer_choice, repeat, input_choice)`;
   }
   if (issue.code === 'invalid_union') {
     // a decided field: report the member that got furthest (an inline choice with an error, else the fixed value)
