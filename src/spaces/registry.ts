@@ -49,7 +49,7 @@ export function isSpacePath(nameOrPath: string): boolean {
 export function getSpace<A = unknown>(name: string): SearchSpace<A> {
   if (pathLoader && isSpacePath(name)) return pathLoader(name) as SearchSpace<A>;
   const s = spaces.get(name);
-  if (!s) throw new TsnasError(`unknown search space '${name}' (known: ${listSpaces().join(', ')}; or a space file: ./my-space.yaml, ./my-space.ts)`);
+  if (!s) throw new TsnasError(`unknown search space '${name}' (known: ${listSpaces().join(', ')})`);
   return s as SearchSpace<A>;
 }
 

@@ -19,7 +19,14 @@ import { loadRun, loadRunData, runTraining, type RunConfig } from '../../src/tra
 import { Rng } from '../../src/util/rng.js';
 import { useBackend } from '../helpers/backends.js';
 
-const SMALL: DeclarativeSample = Object.fromEntries([1, 2, 3, 4, 5].flatMap((s) => [[`s${s}.depth`, 1], [`s${s}.kernel`, s === 2 ? 5 : 3], [`s${s}.expansion`, 3], [`s${s}.width`, mobileSpace.decisions().find((d) => d.label === `s${s}.width`)!.values[0]!]]));
+const SMALL: DeclarativeSample = Object.fromEntries(
+  [1, 2, 3, 4, 5].flatMap((s) => [
+    [`s${s}.depth`, 1],
+    [`s${s}.kernel`, s === 2 ? 5 : 3],
+    [`s${s}.expansion`, 3],
+    [`s${s}.width`, mobileSpace.decisions().find((d) => d.label === `s${s}.width`)!.values[0]!],
+  ]),
+);
 
 test('mobile: 20 decisions (depth, kernel, expansion, width per stage), all active; samples round-trip', () => {
   assert.equal(getSpace('mobile'), mobileSpace);
@@ -32,7 +39,7 @@ test('mobile: 20 decisions (depth, kernel, expansion, width per stage), all acti
     const a = sampleArch('mobile', rng);
     assert.equal(Object.keys(a.arch as object).length, 20);
     assert.equal(parseArch('mobile', a.text).text, a.text);
-    assert.equal(mobileSpace.format(mobileSpace.decode(mobileSpace.encode(a.arch as DeclarativeSample))), a.text);
+    assert.equal(mobileSpace.format(mobileSpace.decode(mobileSpace.encode(a.arch as unknown as DeclarativeSample))), a.text);
   }
   assert.throws(() => parseArch('mobile', JSON.stringify({ ...SMALL, 's2.kernel': 4 })), /label 's2.kernel': 4 is not one of 3, 5, 7/);
 });
@@ -93,7 +100,10 @@ test('mobile: trains, and its export (plain tf.loadLayersModel) reproduces tsnas
   const model = await loadPlain(out);
   const data = loadRunData(cfg.data);
   const { net } = loadRun(run);
-  const b = makeBatch(data.test, Int32Array.from({ length: 8 }, (_, i) => i));
+  const b = makeBatch(
+    data.test,
+    Int32Array.from({ length: 8 }, (_, i) => i),
+  );
   const ref = tf.tidy(() => net.forward(b.x as Tensor4D, { training: false }));
   const got = model.predict(b.x) as tf.Tensor;
   const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(ref, got))).dataSync()[0]!);

@@ -12,19 +12,26 @@
  *     ],
  *   });
  */
-import type { z } from 'zod';
-import { parseSpaceSpec, type inlineChoiceSchema, type SpaceSpecInput } from './schema.js';
+import { parseSpaceSpec, type SpaceSpecInput } from './schema.js';
 import { declarativeSpace, type DeclarativeSpace, type DeclarativeSpaceOptions } from './space.js';
 
 export * from './schema.js';
 export * from './space.js';
 export * from './load.js';
 
-type BlockInput = Exclude<SpaceSpecInput['stem'], undefined>;
-type LayerInput = SpaceSpecInput['layers'][number];
+/** A block as written in a space spec (before defaults). */
+export type BlockInput = Exclude<SpaceSpecInput['stem'], undefined>;
+/** A layer as written in a space spec (before defaults). */
+export type LayerInput = SpaceSpecInput['layers'][number];
+
+/** A value choice written in place of a block field. */
+export interface InlineChoiceInput {
+  choice: string;
+  values: (number | string)[];
+}
 
 /** A value choice in place of a block field (`kernel: choice('k1', [3, 5, 7])`); other fields reuse it as `'$k1'`. */
-export function choice<V extends number | string>(label: string, values: readonly V[]): z.input<typeof inlineChoiceSchema> {
+export function choice<V extends number | string>(label: string, values: readonly V[]): InlineChoiceInput {
   return { choice: label, values: [...values] };
 }
 
