@@ -39,7 +39,8 @@ export function planShapes(plan: NetPlan): [number, number, number][] {
     const ins = n.inputs.map((i) => shapes[i]!);
     const [h, w] = ins[0]!;
     if (ins.some((s) => s[0] !== h || s[1] !== w)) throw new TsnasError(`${n.name}: ${n.reduce} of inputs with different sizes (${ins.map((s) => `${s[0]}×${s[1]}`).join(', ')})`);
-    if (n.reduce !== 'concat' && ins.some((s) => s[2] !== ins[0]![2])) throw new TsnasError(`${n.name}: ${n.reduce} of inputs with different channels (${ins.map((s) => s[2]).join(', ')}); concat joins them`);
+    if (n.reduce !== 'concat' && ins.some((s) => s[2] !== ins[0]![2]))
+      throw new TsnasError(`${n.name}: ${n.reduce} of inputs with different channels (${ins.map((s) => s[2]).join(', ')}); concat joins them`);
     shapes.push([h, w, n.reduce === 'concat' ? ins.reduce((s, x) => s + x[2], 0) : ins[0]![2]]);
   }
   return shapes;

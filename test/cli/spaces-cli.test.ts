@@ -26,7 +26,19 @@ for (const space of ['mobile', join(FIXTURES, 'tiny-space.yaml'), join(FIXTURES,
       const argv =
         strategy === 'naswot'
           ? ['search', strategy, '--space', space, '--n', '2', '--workers', '1', ...tiny]
-          : ['search', strategy, '--space', space, '--objectives', 'naswot,params', '--budget', String(budget), ...tiny, ...(strategy === 'random' ? [] : ['--pop-size', '2']), ...(strategy === 'evolution' ? ['--sample-size', '2'] : [])];
+          : [
+              'search',
+              strategy,
+              '--space',
+              space,
+              '--objectives',
+              'naswot,params',
+              '--budget',
+              String(budget),
+              ...tiny,
+              ...(strategy === 'random' ? [] : ['--pop-size', '2']),
+              ...(strategy === 'evolution' ? ['--sample-size', '2'] : []),
+            ];
       const r = await runCli([...argv, '--store', store, '--run-id', 'r', '--json']);
       assert.equal(r.code, 0, r.stderr);
       const j = lastJson(r.stdout);

@@ -121,7 +121,11 @@ test('declarative: a sample outside the space is one line naming the label', () 
     [[1, 2], /is a JSON object/],
   ];
   for (const [x, re] of bad) {
-    assert.throws(() => s.check(x), (e: unknown) => e instanceof TsnasError && re.test(e.message) && !e.message.includes('\n'), JSON.stringify(x));
+    assert.throws(
+      () => s.check(x),
+      (e: unknown) => e instanceof TsnasError && re.test(e.message) && !e.message.includes('\n'),
+      JSON.stringify(x),
+    );
     assert.equal(s.contains(x), false);
   }
   assert.throws(() => s.parse('{not json'), /is JSON \{label: value\}/);
@@ -133,14 +137,30 @@ test('declarative: bad space files are one line naming the path in the file', ()
   const cases: [string, string, RegExp][] = [
     ['unknown-block', 'layers:\n  - { type: convv, kernel: 3, channels: 4 }\n', /: layers\[0\]: unknown block 'convv' \(known: conv, dwsep, mbconv/],
     ['unknown-candidate-block', 'layers:\n  - { type: layer_choice, label: op, candidates: { a: { type: sepconv } } }\n', /layers\[0\]\.candidates\.a: unknown block 'sepconv'/],
-    ['dup-label', 'choices: { op: [3, 5] }\nlayers:\n  - { type: conv, kernel: $op, channels: 4 }\n  - { type: layer_choice, label: op, candidates: { a: { type: identity } } }\n', /layers\[1\]: duplicated label 'op' \(also choices\.op\)/],
-    ['dup-inline', 'layers:\n  - { type: conv, kernel: { choice: k, values: [3] }, channels: 4 }\n  - { type: conv, kernel: { choice: k, values: [5] }, channels: 4 }\n', /layers\[1\]\.kernel: duplicated label 'k' \(also layers\[0\]\.kernel\)/],
+    [
+      'dup-label',
+      'choices: { op: [3, 5] }\nlayers:\n  - { type: conv, kernel: $op, channels: 4 }\n  - { type: layer_choice, label: op, candidates: { a: { type: identity } } }\n',
+      /layers\[1\]: duplicated label 'op' \(also choices\.op\)/,
+    ],
+    [
+      'dup-inline',
+      'layers:\n  - { type: conv, kernel: { choice: k, values: [3] }, channels: 4 }\n  - { type: conv, kernel: { choice: k, values: [5] }, channels: 4 }\n',
+      /layers\[1\]\.kernel: duplicated label 'k' \(also layers\[0\]\.kernel\)/,
+    ],
     ['dup-yaml-key', 'choices:\n  k: [3]\n  k: [5]\nlayers:\n  - { type: conv, kernel: $k, channels: 4 }\n', /duplicated label or key/],
     ['empty-choice', 'choices: { k: [] }\nlayers:\n  - { type: conv, kernel: $k, channels: 4 }\n', /choices\.k: empty choice$/],
     ['empty-candidates', 'layers:\n  - { type: layer_choice, label: op, candidates: {} }\n', /layers\[0\]: empty choice 'op' \(no candidates\)/],
     ['empty-depths', 'layers:\n  - { type: repeat, label: d, depths: [], block: { type: identity } }\n', /layers\[0\]: empty choice 'd' \(no depths\)/],
-    ['cyclic-self', 'layers:\n  - { type: conv, kernel: 3, channels: 4, id: a }\n  - { type: input_choice, label: in, id: me, candidates: [a, me] }\n', /layers\[1\]: cyclic input choice 'in': candidate 'me' is the choice itself/],
-    ['cyclic-later', 'layers:\n  - { type: input_choice, label: in, candidates: [stem, b] }\n  - { type: conv, kernel: 3, channels: 4, id: b }\n', /layers\[0\]: cyclic input choice 'in': candidate 'b' is a later output \(layers\[1\] \(b\)\)/],
+    [
+      'cyclic-self',
+      'layers:\n  - { type: conv, kernel: 3, channels: 4, id: a }\n  - { type: input_choice, label: in, id: me, candidates: [a, me] }\n',
+      /layers\[1\]: cyclic input choice 'in': candidate 'me' is the choice itself/,
+    ],
+    [
+      'cyclic-later',
+      'layers:\n  - { type: input_choice, label: in, candidates: [stem, b] }\n  - { type: conv, kernel: 3, channels: 4, id: b }\n',
+      /layers\[0\]: cyclic input choice 'in': candidate 'b' is a later output \(layers\[1\] \(b\)\)/,
+    ],
     ['even-kernel', 'layers:\n  - { type: conv, kernel: 4, channels: 4 }\n', /layers\[0\]\.kernel: kernel size must be odd/],
     ['bad-choice-value', 'choices: { k: [3, 4] }\nlayers:\n  - { type: conv, kernel: $k, channels: 4 }\n', /choices\.k: value 4 does not fit layers\[0\]\.kernel/],
     ['undefined-ref', 'layers:\n  - { type: conv, kernel: $k, channels: 4 }\n', /layers\[0\]\.kernel: '\$k' names no choice/],

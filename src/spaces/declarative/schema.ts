@@ -24,7 +24,11 @@ function decided<T extends z.ZodType>(fixed: T) {
 
 /** What each decided field accepts (a choice's every value is checked against it). */
 const FIELDS = {
-  kernel: z.number().int().positive().refine((k) => k % 2 === 1, 'kernel size must be odd'),
+  kernel: z
+    .number()
+    .int()
+    .positive()
+    .refine((k) => k % 2 === 1, 'kernel size must be odd'),
   stride: z.number().int().min(1).max(8),
   channels: z.number().int().min(1).max(100000),
   expansion: z.number().int().min(1).max(64),

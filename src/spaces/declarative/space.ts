@@ -87,7 +87,11 @@ export function specDecisions(spec: SpaceSpec): DeclarativeDecision[] {
  * Walk the spec, reading each decision through `get` as the walk meets it: the network plan and
  * the active labels with their values. `get` may throw (a missing label) or draw (sampling).
  */
-export function resolveSpec(spec: SpaceSpec, get: (d: DeclarativeDecision) => number | string | string[], byLabel: ReadonlyMap<string, DeclarativeDecision>): { plan: NetPlan; active: DeclarativeSample } {
+export function resolveSpec(
+  spec: SpaceSpec,
+  get: (d: DeclarativeDecision) => number | string | string[],
+  byLabel: ReadonlyMap<string, DeclarativeDecision>,
+): { plan: NetPlan; active: DeclarativeSample } {
   const active: DeclarativeSample = {};
   const read = (label: string) => {
     if (label in active) return active[label]!;
@@ -141,7 +145,13 @@ export function resolveSpec(spec: SpaceSpec, get: (d: DeclarativeDecision) => nu
 
 /** JSON of a sample with its keys sorted: the canonical text (dedup key, the store). */
 export function canonicalSample(a: DeclarativeSample): string {
-  return JSON.stringify(Object.fromEntries(Object.keys(a).sort().map((k) => [k, a[k]])));
+  return JSON.stringify(
+    Object.fromEntries(
+      Object.keys(a)
+        .sort()
+        .map((k) => [k, a[k]]),
+    ),
+  );
 }
 
 /** The SearchSpace of a parsed spec (parseSpaceSpec). */
@@ -213,14 +223,18 @@ export function declarativeSpace(spec: SpaceSpec, o: DeclarativeSpaceOptions = {
     mutate(a, rng) {
       const labels = Object.keys(a).filter((l) => byLabel.get(l)!.values.length > 1);
       if (labels.length === 0) return a;
-      return valid(() => {
-        const label = labels[rng.int(labels.length)]!;
-        const d = byLabel.get(label)!;
-        const others = d.values.filter((v) => key(v) !== key(a[label]));
-        const next = others[rng.int(others.length)]!;
-        // labels the change activates are drawn afresh
-        return resolve((e) => (e.label === label ? next : e.label in a ? a[e.label]! : draw(rng)(e)));
-      }, 'mutation', a);
+      return valid(
+        () => {
+          const label = labels[rng.int(labels.length)]!;
+          const d = byLabel.get(label)!;
+          const others = d.values.filter((v) => key(v) !== key(a[label]));
+          const next = others[rng.int(others.length)]!;
+          // labels the change activates are drawn afresh
+          return resolve((e) => (e.label === label ? next : e.label in a ? a[e.label]! : draw(rng)(e)));
+        },
+        'mutation',
+        a,
+      );
     },
     crossover(a, b, rng) {
       const child = () =>
