@@ -99,7 +99,7 @@ function mooSettings(o: MooOptions, objectives: string): Record<string, unknown>
     objectives,
     budget: o.budget,
     popSize: o.strategy === 'nsga2' || o.strategy === 'evolution' ? (o.popSize ?? 20) : undefined,
-    sampleSize: o.strategy === 'evolution' ? (o.sampleSize ?? 5) : undefined,
+    sampleSize: o.strategy === 'evolution' ? o.sampleSize : undefined,
     weights: o.strategy === 'evolution' ? o.weights : undefined,
     tndSamples: o.strategy === 'tnd-nas' ? (o.tndSamples ?? 10) : undefined,
     tableAccuracy: o.strategy === 'tnd-nas' ? Boolean(o.tableAccuracy) : undefined,

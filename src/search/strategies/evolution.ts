@@ -8,7 +8,7 @@ import type { SearchStrategy } from '../strategy.js';
 
 const options = mooOptions.extend({
   popSize: z.number().int().min(2).max(100000).default(20).describe('population size (P)'),
-  sampleSize: z.number().int().min(1).max(100000).default(5).describe('tournament size (S, at most P): the fittest of S random members is mutated'),
+  sampleSize: z.number().int().min(1).max(100000).optional().describe('tournament size (S, at most P; default min(5, P)): the fittest of S random members is mutated'),
   weights: z.string().optional().describe('fitness as a weighted sum of the objectives, comma-separated, one per objective (a positive weight rewards improving it); default: the first objective'),
 });
 
@@ -26,8 +26,9 @@ export const evolutionStrategy: SearchStrategy<z.output<typeof options>> = {
   summary: 'regularized evolution (Real et al. 2019): tournament selection, mutation, the oldest member leaves',
   options,
   async run(sc, opts) {
-    if (opts.sampleSize > opts.popSize) throw new TsnasError(`--sample-size ${opts.sampleSize} exceeds --pop-size ${opts.popSize}`);
-    const o: MooOptions = { ...opts, strategy: 'evolution' };
+    const sampleSize = opts.sampleSize ?? Math.min(5, opts.popSize);
+    if (sampleSize > opts.popSize) throw new TsnasError(`--sample-size ${sampleSize} exceeds --pop-size ${opts.popSize}`);
+    const o: MooOptions = { ...opts, sampleSize, strategy: 'evolution' };
     const s = await openMooSession<EvolutionState>(sc, o, 'accuracy');
     const weights = parseWeights(opts.weights, s.ev.objectives.length);
     const t0 = performance.now();
@@ -36,7 +37,7 @@ export const evolutionStrategy: SearchStrategy<z.output<typeof options>> = {
         space: o.space,
         seed: o.seed,
         popSize: opts.popSize,
-        sampleSize: opts.sampleSize,
+        sampleSize,
         weights,
         onProgress: sc.quiet ? undefined : (cycle, n) => sc.log(`cycle ${cycle}: ${n} evaluations`),
         resume: s.state,
@@ -45,7 +46,7 @@ export const evolutionStrategy: SearchStrategy<z.output<typeof options>> = {
       }),
     );
     if (g.stopped) return stoppedResult(sc, o, s);
-    const res = buildResult('evolution', o.space, s.ev, o.seed, (performance.now() - t0) / 1000, undefined, { cycles: g.cycles, popSize: opts.popSize, sampleSize: opts.sampleSize });
+    const res = buildResult('evolution', o.space, s.ev, o.seed, (performance.now() - t0) / 1000, undefined, { cycles: g.cycles, popSize: opts.popSize, sampleSize });
     return finishedResult(sc, o, s, res);
   },
 };
