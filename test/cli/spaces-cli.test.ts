@@ -1,5 +1,5 @@
 /**
- * Every multi-objective strategy and the training-free search run on the `mobile` space and on
+ * Every multi-objective strategy (TND-NAS over the space's decisions) and the training-free search run on the `mobile` space and on
  * space files (`--space FILE.yaml`, `--space FILE.ts`) at tiny settings; a bad space file is one
  * line on stderr with nothing stored.
  */
@@ -18,7 +18,7 @@ const dir = mkdtempSync(join(tmpdir(), 'tsnas-spaces-cli-'));
 const tiny = ['--dataset', 'synthetic', '--image-size', '8', '--batch', '8', '--data-limit', '32'];
 
 for (const space of ['mobile', join(FIXTURES, 'tiny-space.yaml'), join(FIXTURES, 'tiny-space.ts')]) {
-  for (const strategy of ['random', 'evolution', 'nsga2', 'naswot']) {
+  for (const strategy of ['random', 'evolution', 'nsga2', 'tnd-nas', 'naswot']) {
     const label = space === 'mobile' ? space : space.slice(space.lastIndexOf('/') + 1);
     test(`tsnas search ${strategy} --space ${label}`, { timeout: 300_000 }, async () => {
       const store = join(dir, `${strategy}-${label}.db`);
@@ -36,7 +36,7 @@ for (const space of ['mobile', join(FIXTURES, 'tiny-space.yaml'), join(FIXTURES,
               '--budget',
               String(budget),
               ...tiny,
-              ...(strategy === 'random' ? [] : ['--pop-size', '2']),
+              ...(strategy === 'evolution' || strategy === 'nsga2' ? ['--pop-size', '2'] : []),
               ...(strategy === 'evolution' ? ['--sample-size', '2'] : []),
             ];
       const r = await runCli([...argv, '--store', store, '--run-id', 'r', '--json']);

@@ -1,9 +1,14 @@
 /**
  * Table-mode TND-NAS: the sampled cells are scored by the NB201 table (accuracy and the other
  * objectives from the evaluator), to benchmark the policy gradient and the shrinking cheaply.
+ * The same loop runs over the decisions of any space (`decisionSizes`, `archOfChoice`: the
+ * space's decode) with the evaluator's objectives as they are: a training-free score or a
+ * trained accuracy first. A choice the space refuses (a code vector that decodes to no valid
+ * architecture) gets reward 0 and costs no evaluation.
  * `tndNasTableSteps` yields after every evaluation (and, with `shouldStop`, ends there);
  * `tndNasTable` runs it synchronously.
  */
+import type { AnyArch } from '../../spaces/index.js';
 import { TsnasError } from '../../util/errors.js';
 import type { EvalRecord, MooEvaluator } from '../moo-common.js';
 import { drain, type Steps } from '../steps.js';
@@ -17,6 +22,10 @@ export interface TndTableOptions extends TndSearchOptions {
   resume?: TndTableState;
   /** Told the state after every α step. */
   onCheckpoint?: (s: TndTableState) => void;
+  /** The architecture of a choice (default NB201's cell; another space: its decode). */
+  archOfChoice?: (choice: number[]) => AnyArch;
+  /** Names a dropped choice in the outcome's `stages` (default NB201's edge and op). */
+  describeChoice?: (decision: number, choice: number) => string;
 }
 
 /** Everything table-mode TND-NAS needs to continue after an α step. */
@@ -47,6 +56,16 @@ export function* tndNasTableSteps(ev: MooEvaluator, o: TndTableOptions): Steps<T
   if (objs[0]!.direction !== 'max') throw new TsnasError('tnd-nas: the first objective must be an accuracy (or score) to maximise');
   const { keep, samples, decay, cfg, rng, policy, opt } = tndSetup(o);
   const steps = o.stepsPerStage ?? 40;
+  const archOf = o.archOfChoice ?? nb201ArchOfChoice;
+  const tryArch = (c: number[]): AnyArch | undefined => {
+    try {
+      return archOf(c);
+    } catch (e) {
+      if (e instanceof TsnasError) return undefined;
+      throw e;
+    }
+  };
+  const argmaxText = () => tryArch(policy.argmax())?.text ?? `(no valid architecture: choice ${policy.argmax().join(',')})`;
   let baseline = 0;
   let targets = cfg.targets;
   let log: TndStepLog[] = [];
@@ -65,26 +84,33 @@ export function* tndNasTableSteps(ev: MooEvaluator, o: TndTableOptions): Steps<T
   }
   outer: for (let stage = stage0; stage < keep.length; stage++) {
     const resumedStage = o.resume !== undefined && stage === stage0;
-    if (!resumedStage) stages.push(shrinkStage(policy, stage, keep[stage]!));
+    if (!resumedStage) stages.push(shrinkStage(policy, stage, keep[stage]!, o.describeChoice));
     for (let s = resumedStage ? next0 : 0; s < steps; s++) {
       const choices: number[][] = [];
-      const recs: EvalRecord[] = [];
+      const recs: (EvalRecord | undefined)[] = [];
       for (let j = 0; j < samples; j++) {
         const c = policy.sample(rng);
-        const rec = ev.evaluate(nb201ArchOfChoice(c));
-        if (!rec) break outer; // budget spent
+        const a = tryArch(c);
         choices.push(c);
+        if (!a) {
+          recs.push(undefined);
+          continue;
+        }
+        const rec = ev.evaluate(a);
+        if (!rec) break outer; // budget spent
         recs.push(rec);
         yield;
         // the evaluations after the last checkpoint are trials: a resumed run replays this α step with their values
-        if (o.shouldStop?.()) return { policy, targets: targets ?? [], log, stages, argmax: nb201ArchOfChoice(policy.argmax()).text, stopped: true };
+        if (o.shouldStop?.()) return { policy, targets: targets ?? [], log, stages, argmax: argmaxText(), stopped: true };
       }
+      const valid = recs.filter((r): r is EvalRecord => r !== undefined);
+      if (valid.length === 0) throw new TsnasError(`tnd-nas: none of ${samples} sampled choices is a valid architecture of the space`);
       targets ??= defaultTargets(
         objs,
-        recs.map((r) => r.values),
+        valid.map((r) => r.values),
         keep.length,
       );
-      const R = recs.map((r) => tndReward(r.values, objs, targets!, stage, cfg));
+      const R = recs.map((r) => (r ? tndReward(r.values, objs, targets!, stage, cfg) : 0));
       const upd = reinforceStep(policy, opt, choices, R, baseline, decay);
       baseline = upd.baseline;
       const entry = { stage, step: step++, meanReward: upd.meanReward, baseline, evaluations: ev.evaluations };
@@ -106,5 +132,5 @@ export function* tndNasTableSteps(ev: MooEvaluator, o: TndTableOptions): Steps<T
       o.onStep?.(entry);
     }
   }
-  return { policy, targets: targets ?? [], log, stages, argmax: nb201ArchOfChoice(policy.argmax()).text };
+  return { policy, targets: targets ?? [], log, stages, argmax: argmaxText() };
 }
