@@ -4,7 +4,8 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BACKENDS, initBackend, type BackendInfo } from '../engine/backend.js';
-import { checkSpace, listSpaces } from '../spaces/index.js';
+import { resolve } from 'node:path';
+import { checkSpace, isSpacePath, listSpaces } from '../spaces/index.js';
 import { TsnasError } from '../util/errors.js';
 import { recordResult } from './tracking.js';
 
@@ -29,10 +30,13 @@ export interface CommonOptions {
 export { intArg, numArg } from '../util/flag-parsers.js';
 import { intArg, numArg } from '../util/flag-parsers.js';
 
-/** A --space value: a registered space's name or a space file's path (loaded by main.ts's hook). */
+/**
+ * A --space value: a registered space's name, or a space file's path made absolute (loaded by
+ * main.ts's hook), so that a stored run finds its space from any directory.
+ */
 export function parseSpaceArg(v: string): string {
   try {
-    return checkSpace(v);
+    return isSpacePath(v) ? resolve(v) : checkSpace(v);
   } catch (e) {
     if (e instanceof TsnasError) throw new InvalidArgumentError(e.message);
     throw e;
