@@ -67,7 +67,7 @@ function strategyCommand(s: SearchStrategy): Command {
   const keys = addSchemaFlags(cmd, s.options as unknown as z.ZodObject);
   const space = cmd.options.find((o) => o.attributeName() === 'space');
   space?.argParser(parseSpaceArg);
-  if (space) space.description = `${space.description}: ${listSpaces().join(', ')}, or a space file (.yaml, .json, .ts)`;
+  if (space) space.description = `search space: ${listSpaces().join(', ')}, or a space file (.yaml, .json, .ts)`;
   return cmd.action(async (flags: SearchFlags) => {
     await runSearchCommand(s, flags, pickSchemaValues(flags, keys));
   });
