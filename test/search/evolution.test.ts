@@ -15,6 +15,9 @@ import { MooEvaluator } from '../../src/search/moo-common.js';
 import { randomSearch } from '../../src/search/random-search.js';
 import { searchResultSchema } from '../../src/search/result.js';
 import type { AnyArch } from '../../src/spaces/index.js';
+import { registerObjective, unregisterObjective } from '../../src/objectives/registry.js';
+import { search } from '../../src/search/search.js';
+import { Run } from '../../src/store/run.js';
 import { Store } from '../../src/store/store.js';
 import { nb201Path, nb201SkipReason } from '../helpers/bench-path.js';
 import { lastJson, runCli } from '../helpers/cli.js';
@@ -119,4 +122,36 @@ test('tsnas search evolution: JSON result of the search schema, every evaluation
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr.trim(), /^.*--weights '1,x': expected comma-separated numbers$/);
   assert.equal(bad.stderr.trim().split('\n').length, 1);
+});
+
+test('evolution on a space file: an aborted signal stops it; a Run resumes it to the uninterrupted result', async () => {
+  const space = join(import.meta.dirname, '..', 'spaces', 'fixtures', 'tiny-space.yaml');
+  const o = { space, objectives: 'params,counter', budget: 25, popSize: 6, sampleSize: 3, seed: 1 };
+  let evals = 0;
+  let abortAt = 0;
+  const ac = new AbortController();
+  // a user objective that also pulls the plug at the 14th evaluation (constant value: it moves nothing)
+  registerObjective({ name: 'counter', direction: 'min', evaluate: () => (++evals === abortAt && ac.abort(), 0) });
+  try {
+    const straight = await search('evolution', o);
+    assert.equal(straight.evaluations, 25);
+    const store = join(mkdtempSync(join(tmpdir(), 'tsnas-evo-')), 'api.db');
+    evals = 0;
+    abortAt = 14;
+    const run1 = Run.open({ store, id: 'r', command: 'search', config: { strategy: 'evolution' } });
+    const stopped = await search('evolution', o, { run: run1, signal: ac.signal });
+    run1.finish({ stopped: true });
+    assert.equal(stopped.stopped, true);
+    assert.equal(stopped.evaluations, 14);
+    const run2 = Run.open({ store, id: 'r', command: 'search', resume: true });
+    const resumed = await search('evolution', { ...o, resume: true }, { run: run2 });
+    run2.finish();
+    assert.equal(resumed.stopped, false);
+    assert.deepEqual(resumed.pareto, straight.pareto);
+    const st = Store.open(store);
+    assert.equal(st.trials('r').length, 25, 'each architecture one trial');
+    st.close();
+  } finally {
+    unregisterObjective('counter');
+  }
 });
