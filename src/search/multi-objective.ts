@@ -1,11 +1,12 @@
 /**
- * What the multi-objective strategies (nsga2, random, tnd-nas) share: their options, the
+ * What the multi-objective strategies (nsga2, evolution, random, tnd-nas) share: their options, the
  * objectives and evaluator set up from them, trials kept in the run, resume from the run's
  * checkpoint, and the result.
  *
  * Resume: every evaluated architecture is a trial in the run (written at least once a second
  * and with every checkpoint), and the algorithm's state is checkpointed in the same transaction
- * as the trials it covers: NSGA-II after the initial population and every generation, table-mode
+ * as the trials it covers: NSGA-II after the initial population and every generation, evolution after the
+ * initial population and every popSize cycles, table-mode
  * TND-NAS after every α step. A resumed run rebuilds the evaluator from the trials, takes the
  * values of architectures evaluated after the checkpoint from the store instead of evaluating
  * them again, and continues from the checkpoint: the result equals the uninterrupted run's, and
@@ -42,7 +43,7 @@ export const mooOptions = baseSearchOptions.extend(scoringOptions.shape).extend(
   plot: z.string().optional().describe('write the Pareto plot of the first two objectives (SVG)'),
 });
 
-export type MooOptions = z.output<typeof mooOptions> & { strategy: string; popSize?: number; tndSamples?: number; tableAccuracy?: boolean };
+export type MooOptions = z.output<typeof mooOptions> & { strategy: string; popSize?: number; sampleSize?: number; weights?: string; tndSamples?: number; tableAccuracy?: boolean };
 
 /**
  * An evaluator that records its evaluations as trials of the run: pending ones are written at
@@ -97,7 +98,9 @@ function mooSettings(o: MooOptions, objectives: string): Record<string, unknown>
     seed: o.seed,
     objectives,
     budget: o.budget,
-    popSize: o.strategy === 'nsga2' ? (o.popSize ?? 20) : undefined,
+    popSize: o.strategy === 'nsga2' || o.strategy === 'evolution' ? (o.popSize ?? 20) : undefined,
+    sampleSize: o.strategy === 'evolution' ? o.sampleSize : undefined,
+    weights: o.strategy === 'evolution' ? o.weights : undefined,
     tndSamples: o.strategy === 'tnd-nas' ? (o.tndSamples ?? 10) : undefined,
     tableAccuracy: o.strategy === 'tnd-nas' ? Boolean(o.tableAccuracy) : undefined,
     preset: (o.strategy === 'tnd-nas' && !o.tableAccuracy) || specs.some((s) => s.source === 'trained') ? (o.preset ?? 'cpu-small') : undefined,

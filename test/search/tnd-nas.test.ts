@@ -152,3 +152,44 @@ test("tnd-nas (table mode): stageBy 'budget' ends a stage after TND_IDLE_STEPS Î
   assert.equal(ev.evaluations, 1);
   assert.equal(out.log.length, 1 + TND_IDLE_STEPS);
 });
+
+test('tnd-nas over any space: a policy per decision (narrow decisions masked), learning from the evaluator; invalid choices get reward 0', async () => {
+  const { decodeArch, getSpace } = await import('../../src/spaces/index.js');
+  const { join } = await import('node:path');
+  const pol = TndPolicy.forDecisions([2, 4, 1], new Rng(0));
+  const rng = new Rng(1);
+  for (let t = 0; t < 200; t++) {
+    const c = pol.sample(rng);
+    assert.ok(c[0]! < 2 && c[1]! < 4 && c[2] === 0, `choice ${c.join(',')} within each decision's choices`);
+  }
+  assert.equal(pol.probs(0)[3], 0);
+
+  // the fixture space (its input choice may join maps of different sizes: some codes decode to nothing)
+  const fixture = join(import.meta.dirname, '..', 'spaces', 'fixtures', 'tiny-space.yaml');
+  const space = getSpace(fixture);
+  const labels = space.decisions().map((d) => d.label);
+  const want = (a: { arch: unknown }) => ((a.arch as Record<string, unknown>)['op1'] === 'conv' ? 90 : 30) + ((a.arch as Record<string, unknown>)['depth'] === 2 ? 10 : 0);
+  const objs = [{ spec: { raw: 'f', key: 'f', kind: 'accuracy' as const, direction: 'max' as const }, key: 'f', direction: 'max' as const, evaluate: want, violation: () => 0 }];
+  let invalid = 0;
+  const ev = new MooEvaluator(objs, 150);
+  const out = tndNasTable(ev, {
+    seed: 3,
+    samples: 8,
+    stepsPerStage: 30,
+    decisionSizes: space.decisions().map((d) => d.choices.length),
+    archOfChoice: (c) => {
+      try {
+        return decodeArch(fixture, c);
+      } catch (e) {
+        invalid++;
+        throw e;
+      }
+    },
+    describeChoice: (e, k) => `${labels[e]}: ${space.decisions()[e]!.choices[k]}`,
+  });
+  assert.ok(invalid > 0, 'some sampled codes are no architecture of the space');
+  assert.ok(ev.evaluations > 20);
+  const argmax = JSON.parse(out.argmax) as Record<string, unknown>;
+  assert.equal(argmax['op1'], 'conv', out.argmax);
+  assert.ok(out.stages.every((s) => s.dropped.every((d) => labels.some((l) => d.startsWith(`${l}: `)))));
+});

@@ -1,12 +1,12 @@
 /** `tsnas score`: training-free (or k-step) proxy scores for one or more architectures. */
 import { readFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
-import { listSpaces, parseArch, type AnyArch, type SpaceName } from '../../spaces/index.js';
+import { Command } from 'commander';
+import { parseArch, type AnyArch, type SpaceName } from '../../spaces/index.js';
 import { parseProxyList, proxyNames, type ScoreContext } from '../../proxies/index.js';
 import { scoreRemaining as libraryScoreRemaining, scoringContext, scoringOptions, scoringSettings, storedScores as libraryStoredScores, workerCount, type WorkerCount } from '../../search/scoring.js';
 import { TsnasError } from '../../util/errors.js';
 import type { ArchScore } from '../../proxies/index.js';
-import { emit, log, startBackend, withCommon, type CommonOptions } from '../common.js';
+import { emit, log, startBackend, spaceOption, withCommon, type CommonOptions } from '../common.js';
 import { currentRun, resumeGuard, resumeHint, stopSignal, withGracefulStop } from '../tracking.js';
 import { addSchemaFlags } from '../zod-flags.js';
 
@@ -77,7 +77,7 @@ export function scoreCommand(): Command {
     withCommon(
       new Command('score')
         .description('Score architectures with training-free proxies (NASWOT, DAS, zero-cost suite), optionally after k SGD steps')
-        .addOption(new Option('--space <space>', 'search space').choices(listSpaces()).makeOptionMandatory())
+        .addOption(spaceOption().makeOptionMandatory())
         .option('--arch <str>', 'architecture (NB201 string, DARTS Genotype(...), or NB101 JSON {matrix, ops} or BITS|OP,...)')
         .option('--arch-file <file>', 'file with one architecture per line')
         .option('--resume', 'continue the run named by --run-id (or `tsnas runs resume`), scoring only architectures it has no trial for'),

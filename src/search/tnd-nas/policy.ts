@@ -22,7 +22,10 @@ function softmaxMasked(a: readonly number[], mask: readonly boolean[]): number[]
   return e.map((v) => v / s);
 }
 
-/** The categorical policy: α per edge, masks for the shrunk op set. */
+/**
+ * The categorical policy: α per edge (per decision of any space), masks for the shrunk op set.
+ * Decisions with fewer choices than the widest have their extra columns masked from the start.
+ */
 export class TndPolicy {
   readonly alpha: number[][];
   readonly masks: boolean[][];
@@ -35,6 +38,13 @@ export class TndPolicy {
     // α = 1e-3·randn as the DARTS-family code initialises it
     this.alpha = Array.from({ length: edges }, () => Array.from({ length: ops }, () => (rng ? 1e-3 * rng.normal() : 0)));
     this.masks = Array.from({ length: edges }, () => new Array<boolean>(ops).fill(true));
+  }
+
+  /** A policy over decisions with these numbers of choices (a space's `decisions()`). */
+  static forDecisions(sizes: readonly number[], rng?: Rng): TndPolicy {
+    const p = new TndPolicy(sizes.length, Math.max(...sizes), rng);
+    sizes.forEach((n, e) => p.masks[e]!.forEach((_, k) => (p.masks[e]![k] = k < n)));
+    return p;
   }
 
   probs(e: number): number[] {
@@ -173,8 +183,10 @@ export interface TndSearchOptions {
   seed: number;
   /** Architectures sampled per α step (10). */
   samples?: number;
-  /** Active ops per edge in each stage (NB201 default [5, 3, 2]). */
+  /** Active ops per edge in each stage (NB201 default [5, 3, 2]; other spaces [widest, 3, 2]). */
   keep?: number[];
+  /** Choices per decision of another space than NB201 (its `decisions()`); default NB201's 6 edges × 5 ops. */
+  decisionSizes?: readonly number[];
   scalarisation?: Scalarisation;
   exponents?: number[];
   targets?: number[][];
@@ -199,12 +211,12 @@ export function tndSetup(o: TndSearchOptions) {
   const rng = new Rng(o.seed);
   const cfg: RewardConfig = { scalarisation: o.scalarisation ?? 'product', exponents: o.exponents ?? TND_EXPONENTS, targets: o.targets };
   return {
-    keep: o.keep ?? [5, 3, 2],
+    keep: o.keep ?? (o.decisionSizes ? [Math.max(...o.decisionSizes), 3, 2] : [5, 3, 2]),
     samples: o.samples ?? 10,
     decay: o.baselineDecay ?? 0.95,
     cfg,
     rng,
-    policy: new TndPolicy(NB201_EDGES.length, NB201_OPS.length, rng.fork(1)),
+    policy: o.decisionSizes ? TndPolicy.forDecisions(o.decisionSizes, rng.fork(1)) : new TndPolicy(NB201_EDGES.length, NB201_OPS.length, rng.fork(1)),
     opt: new ArrayAdam({ lr: o.lr ?? 1e-2, beta1: 0.5, beta2: 0.999, weightDecay: 1e-3, clip: 5 }),
   };
 }
@@ -218,7 +230,7 @@ export function restorePolicy(s: TndPolicyState, policy: TndPolicy, opt: ArrayAd
 }
 
 /** Shrink the op set for `stage` and describe what was dropped (the outcome's `stages`). */
-export function shrinkStage(policy: TndPolicy, stage: number, keep: number): TndOutcome['stages'][number] {
+export function shrinkStage(policy: TndPolicy, stage: number, keep: number, describe: (e: number, k: number) => string = (e, k) => `edge ${e}: ${NB201_OPS[k]}`): TndOutcome['stages'][number] {
   const dropped = policy.shrink(keep);
-  return { stage, keep, dropped: dropped.map(([e, k]) => `edge ${e}: ${NB201_OPS[k]}`) };
+  return { stage, keep, dropped: dropped.map(([e, k]) => describe(e, k)) };
 }
