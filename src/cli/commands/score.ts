@@ -5,7 +5,16 @@ import { listSpaces, parseArch, type AnyArch, type SpaceName } from '../../space
 import { parseProxyList, proxyNames, type ScoreContext } from '../../proxies/index.js';
 import { TrialQueue } from '../../queue/coordinator.js';
 import { queueOptions } from '../../queue/options.js';
-import { dataSettings, scoreRemaining as libraryScoreRemaining, scoringContext, scoringOptions, scoringSettings, storedScores as libraryStoredScores, workerCount, type WorkerCount } from '../../search/scoring.js';
+import {
+  dataSettings,
+  scoreRemaining as libraryScoreRemaining,
+  scoringContext,
+  scoringOptions,
+  scoringSettings,
+  storedScores as libraryStoredScores,
+  workerCount,
+  type WorkerCount,
+} from '../../search/scoring.js';
 import { TsnasError } from '../../util/errors.js';
 import type { ArchScore } from '../../proxies/index.js';
 import { emit, log, startBackend, withCommon, type CommonOptions } from '../common.js';

@@ -20,7 +20,7 @@ export function workerCommand(): Command {
     .requiredOption('--redis <url>', 'Redis URL: redis://[user:password@]host[:port][/db], or rediss:// for TLS')
     .option('--concurrency <n>', 'jobs at a time, each in its own process', intArg('concurrency', 1, 256), 1)
     .addOption(new Option('--backend <name>', 'TF.js backend of the task processes').choices([...BACKENDS]).default('auto'))
-    .option('--data-dir <dir>', "where this machine keeps the datasets jobs name: DIR, or name=DIR,... (e.g. cifar10=/data/c10,fashion-mnist=/data/fm)")
+    .option('--data-dir <dir>', 'where this machine keeps the datasets jobs name: DIR, or name=DIR,... (e.g. cifar10=/data/c10,fashion-mnist=/data/fm)')
     .option('--name <name>', 'name shown by `tsnas queue status` (default host-pid)')
     .option('--lock-ms <ms>', "a job's lock without renewal, ms: how soon the job of a worker that died runs elsewhere", intArg('lock-ms', 1000, 3_600_000), 30_000)
     .option('--debug', 'show stack traces on errors')

@@ -17,10 +17,13 @@ import { queueOptions } from '../../queue/options.js';
 import { dataSettings, scoreRemaining, scoringContext, scoringOptions, scoringSettings, storedScores } from '../scoring.js';
 import { baseSearchOptions, type SearchContext, type SearchStrategy } from '../strategy.js';
 
-const options = baseSearchOptions.extend(scoringOptions.shape).extend(queueOptions.shape).extend({
-  n: z.number().int().min(1).max(1_000_000).default(100).describe('architectures to sample'),
-  proxy: z.string().default('naswot').describe('proxy to maximise (e.g. naswot, das, das:kernel=perlayer,lambda=0.5)'),
-});
+const options = baseSearchOptions
+  .extend(scoringOptions.shape)
+  .extend(queueOptions.shape)
+  .extend({
+    n: z.number().int().min(1).max(1_000_000).default(100).describe('architectures to sample'),
+    proxy: z.string().default('naswot').describe('proxy to maximise (e.g. naswot, das, das:kernel=perlayer,lambda=0.5)'),
+  });
 
 type NaswotOptions = z.output<typeof options>;
 
