@@ -79,8 +79,12 @@ async function overhead(): Promise<void> {
   const { url, proc, port } = await startRedis();
   const workers = startWorkers(url, Number(flag('workers', '2')), Number(flag('concurrency', '4')));
   const q = await TrialQueue.open(url);
-  // the workers are up once a first job comes back
-  await q.runBatch('warmup', [{ key: 'w', kind: 'noop', payload: { n: 0 } }], { onResult: () => {} });
+  // warm-up: every worker's task processes started (each loads Node, tsx and TF.js once)
+  await q.runBatch(
+    'warmup',
+    Array.from({ length: 500 }, (_, i) => ({ key: String(i), kind: 'noop' as const, payload: { n: i } })),
+    { onResult: () => {} },
+  );
   const rows: Record<string, number>[] = [];
   for (const n of sizes) {
     const before = await redisStats(port);

@@ -27,7 +27,7 @@ const ARCHS = [
 ];
 const archFile = join(dir, 'archs.txt');
 writeFileSync(archFile, `${ARCHS.join('\n')}\n`);
-const SCORE = ['score', '--space', 'nb201', '--arch-file', archFile, '--dataset', 'synthetic', '--data-limit', '64', '--batch', '32', '--backend', 'cpu', '--json'];
+const SCORE = ['score', '--space', 'nb201', '--arch-file', archFile, '--dataset', 'synthetic', '--data-limit', '64', '--batch', '32', '--backend', 'auto', '--json'];
 const NSGA2 = [
   'search',
   'nsga2',
@@ -63,7 +63,7 @@ function cli(args: string[]): { child: ChildProcess; done: Promise<{ code: numbe
 }
 
 function startWorker(name: string): ReturnType<typeof cli> {
-  return cli(['worker', '--redis', redis!.url, '--backend', 'cpu', '--name', name, '--lock-ms', '2000']);
+  return cli(['worker', '--redis', redis!.url, '--backend', 'auto', '--name', name, '--lock-ms', '2000']);
 }
 
 async function stopWorker(w: ReturnType<typeof cli>): Promise<void> {
