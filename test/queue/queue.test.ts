@@ -44,7 +44,7 @@ const NSGA2 = [
   '--seed',
   '1',
   '--backend',
-  'cpu',
+  'auto',
   '--json',
   '--no-progress',
 ];
