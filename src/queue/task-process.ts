@@ -2,7 +2,8 @@
  * A worker's child process (forked by worker.ts): one TF.js backend, then one task per message.
  * CPU-bound training runs here, so the worker's own event loop stays free to renew BullMQ's job
  * locks. The child ends with its parent: when the IPC channel closes (the worker exited or was
- * killed), so a killed worker leaves no orphan training on.
+ * killed). A task runs synchronously, so the child of a SIGKILLed worker notices only after its
+ * current task (its result goes nowhere; the job runs again elsewhere).
  */
 import { initBackend } from '../engine/backend.js';
 import { encodeState } from '../store/run.js';
