@@ -524,6 +524,8 @@ export { type Steps } from './search/steps.js';
 export { drain } from './search/steps.js';
 /** Run a {@link Steps} generator, yielding to the event loop. */
 export { drainAsync } from './search/steps.js';
+/** What a {@link Steps} generator yields before a batch of evaluations it can announce (evaluated elsewhere first). */
+export { type StepBatch } from './search/steps.js';
 /** Differentiable search (DARTS, DARTS 2nd order, Single-DARTS, PC-DARTS, MS-DARTS). */
 export { runSearch } from './search/diff/trainer.js';
 /** Options of {@link runSearch}. */
@@ -684,6 +686,46 @@ export { type MooData } from './report/data.js';
 export { type DtbData } from './report/data.js';
 /** One row of a training curve. */
 export { type CurveRow } from './report/data.js';
+
+// ---- Distributed trials (BullMQ on Redis) ----------------------------------------------------
+/** A coordinator's queue connection: enqueue a batch of trials, collect each result once. */
+export { TrialQueue } from './queue/coordinator.js';
+/** One trial of a {@link TrialQueue} batch. */
+export { type QueuedTrial } from './queue/coordinator.js';
+/** How a {@link TrialQueue} batch is waited for. */
+export { type BatchOptions } from './queue/coordinator.js';
+/** The job id of a trial: run id and trial key (BullMQ refuses ':' in ids). */
+export { trialJobId } from './queue/coordinator.js';
+/** Start a trial worker (`tsnas worker`): jobs run in child processes. */
+export { startTrialWorker } from './queue/worker.js';
+/** Options of {@link startTrialWorker}. */
+export { type TrialWorkerOptions } from './queue/worker.js';
+/** A running worker of {@link startTrialWorker}. */
+export { type TrialWorker } from './queue/worker.js';
+/** Jobs per run and state, and the workers connected (`tsnas queue status`). */
+export { queueStatus } from './queue/status.js';
+/** What {@link queueStatus} reports. */
+export { type QueueStatus } from './queue/status.js';
+/** The job states {@link queueStatus} counts. */
+export { JOB_STATES } from './queue/status.js';
+/** One of {@link JOB_STATES}. */
+export { type JobStateName } from './queue/status.js';
+/** The fixed task list: kinds with their zod payload and result schemas. */
+export { TASKS } from './queue/tasks.js';
+/** A task kind of {@link TASKS}. */
+export { type TaskKind } from './queue/tasks.js';
+/** The payload of a task kind. */
+export { type TaskPayload } from './queue/tasks.js';
+/** The result of a task kind. */
+export { type TaskResult } from './queue/tasks.js';
+/** The data and scoring settings a job carries (the dataset by name, never a path). */
+export { type DataSettings } from './queue/tasks.js';
+/** The zod schema of {@link DataSettings}. */
+export { dataSettingsSchema } from './queue/tasks.js';
+/** Check a Redis URL (redis:// or rediss://, optional user, password and db). */
+export { parseRedisUrl } from './queue/connection.js';
+/** What {@link parseRedisUrl} returns. */
+export { type RedisTarget } from './queue/connection.js';
 
 // ---- Types the API above refers to -----------------------------------------------------------
 /** A benchmark table (NB201's is one): columns and values by architecture text. */
