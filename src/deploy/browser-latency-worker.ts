@@ -25,7 +25,12 @@ port.on('message', (m: ToMeter) => {
       if (m.type === 'close') {
         const open = meter;
         meter = undefined;
-        if (open) await (await open).close();
+        // a meter that failed to open has nothing to close (its error was already answered)
+        if (open)
+          await open.then(
+            (mt) => mt.close(),
+            () => undefined,
+          );
         reply({ ok: true, value: null });
         port.close();
         return;
