@@ -6,11 +6,15 @@
  *   - browser: headless Chromium, TF.js wasm backend from node_modules (latency:browser);
  *   - node:    the same exported LayersModel on TF.js's wasm backend in this process;
  *   - tsnas:   the tsnas network's own forward on wasm (latency:wasm).
- * Prints Spearman ρ and Kendall τ of browser vs node (and vs tsnas), the median ratio, and the
- * per-network table; --json prints one object. Results: docs/benchmarks/deployment.md.
- *   npx tsx bench/perf/browser-latency.ts [--n 30] [--seed 0] [--reps 10] [--warmup 3] [--json]
+ * The three are measured in `rounds` interleaved rounds of `reps` each (node, tsnas, browser, node,
+ * ...) and each value is the median over all rounds, so that load from other processes on a
+ * shared machine falls on all three alike.
+ * Prints Spearman ρ and Kendall τ of browser vs node (and vs tsnas, and vs FLOPs), the median
+ * ratio; --json prints one object with the per-network rows. Results: docs/benchmarks/deployment.md.
+ *   npx tsx bench/perf/browser-latency.ts [--n 30] [--seed 0] [--reps 5] [--rounds 3] [--warmup 3] [--json]
  */
 import { parseArgs } from 'node:util';
+import os from 'node:os';
 import { tf } from '../../src/engine/tf.js';
 import { initBackend } from '../../src/engine/backend.js';
 import { buildEvalNetwork, sampleArch } from '../../src/spaces/index.js';
@@ -19,20 +23,21 @@ import { layersModelFiles, downloadBytes } from '../../src/deploy/model-files.js
 import { BrowserLatencyMeter } from '../../src/deploy/browser-latency.js';
 import { measureLatency, netSize } from '../../src/objectives/index.js';
 import { kendallTau, median, spearman } from '../../src/util/stats.js';
-import { medianTimeMs } from '../../src/util/timing.js';
 import { Rng } from '../../src/util/rng.js';
 
 const { values: a } = parseArgs({
   options: {
     n: { type: 'string', default: '30' },
     seed: { type: 'string', default: '0' },
-    reps: { type: 'string', default: '10' },
+    reps: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '3' },
     json: { type: 'boolean', default: false },
   },
 });
 const n = Number(a.n);
 const reps = Number(a.reps);
+const rounds = Number(a.rounds);
 const warmup = Number(a.warmup);
 
 await initBackend('wasm');
@@ -46,7 +51,7 @@ while (archs.length < n) {
 }
 
 const t0 = performance.now();
-const meter = await BrowserLatencyMeter.open({ reps, warmup });
+const meter = await BrowserLatencyMeter.open({ reps, warmup: 1 });
 const rows: { arch: string; params_m: number; flops_m: number; bytes: number; browser_ms: number; node_ms: number; tsnas_ms: number }[] = [];
 try {
   for (const arch of archs) {
@@ -55,10 +60,21 @@ try {
     try {
       const files = layersModelFiles(model);
       const x = tf.zeros([1, 32, 32, 3]);
-      const node_ms = medianTimeMs(() => tf.tidy(() => void (model.predict(x) as tf.Tensor).dataSync()), reps, warmup);
+      const predict = () => tf.tidy(() => void (model.predict(x) as tf.Tensor).dataSync());
+      for (let i = 0; i < warmup; i++) predict();
+      const t: { node: number[]; tsnas: number[]; browser: number[] } = { node: [], tsnas: [], browser: [] };
+      for (let r = 0; r < rounds; r++) {
+        for (let i = 0; i < reps; i++) {
+          const t0 = performance.now();
+          predict();
+          t.node.push(performance.now() - t0);
+        }
+        // measureLatency reports a median per call: one timed run per call, after its own warm-up run
+        for (let i = 0; i < reps; i++) t.tsnas.push(measureLatency(net, { reps: 1, warmup: r === 0 && i === 0 ? warmup : 0 }));
+        t.browser.push(...(await meter.times(files)));
+      }
       x.dispose();
-      const tsnas_ms = measureLatency(net, { reps, warmup });
-      const browser_ms = await meter.measure(files);
+      const [node_ms, tsnas_ms, browser_ms] = [median(t.node), median(t.tsnas), median(t.browser)];
       const size = netSize('nb201', arch);
       rows.push({ arch: arch.text, params_m: size.params, flops_m: size.flops, bytes: downloadBytes(files), browser_ms, node_ms, tsnas_ms });
       if (!a.json) process.stderr.write(`${rows.length}/${n} browser ${browser_ms.toFixed(2)} ms  node ${node_ms.toFixed(2)} ms  tsnas ${tsnas_ms.toFixed(2)} ms\n`);
@@ -75,7 +91,10 @@ const col = (k: 'browser_ms' | 'node_ms' | 'tsnas_ms' | 'flops_m') => rows.map((
 const summary = {
   n,
   reps,
+  rounds,
   warmup,
+  load_avg: os.loadavg(),
+  cpus: os.cpus().length,
   tfjs: tf.version.tfjs,
   browser: meter.info,
   node_wasm: wasmFlags,
