@@ -47,7 +47,9 @@ const seen = new Set<string>();
 const archs = [];
 while (archs.length < n) {
   const s = sampleArch('nb201', rng);
-  if (!seen.has(s.text)) archs.push(s), seen.add(s.text);
+  if (seen.has(s.text)) continue;
+  archs.push(s);
+  seen.add(s.text);
 }
 
 const t0 = performance.now();
@@ -116,8 +118,12 @@ const summary = {
 if (a.json) console.log(JSON.stringify(summary));
 else {
   const f = (v: number) => v.toFixed(3);
-  console.log(`browser vs node wasm (same LayersModel): Spearman ${f(summary.browser_vs_node.spearman)}  Kendall ${f(summary.browser_vs_node.kendall)}  median ratio ${f(summary.browser_vs_node.median_ratio)}`);
-  console.log(`browser vs tsnas forward on wasm:       Spearman ${f(summary.browser_vs_tsnas.spearman)}  Kendall ${f(summary.browser_vs_tsnas.kendall)}  median ratio ${f(summary.browser_vs_tsnas.median_ratio)}`);
+  console.log(
+    `browser vs node wasm (same LayersModel): Spearman ${f(summary.browser_vs_node.spearman)}  Kendall ${f(summary.browser_vs_node.kendall)}  median ratio ${f(summary.browser_vs_node.median_ratio)}`,
+  );
+  console.log(
+    `browser vs tsnas forward on wasm:       Spearman ${f(summary.browser_vs_tsnas.spearman)}  Kendall ${f(summary.browser_vs_tsnas.kendall)}  median ratio ${f(summary.browser_vs_tsnas.median_ratio)}`,
+  );
   console.log(`browser vs FLOPs:                       Spearman ${f(summary.browser_vs_flops.spearman)}  Kendall ${f(summary.browser_vs_flops.kendall)}`);
   console.log(`median ms: browser ${f(summary.median_ms.browser)}  node ${f(summary.median_ms.node)}  tsnas ${f(summary.median_ms.tsnas)}; ${summary.wall_s.toFixed(0)} s`);
 }

@@ -30,6 +30,8 @@ export class SyncBrowserLatency {
   private worker: Worker | undefined;
   private port: MessagePort | undefined;
   private readonly flag = new Int32Array(new SharedArrayBuffer(4));
+  // a program that exits without close(): close the browser then (Chromium would exit with its pipe, but its profile folder would stay)
+  private readonly onExit = () => this.close();
 
   constructor(private readonly options: BrowserLatencyOptions = {}) {}
 
@@ -39,6 +41,7 @@ export class SyncBrowserLatency {
       this.worker = new Worker(workerSource(), { eval: true, workerData: { port: port2, flag: this.flag, options: this.options }, transferList: [port2] });
       this.worker.unref();
       this.port = port1;
+      process.once('exit', this.onExit);
     }
     Atomics.store(this.flag, 0, 0);
     this.port!.postMessage(m);
@@ -62,6 +65,7 @@ export class SyncBrowserLatency {
   /** Close the browser and end the worker; a later call starts them again. */
   close(): void {
     if (!this.worker) return;
+    process.off('exit', this.onExit);
     try {
       this.request({ type: 'close' });
     } finally {
