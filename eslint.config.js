@@ -61,4 +61,12 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The example web page: a plain browser script (no build step) with TF.js loaded as the global `tf`.
+    files: ['examples/web/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { window: 'readonly', document: 'readonly', location: 'readonly', URLSearchParams: 'readonly', fetch: 'readonly', createImageBitmap: 'readonly', tf: 'readonly' },
+    },
+  },
 );

@@ -27,6 +27,8 @@ export { BACKENDS } from './engine/backend.js';
 export { type BackendName } from './engine/backend.js';
 /** What {@link initBackend} started: backend name, threads, detail. */
 export { type BackendInfo } from './engine/backend.js';
+/** Run a function on another started backend, then switch back (how `latency:wasm` is measured). */
+export { withBackend } from './engine/backend.js';
 
 // ---- Utilities -----------------------------------------------------------------------------
 /** Seeded pseudo-random generator used for sampling, weight init and batches. */
@@ -272,6 +274,8 @@ export { type RawImageSet } from './data/index.js';
 export { type Split } from './data/index.js';
 /** Load a dataset by name (cifar10, fashion-mnist, synthetic, folder). */
 export { loadDataset } from './data/index.js';
+/** A dataset's class names in label order (CIFAR-10, Fashion-MNIST, a folder's classes). */
+export { datasetClassNames } from './data/index.js';
 /** Your own images: a folder with one sub-folder per class (PNG, JPEG, BMP), decoded, resized and cached. */
 export { loadImageFolder, loadImageFolderAsync } from './data/index.js';
 /** Options and load report of {@link loadImageFolder}, and the `folder` options of {@link loadDataset}. */
@@ -450,6 +454,18 @@ export { TRAINED_PRESETS } from './objectives/index.js';
 export { type TrainedAccuracyPreset } from './objectives/index.js';
 /** Options of {@link trainedAccuracyHook}. */
 export { type TrainedAccuracyOptions } from './objectives/index.js';
+/** Parse `--constraints` (`size<=2MB,latency:wasm<=20ms,params<=1M`: bounds with units). */
+export { parseConstraints } from './objectives/index.js';
+/** Put parsed constraints on the objectives; the rest are constraint-only quantities. */
+export { applyConstraints } from './objectives/index.js';
+/** Close every objective that holds something open (latency:browser's browser). */
+export { closeObjectives } from './objectives/index.js';
+/** The exported TF.js model files of an architecture's evaluation network (the `size` objective's source). */
+export { exportedModelFiles } from './objectives/index.js';
+/** The `size` objective: download bytes of an architecture's exported TF.js model. */
+export { exportedModelBytes } from './objectives/index.js';
+/** `latency:browser` of architectures, with one browser kept open until `close()`. */
+export { BrowserLatencyObjective } from './objectives/index.js';
 
 // ---- Search --------------------------------------------------------------------------------
 /** Run a registered strategy with validated options: `await search('nsga2', { budget: 100 })`. */
@@ -646,6 +662,48 @@ export { saveLayersModel } from './train/export-tfjs.js';
 export { type ExportOptions } from './train/export-tfjs.js';
 /** Median and p90 inference latency of a LayersModel. */
 export { measureLatency as measureModelLatency } from './train/export-tfjs.js';
+/** Options of {@link exportRun}. */
+export { type ExportRunOptions } from './train/export-run.js';
+
+// ---- Deployment: browser, model files ------------------------------------------------------
+/** A LayersModel as its download files (model.json + weights.bin), in memory, synchronously. */
+export { layersModelFiles } from './deploy/model-files.js';
+/** Download size in bytes of model files. */
+export { downloadBytes } from './deploy/model-files.js';
+/** model.json's text and the weights file's bytes. */
+export { type ModelFiles } from './deploy/model-files.js';
+/** Time models in headless Chromium on TF.js's wasm backend (async; one browser, many models). */
+export { BrowserLatencyMeter } from './deploy/browser-latency.js';
+/** Options of {@link BrowserLatencyMeter}. */
+export { type BrowserLatencyOptions } from './deploy/browser-latency.js';
+/** The measuring page's TF.js backend, version and wasm features. */
+export { type BrowserBackendInfo } from './deploy/browser-latency.js';
+/** {@link BrowserLatencyMeter} behind synchronous calls (a worker thread runs the browser). */
+export { SyncBrowserLatency } from './deploy/browser-latency-sync.js';
+/** Launch headless Chromium (playwright-core, loaded lazily). */
+export { launchChromium } from './deploy/chromium.js';
+/** The Chromium binary used: a given path, $TSNAS_CHROMIUM, or /usr/bin/chromium. */
+export { chromiumPath } from './deploy/chromium.js';
+/** A running headless Chromium. */
+export { type Chromium } from './deploy/chromium.js';
+/** Options of {@link launchChromium}. */
+export { type ChromiumOptions } from './deploy/chromium.js';
+/** A localhost HTTP server for TF.js dist files, in-memory files and folders. */
+export { startStaticServer } from './deploy/static-server.js';
+/** What {@link startStaticServer} returns. */
+export { type StaticServer } from './deploy/static-server.js';
+/** The folders of TF.js's and its wasm backend's browser builds in node_modules. */
+export { tfjsDistDirs } from './deploy/static-server.js';
+/** Pick a search run's trial by index (for `tsnas train --arch trial:RUN/IDX`). */
+export { pickTrial } from './search/pick.js';
+/** The k best trials of a search run by its first objective (`tsnas train --top k`). */
+export { pickTop } from './search/pick.js';
+/** The latest search run with trials in a store. */
+export { latestSearchRun } from './search/pick.js';
+/** An architecture given as a search prints it (a Pareto entry or a JSON string). */
+export { archFromJson } from './search/pick.js';
+/** An architecture picked from a search run. */
+export { type PickedArch } from './search/pick.js';
 
 // ---- Store and runs ------------------------------------------------------------------------
 /** A run of the store as a service: create or resume, settings check, trials, checkpoints, finish. */

@@ -12,6 +12,9 @@ const scores = z.record(z.string(), num.nullable());
 /** Output of a command stopped by Ctrl-C (resumable). */
 const stopped = z.looseObject({ stopped: z.literal(true), complete: z.literal(false), run: z.string().nullable().optional() });
 
+/** Where `tsnas train` took an architecture from: a search run's trial. */
+const trainedFrom = z.strictObject({ run: z.string(), trial: z.number().int() });
+
 export const outputSchemas = {
   arch: z.union([
     z.strictObject({ arch: z.string(), space: z.string(), params: num, flops: num }),
@@ -48,10 +51,23 @@ export const outputSchemas = {
       flops: num,
       resumed_from: z.number().int(),
       out: z.string().nullable(),
+      from: trainedFrom.optional(),
     }),
-    z.strictObject({ arch: z.string(), epochs: z.literal(0), complete: z.literal(false), stopped: z.literal(true), out: z.string().nullable() }),
+    z.strictObject({ arch: z.string(), epochs: z.literal(0), complete: z.literal(false), stopped: z.literal(true), out: z.string().nullable(), from: trainedFrom.optional() }),
+    z.strictObject({ trained: z.array(z.looseObject({ arch: z.string(), from: trainedFrom })) }),
   ]),
-  export: z.strictObject({ out: z.string(), genotype: z.string(), params: num, flops: num, accuracy: z.record(z.string(), num), latency_ms: num, backend: z.string() }),
+  export: z.strictObject({
+    out: z.string(),
+    genotype: z.string(),
+    params: num,
+    flops: num,
+    accuracy: z.record(z.string(), num),
+    latency_ms: num,
+    backend: z.string(),
+    size_bytes: z.number().int(),
+    classes: z.array(z.string()).nullable(),
+    latency_browser_ms: num.optional(),
+  }),
   'dtb build': z.strictObject({
     out: z.string(),
     done: z.number().int(),

@@ -7,11 +7,11 @@
  */
 import { Rng } from '../util/rng.js';
 import { TsnasError } from '../util/errors.js';
-import { readCifar10 } from './cifar10.js';
-import { FASHION_MNIST_DEFAULT_DIR, readFashionMnist } from './fashion-mnist.js';
+import { CIFAR10_CLASSES, readCifar10 } from './cifar10.js';
+import { FASHION_MNIST_CLASSES, FASHION_MNIST_DEFAULT_DIR, readFashionMnist } from './fashion-mnist.js';
 import { makeSynthetic, type SyntheticOptions } from './synthetic.js';
 import { fromRaw } from './core.js';
-import { loadFolderDataset, type FolderDatasetOptions } from './folder.js';
+import { listImageFolder, loadFolderDataset, parseClassNames, type FolderDatasetOptions } from './folder.js';
 import type { Dataset, Split } from './types.js';
 
 export type { Dataset, Split } from './types.js';
@@ -23,6 +23,24 @@ export type DatasetName = (typeof DATASET_NAMES)[number];
 
 /** Where `loadDataset('cifar10')` looks when no dataDir is given: $TSNAS_CIFAR10_DIR, else ./data/cifar10. */
 export const CIFAR10_DEFAULT_DIR = 'data/cifar10';
+
+/**
+ * A dataset's class names in label order: the fixed lists of CIFAR-10 and Fashion-MNIST, a
+ * folder's given `classNames` or its sub-folders sorted by name (as the loader orders them);
+ * undefined where classes have no names (synthetic) or the folder is gone.
+ */
+export function datasetClassNames(name: string, o: { dataDir?: string; folder?: { classNames?: string | readonly string[] } } = {}): string[] | undefined {
+  if (name === 'cifar10') return [...CIFAR10_CLASSES];
+  if (name === 'fashion-mnist') return [...FASHION_MNIST_CLASSES];
+  if (name !== 'folder') return undefined;
+  if (o.folder?.classNames) return parseClassNames(o.folder.classNames);
+  if (!o.dataDir) return undefined;
+  try {
+    return listImageFolder(o.dataDir).classNames;
+  } catch {
+    return undefined;
+  }
+}
 
 export interface LoadOptions {
   /** Directory with the files (folder: required, one sub-folder of images per class; cifar10: default $TSNAS_CIFAR10_DIR or ./data/cifar10; fashion-mnist: default $TSNAS_FASHION_MNIST_DIR or /usr/share/datasets/fashion-mnist). Ignored by synthetic. */

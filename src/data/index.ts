@@ -1,6 +1,19 @@
 /** The data layer: dataset readers, the Dataset type, splits and transforms, batching. */
 export type { Dataset, RawImageSet, Split } from './types.js';
-export { loadDataset, subset, splitTrainVal, classCounts, channelStats, makeDataset, withStats, DATASET_NAMES, CIFAR10_DEFAULT_DIR, type DatasetName, type LoadOptions } from './dataset.js';
+export {
+  loadDataset,
+  datasetClassNames,
+  subset,
+  splitTrainVal,
+  classCounts,
+  channelStats,
+  makeDataset,
+  withStats,
+  DATASET_NAMES,
+  CIFAR10_DEFAULT_DIR,
+  type DatasetName,
+  type LoadOptions,
+} from './dataset.js';
 export { fromRaw } from './core.js';
 export {
   loadImageFolder,

@@ -102,3 +102,25 @@ function navigatorCores(): number {
 export function backendInfo(): BackendInfo | undefined {
   return current;
 }
+
+/**
+ * Run `f` on another, already started backend (initBackend on it first), then switch back: how
+ * `latency:wasm` is measured in a session that trains on native. Switching to a started backend
+ * takes effect before `tf.setBackend` returns its promise (tfjs-core only awaits a backend's first
+ * initialisation), so the switch is synchronous; the check below guards that.
+ */
+export function withBackend<T>(name: string, f: () => T): T {
+  const prev = tf.getBackend();
+  if (prev === name) return f();
+  if (!tf.findBackend(name)) throw new TsnasError(`backend '${name}' is not started (initBackend('${name}') before measuring on it)`);
+  const to = (b: string) => {
+    void tf.setBackend(b);
+    if (tf.getBackend() !== b) throw new Error(`could not switch the TF.js backend to ${b}`);
+  };
+  to(name);
+  try {
+    return f();
+  } finally {
+    to(prev);
+  }
+}

@@ -19,6 +19,8 @@ export { type Tensor4D } from './tf.js';
 export { type Variable } from './tf.js';
 /** Pick and start a TF.js backend; call once before any tensor work. */
 export { initBackend } from './backend.js';
+/** Run a function on another started backend, then switch back. */
+export { withBackend } from './backend.js';
 /** The backend started by {@link initBackend}, or undefined before it. */
 export { backendInfo } from './backend.js';
 /** Backend names accepted by {@link initBackend}. */

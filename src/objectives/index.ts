@@ -4,3 +4,4 @@ export * from './spec.js';
 export * from './objectives.js';
 export * from './trained.js';
 export * from './registry.js';
+export * from './deployment.js';

@@ -14,6 +14,8 @@
  *  - latency:measured[:BACKEND]: measured here on the TF.js backend (ms): the median of `reps`
  *    timed inferences (forward + read-back) after `warmup` untimed ones, at batch `batch`
  *    (default 1, 2 warm-ups, 5 reps), on the evaluation network with seeded random weights.
+ *  - latency:native / latency:wasm / latency:browser and size: deployment.ts (the same protocol
+ *    on a backend switched to, in headless Chromium; the exported model's download bytes).
  *  - das / naswot: training-free scores from src/proxies (another module's API: scoreArch),
  *    maximised as accuracy surrogates. Needs `scoreContext` (a dataset batch).
  * Every objective caches its value per architecture string.
@@ -29,6 +31,8 @@ import { userObjective } from './registry.js';
 import { TsnasError } from '../util/errors.js';
 import type { Direction } from './pareto.js';
 import { violation, type ObjectiveSpec } from './spec.js';
+import { BrowserLatencyObjective, exportedModelBytes, onBackend } from './deployment.js';
+import type { BrowserLatencyOptions } from '../deploy/browser-latency.js';
 
 export interface LatencyOptions {
   /** Images per timed inference (default 1). */
@@ -50,8 +54,10 @@ export interface ObjectiveContext {
   /** For das / naswot: the scoring context (data + batch + seed), or a lazy maker of it. */
   scoreContext?: ScoreContext | (() => ScoreContext);
   latency?: LatencyOptions;
-  /** Size of the network built for params / FLOPs / measured latency. */
+  /** Size of the network built for params / FLOPs / measured latency / size. */
   netOverrides?: EvalNetOverrides;
+  /** latency:browser: the Chromium binary (default $TSNAS_CHROMIUM or /usr/bin/chromium). */
+  browser?: Pick<BrowserLatencyOptions, 'executablePath'>;
 }
 
 export interface ArchObjective {
@@ -60,11 +66,21 @@ export interface ArchObjective {
   readonly direction: Direction;
   /** The objective's value for an architecture (cached). */
   evaluate(a: AnyArch): number;
-  /** Constraint violation of a value (0 = feasible). */
+  /**
+   * Constraint violation of a value (0 = feasible), relative to the bound (|bound| when it is not
+   * 0), so that violations of constraints in different units (bytes, ms) add up fairly.
+   */
   violation(v: number): number;
+  /** Release what the objective holds open (latency:browser: the browser). */
+  close?(): void;
 }
 
-function cached(spec: ObjectiveSpec, f: (a: AnyArch) => number): ArchObjective {
+/** Close every objective that holds something open (a browser); safe to call twice. */
+export function closeObjectives(objs: readonly ArchObjective[]): void {
+  for (const o of objs) o.close?.();
+}
+
+function cached(spec: ObjectiveSpec, f: (a: AnyArch) => number, close?: () => void): ArchObjective {
   const cache = new Map<string, number>();
   return {
     spec,
@@ -78,7 +94,12 @@ function cached(spec: ObjectiveSpec, f: (a: AnyArch) => number): ArchObjective {
       }
       return v;
     },
-    violation: (v: number) => violation(spec, v),
+    violation: (v: number) => {
+      const raw = violation(spec, v);
+      const bound = Math.abs(spec.constraint?.value ?? 0);
+      return raw === 0 || bound === 0 ? raw : raw / bound;
+    },
+    ...(close ? { close } : {}),
   };
 }
 
@@ -120,6 +141,11 @@ export function measureLatency(net: Network, o: LatencyOptions = {}): number {
   }
 }
 
+/** Backends measured on besides the session's (`latency:native`, `latency:wasm`): start them too. */
+export function measuredBackends(specs: readonly ObjectiveSpec[]): string[] {
+  return [...new Set(specs.filter((s) => s.source === 'backend').map((s) => s.arg!))];
+}
+
 /** The TF.js backend an objective list needs (`latency:measured:B`), if any. */
 export function requiredBackend(specs: readonly ObjectiveSpec[]): string | undefined {
   const m = specs.find((s) => s.source === 'measured');
@@ -128,7 +154,19 @@ export function requiredBackend(specs: readonly ObjectiveSpec[]): string | undef
 
 /** Whether any objective needs a TF.js backend (network building or scoring). */
 export function needsBackend(specs: readonly ObjectiveSpec[]): boolean {
-  return specs.some((s) => s.kind === 'params' || s.kind === 'flops' || s.source === 'measured' || s.kind === 'das' || s.kind === 'naswot' || s.source === 'supernet' || s.source === 'trained');
+  return specs.some(
+    (s) =>
+      s.kind === 'params' ||
+      s.kind === 'flops' ||
+      s.kind === 'size' ||
+      s.source === 'measured' ||
+      s.source === 'backend' ||
+      s.source === 'browser' ||
+      s.kind === 'das' ||
+      s.kind === 'naswot' ||
+      s.source === 'supernet' ||
+      s.source === 'trained',
+  );
 }
 
 /** Build the evaluators; every missing source (no table, no hook, no data) is a clear error now. */
@@ -184,6 +222,18 @@ export function buildObjective(spec: ObjectiveSpec, ctx: ObjectiveContext): Arch
           }
         });
       }
+      if (spec.source === 'backend') {
+        const o = ctx.latency ?? {};
+        return cached(spec, (a) => onBackend(spec.arg!, ctx.space, a, ctx.netOverrides ?? {}, (net) => measureLatency(net, o)));
+      }
+      if (spec.source === 'browser') {
+        const b = new BrowserLatencyObjective(ctx.space, ctx.netOverrides ?? {}, { ...ctx.browser, ...ctx.latency });
+        return cached(
+          spec,
+          (a) => b.evaluate(a),
+          () => b.close(),
+        );
+      }
       const table = needTable(spec, ctx);
       const col = table.resolveColumn(spec.arg!);
       if (!col.startsWith('lat_'))
@@ -196,6 +246,8 @@ export function buildObjective(spec: ObjectiveSpec, ctx: ObjectiveContext): Arch
       return cached(spec, (a) => netSize(ctx.space, a, ctx.netOverrides).params);
     case 'flops':
       return cached(spec, (a) => netSize(ctx.space, a, ctx.netOverrides).flops);
+    case 'size':
+      return cached(spec, (a) => exportedModelBytes(ctx.space, a, ctx.netOverrides));
     case 'das':
     case 'naswot': {
       const proxy = spec.kind === 'das' ? spec.arg! : 'naswot';

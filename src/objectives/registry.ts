@@ -22,7 +22,7 @@ export interface ObjectiveDefinition {
 const objectives = new Map<string, ObjectiveDefinition>();
 
 /** Built-in objective names, which a user objective may not take. */
-const RESERVED = ['accuracy', 'params', 'flops', 'latency', 'das', 'naswot'];
+const RESERVED = ['accuracy', 'params', 'flops', 'latency', 'size', 'das', 'naswot'];
 
 /** Register a user objective; a name that is taken or not a plain word is an error. */
 export function registerObjective(o: ObjectiveDefinition): void {

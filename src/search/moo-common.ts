@@ -6,18 +6,24 @@
  * Evaluations count distinct architectures: asking again for an architecture already evaluated
  * costs nothing (its values are cached), which is how NAS benchmarks count queries.
  *
- * Constraints (Deb's constrained domination): feasible points come first and are ranked by
- * non-dominated sorting; infeasible ones follow, ordered by total violation.
+ * Constraints (Deb's constrained domination, as in Deb et al. 2002's constrained NSGA-II):
+ * feasible points come first and are ranked by non-dominated sorting; infeasible ones follow,
+ * ordered by total violation (the sum of each constraint's violation relative to its bound). The
+ * front a search returns holds feasible points only, unless none is feasible (then the least
+ * violating, flagged `feasible: false`). Constraints may bound objectives or quantities that are
+ * only constrained (`constraints`: evaluated for feasibility, reported, not optimised).
  */
 import { writeFileSync } from 'node:fs';
 import type { AnyArch, SpaceName } from '../spaces/index.js';
 import { nonDominatedSort, paretoFrontIndices, type Direction } from '../objectives/pareto.js';
-import { objectiveRecord, type ArchObjective } from '../objectives/objectives.js';
+import { closeObjectives, objectiveRecord, type ArchObjective } from '../objectives/objectives.js';
 import { TsnasError } from '../util/errors.js';
 
 export interface EvalRecord {
   arch: AnyArch;
   values: number[];
+  /** Values of the constraint-only quantities (MooEvaluator.constraints), in order. */
+  extra: number[];
   /** Total constraint violation (0 = feasible). */
   violation: number;
   /** 1-based evaluation number at which it was first evaluated. */
@@ -32,6 +38,8 @@ export class MooEvaluator {
   constructor(
     readonly objectives: readonly ArchObjective[],
     readonly budget: number,
+    /** Quantities that are constrained but not optimised (e.g. `size<=2MB` beside accuracy and latency). */
+    readonly constraints: readonly ArchObjective[] = [],
   ) {
     if (objectives.length === 0) throw new TsnasError('multi-objective search needs at least one objective');
     if (!(Number.isInteger(budget) && budget >= 1)) throw new TsnasError(`--budget must be a positive integer, got ${budget}`);
@@ -60,11 +68,22 @@ export class MooEvaluator {
     if (hit) return hit;
     if (this.exhausted) return undefined;
     const values = this.objectives.map((o) => o.evaluate(a));
-    const v = this.objectives.reduce((s, o, i) => s + o.violation(values[i]!), 0);
-    const rec: EvalRecord = { arch: a, values, violation: v, at: this.history.length + 1 };
+    const extra = this.constraints.map((o) => o.evaluate(a));
+    const v = this.objectives.reduce((s, o, i) => s + o.violation(values[i]!), 0) + this.constraints.reduce((s, o, i) => s + o.violation(extra[i]!), 0);
+    const rec: EvalRecord = { arch: a, values, extra, violation: v, at: this.history.length + 1 };
     this.cache.set(a.text, rec);
     this.history.push(rec);
     return rec;
+  }
+
+  /** A record's values by key: the objectives, then the constraint-only quantities. */
+  record(r: EvalRecord): Record<string, number> {
+    return { ...objectiveRecord(this.objectives, r.values), ...objectiveRecord(this.constraints, r.extra) };
+  }
+
+  /** Release what the objectives hold open (a browser). */
+  close(): void {
+    closeObjectives([...this.objectives, ...this.constraints]);
   }
 
   /** The non-dominated feasible records of the first `upTo` evaluations (all by default). */
@@ -122,6 +141,8 @@ export interface MooResult {
   strategy: string;
   space: SpaceName;
   objectives: { key: string; direction: Direction; constraint?: string }[];
+  /** Constraints on quantities that are not objectives (`--constraints`), e.g. `size<=2000000`. */
+  constraints?: string[];
   pareto: ParetoEntry[];
   evaluations: number;
   budget: number;
@@ -144,7 +165,8 @@ export function buildResult(strategy: string, space: SpaceName, ev: MooEvaluator
       direction: o.direction,
       ...(o.spec.constraint ? { constraint: `${o.spec.constraint.op}${o.spec.constraint.value}` } : {}),
     })),
-    pareto: sorted.map((r) => ({ arch: r.arch.text, objectives: objectiveRecord(ev.objectives, r.values), evaluation: r.at, feasible: r.violation === 0 })),
+    ...(ev.constraints.length ? { constraints: ev.constraints.map((o) => `${o.key}${o.spec.constraint!.op}${o.spec.constraint!.value}`) } : {}),
+    pareto: sorted.map((r) => ({ arch: r.arch.text, objectives: ev.record(r), evaluation: r.at, feasible: r.violation === 0 })),
     evaluations: ev.evaluations,
     budget: ev.budget,
     seed,

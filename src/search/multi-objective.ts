@@ -19,8 +19,21 @@
  */
 import { z } from 'zod';
 import { defaultNb201Path, loadNb201Table, type Nb201Table } from '../benchmarks/nb201-table.js';
-import { buildObjective, needsBackend, OBJECTIVES_HELP, parseObjectives, requiredBackend, trueParetoFront, type ObjectiveContext } from '../objectives/index.js';
-import { objectiveRecord, type ArchObjective } from '../objectives/objectives.js';
+import {
+  applyConstraints,
+  buildObjective,
+  buildObjectives,
+  CONSTRAINTS_HELP,
+  measuredBackends,
+  needsBackend,
+  OBJECTIVES_HELP,
+  parseConstraints,
+  parseObjectives,
+  requiredBackend,
+  trueParetoFront,
+  type ObjectiveContext,
+} from '../objectives/index.js';
+import type { ArchObjective } from '../objectives/objectives.js';
 import { violation } from '../objectives/spec.js';
 import { TRAINED_PRESETS, trainedAccuracyHook } from '../objectives/trained.js';
 import { dasRuleNames } from '../proxies/index.js';
@@ -41,10 +54,13 @@ import { baseSearchOptions, type SearchContext } from './strategy.js';
 /** Options of every multi-objective strategy. */
 export const mooOptions = baseSearchOptions.extend(scoringOptions.shape).extend({
   objectives: z.string().optional().describe(OBJECTIVES_HELP),
+  constraints: z.string().optional().describe(CONSTRAINTS_HELP),
   budget: z.number().int().min(1).max(10_000_000).default(200).describe('distinct architectures to evaluate'),
   preset: z.enum(['cpu-small', 'paper', 'tiny']).optional().describe('accuracy:trained: per-architecture training preset (default cpu-small)'),
   latencyBatch: z.number().int().min(1).max(4096).optional().describe('latency:measured: batch size of the timed inferences (default 1)'),
-  latencyReps: z.number().int().min(1).max(1000).optional().describe('latency:measured: timed inferences, median reported (default 5)'),
+  latencyReps: z.number().int().min(1).max(1000).optional().describe('measured latencies: timed inferences, median reported (default 5)'),
+  latencyWarmup: z.number().int().min(0).max(1000).optional().describe('measured latencies: untimed inferences first (default 2)'),
+  browser: z.string().optional().describe('latency:browser: the Chromium binary (default $TSNAS_CHROMIUM or /usr/bin/chromium)'),
   plot: z.string().optional().describe('write the Pareto plot of the first two objectives (SVG)'),
 });
 
@@ -66,8 +82,9 @@ class StoredEvaluator extends MooEvaluator {
     objectives: ArchObjective[],
     budget: number,
     private readonly ctx: SearchContext,
+    constraints: ArchObjective[] = [],
   ) {
-    super(objectives, budget);
+    super(objectives, budget, constraints);
   }
 
   override evaluate(a: AnyArch) {
@@ -84,7 +101,7 @@ class StoredEvaluator extends MooEvaluator {
       arch: r.arch.text,
       status: 'done',
       scores: { violation: r.violation },
-      objectives: objectiveRecord(this.objectives, r.values),
+      objectives: this.record(r),
     }));
     this.ctx.run?.saveProgress(recs, checkpoint);
     this.flushed = this.history.length;
@@ -105,6 +122,7 @@ function mooSettings(o: MooOptions, objectives: string): Record<string, unknown>
     space: o.space,
     seed: o.seed,
     objectives,
+    constraints: o.constraints,
     budget: o.budget,
     popSize: o.strategy === 'nsga2' || o.strategy === 'evolution' ? (o.popSize ?? 20) : undefined,
     sampleSize: o.strategy === 'evolution' ? o.sampleSize : undefined,
@@ -118,6 +136,7 @@ function mooSettings(o: MooOptions, objectives: string): Record<string, unknown>
     trainSteps: o.trainSteps,
     latencyBatch: o.latencyBatch,
     latencyReps: o.latencyReps,
+    latencyWarmup: o.latencyWarmup,
     // the full rule behind a `das` objective: values stored under another default are not reused
     dasRules: dasRuleNames(specs.filter((s) => s.kind === 'das').map((s) => s.arg!)),
   };
@@ -128,12 +147,12 @@ function mooSettings(o: MooOptions, objectives: string): Record<string, unknown>
  * its values (a resumed run: no architecture is evaluated twice, and measured values stay the ones
  * recorded first). Non-finite values are stored as null; such architectures are evaluated again.
  */
-function storedValues(objs: readonly ArchObjective[], trials: readonly TrialRecord[]): Map<string, number[]> {
+function storedValues(objs: readonly ArchObjective[], trials: readonly TrialRecord[], also: readonly ArchObjective[] = []): Map<string, number[]> {
   const known = new Map<string, number[]>();
   for (const t of trials) {
     if (t.status !== 'done') continue;
     const v = objs.map((ob) => t.objectives[ob.key]);
-    if (v.every((x) => typeof x === 'number')) known.set(t.arch, v as number[]);
+    if (v.every((x) => typeof x === 'number') && also.every((ob) => typeof t.objectives[ob.key] === 'number')) known.set(t.arch, v as number[]);
   }
   return known;
 }
@@ -196,23 +215,28 @@ export async function openMooSession<S extends { evaluations: number }>(
   hooks?: (specs: ReturnType<typeof parseObjectives>, ctx: ObjectiveContext) => void,
 ): Promise<MooSession<S>> {
   const objectives = o.objectives ?? defaultObjectives;
-  const specs = parseObjectives(objectives);
-  const wantsTable = specs.some((s) => s.source === 'table') || (o.strategy === 'tnd-nas' && o.tableAccuracy);
+  const parsed = applyConstraints(parseObjectives(objectives), o.constraints ? parseConstraints(o.constraints) : []);
+  const specs = parsed.objectives;
+  const all = [...specs, ...parsed.extra];
+  const wantsTable = all.some((s) => s.source === 'table') || (o.strategy === 'tnd-nas' && o.tableAccuracy);
   let table: Nb201Table | undefined;
   if (o.space === 'nb201' && (wantsTable || o.bench)) table = await loadNb201Table(o.bench ?? defaultNb201Path());
-  // with --redis the objectives that need a network go to the workers; the rest are evaluated here
-  const remoteSpecs = o.redis ? specs.filter(isRemote) : [];
-  const localSpecs = specs.filter((s) => !remoteSpecs.includes(s));
-  const req = requiredBackend(specs);
+  const req = requiredBackend(all);
   if (req && o.backend !== 'auto' && o.backend !== req) throw new TsnasError(`--backend ${o.backend} conflicts with objective latency:measured:${req}`);
-  if (needsBackend(localSpecs) || (o.strategy === 'tnd-nas' && !o.tableAccuracy)) await sc.startBackend(req ?? o.backend);
+  // with --redis the objectives that need a network go to the workers; the rest (and constraint-only values) are evaluated here
+  const remoteSpecs = o.redis ? specs.filter(isRemote) : [];
+  const local = all.filter((s) => !remoteSpecs.includes(s));
+  // backends measured on (latency:wasm) start first, the session's backend last: it stays current
+  for (const b of measuredBackends(local)) await sc.startBackend(b);
+  if (needsBackend(local) || (o.strategy === 'tnd-nas' && !o.tableAccuracy)) await sc.startBackend(req ?? o.backend);
   const ctx: ObjectiveContext = {
     space: o.space,
     table,
     scoreContext: () => scoringContext(o),
-    latency: { batch: o.latencyBatch ?? 1, reps: o.latencyReps ?? 5 },
+    latency: { batch: o.latencyBatch ?? 1, reps: o.latencyReps ?? 5, warmup: o.latencyWarmup ?? 2 },
+    ...(o.browser ? { browser: { executablePath: o.browser } } : {}),
   };
-  if (localSpecs.some((s) => s.source === 'trained')) {
+  if (local.some((s) => s.source === 'trained')) {
     const preset = TRAINED_PRESETS[o.preset ?? 'cpu-small'];
     if (!preset) throw new TsnasError(`accuracy:trained: unknown --preset '${o.preset}' (${Object.keys(TRAINED_PRESETS).join(', ')})`);
     ctx.trainedAccuracy = trainedAccuracyHook({ space: o.space, preset, dataset: o.dataset ?? 'cifar10', dataDir: o.dataDir, seed: o.seed });
@@ -220,11 +244,12 @@ export async function openMooSession<S extends { evaluations: number }>(
   hooks?.(specs, ctx);
   const fetched = new Map<string, number[]>();
   const objs = specs.map((spec) => (remoteSpecs.includes(spec) ? fetchedObjective(spec, remoteSpecs.indexOf(spec), fetched) : buildObjective(spec, ctx)));
+  const extra = buildObjectives(parsed.extra, ctx);
   const run: Run | undefined = sc.run?.guard(mooSettings(o, objectives));
   if (!sc.run && o.resume) throw new TsnasError('--resume needs a run in the experiment store (give search() a run, or use the tsnas CLI)');
   const trials = run?.resumed ? run.trials() : [];
-  const known = storedValues(objs, trials);
-  const ev = new StoredEvaluator(withStoredValues(objs, known), o.budget, sc);
+  const known = storedValues(objs, trials, extra);
+  const ev = new StoredEvaluator(withStoredValues(objs, known), o.budget, sc, withStoredValues(extra, storedValues(extra, trials, objs)));
   const queue = remoteSpecs.length ? await TrialQueue.open(o.redis!) : undefined;
   const settings = { ...dataSettings(o), ...(o.preset ? { preset: o.preset } : {}), latencyBatch: o.latencyBatch, latencyReps: o.latencyReps };
   const runId = run?.id ?? `${o.strategy}-${process.pid}-${Date.now()}`;
@@ -261,6 +286,16 @@ export async function openMooSession<S extends { evaluations: number }>(
   return { ev, state, checkpoint: (st) => ev.save({ strategy: o.strategy, state: st }), table, ctx, specs, prefetch, close: async () => queue?.close() };
 }
 
+/** Run `f`; if it throws, release what the objectives hold open (a browser) first. */
+export async function closeOnError<T, S>(s: MooSession<S>, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    s.ev.close();
+    throw e;
+  }
+}
+
 /** Run an algorithm's steps, ending after the current evaluation once ctx.signal is aborted; batches go to `prefetch` (the queue) when given. */
 export function runSteps<T>(steps: Steps<T>, prefetch?: (archs: readonly AnyArch[]) => Promise<void>): Promise<T> {
   return drainAsync(steps, 10, prefetch);
@@ -283,6 +318,7 @@ function tableTruth(ev: MooEvaluator, table: Nb201Table | undefined): [number, n
 
 /** The stop signal ended the search: write the evaluations not yet in the store. */
 export function stoppedResult<S>(sc: SearchContext, o: MooOptions, s: MooSession<S>, where = ''): SearchResult {
+  s.ev.close();
   s.ev.save();
   const line = `stopped after ${s.ev.evaluations} of ${s.ev.budget} evaluations${where}${sc.run ? `; continue with${sc.run.resumeHint()}` : ''}`;
   sc.log(line);
@@ -308,12 +344,13 @@ export function stoppedResult<S>(sc: SearchContext, o: MooOptions, s: MooSession
  */
 export function finishedResult<S>(sc: SearchContext, o: MooOptions, s: MooSession<S>, res: MooResult): SearchResult {
   const { ev, table } = s;
+  ev.close();
   const truth = ev.objectives.length >= 2 ? tableTruth(ev, table) : undefined;
   const run = sc.run;
   if (run) {
     run.store.atomically(() => {
       for (const r of ev.history) {
-        run.store.putTrial(run.id, { idx: r.at - 1, arch: r.arch.text, status: 'done', scores: { violation: r.violation }, objectives: objectiveRecord(ev.objectives, r.values) });
+        run.store.putTrial(run.id, { idx: r.at - 1, arch: r.arch.text, status: 'done', scores: { violation: r.violation }, objectives: ev.record(r) });
       }
       if (truth) run.store.putMetrics(run.id, 'pareto-true', 0, { x: ev.objectives[1]!.key, y: ev.objectives[0]!.key, points: truth });
     });

@@ -2,10 +2,12 @@
  * Export a trained run (a run directory of `tsnas train` / `dtb`, or `runTraining`) as a TF.js
  * LayersModel that loads with plain `tf.loadLayersModel`, with its genotype and a model card.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf } from '../engine/tf.js';
 import { resolveSpace } from '../spaces/index.js';
+import { datasetClassNames } from '../data/dataset.js';
+import { BrowserLatencyMeter } from '../deploy/browser-latency.js';
 import { loadRun } from './run.js';
 import { readRunConfig } from './trainer.js';
 import { measureLatency, saveLayersModel, toLayersModel } from './export-tfjs.js';
@@ -19,6 +21,8 @@ export interface ModelCard {
   genotype: string;
   input: { shape: number[]; layout: 'NHWC'; range: string; normalization: { mean: number[]; std: number[] } | null; included_in_model: boolean };
   num_classes: number;
+  /** Class names in label order (output i is classes[i]); null where the dataset has none (synthetic). */
+  classes: string[] | null;
   params: number;
   flops_per_image: number;
   accuracy: Record<string, number>;
@@ -26,11 +30,25 @@ export interface ModelCard {
   dataset: unknown;
   recipe: unknown;
   latency: ReturnType<typeof measureLatency>;
+  /** Median latency in headless Chromium on TF.js's wasm backend (ms), when asked for (latency:browser's protocol). */
+  latency_browser?: { median_ms: number; reps: number; batch: number; backend: string; tfjs: string };
+  /** Download size: model.json + weights.bin, bytes. */
+  size_bytes: number;
   files: string[];
 }
 
+/** Options of exportRun. */
+export interface ExportRunOptions {
+  /** Put the input normalisation in the model (default true). */
+  normalize?: boolean;
+  /** Timed predictions for the Node latency figure (default 20). */
+  latencyReps?: number;
+  /** Also time the model in headless Chromium (wasm backend); a string is the Chromium binary. */
+  browserLatency?: boolean | string;
+}
+
 /** Export the run in `runDir` to `outDir` (model.json, weights.bin, genotype.txt, model_card.json, MODEL_CARD.md); returns the model card. */
-export async function exportRun(runDir: string, outDir: string, o: { normalize?: boolean; latencyReps?: number } = {}): Promise<ModelCard> {
+export async function exportRun(runDir: string, outDir: string, o: ExportRunOptions = {}): Promise<ModelCard> {
   // a run of a space module (--space ./my-space.ts) needs the module imported before its network is built
   const space = (readRunConfig(runDir) as { net?: { space?: unknown } }).net?.space;
   if (typeof space === 'string') await resolveSpace(space);
@@ -40,8 +58,11 @@ export async function exportRun(runDir: string, outDir: string, o: { normalize?:
     const include = (o.normalize ?? true) && !!norm;
     const model = toLayersModel(run.net, { normalization: include ? norm : undefined, name: 'tsnas_' + run.arch.space });
     try {
-      await saveLayersModel(model, outDir);
+      const saved = await saveLayersModel(model, outDir);
       const latency = measureLatency(model, o.latencyReps ?? 20);
+      const latencyBrowser = o.browserLatency
+        ? await browserLatency(saved.modelJson, saved.weightsBin, o.latencyReps ?? 20, typeof o.browserLatency === 'string' ? o.browserLatency : undefined)
+        : undefined;
       const last = run.history[run.history.length - 1];
       const accuracy: Record<string, number> = {};
       if (last) for (const [k, v] of Object.entries(last)) if (k.endsWith('_acc')) accuracy[k] = v;
@@ -59,6 +80,7 @@ export async function exportRun(runDir: string, outDir: string, o: { normalize?:
           included_in_model: include,
         },
         num_classes: run.numClasses,
+        classes: datasetClassNames(run.config.data.dataset, run.config.data) ?? null,
         params: run.config.params,
         flops_per_image: run.config.flops,
         accuracy,
@@ -66,6 +88,8 @@ export async function exportRun(runDir: string, outDir: string, o: { normalize?:
         dataset: run.config.data,
         recipe: run.config.recipe,
         latency,
+        ...(latencyBrowser ? { latency_browser: latencyBrowser } : {}),
+        size_bytes: statSync(saved.modelJson).size + saved.bytes,
         files: ['model.json', 'weights.bin', 'genotype.txt', 'model_card.json', 'MODEL_CARD.md'],
       };
       writeFileSync(join(outDir, 'genotype.txt'), `${run.arch.text}\n`);
@@ -80,6 +104,17 @@ export async function exportRun(runDir: string, outDir: string, o: { normalize?:
   }
 }
 
+/** The exported files timed in headless Chromium (BrowserLatencyMeter: wasm backend, batch 1). */
+async function browserLatency(modelJson: string, weightsBin: string, reps: number, executablePath?: string): Promise<NonNullable<ModelCard['latency_browser']>> {
+  const meter = await BrowserLatencyMeter.open({ reps, warmup: 3, ...(executablePath ? { executablePath } : {}) });
+  try {
+    const median_ms = await meter.measure({ modelJson: readFileSync(modelJson, 'utf8'), weights: readFileSync(weightsBin) });
+    return { median_ms, reps, batch: 1, backend: `browser ${meter.info.backend}`, tfjs: meter.info.tfjs };
+  } finally {
+    await meter.close();
+  }
+}
+
 function modelCardMd(c: ModelCard): string {
   const acc =
     Object.entries(c.accuracy)
@@ -90,11 +125,12 @@ function modelCardMd(c: ModelCard): string {
 - Genotype: \`${c.genotype}\`
 - Parameters: ${c.params} (${(c.params / 1e6).toFixed(4)} M); FLOPs per image: ${c.flops_per_image} (${(c.flops_per_image / 1e6).toFixed(3)} M)
 - Input: ${c.input.shape.join('×')} ${c.input.layout}, ${c.input.range}${c.input.normalization ? `; mean ${JSON.stringify(c.input.normalization.mean.map((v) => +v.toFixed(6)))}, std ${JSON.stringify(c.input.normalization.std.map((v) => +v.toFixed(6)))} (${c.input.included_in_model ? "applied by the model's first layer" : 'apply before predict'})` : ''}
-- Output: ${c.num_classes} logits (apply softmax for probabilities)
+- Output: ${c.num_classes} logits (apply softmax for probabilities)${c.classes ? `; classes in order: ${c.classes.join(', ')}` : ''}
+- Download size: ${c.size_bytes} bytes (model.json + weights.bin, float32)
 - Accuracy after ${c.epochs} epochs: ${acc}
 - Dataset: ${JSON.stringify(c.dataset)}
 - Training recipe: ${JSON.stringify(c.recipe)}
-- Latency (model.predict, batch ${c.latency.batch}, TF.js ${c.tfjs_version} ${c.latency.backend} backend in Node, median of ${c.latency.reps}): ${c.latency.median_ms.toFixed(2)} ms (p90 ${c.latency.p90_ms.toFixed(2)} ms)
+- Latency (model.predict, batch ${c.latency.batch}, TF.js ${c.tfjs_version} ${c.latency.backend} backend in Node, median of ${c.latency.reps}): ${c.latency.median_ms.toFixed(2)} ms (p90 ${c.latency.p90_ms.toFixed(2)} ms)${c.latency_browser ? `\n- Latency in headless Chromium (TF.js ${c.latency_browser.tfjs} wasm backend, batch 1, median of ${c.latency_browser.reps}): ${c.latency_browser.median_ms.toFixed(2)} ms` : ''}
 
 ## Use
 

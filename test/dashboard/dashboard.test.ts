@@ -20,11 +20,11 @@ import Database from 'better-sqlite3';
 import { Store } from '../../src/store/store.js';
 import { startDashboard, type Dashboard } from '../../src/dashboard/index.js';
 import { paretoFrontIndices } from '../../src/objectives/pareto.js';
+import { chromiumSkip, openChromium } from '../helpers/chromium.js';
+import type { Chromium } from '../../src/deploy/chromium.js';
 import { runCli } from '../helpers/cli.js';
 
-const CHROMIUM = process.env['TSNAS_CHROMIUM'] ?? '/usr/bin/chromium';
-const skip: string | false = existsSync(CHROMIUM) ? false : `dashboard browser tests skipped: Chromium not found at ${CHROMIUM} (apt-get install -y chromium, or set TSNAS_CHROMIUM)`;
-if (skip) console.log(`# ${skip}`);
+const skip = chromiumSkip('dashboard browser tests');
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const OUT = join(repo, 'test-output');
@@ -213,7 +213,7 @@ function raw(
 type Ctx = import('playwright-core').BrowserContext;
 type Page = import('playwright-core').Page;
 let ctx: Ctx | undefined;
-let userDataDir = '';
+let browser: Chromium | undefined;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tsnas-dashboard-'));
@@ -221,20 +221,13 @@ before(async () => {
   seedStore();
   dash = await startDashboard({ store: dbPath, port: 0 });
   if (skip) return;
-  const { chromium } = await import('playwright-core');
-  userDataDir = mkdtempSync(join(tmpdir(), 'tsnas-chromium-'));
-  ctx = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await openChromium({ width: 1280, height: 900 });
+  ctx = browser.context;
 });
 
 after(async () => {
-  await ctx?.close();
+  await browser?.close();
   await dash?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

@@ -7,18 +7,18 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Store } from '../../src/store/store.js';
 import { writeReport, type ChartKind } from '../../src/report/index.js';
 import { paretoFrontIndices } from '../../src/objectives/pareto.js';
+import { chromiumSkip, openChromium } from '../helpers/chromium.js';
+import type { Chromium } from '../../src/deploy/chromium.js';
 import { runCli, lastJson } from '../helpers/cli.js';
 
-const CHROMIUM = process.env['TSNAS_CHROMIUM'] ?? '/usr/bin/chromium';
-const skip: string | false = existsSync(CHROMIUM) ? false : `report browser tests skipped: Chromium not found at ${CHROMIUM} (apt-get install -y chromium, or set TSNAS_CHROMIUM)`;
-if (skip) console.log(`# ${skip}`);
+const skip = chromiumSkip('report browser tests');
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const OUT = join(repo, 'test-output');
@@ -181,26 +181,19 @@ function seedStore(): void {
 
 type Ctx = import('playwright-core').BrowserContext;
 let ctx: Ctx | undefined;
-let userDataDir = '';
+let browser: Chromium | undefined;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tsnas-report-'));
   dbPath = join(dir, 'tsnas.db');
   seedStore();
   if (skip) return;
-  const { chromium } = await import('playwright-core');
-  userDataDir = mkdtempSync(join(tmpdir(), 'tsnas-chromium-'));
-  ctx = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1400, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await openChromium({ width: 1400, height: 900 });
+  ctx = browser.context;
 });
 
 after(async () => {
-  await ctx?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  await browser?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

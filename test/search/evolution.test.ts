@@ -80,7 +80,7 @@ test('evolution: continuing from any checkpoint gives the uninterrupted run', ()
 
 test('evolution: fitness is the first objective in its direction, or the oriented weighted sum', () => {
   const ev = new MooEvaluator([custom('a', 'min', () => 0), custom('b', 'max', () => 0)], 10);
-  const rec = { arch: {} as AnyArch, values: [2, 5], violation: 0, at: 1 };
+  const rec = { arch: {} as AnyArch, values: [2, 5], extra: [], violation: 0, at: 1 };
   assert.equal(evolutionFitness(ev)(rec), -2);
   assert.equal(evolutionFitness(ev, [1, 2])(rec), -2 + 10);
   assert.throws(() => evolutionFitness(ev, [1]), /1 fitness weights for 2 objectives/);

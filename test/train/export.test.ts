@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -45,6 +45,8 @@ for (const [space, arch, extra] of [
       const card = await exportRun(run, out, { normalize, latencyReps: 2 });
       for (const f of card.files) assert.ok(existsSync(join(out, f)), f);
       assert.ok(card.latency.median_ms > 0 && card.params > 0 && card.flops_per_image > 0);
+      assert.equal(card.size_bytes, statSync(join(out, 'model.json')).size + statSync(join(out, 'weights.bin')).size);
+      assert.equal(card.classes, null, 'synthetic classes have no names');
       const model = await loadPlain(out);
       const data = loadRunData(cfg.data);
       const { net } = loadRun(run);

@@ -1,5 +1,9 @@
 /** `tsnas train`: train one architecture's evaluation network, with checkpoints, resume and curves. */
+import { join } from 'node:path';
 import { Command } from 'commander';
+import { Store } from '../../store/store.js';
+import { storePath } from '../../store/run.js';
+import { archFromJson, latestSearchRun, pickTop, pickTrial } from '../../search/pick.js';
 import { checkSpace, getSpace, type SpaceName } from '../../spaces/index.js';
 import { DEFAULT_RECIPE, spaceRecipe, type TrainRecipe } from '../../train/trainer.js';
 import { runTrainingAsync, type DataSpec, type NetSpec } from '../../train/run.js';
@@ -123,7 +127,7 @@ export function dataSpecFrom(o: CommonOptions & NetFlags): DataSpec {
   };
 }
 
-type TrainFlags = CommonOptions & RecipeFlags & NetFlags & { space: SpaceName; arch: string; resume?: boolean; progress: boolean; stopAfter?: number };
+type TrainFlags = CommonOptions & RecipeFlags & NetFlags & { space?: SpaceName; arch?: string; top?: number; fromRun?: string; resume?: boolean; progress: boolean; stopAfter?: number };
 
 /** ` (or: tsnas runs resume RUN)` when the invocation is a run in the store. */
 export function currentRunHint(): string {
@@ -136,16 +140,65 @@ export function trainCommand(): Command {
     withCommon(
       new Command('train')
         .description('Train an architecture (SGD, cosine, cutout, drop-path, auxiliary head); checkpoints and curves in --out, --resume continues')
-        .addOption(spaceOption().makeOptionMandatory())
-        .requiredOption('--arch <str>', 'NB201 arch string or DARTS Genotype(...) text')
+        .addOption(spaceOption('search space (default: the search run an architecture is picked from)'))
+        .option(
+          '--arch <str>',
+          'the architecture: its text (NB201 arch string, DARTS Genotype(...)), a Pareto entry as tsnas search prints it (\'{"arch": ...}\'), or trial:IDX / trial:RUN/IDX (a trial of a search run in the store)',
+        )
+        .option('--top <k>', 'train the k best trials of a search run by its first objective (feasible first); with --out, each in OUT/top-i', intArg('top', 1, 1000))
+        .option('--from-run <run>', 'the search run for --top and trial:IDX (default: the latest search run in the store)')
         .option('--resume', 'continue from the checkpoint in --out (exactly as if never interrupted)')
         .option('--stop-after <k>', 'stop after k epochs in this invocation (continue later with --resume): split a long run into short ones', intArg('stop-after', 1))
         .option('--no-progress', 'no progress bar'),
     ),
   ).action(async (o: TrainFlags) => {
-    const space = checkSpace(o.space);
+    const picks = pickArchs(o);
+    if (picks.length > 1 && (o.resume || o.stopAfter)) throw new TsnasError('--top k > 1 trains several architectures: --resume and --stop-after take one (use --top 1 or --arch trial:RUN/IDX)');
+    const outs: Record<string, unknown>[] = [];
+    for (const [i, p] of picks.entries()) {
+      const out = picks.length > 1 && o.out ? join(o.out, `top-${i + 1}`) : o.out;
+      if (picks.length > 1 && !o.json) log(`top ${i + 1} of ${picks.length}: trial ${p.from!.trial} of ${p.from!.run}`);
+      outs.push(await trainOne({ ...o, out }, p, picks.length === 1));
+    }
+    if (picks.length > 1) emit(o, { trained: outs }, () => outs.map((r) => `${r['arch']}  test_acc ${(r['test_acc'] as number | undefined)?.toFixed(2) ?? 'n/a'}%`).join('\n'));
+  });
+}
+
+interface Pick {
+  space: SpaceName;
+  arch: string;
+  from?: { run: string; trial: number };
+}
+
+/** What to train: --arch text or JSON, a trial (trial:IDX, trial:RUN/IDX), or --top k of a search run. */
+function pickArchs(o: TrainFlags): Pick[] {
+  if (o.top !== undefined && o.arch !== undefined) throw new TsnasError('give --arch or --top, not both');
+  const m = o.arch !== undefined ? /^trial:(?:(.+)\/)?(\d+)$/.exec(o.arch.trim()) : null;
+  if (o.top === undefined && !m) {
+    if (o.arch === undefined) throw new TsnasError('tell it what to train: --arch TEXT, --arch trial:RUN/IDX or --top k');
+    if (o.fromRun) throw new TsnasError('--from-run goes with --top or --arch trial:IDX');
+    if (!o.space) throw new TsnasError('--space is required with an architecture text');
+    return [{ space: checkSpace(o.space), arch: archFromJson(o.arch) }];
+  }
+  const run = currentRun();
+  const store = run?.store ?? Store.open(storePath(o));
+  try {
+    const runId = m?.[1] ?? o.fromRun ?? latestSearchRun(store);
+    const picked = m ? [pickTrial(store, runId, Number(m[2]))] : pickTop(store, runId, o.top!);
+    return picked.map((p) => {
+      if (o.space && o.space !== p.space) throw new TsnasError(`--space ${o.space}: run '${p.run}' searched the ${p.space} space`);
+      return { space: checkSpace(p.space), arch: p.arch, from: { run: p.run, trial: p.trial } };
+    });
+  } finally {
+    if (!run) store.close();
+  }
+}
+
+async function trainOne(o: TrainFlags, p: Pick, print: boolean): Promise<Record<string, unknown>> {
+  {
+    const space = p.space;
     const recipe = recipeFrom(space, o, o.seed);
-    const net = netSpecFrom(space, o.arch, o, recipe, o.seed);
+    const net = netSpecFrom(space, p.arch, o, recipe, o.seed);
     if (o.resume && !o.out) throw new TsnasError('--resume needs --out (the run directory)');
     await startBackend(o);
     if (o.stopAfter && !o.out) throw new TsnasError('--stop-after needs --out (to resume from)');
@@ -168,8 +221,9 @@ export function trainCommand(): Command {
       log(`stopped ${at} of ${recipe.epochs}; checkpoint in ${o.out}; continue with the same command and --resume${currentRunHint()}`);
     } else if (res.epochs < recipe.epochs) log(`stopped after epoch ${res.epochs} of ${recipe.epochs}; continue with --resume`);
     if (!res.last) {
-      emit(o, { arch: res.arch, epochs: 0, complete: false, stopped: true, out: o.out ?? null }, () => `${res.arch}\nstopped before the first epoch finished`);
-      return;
+      const out = { arch: res.arch, epochs: 0, complete: false, stopped: true, out: o.out ?? null, ...(p.from ? { from: p.from } : {}) };
+      if (print) emit(o, out, () => `${res.arch}\nstopped before the first epoch finished`);
+      return out;
     }
     const last = res.last;
     if (!o.json) log(`trained ${res.epochs} epochs${res.resumedFrom ? ` (resumed at ${res.resumedFrom})` : ''} in ${res.wall_s.toFixed(1)} s`);
@@ -187,7 +241,9 @@ export function trainCommand(): Command {
       flops: res.flops,
       resumed_from: res.resumedFrom,
       out: o.out ?? null,
+      ...(p.from ? { from: p.from } : {}),
     };
-    emit(o, out, () => `${res.arch}\nepochs ${res.epochs}  train_acc ${last.train_acc.toFixed(2)}%  test_acc ${last.test_acc!.toFixed(2)}%  wall ${res.wall_s.toFixed(1)} s`);
-  });
+    if (print) emit(o, out, () => `${res.arch}\nepochs ${res.epochs}  train_acc ${last.train_acc.toFixed(2)}%  test_acc ${last.test_acc!.toFixed(2)}%  wall ${res.wall_s.toFixed(1)} s`);
+    return out;
+  }
 }
