@@ -2,7 +2,7 @@
  * NASWOT on the deep evaluation networks, tsnas against PyTorch in the same run: seconds per scoring
  * pass and peak RSS, one FRESH process per network and side (so each process's peak is one network's).
  *   npx tsx bench/perf/naswot-deep.ts [--n 3] [--spaces nb201,darts,nb101] [--batch 128] [--threads 2]
- *     [--passes 1] [--input cifar10|normal] [--data-dir DIR] [--seed 0] [--json]
+ *     [--first 0] [--passes 1] [--input cifar10|normal] [--data-dir DIR] [--seed 0] [--json]
  * Networks: NB201's TinyNetwork (C 16, N 5; cells sampled with --seed), DARTS's NetworkCIFAR (C 36,
  * 20 cells, no auxiliary head; the first n genotypes of --nb301-file) and NB101's network (stem 128,
  * 3 stacks × 3 cells; the first n cells of --nb101-file).
@@ -33,6 +33,8 @@ function arg(name: string, def: string): string {
 }
 
 const n = Number(arg('n', '3'));
+/** Index of the first architecture taken (to add rows to an earlier run). */
+const first = Number(arg('first', '0'));
 const spaces = arg('spaces', 'nb201,darts,nb101').split(',') as SpaceName[];
 const batch = Number(arg('batch', '128'));
 const threads = arg('threads', '2');
@@ -45,15 +47,15 @@ const json = process.argv.includes('--json');
 function archsOf(space: SpaceName): { label: string; text: string }[] {
   if (space === 'nb201') {
     const rng = new Rng(seed);
-    return Array.from({ length: n }, (_, i) => ({ label: `nb201 sample ${i} (seed ${seed})`, text: sampleArch('nb201', rng).text }));
+    return Array.from({ length: first + n }, (_, i) => ({ label: `nb201 sample ${i} (seed ${seed})`, text: sampleArch('nb201', rng).text })).slice(first);
   }
   if (space === 'darts') {
     const rows = JSON.parse(readFileSync(arg('nb301-file', '../shared/data/nb301/nb301_surrogate_360.json'), 'utf8')) as { genotype: string }[];
-    return rows.slice(0, n).map((r, i) => ({ label: `nb301 #${i}`, text: r.genotype }));
+    return rows.slice(first, first + n).map((r, i) => ({ label: `nb301 #${first + i}`, text: r.genotype }));
   }
   if (space === 'nb101') {
     const rows = JSON.parse(readFileSync(arg('nb101-file', '../shared/data/nb101/nb101_cells_250.json'), 'utf8')) as { matrix: number[][]; ops: string[] }[];
-    return rows.slice(0, n).map((r, i) => ({ label: `nb101 #${i}`, text: JSON.stringify({ matrix: r.matrix, ops: r.ops }) }));
+    return rows.slice(first, first + n).map((r, i) => ({ label: `nb101 #${first + i}`, text: JSON.stringify({ matrix: r.matrix, ops: r.ops }) }));
   }
   throw new Error(`no architectures for space ${space}`);
 }
