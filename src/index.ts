@@ -206,8 +206,8 @@ export { Module } from './nn/module.js';
 export { type ForwardCtx } from './nn/module.js';
 /** Hooks called during a forward pass (e.g. to record activations). */
 export { type ForwardHooks } from './nn/module.js';
-/** Frees a gradient-free forward pass's intermediates at the network's cuts (ForwardCtx.release). */
-export { type ReleasingPass } from './nn/release.js';
+/** A forward pass that records no gradient and frees its intermediates at the network's cuts (NASWOT/DAS; {@link ForwardCtx}.release). */
+export { ReleasingPass } from './nn/release.js';
 /** The NAS-Bench-201 evaluation network. */
 export { Nb201Network } from './nn/nb201-net.js';
 /** NAS-Bench-201's own evaluation network sizes. */
