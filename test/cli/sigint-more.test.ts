@@ -124,11 +124,11 @@ test('nsga2 and random search as step generators: drainAsync gives the synchrono
   );
 
   for (const k of [3, 10, 57, 299]) {
-    let polls = 0;
     let last: Nsga2State | undefined;
     const ev = new MooEvaluator(OBJS, 300);
-    const s = await drainAsync(nsga2Steps(ev, { space: 'nb201', seed: 5, popSize: 10, shouldStop: () => ++polls >= k, onCheckpoint: (st) => (last = structuredClone(st)) }), 0);
+    const s = await drainAsync(nsga2Steps(ev, { space: 'nb201', seed: 5, popSize: 10, shouldStop: () => ev.evaluations >= k, onCheckpoint: (st) => (last = structuredClone(st)) }), 0);
     assert.equal(s.stopped, true);
+    // polled after every evaluation (and before a generation's batch is evaluated): it stops right after the k-th
     assert.equal(ev.evaluations, k, 'stopped right after the k-th evaluation');
     // what the CLI does on resume: the checkpoint's evaluations, later ones answered from the trials
     const resumed = new MooEvaluator(OBJS, 300);
@@ -144,9 +144,8 @@ test('nsga2 and random search as step generators: drainAsync gives the synchrono
 
   const rs = new MooEvaluator(OBJS, 50);
   randomSearch(rs, { space: 'nb201', seed: 2 });
-  let n = 0;
   const rs2 = new MooEvaluator(OBJS, 50);
-  assert.deepEqual(await drainAsync(randomSearchSteps(rs2, { space: 'nb201', seed: 2, shouldStop: () => ++n >= 20 }), 0), { stopped: true });
+  assert.deepEqual(await drainAsync(randomSearchSteps(rs2, { space: 'nb201', seed: 2, shouldStop: () => rs2.evaluations >= 20 }), 0), { stopped: true });
   assert.equal(rs2.evaluations, 20);
   assert.deepEqual(
     rs2.history.map((r) => r.arch.text),
