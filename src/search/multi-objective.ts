@@ -42,7 +42,7 @@ export const mooOptions = baseSearchOptions.extend(scoringOptions.shape).extend(
   plot: z.string().optional().describe('write the Pareto plot of the first two objectives (SVG)'),
 });
 
-export type MooOptions = z.output<typeof mooOptions> & { strategy: string; popSize?: number; tndSamples?: number; tableAccuracy?: boolean };
+export type MooOptions = z.output<typeof mooOptions> & { strategy: string; popSize?: number; tndSamples?: number; tableAccuracy?: boolean; partialChannels?: number };
 
 /**
  * An evaluator that records its evaluations as trials of the run: pending ones are written at
@@ -101,6 +101,8 @@ function mooSettings(o: MooOptions, objectives: string): Record<string, unknown>
     tndSamples: o.strategy === 'tnd-nas' ? (o.tndSamples ?? 10) : undefined,
     tableAccuracy: o.strategy === 'tnd-nas' ? Boolean(o.tableAccuracy) : undefined,
     preset: (o.strategy === 'tnd-nas' && !o.tableAccuracy) || specs.some((s) => s.source === 'trained') ? (o.preset ?? 'cpu-small') : undefined,
+    // absent for K = 1, so runs stored before the option existed still resume
+    partialChannels: o.strategy === 'tnd-nas' && (o.partialChannels ?? 1) > 1 ? o.partialChannels : undefined,
     dataset: o.dataset,
     dataLimit: o.dataLimit,
     batch: o.batch,

@@ -1,7 +1,7 @@
 /**
  * `tnd-nas`: TND-NAS (REINFORCE on α over the discrete space, progressive shrinking of the
- * targets), with accuracy from a weight-sharing supernet or, with `tableAccuracy`, from the NB201
- * table (to study the policy gradient cheaply). See ../tnd-nas.ts.
+ * targets), with accuracy from a weight-sharing supernet (NB201 or DARTS space) or, with
+ * `tableAccuracy`, from the NB201 table (to study the policy gradient cheaply). See ../tnd-nas/.
  */
 import { z } from 'zod';
 import { downsample, loadDataset } from '../../data/index.js';
@@ -10,12 +10,13 @@ import { TsnasError } from '../../util/errors.js';
 import { buildResult } from '../moo-common.js';
 import { finishedResult, mooOptions, openMooSession, runSteps, stoppedResult, stopper, type MooOptions } from '../multi-objective.js';
 import type { SearchStrategy } from '../strategy.js';
-import { TND_PRESETS, tndNasSupernetSteps, tndNasTableSteps, type TndSupernetState, type TndTableState } from '../tnd-nas/index.js';
+import { TND_DARTS_PRESETS, TND_PRESETS, tndNasSupernetSteps, tndNasTableSteps, tndSpace, type TndSupernetState, type TndTableState } from '../tnd-nas/index.js';
 
 const options = mooOptions.extend({
   tndSamples: z.number().int().min(1).max(1000).default(10).describe('architectures sampled per α step'),
   tableAccuracy: z.boolean().optional().describe('take accuracy from the NB201 table instead of the supernet (benchmarks the policy gradient and shrinking cheaply)'),
   preset: z.enum(['cpu-small', 'paper', 'tiny']).optional().describe('supernet training preset (default cpu-small); accuracy:trained: per-architecture training preset'),
+  partialChannels: z.number().int().min(1).max(64).optional().describe("supernet mode: PC-DARTS partial channels K, each edge's op on C/K channels (default 1; must divide the preset's C)"),
 });
 
 export const tndNasStrategy: SearchStrategy<z.output<typeof options>> = {
@@ -24,10 +25,13 @@ export const tndNasStrategy: SearchStrategy<z.output<typeof options>> = {
   options,
   async run(sc, opts) {
     const o: MooOptions = { ...opts, strategy: 'tnd-nas' };
-    if (o.space !== 'nb201') throw new TsnasError('--strategy tnd-nas runs on --space nb201 (its DARTS-space supernet mode is not wired up yet)');
+    const space = tndSpace(o.space);
     const tableMode = Boolean(opts.tableAccuracy);
+    if (tableMode && space.name !== 'nb201') throw new TsnasError('--table-accuracy reads the NB201 table: use it with --space nb201');
+    if (tableMode && opts.partialChannels !== undefined) throw new TsnasError('--partial-channels sets the supernet; --table-accuracy trains none');
     let hook: ((a: AnyArch) => number) | undefined;
-    const s = await openMooSession<TndTableState | TndSupernetState>(sc, o, tableMode ? 'accuracy,latency:pixel3' : 'accuracy:supernet,latency:pixel3', (specs, ctx) => {
+    const defaultObjectives = tableMode ? 'accuracy,latency:pixel3' : space.name === 'nb201' ? 'accuracy:supernet,latency:pixel3' : 'accuracy:supernet,params';
+    const s = await openMooSession<TndTableState | TndSupernetState>(sc, o, defaultObjectives, (specs, ctx) => {
       if (tableMode && specs[0]!.source !== 'table') throw new TsnasError('--table-accuracy: the first objective must be a table accuracy (e.g. accuracy)');
       if (!tableMode && specs[0]!.source !== 'supernet') throw new TsnasError("tnd-nas: the first objective must be accuracy:supernet (or pass --table-accuracy with 'accuracy')");
       ctx.supernetAccuracy = (a) => hook!(a);
@@ -48,7 +52,7 @@ export const tndNasStrategy: SearchStrategy<z.output<typeof options>> = {
       });
       return finishedResult(sc, o, s, res);
     }
-    const preset = TND_PRESETS[o.preset ?? 'cpu-small']!;
+    const preset = (space.name === 'darts' ? TND_DARTS_PRESETS : TND_PRESETS)[o.preset ?? 'cpu-small']!;
     let data = loadDataset(o.dataset ?? 'cifar10', { dataDir: o.dataDir, split: 'train', limit: preset.dataLimit, seed: o.seed });
     if (data.height !== preset.imageSize) {
       if (data.height % preset.imageSize !== 0) throw new TsnasError(`tnd-nas preset ${preset.name}: ${data.height}-px images cannot be pooled to ${preset.imageSize} px`);
@@ -57,7 +61,18 @@ export const tndNasStrategy: SearchStrategy<z.output<typeof options>> = {
     const out = await runSteps(
       tndNasSupernetSteps(
         s.ev,
-        { seed: o.seed, samples, preset, data, onLog: sc.quiet ? undefined : sc.log, resume: s.state as TndSupernetState | undefined, onCheckpoint: s.checkpoint, shouldStop: stopper(sc) },
+        {
+          seed: o.seed,
+          samples,
+          space,
+          preset,
+          partialChannels: opts.partialChannels,
+          data,
+          onLog: sc.quiet ? undefined : sc.log,
+          resume: s.state as TndSupernetState | undefined,
+          onCheckpoint: s.checkpoint,
+          shouldStop: stopper(sc),
+        },
         (f) => (hook = f),
       ),
     );
@@ -65,6 +80,7 @@ export const tndNasStrategy: SearchStrategy<z.output<typeof options>> = {
     const res = buildResult('tnd-nas', o.space, s.ev, o.seed, (performance.now() - t0) / 1000, out.frontRecords, {
       mode: 'supernet',
       preset: preset.name,
+      ...(opts.partialChannels !== undefined ? { partialChannels: opts.partialChannels } : {}),
       argmax: out.argmax,
       targets: out.targets,
       stages: out.stages,

@@ -22,75 +22,113 @@ function softmaxMasked(a: readonly number[], mask: readonly boolean[]): number[]
   return e.map((v) => v / s);
 }
 
-/** The categorical policy: α per edge, masks for the shrunk op set. */
-export class TndPolicy {
+/**
+ * Independent categorical distributions, one per row of α (rows may differ in length), with masks
+ * for the shrunk choices (p = 0, frozen by Adam). A sampled choice holds one index per row, or −1
+ * for a row the sample did not use (a DARTS edge its node did not pick): such a row adds nothing
+ * to log p and gets no gradient. Subclasses say how rows are sampled, shrunk and named.
+ */
+export abstract class CategoricalPolicy {
   readonly alpha: number[][];
   readonly masks: boolean[][];
 
-  constructor(
-    readonly edges: number,
-    readonly ops: number,
-    rng?: Rng,
-  ) {
-    // α = 1e-3·randn as the DARTS-family code initialises it
-    this.alpha = Array.from({ length: edges }, () => Array.from({ length: ops }, () => (rng ? 1e-3 * rng.normal() : 0)));
-    this.masks = Array.from({ length: edges }, () => new Array<boolean>(ops).fill(true));
+  constructor(sizes: readonly number[], rng?: Rng) {
+    // α = 1e-3·randn as the DARTS-family code initialises it (row by row)
+    this.alpha = sizes.map((n) => Array.from({ length: n }, () => (rng ? 1e-3 * rng.normal() : 0)));
+    this.masks = sizes.map((n) => new Array<boolean>(n).fill(true));
   }
 
-  probs(e: number): number[] {
-    return softmaxMasked(this.alpha[e]!, this.masks[e]!);
+  /** One sample: an index per row, −1 for rows it does not use. */
+  abstract sample(rng: Rng): number[];
+  /** Shrink the choices for a stage that keeps `keep` per shrinkable row; returns the dropped [row, index]s. */
+  abstract shrink(keep: number): [number, number][];
+  /** The most probable sample. */
+  abstract argmax(): number[];
+  /** A dropped choice for the stage log (e.g. `edge 3: avg_pool_3x3`). */
+  abstract label(row: number, k: number): string;
+
+  probs(r: number): number[] {
+    return softmaxMasked(this.alpha[r]!, this.masks[r]!);
   }
 
-  sample(rng: Rng): number[] {
-    return this.alpha.map((_, e) => {
-      const p = this.probs(e);
-      let u = rng.next();
-      for (let o = 0; o < p.length; o++) {
-        u -= p[o]!;
-        if (u < 0 && p[o]! > 0) return o;
-      }
-      return p
-        .map((x, i) => (x > 0 ? i : -1))
-        .filter((i) => i >= 0)
-        .pop()!;
-    });
+  /** One index of row r drawn from its probabilities (one uniform draw). */
+  protected sampleRow(r: number, rng: Rng): number {
+    const p = this.probs(r);
+    let u = rng.next();
+    for (let o = 0; o < p.length; o++) {
+      u -= p[o]!;
+      if (u < 0 && p[o]! > 0) return o;
+    }
+    return p
+      .map((x, i) => (x > 0 ? i : -1))
+      .filter((i) => i >= 0)
+      .pop()!;
   }
 
-  logProb(choice: readonly number[]): number {
-    return choice.reduce((s, o, e) => s + Math.log(this.probs(e)[o]!), 0);
+  /** The active index of row r with the largest α (ties: the lower index). */
+  protected argmaxRow(r: number): number {
+    const row = this.alpha[r]!;
+    let best = -1;
+    row.forEach((v, o) => this.masks[r]![o] && (best < 0 || v > row[best]!) && (best = o));
+    return best;
   }
 
-  /** ∇_α log p(choice): per edge onehot(o) − p (0 on masked ops). */
-  gradLogProb(choice: readonly number[]): number[][] {
-    return choice.map((o, e) => this.probs(e).map((p, k) => (this.masks[e]![k] ? (k === o ? 1 : 0) - p : 0)));
-  }
-
-  /** Per edge, keep the `keep` active ops with the largest α (ties: lower op index); returns the dropped [edge, op]s. */
-  shrink(keep: number): [number, number][] {
+  /** In each of `rows`, keep the `keep` active indices with the largest α (ties: lower index). */
+  protected shrinkRows(rows: Iterable<number>, keep: number): [number, number][] {
     const dropped: [number, number][] = [];
-    this.alpha.forEach((row, e) => {
-      const active = row.map((v, o) => ({ v, o })).filter(({ o }) => this.masks[e]![o]);
-      if (keep >= active.length) return;
+    for (const e of rows) {
+      const active = this.alpha[e]!.map((v, o) => ({ v, o })).filter(({ o }) => this.masks[e]![o]);
+      if (keep >= active.length) continue;
       active.sort((a, b) => b.v - a.v || a.o - b.o);
       for (const { o } of active.slice(Math.max(1, keep))) {
         this.masks[e]![o] = false;
         dropped.push([e, o]);
       }
-    });
+    }
     return dropped;
   }
 
+  logProb(choice: readonly number[]): number {
+    return choice.reduce((s, o, e) => (o < 0 ? s : s + Math.log(this.probs(e)[o]!)), 0);
+  }
+
+  /** ∇_α log p(choice): per used row onehot(o) − p (0 on masked entries and unused rows). */
+  gradLogProb(choice: readonly number[]): number[][] {
+    return choice.map((o, e) => (o < 0 ? this.alpha[e]!.map(() => 0) : this.probs(e).map((p, k) => (this.masks[e]![k] ? (k === o ? 1 : 0) - p : 0))));
+  }
+}
+
+/** The NB201 policy: one categorical over the ops per edge (every edge is used by every sample). */
+export class TndPolicy extends CategoricalPolicy {
+  constructor(
+    readonly edges: number,
+    readonly ops: number,
+    rng?: Rng,
+    private readonly opNames: readonly string[] = NB201_OPS,
+  ) {
+    super(new Array<number>(edges).fill(ops), rng);
+  }
+
+  sample(rng: Rng): number[] {
+    return this.alpha.map((_, e) => this.sampleRow(e, rng));
+  }
+
+  /** Per edge, keep the `keep` active ops with the largest α (ties: lower op index); returns the dropped [edge, op]s. */
+  shrink(keep: number): [number, number][] {
+    return this.shrinkRows(this.alpha.keys(), keep);
+  }
+
   argmax(): number[] {
-    return this.alpha.map((row, e) => {
-      let best = -1;
-      row.forEach((v, o) => this.masks[e]![o] && (best < 0 || v > row[best]!) && (best = o));
-      return best;
-    });
+    return this.alpha.map((_, e) => this.argmaxRow(e));
+  }
+
+  label(e: number, k: number): string {
+    return `edge ${e}: ${this.opNames[k] ?? k}`;
   }
 }
 
 /** REINFORCE gradient of the loss mean_j −(R_j − b)·log p(choice_j) with respect to α. */
-export function reinforceGrad(policy: TndPolicy, choices: readonly (readonly number[])[], advantages: readonly number[]): number[][] {
+export function reinforceGrad(policy: CategoricalPolicy, choices: readonly (readonly number[])[], advantages: readonly number[]): number[][] {
   const g = policy.alpha.map((r) => r.map(() => 0));
   choices.forEach((c, j) => {
     const gl = policy.gradLogProb(c);
@@ -105,7 +143,7 @@ export function reinforceGrad(policy: TndPolicy, choices: readonly (readonly num
  * ops frozen). Returns the mean reward and the new baseline.
  */
 export function reinforceStep(
-  policy: TndPolicy,
+  policy: CategoricalPolicy,
   opt: ArrayAdam,
   choices: readonly (readonly number[])[],
   R: readonly number[],
@@ -123,9 +161,9 @@ export function reinforceStep(
   return { meanReward: meanR, baseline };
 }
 
-/** Exact E_{p_α}[R] over every cell the policy can sample (table mode; 5^6 cells at most). */
-export function expectedReward(policy: TndPolicy, reward: (choice: number[]) => number): number {
-  const E = policy.edges;
+/** Exact E_{p_α}[R] over every choice of a policy whose samples use every row (NB201: 5^6 cells at most). */
+export function expectedReward(policy: CategoricalPolicy, reward: (choice: number[]) => number): number {
+  const E = policy.alpha.length;
   const probs = Array.from({ length: E }, (_, e) => policy.probs(e));
   let total = 0;
   const choice = new Array<number>(E).fill(0);
@@ -135,7 +173,7 @@ export function expectedReward(policy: TndPolicy, reward: (choice: number[]) => 
       total += p * reward(choice);
       return;
     }
-    for (let k = 0; k < policy.ops; k++) {
+    for (let k = 0; k < probs[e]!.length; k++) {
       choice[e] = k;
       rec(e + 1, p * probs[e]![k]!);
     }
@@ -159,7 +197,7 @@ export interface TndStepLog {
 }
 
 export interface TndOutcome {
-  policy: TndPolicy;
+  policy: CategoricalPolicy;
   targets: number[][];
   log: TndStepLog[];
   stages: { stage: number; keep: number; dropped: string[] }[];
@@ -194,23 +232,26 @@ export interface TndPolicyState {
   adam: ArrayAdamState;
 }
 
-/** Defaults and state shared by both modes: kept ops per stage, samples, baseline decay, reward, policy, Adam. */
-export function tndSetup(o: TndSearchOptions) {
+/**
+ * Defaults and state shared by both modes: kept ops per stage, samples, baseline decay, reward,
+ * policy (NB201's unless `makePolicy` builds another, from the RNG stream the NB201 one draws), Adam.
+ */
+export function tndSetup(o: TndSearchOptions, makePolicy: (rng: Rng) => CategoricalPolicy = (r) => new TndPolicy(NB201_EDGES.length, NB201_OPS.length, r), defaultKeep = [5, 3, 2]) {
   const rng = new Rng(o.seed);
   const cfg: RewardConfig = { scalarisation: o.scalarisation ?? 'product', exponents: o.exponents ?? TND_EXPONENTS, targets: o.targets };
   return {
-    keep: o.keep ?? [5, 3, 2],
+    keep: o.keep ?? defaultKeep,
     samples: o.samples ?? 10,
     decay: o.baselineDecay ?? 0.95,
     cfg,
     rng,
-    policy: new TndPolicy(NB201_EDGES.length, NB201_OPS.length, rng.fork(1)),
+    policy: makePolicy(rng.fork(1)),
     opt: new ArrayAdam({ lr: o.lr ?? 1e-2, beta1: 0.5, beta2: 0.999, weightDecay: 1e-3, clip: 5 }),
   };
 }
 
 /** Put a checkpoint's policy state back (α, masks, Adam, the sampling RNG). */
-export function restorePolicy(s: TndPolicyState, policy: TndPolicy, opt: ArrayAdam, rng: Rng): void {
+export function restorePolicy(s: TndPolicyState, policy: CategoricalPolicy, opt: ArrayAdam, rng: Rng): void {
   rng.state = s.rng;
   s.alpha.forEach((row, e) => row.forEach((v, k) => (policy.alpha[e]![k] = v)));
   s.masks.forEach((row, e) => row.forEach((v, k) => (policy.masks[e]![k] = v)));
@@ -218,7 +259,7 @@ export function restorePolicy(s: TndPolicyState, policy: TndPolicy, opt: ArrayAd
 }
 
 /** Shrink the op set for `stage` and describe what was dropped (the outcome's `stages`). */
-export function shrinkStage(policy: TndPolicy, stage: number, keep: number): TndOutcome['stages'][number] {
+export function shrinkStage(policy: CategoricalPolicy, stage: number, keep: number): TndOutcome['stages'][number] {
   const dropped = policy.shrink(keep);
-  return { stage, keep, dropped: dropped.map(([e, k]) => `edge ${e}: ${NB201_OPS[k]}`) };
+  return { stage, keep, dropped: dropped.map(([e, k]) => policy.label(e, k)) };
 }
