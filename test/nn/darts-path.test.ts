@@ -8,12 +8,12 @@ import { tf, type Tensor4D } from '../../src/engine/tf.js';
 import { Rng } from '../../src/util/rng.js';
 import { DartsSupernet } from '../../src/nn/darts-supernet.js';
 import { DartsNetwork, DARTS_EVAL_CONFIG, dartsParamCount } from '../../src/nn/darts-net.js';
-import { DARTS_EDGES, DARTS_OPS, sampleGenotype, type DartsGenotype } from '../../src/spaces/darts.js';
+import { DARTS_EDGES, DARTS_OPS, sampleGenotype, type DartsGenotype, type DartsOp } from '../../src/spaces/darts.js';
 import { useBackend } from '../helpers/backends.js';
 
 await useBackend('cpu');
 
-const REAL = DARTS_OPS.filter((o) => o !== 'none');
+const REAL: readonly DartsOp[] = DARTS_OPS.filter((o) => o !== 'none');
 
 /** One-hot op weights and masks that leave exactly the genotype's edges and ops on. */
 function oneHotOf(cell: DartsGenotype['normal'], ops: readonly string[]): { w: number[][]; masks: boolean[][] } {

@@ -242,7 +242,11 @@ export function* tndNasSupernetSteps(ev: MooEvaluator, o: TndSupernetOptions, se
             const entry = { stage, step: step++, meanReward: upd.meanReward, baseline, evaluations: ev.evaluations };
             log.push(entry);
             o.onStep?.(entry);
-            if (ev.exhausted) break outer;
+            if (ev.exhausted) {
+              // a budget this small ends the schedule early: say so, as the result alone would not
+              o.onLog?.(`the evaluation budget (${ev.budget} architectures) is spent at stage ${stage} epoch ${epoch}: the search ends here (raise --budget for the whole schedule)`);
+              break outer;
+            }
           }
           o.onLog?.(
             `stage ${stage} epoch ${epoch}: ${wstep}/${totalSteps} weight steps, ${step} α steps, ${ev.evaluations} architectures, mean reward ${log.length ? log[log.length - 1]!.meanReward.toFixed(4) : '-'}`,
