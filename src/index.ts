@@ -132,6 +132,67 @@ export { sampleNb101 } from './spaces/index.js';
 /** Mutate a NAS-Bench-101 cell as NB101's example code does. */
 export { mutateNb101 } from './spaces/index.js';
 
+/** The `mobile` space: a MobileNetV2/ProxylessNAS-like macro space (5 MBConv stages; depth, kernel, expansion, width per stage). */
+export { mobileSpace } from './spaces/index.js';
+/** The `mobile` space's spec for an input size (its stride schedule follows the input). */
+export { mobileSpec } from './spaces/index.js';
+
+// ---- Declarative spaces (a space anyone can write) ----------------------------------------
+/** A space from a spec object: `defineSpace({ name, layers: [...] })`, validated as a space file is. */
+export { defineSpace } from './spaces/index.js';
+/** A value choice written in place of a block field: `kernel: choice('k', [3, 5, 7])`. */
+export { choice } from './spaces/index.js';
+/** A layer that is one of several named candidate blocks. */
+export { layerChoice } from './spaces/index.js';
+/** A layer reducing (sum, concat, mean) n outputs chosen among earlier layers. */
+export { inputChoice } from './spaces/index.js';
+/** A block repeated a chosen number of times. */
+export { repeat } from './spaces/index.js';
+/** The SearchSpace of a parsed spec. */
+export { declarativeSpace } from './spaces/index.js';
+/** Validate a space spec (a parsed YAML/JSON file or a module's object); errors name the path in the file. */
+export { parseSpaceSpec } from './spaces/index.js';
+/** The zod schema of a space file. */
+export { spaceSpecSchema } from './spaces/index.js';
+/** The zod schema of one block of a space file. */
+export { blockSchema } from './spaces/index.js';
+/** The zod schema of one layer of a space file. */
+export { layerSchema } from './spaces/index.js';
+/** The block types of a space file. */
+export { BLOCK_TYPES } from './spaces/index.js';
+/** Load a YAML/JSON space file and register its space. */
+export { loadSpaceFile } from './spaces/index.js';
+/** Import a TypeScript/JavaScript module exporting a space and register it. */
+export { loadSpaceModule } from './spaces/index.js';
+/** The space a `--space` value names: a registered name, a space file or a space module. */
+export { resolveSpace } from './spaces/index.js';
+/** Whether a `--space` value is a file path rather than a registered name. */
+export { isSpacePath } from './spaces/index.js';
+/** Canonical text of a declarative sample: JSON with sorted keys. */
+export { canonicalSample } from './spaces/index.js';
+/** A space built from a declarative spec. */
+export { type DeclarativeSpace } from './spaces/index.js';
+/** A sample of a declarative space: `{label: value}` for the active decisions. */
+export { type DeclarativeSample } from './spaces/index.js';
+/** A decision of a declarative space with its values. */
+export { type DeclarativeDecision } from './spaces/index.js';
+/** Options of {@link declarativeSpace}. */
+export { type DeclarativeSpaceOptions } from './spaces/index.js';
+/** A validated space spec. */
+export { type SpaceSpec } from './spaces/index.js';
+/** A space spec as written (before defaults). */
+export { type SpaceSpecInput } from './spaces/index.js';
+/** A block of a space spec. */
+export { type BlockSpec } from './spaces/index.js';
+/** A layer of a space spec. */
+export { type LayerSpec } from './spaces/index.js';
+/** A block as written in a space spec. */
+export { type BlockInput } from './spaces/index.js';
+/** A layer as written in a space spec. */
+export { type LayerInput } from './spaces/index.js';
+/** A value choice written in place. */
+export { type InlineChoiceInput } from './spaces/index.js';
+
 // ---- Networks ------------------------------------------------------------------------------
 /** Base class of the trainable networks. */
 export { Network } from './nn/network.js';
@@ -143,6 +204,8 @@ export { Module } from './nn/module.js';
 export { type ForwardCtx } from './nn/module.js';
 /** Hooks called during a forward pass (e.g. to record activations). */
 export { type ForwardHooks } from './nn/module.js';
+/** Frees a gradient-free forward pass's intermediates at the network's cuts (ForwardCtx.release). */
+export { type ReleasingPass } from './nn/release.js';
 /** The NAS-Bench-201 evaluation network. */
 export { Nb201Network } from './nn/nb201-net.js';
 /** NAS-Bench-201's own evaluation network sizes. */
@@ -169,6 +232,24 @@ export { Nb101Network } from './nn/nb101-net.js';
 export { NB101_EVAL_CONFIG } from './nn/nb101-net.js';
 /** Sizes of a NAS-Bench-101 network. */
 export { type Nb101NetConfig } from './nn/nb101-net.js';
+/** The network of a declarative-space sample. */
+export { PlanNetwork } from './nn/plan-net.js';
+/** Shapes of every output of a network plan (errors name a misfit reduction). */
+export { planShapes } from './nn/plan-net.js';
+/** A declarative network's resolved plan. */
+export { type NetPlan } from './nn/plan-net.js';
+/** A node of a {@link NetPlan}. */
+export { type PlanNode } from './nn/plan-net.js';
+/** A block of a {@link NetPlan}, its sizes resolved. */
+export { type BlockPlan } from './nn/blocks.js';
+/** Base class of declarative-network blocks. */
+export { Block } from './nn/blocks.js';
+/** conv-BN(-ReLU), dense or depthwise. */
+export { ConvBnAct } from './nn/blocks.js';
+/** Inverted residual block (MBConv). */
+export { MbConvBlock } from './nn/blocks.js';
+/** Depthwise-separable conv block. */
+export { DwSepBlock } from './nn/blocks.js';
 /** 2-D convolution layer (NHWC). */
 export { Conv2d } from './nn/layers.js';
 /** Batch normalisation layer. */
@@ -421,6 +502,18 @@ export { type Nsga2Options } from './search/nsga2.js';
 export { type Nsga2Outcome } from './search/nsga2.js';
 /** NSGA-II checkpoint state. */
 export { type Nsga2State } from './search/nsga2.js';
+/** Regularized (aging) evolution (Real et al. 2019) under an evaluator's budget. */
+export { evolution } from './search/evolution.js';
+/** Regularized evolution as a step generator (resumable, stoppable). */
+export { evolutionSteps } from './search/evolution.js';
+/** The fitness regularized evolution ranks by (first objective or a weighted sum). */
+export { evolutionFitness } from './search/evolution.js';
+/** Options of {@link evolution}. */
+export { type EvolutionOptions } from './search/evolution.js';
+/** Outcome of {@link evolution}. */
+export { type EvolutionOutcome } from './search/evolution.js';
+/** Regularized-evolution checkpoint state. */
+export { type EvolutionState } from './search/evolution.js';
 /** Random search under an evaluator's budget. */
 export { randomSearch } from './search/random-search.js';
 /** Options of {@link randomSearch}. */
@@ -431,6 +524,8 @@ export { type Steps } from './search/steps.js';
 export { drain } from './search/steps.js';
 /** Run a {@link Steps} generator, yielding to the event loop. */
 export { drainAsync } from './search/steps.js';
+/** What a {@link Steps} generator yields before a batch of evaluations it can announce (evaluated elsewhere first). */
+export { type StepBatch } from './search/steps.js';
 /** Differentiable search (DARTS, DARTS 2nd order, Single-DARTS, PC-DARTS, MS-DARTS). */
 export { runSearch } from './search/diff/trainer.js';
 /** Options of {@link runSearch}. */
@@ -591,6 +686,46 @@ export { type MooData } from './report/data.js';
 export { type DtbData } from './report/data.js';
 /** One row of a training curve. */
 export { type CurveRow } from './report/data.js';
+
+// ---- Distributed trials (BullMQ on Redis) ----------------------------------------------------
+/** A coordinator's queue connection: enqueue a batch of trials, collect each result once. */
+export { TrialQueue } from './queue/coordinator.js';
+/** One trial of a {@link TrialQueue} batch. */
+export { type QueuedTrial } from './queue/coordinator.js';
+/** How a {@link TrialQueue} batch is waited for. */
+export { type BatchOptions } from './queue/coordinator.js';
+/** The job id of a trial: run id and trial key (BullMQ refuses ':' in ids). */
+export { trialJobId } from './queue/coordinator.js';
+/** Start a trial worker (`tsnas worker`): jobs run in child processes. */
+export { startTrialWorker } from './queue/worker.js';
+/** Options of {@link startTrialWorker}. */
+export { type TrialWorkerOptions } from './queue/worker.js';
+/** A running worker of {@link startTrialWorker}. */
+export { type TrialWorker } from './queue/worker.js';
+/** Jobs per run and state, and the workers connected (`tsnas queue status`). */
+export { queueStatus } from './queue/status.js';
+/** What {@link queueStatus} reports. */
+export { type QueueStatus } from './queue/status.js';
+/** The job states {@link queueStatus} counts. */
+export { JOB_STATES } from './queue/status.js';
+/** One of {@link JOB_STATES}. */
+export { type JobStateName } from './queue/status.js';
+/** The fixed task list: kinds with their zod payload and result schemas. */
+export { TASKS } from './queue/tasks.js';
+/** A task kind of {@link TASKS}. */
+export { type TaskKind } from './queue/tasks.js';
+/** The payload of a task kind. */
+export { type TaskPayload } from './queue/tasks.js';
+/** The result of a task kind. */
+export { type TaskResult } from './queue/tasks.js';
+/** The data and scoring settings a job carries (the dataset by name, never a path). */
+export { type DataSettings } from './queue/tasks.js';
+/** The zod schema of {@link DataSettings}. */
+export { dataSettingsSchema } from './queue/tasks.js';
+/** Check a Redis URL (redis:// or rediss://, optional user, password and db). */
+export { parseRedisUrl } from './queue/connection.js';
+/** What {@link parseRedisUrl} returns. */
+export { type RedisTarget } from './queue/connection.js';
 
 // ---- Types the API above refers to -----------------------------------------------------------
 /** A benchmark table (NB201's is one): columns and values by architecture text. */

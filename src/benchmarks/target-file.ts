@@ -11,7 +11,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { getSpace } from '../spaces/registry.js';
+import { getSpace } from '../spaces/index.js';
 import { TsnasError } from '../util/errors.js';
 import { repoRoot } from './nb201-table.js';
 

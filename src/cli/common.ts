@@ -2,8 +2,11 @@
  * The CLI contract every command follows: `--json` prints exactly one JSON object as the last
  * line of stdout; errors are one line on stderr and a non-zero exit (stack only with --debug).
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { BACKENDS, initBackend, type BackendInfo } from '../engine/backend.js';
+import { resolve } from 'node:path';
+import { checkSpace, isSpacePath, listSpaces } from '../spaces/index.js';
+import { TsnasError } from '../util/errors.js';
 import { recordResult } from './tracking.js';
 
 export interface CommonOptions {
@@ -26,6 +29,24 @@ export interface CommonOptions {
 
 export { intArg, numArg } from '../util/flag-parsers.js';
 import { intArg, numArg } from '../util/flag-parsers.js';
+
+/**
+ * A --space value: a registered space's name, or a space file's path made absolute (loaded by
+ * main.ts's hook), so that a stored run finds its space from any directory.
+ */
+export function parseSpaceArg(v: string): string {
+  try {
+    return isSpacePath(v) ? resolve(v) : checkSpace(v);
+  } catch (e) {
+    if (e instanceof TsnasError) throw new InvalidArgumentError(e.message);
+    throw e;
+  }
+}
+
+/** The --space option: a registered name or a space file (.yaml, .yml, .json, .ts, .js). */
+export function spaceOption(description = 'search space'): Option {
+  return new Option('--space <space>', `${description}: ${listSpaces().join(', ')}, or a space file (.yaml, .json, .ts)`).argParser(parseSpaceArg);
+}
 
 /** Add the flags shared by every command. */
 export function withCommon(cmd: Command): Command {

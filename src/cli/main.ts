@@ -2,6 +2,7 @@
 /** tsnas command line: `tsnas <command> [flags]`, `--help` on every command. */
 import { Command, CommanderError } from 'commander';
 import { getStrategy } from '../search/registry.js';
+import { isSpacePath, resolveSpace } from '../spaces/index.js';
 import { TsnasError } from '../util/errors.js';
 import { archCommand } from './commands/arch.js';
 import { COMMANDS } from './commands/index.js';
@@ -20,6 +21,11 @@ export function buildProgram(): Command {
   for (const make of COMMANDS) program.addCommand(make());
   program.addCommand(runsCommand((argv) => main(argv)));
   for (const c of program.commands) c.exitOverride().configureOutput({ writeErr: (s) => io.err(s), writeOut: (s) => io.out(s) });
+  // a space module (--space ./my-space.ts) is imported before the command runs (nothing stored if it fails)
+  program.hook('preAction', async (_root, action) => {
+    const space = (action.opts() as { space?: unknown }).space;
+    if (typeof space === 'string' && isSpacePath(space)) await resolveSpace(space);
+  });
   program.hook('preAction', (_root, action) => {
     const top = topCommand(action);
     if (!TRACKED_COMMANDS.has(top.name())) return;

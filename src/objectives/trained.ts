@@ -11,7 +11,7 @@ import { splitTrainVal, type Dataset } from '../data/index.js';
 import { loadTrainSplit } from '../train/data.js';
 import { buildNet } from '../train/run.js';
 import { DEFAULT_RECIPE, spaceRecipe, trainNetwork, type TrainRecipe } from '../train/trainer.js';
-import type { AnyArch, SpaceName } from '../spaces/index.js';
+import { getSpace, type AnyArch, type SpaceName } from '../spaces/index.js';
 import { TsnasError } from '../util/errors.js';
 
 export interface TrainedAccuracyPreset {
@@ -66,7 +66,7 @@ export function trainedAccuracyHook(o: TrainedAccuracyOptions): (a: AnyArch) => 
   let split: { train: Dataset; val: Dataset } | undefined;
   const recipe = trainedRecipe(o.space, o.preset, o.seed);
   return (a: AnyArch) => {
-    if (a.space !== o.space) throw new TsnasError(`accuracy:trained: architecture of space ${a.space} in a ${o.space} search`);
+    if (a.space !== getSpace(o.space).name) throw new TsnasError(`accuracy:trained: architecture of space ${a.space} in a ${o.space} search`);
     if (!split) {
       const train = loadTrainSplit({ dataset: o.dataset, dataDir: o.dataDir, imageSize: o.preset.imageSize, trainLimit: o.preset.dataLimit, seed: o.seed });
       if (o.preset.valImages >= train.n) throw new TsnasError(`accuracy:trained preset ${o.preset.name}: ${o.preset.valImages} validation images from ${train.n} training images`);

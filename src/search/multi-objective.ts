@@ -1,11 +1,12 @@
 /**
- * What the multi-objective strategies (nsga2, random, tnd-nas) share: their options, the
+ * What the multi-objective strategies (nsga2, evolution, random, tnd-nas) share: their options, the
  * objectives and evaluator set up from them, trials kept in the run, resume from the run's
  * checkpoint, and the result.
  *
  * Resume: every evaluated architecture is a trial in the run (written at least once a second
  * and with every checkpoint), and the algorithm's state is checkpointed in the same transaction
- * as the trials it covers: NSGA-II after the initial population and every generation, table-mode
+ * as the trials it covers: NSGA-II after the initial population and every generation, evolution after the
+ * initial population and every popSize cycles, table-mode
  * TND-NAS after every α step. A resumed run rebuilds the evaluator from the trials, takes the
  * values of architectures evaluated after the checkpoint from the store instead of evaluating
  * them again, and continues from the checkpoint: the result equals the uninterrupted run's, and
@@ -18,8 +19,9 @@
  */
 import { z } from 'zod';
 import { defaultNb201Path, loadNb201Table, type Nb201Table } from '../benchmarks/nb201-table.js';
-import { buildObjectives, needsBackend, OBJECTIVES_HELP, parseObjectives, requiredBackend, trueParetoFront, type ObjectiveContext } from '../objectives/index.js';
+import { buildObjective, needsBackend, OBJECTIVES_HELP, parseObjectives, requiredBackend, trueParetoFront, type ObjectiveContext } from '../objectives/index.js';
 import { objectiveRecord, type ArchObjective } from '../objectives/objectives.js';
+import { violation } from '../objectives/spec.js';
 import { TRAINED_PRESETS, trainedAccuracyHook } from '../objectives/trained.js';
 import { dasRuleNames } from '../proxies/index.js';
 import { parseArch, type AnyArch } from '../spaces/index.js';
@@ -28,7 +30,11 @@ import type { TrialRecord } from '../store/store.js';
 import { TsnasError } from '../util/errors.js';
 import { MooEvaluator, writeParetoPlot, type MooResult } from './moo-common.js';
 import type { SearchResult } from './result.js';
-import { scoringContext, scoringOptions } from './scoring.js';
+import { TrialQueue } from '../queue/coordinator.js';
+import { queueOptions } from '../queue/options.js';
+import { REMOTE_OBJECTIVE_SOURCES, type TaskPayload } from '../queue/tasks.js';
+import type { ObjectiveSpec } from '../objectives/spec.js';
+import { dataSettings, scoringContext, scoringOptions, trialKey } from './scoring.js';
 import { drainAsync, type Steps } from './steps.js';
 import { baseSearchOptions, type SearchContext } from './strategy.js';
 
@@ -42,7 +48,19 @@ export const mooOptions = baseSearchOptions.extend(scoringOptions.shape).extend(
   plot: z.string().optional().describe('write the Pareto plot of the first two objectives (SVG)'),
 });
 
-export type MooOptions = z.output<typeof mooOptions> & { strategy: string; popSize?: number; tndSamples?: number; tableAccuracy?: boolean; partialChannels?: number };
+/** The options of the multi-objective strategies whose evaluations can run on queue workers (nsga2, random). */
+export const queuedMooOptions = mooOptions.extend(queueOptions.shape);
+
+export type MooOptions = z.output<typeof mooOptions> & {
+  redis?: string;
+  strategy: string;
+  popSize?: number;
+  sampleSize?: number;
+  weights?: string;
+  tndSamples?: number;
+  tableAccuracy?: boolean;
+  partialChannels?: number;
+};
 
 /**
  * An evaluator that records its evaluations as trials of the run: pending ones are written at
@@ -97,7 +115,9 @@ function mooSettings(o: MooOptions, objectives: string): Record<string, unknown>
     seed: o.seed,
     objectives,
     budget: o.budget,
-    popSize: o.strategy === 'nsga2' ? (o.popSize ?? 20) : undefined,
+    popSize: o.strategy === 'nsga2' || o.strategy === 'evolution' ? (o.popSize ?? 20) : undefined,
+    sampleSize: o.strategy === 'evolution' ? o.sampleSize : undefined,
+    weights: o.strategy === 'evolution' ? o.weights : undefined,
     tndSamples: o.strategy === 'tnd-nas' ? (o.tndSamples ?? 10) : undefined,
     tableAccuracy: o.strategy === 'tnd-nas' ? Boolean(o.tableAccuracy) : undefined,
     preset: (o.strategy === 'tnd-nas' && !o.tableAccuracy) || specs.some((s) => s.source === 'trained') ? (o.preset ?? 'cpu-small') : undefined,
@@ -119,13 +139,17 @@ function mooSettings(o: MooOptions, objectives: string): Record<string, unknown>
  * its values (a resumed run: no architecture is evaluated twice, and measured values stay the ones
  * recorded first). Non-finite values are stored as null; such architectures are evaluated again.
  */
-function withStoredValues(objs: ArchObjective[], trials: readonly TrialRecord[]): ArchObjective[] {
+function storedValues(objs: readonly ArchObjective[], trials: readonly TrialRecord[]): Map<string, number[]> {
   const known = new Map<string, number[]>();
   for (const t of trials) {
     if (t.status !== 'done') continue;
     const v = objs.map((ob) => t.objectives[ob.key]);
     if (v.every((x) => typeof x === 'number')) known.set(t.arch, v as number[]);
   }
+  return known;
+}
+
+function withStoredValues(objs: ArchObjective[], known: ReadonlyMap<string, number[]>): ArchObjective[] {
   if (known.size === 0) return objs;
   return objs.map((ob, i) => {
     const w = Object.create(ob) as ArchObjective & { evaluate: ArchObjective['evaluate'] };
@@ -142,6 +166,33 @@ export interface MooSession<S> {
   table: Nb201Table | undefined;
   ctx: ObjectiveContext;
   specs: ReturnType<typeof parseObjectives>;
+  /** With --redis: evaluate a batch on the queue's workers before the algorithm looks its values up. */
+  prefetch?: (archs: readonly AnyArch[]) => Promise<void>;
+  /** Close the queue connection, if any. */
+  close(): Promise<void>;
+}
+
+/** Whether a worker evaluates this objective (it builds or trains a network); table and user objectives stay here. */
+function isRemote(spec: ObjectiveSpec): boolean {
+  return (REMOTE_OBJECTIVE_SOURCES as readonly string[]).includes(spec.source ?? '');
+}
+
+/**
+ * The objectives a queue's workers evaluate, read from the values a batch brought back (see
+ * MooSession.prefetch): `fetched` maps an architecture to the values of the remote specs in order.
+ */
+function fetchedObjective(spec: ObjectiveSpec, k: number, fetched: ReadonlyMap<string, number[]>): ArchObjective {
+  return {
+    spec,
+    key: spec.key,
+    direction: spec.direction,
+    evaluate(a: AnyArch): number {
+      const v = fetched.get(a.text);
+      if (!v) throw new Error(`objective ${spec.key} of ${a.text} was not evaluated on the queue`);
+      return v[k]!;
+    },
+    violation: (v: number) => violation(spec, v),
+  };
 }
 
 /**
@@ -160,26 +211,46 @@ export async function openMooSession<S extends { evaluations: number }>(
   const wantsTable = specs.some((s) => s.source === 'table') || (o.strategy === 'tnd-nas' && o.tableAccuracy);
   let table: Nb201Table | undefined;
   if (o.space === 'nb201' && (wantsTable || o.bench)) table = await loadNb201Table(o.bench ?? defaultNb201Path());
+  // with --redis the objectives that need a network go to the workers; the rest are evaluated here
+  const remoteSpecs = o.redis ? specs.filter(isRemote) : [];
+  const localSpecs = specs.filter((s) => !remoteSpecs.includes(s));
   const req = requiredBackend(specs);
   if (req && o.backend !== 'auto' && o.backend !== req) throw new TsnasError(`--backend ${o.backend} conflicts with objective latency:measured:${req}`);
-  if (needsBackend(specs) || (o.strategy === 'tnd-nas' && !o.tableAccuracy)) await sc.startBackend(req ?? o.backend);
+  if (needsBackend(localSpecs) || (o.strategy === 'tnd-nas' && !o.tableAccuracy)) await sc.startBackend(req ?? o.backend);
   const ctx: ObjectiveContext = {
     space: o.space,
     table,
     scoreContext: () => scoringContext(o),
     latency: { batch: o.latencyBatch ?? 1, reps: o.latencyReps ?? 5 },
   };
-  if (specs.some((s) => s.source === 'trained')) {
+  if (localSpecs.some((s) => s.source === 'trained')) {
     const preset = TRAINED_PRESETS[o.preset ?? 'cpu-small'];
     if (!preset) throw new TsnasError(`accuracy:trained: unknown --preset '${o.preset}' (${Object.keys(TRAINED_PRESETS).join(', ')})`);
     ctx.trainedAccuracy = trainedAccuracyHook({ space: o.space, preset, dataset: o.dataset ?? 'cifar10', dataDir: o.dataDir, seed: o.seed });
   }
   hooks?.(specs, ctx);
-  const objs = buildObjectives(specs, ctx);
+  const fetched = new Map<string, number[]>();
+  const objs = specs.map((spec) => (remoteSpecs.includes(spec) ? fetchedObjective(spec, remoteSpecs.indexOf(spec), fetched) : buildObjective(spec, ctx)));
   const run: Run | undefined = sc.run?.guard(mooSettings(o, objectives));
   if (!sc.run && o.resume) throw new TsnasError('--resume needs a run in the experiment store (give search() a run, or use the tsnas CLI)');
   const trials = run?.resumed ? run.trials() : [];
-  const ev = new StoredEvaluator(withStoredValues(objs, trials), o.budget, sc);
+  const known = storedValues(objs, trials);
+  const ev = new StoredEvaluator(withStoredValues(objs, known), o.budget, sc);
+  const queue = remoteSpecs.length ? await TrialQueue.open(o.redis!) : undefined;
+  const settings = { ...dataSettings(o), ...(o.preset ? { preset: o.preset } : {}), latencyBatch: o.latencyBatch, latencyReps: o.latencyReps };
+  const runId = run?.id ?? `${o.strategy}-${process.pid}-${Date.now()}`;
+  const prefetch = queue
+    ? async (archs: readonly AnyArch[]) => {
+        const todo = [...new Map(archs.filter((a) => !fetched.has(a.text) && !known.has(a.text) && !ev.has(a)).map((a) => [a.text, a])).values()];
+        if (!todo.length) return;
+        const trialsOut = todo.map((a) => ({
+          key: trialKey('evaluate', 0, a.text),
+          kind: 'evaluate' as const,
+          payload: { space: a.space, arch: a.text, objectives: remoteSpecs.map((x) => x.key), settings } satisfies TaskPayload<'evaluate'>,
+        }));
+        await queue.runBatch(runId, trialsOut, { signal: sc.signal, onResult: (t, r) => fetched.set(t.payload.arch, r.values) });
+      }
+    : undefined;
   const ck = run?.resumed ? run.loadCheckpoint<{ strategy: string; state: S }>() : undefined;
   if (ck && ck.strategy !== o.strategy) run!.refuse(`--resume: run '${run!.id}' holds a ${ck.strategy} checkpoint, not ${o.strategy}`);
   const state = ck?.state;
@@ -198,12 +269,12 @@ export async function openMooSession<S extends { evaluations: number }>(
       `resuming run '${run.id}': ${trials.length} architectures evaluated${state ? `, continuing after evaluation ${state.evaluations}` : ', no checkpoint yet (replaying with the stored values)'}`,
     );
   }
-  return { ev, state, checkpoint: (st) => ev.save({ strategy: o.strategy, state: st }), table, ctx, specs };
+  return { ev, state, checkpoint: (st) => ev.save({ strategy: o.strategy, state: st }), table, ctx, specs, prefetch, close: async () => queue?.close() };
 }
 
-/** Run an algorithm's steps, ending after the current evaluation once ctx.signal is aborted. */
-export function runSteps<T>(steps: Steps<T>): Promise<T> {
-  return drainAsync(steps);
+/** Run an algorithm's steps, ending after the current evaluation once ctx.signal is aborted; batches go to `prefetch` (the queue) when given. */
+export function runSteps<T>(steps: Steps<T>, prefetch?: (archs: readonly AnyArch[]) => Promise<void>): Promise<T> {
+  return drainAsync(steps, 10, prefetch);
 }
 
 /** A stop predicate for the step generators. */

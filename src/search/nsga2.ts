@@ -110,9 +110,18 @@ export function* nsga2Steps(ev: MooEvaluator, o: Nsga2Options): Steps<Nsga2Outco
     stall = s.stall;
     rng.state = s.rng;
   } else {
-    for (let tries = 0; pop.length < P && !ev.exhausted && tries < 100 * P; tries++) {
+    // the population is drawn first (the draws do not depend on values), announced, then evaluated
+    const plan: AnyArch[] = [];
+    const planned = new Set<string>();
+    for (let tries = 0; plan.length < P && ev.evaluations + plan.length < ev.budget && tries < 100 * P; tries++) {
       const a = sample(rng);
-      if (ev.has(a)) continue;
+      if (ev.has(a) || planned.has(a.text)) continue;
+      plan.push(a);
+      planned.add(a.text);
+    }
+    yield { prefetch: plan };
+    if (o.shouldStop?.()) return { generations: gen, stopped: true };
+    for (const a of plan) {
       pop.push(ev.evaluate(a)!);
       yield;
       if (o.shouldStop?.()) return { generations: gen, stopped: true };
@@ -127,9 +136,10 @@ export function* nsga2Steps(ev: MooEvaluator, o: Nsga2Options): Steps<Nsga2Outco
       const b = ranked[rng.int(ranked.length)]!;
       return (better(a, b) ? a : better(b, a) ? b : rng.next() < 0.5 ? a : b).rec;
     };
-    const kids: EvalRecord[] = [];
+    // the generation's children are bred first (breeding reads only the parents' values), announced as one batch, then evaluated
+    const plan: AnyArch[] = [];
     const seen = new Set(pop.map((r) => r.arch.text));
-    for (let tries = 0; kids.length < P && !ev.exhausted && tries < 20 * P; tries++) {
+    for (let tries = 0; plan.length < P && ev.evaluations + plan.length < ev.budget && tries < 20 * P; tries++) {
       const p1 = tour();
       const p2 = tour();
       let child = rng.next() < pc ? crossoverArch(p1.arch, p2.arch, rng) : p1.arch;
@@ -137,6 +147,12 @@ export function* nsga2Steps(ev: MooEvaluator, o: Nsga2Options): Steps<Nsga2Outco
       for (let t = 0; t < 20 && (ev.has(child) || seen.has(child.text)); t++) child = mutateArch(child, rng);
       if (seen.has(child.text)) continue;
       seen.add(child.text);
+      plan.push(child);
+    }
+    yield { prefetch: plan };
+    if (o.shouldStop?.()) return { generations: gen, stopped: true };
+    const kids: EvalRecord[] = [];
+    for (const child of plan) {
       kids.push(ev.evaluate(child)!);
       yield;
       if (o.shouldStop?.()) return { generations: gen, stopped: true };

@@ -16,6 +16,9 @@ export interface RandomSearchOptions {
   shouldStop?: () => boolean;
 }
 
+/** Samples drawn and announced at a time (a batch of queue jobs). */
+const PLAN_CHUNK = 256;
+
 export function randomSearch(ev: MooEvaluator, o: RandomSearchOptions): void {
   drain(randomSearchSteps(ev, o));
 }
@@ -24,12 +27,24 @@ export function randomSearch(ev: MooEvaluator, o: RandomSearchOptions): void {
 export function* randomSearchSteps(ev: MooEvaluator, o: RandomSearchOptions): Steps<{ stopped?: true }> {
   const rng = new Rng(o.seed);
   const sample = o.sample ?? ((r: Rng) => sampleArch(o.space, r));
-  for (let tries = 0; !ev.exhausted && tries < 100 * ev.budget; tries++) {
-    const a = sample(rng);
-    if (ev.has(a)) continue;
-    ev.evaluate(a);
-    yield;
+  let tries = 0;
+  while (!ev.exhausted && tries < 100 * ev.budget) {
+    // draw a chunk (the draws do not depend on values), announce it, then evaluate it
+    const plan: AnyArch[] = [];
+    const planned = new Set<string>();
+    for (; plan.length < PLAN_CHUNK && ev.evaluations + plan.length < ev.budget && tries < 100 * ev.budget; tries++) {
+      const a = sample(rng);
+      if (ev.has(a) || planned.has(a.text)) continue;
+      plan.push(a);
+      planned.add(a.text);
+    }
+    yield { prefetch: plan };
     if (o.shouldStop?.()) return { stopped: true };
+    for (const a of plan) {
+      ev.evaluate(a);
+      yield;
+      if (o.shouldStop?.()) return { stopped: true };
+    }
   }
   return {};
 }

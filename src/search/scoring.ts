@@ -8,8 +8,11 @@ import { tf } from '../engine/tf.js';
 import { DEFAULT_FAST_TRAIN, dasRuleNames, type ArchScore, type FastTrainOptions, type ScoreContext } from '../proxies/index.js';
 import { scorePoolAsync, type ScoreProgress } from '../proxies/run.js';
 import { autoWorkers, scorePoolWorkers } from '../proxies/workers.js';
+import { createHash } from 'node:crypto';
+import type { TrialQueue } from '../queue/coordinator.js';
+import type { DataSettings } from '../queue/tasks.js';
 import type { AnyArch } from '../spaces/index.js';
-import type { Run } from '../store/run.js';
+import { newRunId, type Run } from '../store/run.js';
 import { TsnasError } from '../util/errors.js';
 
 /** `--workers`: scoring processes, or `auto` (one per core on the CPU backends). */
@@ -71,6 +74,29 @@ function folderSettings(o: ScoringSettingsInput): Record<string, unknown> {
   return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
 }
 
+/** The settings a worker needs to load the same images and score the same way (the dataset by name: each worker has its own data directory). */
+export function dataSettings(o: ScoringSettingsInput): DataSettings {
+  const keep = <K extends keyof ScoringSettingsInput>(k: K) => (o[k] !== undefined ? { [k]: o[k] } : {});
+  return {
+    seed: o.seed,
+    ...(o.dataset !== undefined ? { dataset: o.dataset as DataSettings['dataset'] } : {}),
+    ...keep('dataLimit'),
+    ...keep('imageSize'),
+    ...keep('valSplit'),
+    ...(o.color !== undefined ? { color: o.color as DataSettings['color'] } : {}),
+    ...keep('classNames'),
+    batch: o.batch,
+    trainSteps: o.trainSteps,
+    trainLr: o.trainLr,
+    trainBatch: o.trainBatch,
+  };
+}
+
+/** A trial's key in the queue: its index and a hash of its architecture (a changed architecture never takes another's result). */
+export function trialKey(prefix: string, idx: number, archText: string): string {
+  return `${prefix}-${idx}-${createHash('sha256').update(archText).digest('hex').slice(0, 16)}`;
+}
+
 /** The training split and settings the proxies score with. */
 export function scoringContext(o: ScoringSettingsInput): ScoreContext {
   const name = o.dataset ?? 'cifar10';
@@ -112,6 +138,8 @@ export interface ScoreRemainingOptions {
   objectives?: (i: number) => Record<string, number>;
   /** Each fresh result, as it lands. */
   onScored?: (r: ArchScore, i: number) => void;
+  /** Score on `tsnas worker` processes through this queue instead of here (the settings go with each job). */
+  remote?: { queue: TrialQueue; settings: DataSettings };
 }
 
 /**
@@ -122,17 +150,19 @@ export interface ScoreRemainingOptions {
 export async function scoreRemaining(
   archs: readonly AnyArch[],
   proxies: string[],
-  ctx: ScoreContext,
+  ctx: ScoreContext | undefined,
   done: Map<number, ArchScore>,
   o: ScoreRemainingOptions,
 ): Promise<{ stopped: boolean; workers: number }> {
   const todo = archs.map((_, i) => i).filter((i) => !done.has(i));
-  const onResult = (r: ArchScore, k: number) => {
-    const i = todo[k]!;
+  const land = (r: ArchScore, i: number) => {
     done.set(i, r);
     o.onScored?.(r, i);
     o.run?.saveProgress([{ idx: i, arch: r.arch, status: 'done', scores: r.scores, objectives: o.objectives?.(i) ?? {} }]);
   };
+  if (o.remote) return { stopped: await scoreOnQueue(archs, todo, proxies, o.remote, land, o), workers: 0 };
+  if (!ctx) throw new Error('scoreRemaining: no scoring context (and no queue)');
+  const onResult = (r: ArchScore, k: number) => land(r, todo[k]!);
   const pending = todo.map((i) => archs[i]!);
   const backend = tf.getBackend();
   const workers = o.workers === undefined || o.workers === 'auto' ? autoWorkers(backend, pending.length) : o.workers;
@@ -142,6 +172,30 @@ export async function scoreRemaining(
       ? await scorePoolWorkers(pending, proxies, ctx, { workers, backend, onProgress: o.onProgress, onResult, shouldStop })
       : await scorePoolAsync(pending, proxies, ctx, { onProgress: o.onProgress, onResult, shouldStop });
   return { stopped, workers };
+}
+
+/** The remote half of scoreRemaining: one `score` job per architecture, each result stored as it lands. */
+async function scoreOnQueue(
+  archs: readonly AnyArch[],
+  todo: readonly number[],
+  proxies: string[],
+  remote: NonNullable<ScoreRemainingOptions['remote']>,
+  land: (r: ArchScore, i: number) => void,
+  o: ScoreRemainingOptions,
+): Promise<boolean> {
+  const index = new Map<string, number>();
+  const trials = todo.map((i) => {
+    const a = archs[i]!;
+    const key = trialKey('score', i, a.text);
+    index.set(key, i);
+    return { key, kind: 'score' as const, payload: { space: a.space, arch: a.text, proxies, settings: remote.settings } };
+  });
+  const { stopped } = await remote.queue.runBatch(o.run?.id ?? newRunId('score'), trials, {
+    signal: o.signal,
+    onResult: (t, r) => land({ arch: r.arch, scores: r.scores, seconds: r.seconds, timing: {} }, index.get(t.key)!),
+    onProgress: o.onProgress ? (d, total) => o.onProgress!({ done: d, total }) : undefined,
+  });
+  return stopped;
 }
 
 /** The number of worker processes scoreRemaining would use for `n` architectures. */

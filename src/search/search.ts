@@ -8,6 +8,7 @@
  * to stop it early.
  */
 import { initBackend } from '../engine/backend.js';
+import { resolveSpace } from '../spaces/index.js';
 import { TsnasError } from '../util/errors.js';
 import './builtin.js';
 import { getStrategy } from './registry.js';
@@ -34,6 +35,7 @@ export function parseStrategyOptions(name: string, options: Record<string, unkno
 export async function search(name: string, options: Record<string, unknown> = {}, ctx: Partial<SearchContext> = {}): Promise<SearchResult> {
   const strategy = getStrategy(name);
   const o = parseStrategyOptions(name, options);
+  await resolveSpace(o.space);
   const full: SearchContext = {
     log: () => {},
     startBackend: (b) => initBackend(b),

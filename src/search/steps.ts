@@ -4,7 +4,18 @@
  * between steps (`drainAsync`, the CLI): there a Ctrl-C handler can run and set the stop flag the
  * algorithm polls after each yield. Both drivers take the same steps, so the results are identical.
  */
-export type Steps<T> = Generator<void, T, void>;
+import type { AnyArch } from '../spaces/index.js';
+
+export type Steps<T> = Generator<StepBatch | void, T, void>;
+
+/**
+ * Yielded before a batch of evaluations whose architectures are known in advance (an NSGA-II
+ * generation, a chunk of random samples): a driver may evaluate them elsewhere first (the Redis
+ * queue's workers, side by side), so that the evaluations that follow are look-ups.
+ */
+export interface StepBatch {
+  prefetch: readonly AnyArch[];
+}
 
 /** Run a step generator to its end without yielding to the event loop. */
 export function drain<T>(g: Steps<T>): T {
@@ -16,13 +27,19 @@ export function drain<T>(g: Steps<T>): T {
 
 /**
  * Run a step generator, giving the event loop a turn (setImmediate) at a yield once `everyMs`
- * have passed since the last turn (0: at every yield). A turn costs microseconds.
+ * have passed since the last turn (0: at every yield). A turn costs microseconds. `prefetch` is
+ * awaited with each batch the generator announces.
  */
-export async function drainAsync<T>(g: Steps<T>, everyMs = 10): Promise<T> {
+export async function drainAsync<T>(g: Steps<T>, everyMs = 10, prefetch?: (archs: readonly AnyArch[]) => Promise<void>): Promise<T> {
   let last = performance.now();
   for (;;) {
     const r = g.next();
     if (r.done) return r.value;
+    if (r.value && prefetch) {
+      await prefetch(r.value.prefetch);
+      last = performance.now();
+      continue;
+    }
     if (performance.now() - last >= everyMs) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       last = performance.now();

@@ -37,7 +37,7 @@ export interface SearchContext {
 
 /** Options every strategy takes. */
 export const baseSearchOptions = z.object({
-  space: z.string().default('nb201').describe('search space (nb201, darts, or a registered one)'),
+  space: z.string().default('nb201').describe('search space: a registered name (nb201, darts, nb101, mobile, ...) or a space file (.yaml, .json, .ts)'),
   seed: z
     .number()
     .int()

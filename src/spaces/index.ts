@@ -4,6 +4,7 @@
  * importing this module registers the built-in spaces (src/spaces/builtin.ts).
  */
 import './builtin.js';
+import './declarative/load.js';
 import type { Rng } from '../util/rng.js';
 import type { Network } from '../nn/network.js';
 import { getSpace, hasSpace, listSpaces, spaceOf } from './registry.js';
@@ -21,6 +22,8 @@ export * from './registry.js';
 export { nb201Space, asNb201, crossoverNb201Arch } from './nb201-space.js';
 export { dartsSpace, asDarts, crossoverDartsGenotype } from './darts-space.js';
 export { nb101Space, asNb101, crossoverNb101Arch, encodeNb101, decodeNb101 } from './nb101-space.js';
+export { mobileSpace, mobileSpec } from './mobile.js';
+export * from './declarative/index.js';
 
 /** A registered space's name (validated against the registry by `checkSpace`). */
 export type SpaceName = string;
@@ -97,8 +100,9 @@ export function encodeArch(a: Arch): number[] {
 
 /** The evaluation network of an architecture; defaults are the benchmarks' own sizes. */
 export function buildEvalNetwork(space: SpaceName, a: Arch, rng: Rng, o: EvalNetOverrides = {}): Network {
-  if (a.space !== space) throw new TsnasError(`architecture is from space ${a.space}, not ${space}`);
-  return getSpace(space).buildNetwork(a.arch, rng, o);
+  const s = getSpace(space);
+  if (a.space !== s.name) throw new TsnasError(`architecture is from space ${a.space}, not ${s.name}`);
+  return s.buildNetwork(a.arch, rng, o);
 }
 
 /** The space by name, typed (for code that knows which space it holds). */

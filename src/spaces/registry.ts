@@ -22,11 +22,32 @@ export function unregisterSpace(name: string): boolean {
 }
 
 export function hasSpace(name: string): boolean {
-  return spaces.has(name);
+  return spaces.has(name) || (pathLoader !== undefined && isSpacePath(name));
 }
 
-/** The space of that name; unknown names are a one-line error listing the known ones. */
+/**
+ * What turns a space file's path into its space (installed by spaces/declarative/load.ts, which
+ * imports this registry: a hook rather than an import keeps the two free of a cycle).
+ */
+let pathLoader: ((path: string) => SearchSpace<unknown>) | undefined;
+
+/** Install the loader of space files (`getSpace('./my-space.yaml')`). */
+export function setSpacePathLoader(loader: (path: string) => SearchSpace<unknown>): void {
+  pathLoader = loader;
+}
+
+/** Whether a --space value names a file (a path separator or a space-file extension) rather than a registered space. */
+export function isSpacePath(nameOrPath: string): boolean {
+  return /[\\/]/.test(nameOrPath) || /\.(ya?ml|json|[cm]?[jt]s)$/i.test(nameOrPath);
+}
+
+/**
+ * The space of that name, or of that file (a YAML/JSON space file is loaded on first use; a
+ * TypeScript/JavaScript module must have been loaded by `resolveSpace`); unknown names are a
+ * one-line error listing the known ones.
+ */
 export function getSpace<A = unknown>(name: string): SearchSpace<A> {
+  if (pathLoader && isSpacePath(name)) return pathLoader(name) as SearchSpace<A>;
   const s = spaces.get(name);
   if (!s) throw new TsnasError(`unknown search space '${name}' (known: ${listSpaces().join(', ')})`);
   return s as SearchSpace<A>;

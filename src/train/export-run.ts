@@ -5,7 +5,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf } from '../engine/tf.js';
+import { resolveSpace } from '../spaces/index.js';
 import { loadRun } from './run.js';
+import { readRunConfig } from './trainer.js';
 import { measureLatency, saveLayersModel, toLayersModel } from './export-tfjs.js';
 
 /** What model_card.json holds. */
@@ -29,6 +31,9 @@ export interface ModelCard {
 
 /** Export the run in `runDir` to `outDir` (model.json, weights.bin, genotype.txt, model_card.json, MODEL_CARD.md); returns the model card. */
 export async function exportRun(runDir: string, outDir: string, o: { normalize?: boolean; latencyReps?: number } = {}): Promise<ModelCard> {
+  // a run of a space module (--space ./my-space.ts) needs the module imported before its network is built
+  const space = (readRunConfig(runDir) as { net?: { space?: unknown } }).net?.space;
+  if (typeof space === 'string') await resolveSpace(space);
   const run = loadRun(runDir);
   try {
     const norm = run.config.normalization;

@@ -10,7 +10,9 @@
  *  - 3×3 pooling with padding 1 (count_include_pad=False, −∞ pads): stride 1 is TF's 'same'
  *    pooling; stride 2 is 'same' stride-1 pooling subsampled at even positions (exact);
  *  - the `none` op: a 1×1 depthwise conv with zero weights (and the op's stride);
- *  - FactorizedReduce's one-pixel shift: ZeroPadding2D bottom/right then Cropping2D top/left.
+ *  - FactorizedReduce's one-pixel shift: ZeroPadding2D bottom/right then Cropping2D top/left;
+ *  - declarative-space blocks (nn/blocks.ts): k×k pooling with padding k//2 as 3×3 above; an
+ *    inverted residual's skip is an Add layer; an input choice's mean is an Average layer.
  * Optionally the input normalisation (x − mean)/std is the first layer (a 1×1 depthwise conv with
  * weight 1/std and bias −mean/std), so the model takes [0, 1] pixels.
  * The auxiliary head and drop-path are training-only and not exported.
@@ -23,6 +25,8 @@ import { BatchNorm, Conv2d, Linear } from '../nn/layers.js';
 import { DilConv, FactorizedReduce, Identity, Pool, ReLUConvBN, SepConv, Zero, type Op } from '../nn/ops.js';
 import { Nb201Cell, Nb201Network, ResNetBasicBlock } from '../nn/nb201-net.js';
 import { DartsCell, DartsNetwork } from '../nn/darts-net.js';
+import { ConvBlock, ConvBnAct, DwSepBlock, IdentityBlock, MbConvBlock, PoolBlock, ZeroBlock, type Block } from '../nn/blocks.js';
+import { PlanNetwork } from '../nn/plan-net.js';
 import { NB201_EDGES, NB201_NODES } from '../spaces/nb201.js';
 import { DARTS_STEPS } from '../spaces/darts.js';
 import { TsnasError } from '../util/errors.js';
@@ -207,6 +211,50 @@ class Builder {
     return this.linear(h, net.classifier, 'classifier');
   }
 
+  convBnAct(x: Sym, m: ConvBnAct, n: string): Sym {
+    const y = this.bn(this.conv(x, m.conv, `${n}_conv`), m.bn, `${n}_bn`);
+    return m.act ? this.relu(y, n) : y;
+  }
+
+  block(x: Sym, b: Block, n: string): Sym {
+    if (b instanceof ConvBlock) return this.convBnAct(x, b.op, n);
+    if (b instanceof DwSepBlock) return this.convBnAct(this.convBnAct(x, b.dw, `${n}_dw`), b.pw, `${n}_pw`);
+    if (b instanceof MbConvBlock) {
+      const h = b.expand ? this.convBnAct(x, b.expand, `${n}_expand`) : x;
+      const y = this.convBnAct(this.convBnAct(h, b.dw, `${n}_dw`), b.project, `${n}_project`);
+      return b.residual ? this.add([x, y], n) : y;
+    }
+    if (b instanceof PoolBlock) {
+      // k//2 padding, pads ignored: TF's 'same' at stride 1 (odd k), then every s-th position
+      const cfg = { name: this.name(`${n}_${b.plan.pool}pool`), poolSize: b.plan.k, strides: 1, padding: 'same' as const };
+      const h = this.apply(b.plan.pool === 'avg' ? tf.layers.averagePooling2d(cfg) : tf.layers.maxPooling2d(cfg), x);
+      return b.plan.stride > 1 ? this.subsample(h, b.plan.stride, n) : h;
+    }
+    if (b instanceof IdentityBlock) return x;
+    if (b instanceof ZeroBlock) return this.zeros(x, b.plan.stride, n);
+    throw new TsnasError(`cannot export block ${b.constructor.name}`);
+  }
+
+  planNet(x: Sym, net: PlanNetwork): Sym {
+    const outs: Sym[] = [net.stem ? this.block(x, net.stem, 'stem') : x];
+    net.plan.nodes.forEach((node, i) => {
+      const n = `layer${i}`;
+      if ('block' in node) {
+        outs.push(this.block(outs[outs.length - 1]!, net.blocks[i]!, n));
+        return;
+      }
+      const xs = node.inputs.map((j) => outs[j]!);
+      if (xs.length === 1) outs.push(xs[0]!);
+      else if (node.reduce === 'concat') outs.push(this.concat(xs, n));
+      else if (node.reduce === 'mean') outs.push(this.apply(tf.layers.average({ name: this.name(`${n}_mean`) }), xs));
+      else outs.push(this.add(xs, n));
+    });
+    let h = outs[outs.length - 1]!;
+    if (net.head) h = this.convBnAct(h, net.head, 'head');
+    h = this.apply(tf.layers.globalAveragePooling2d({ name: this.name('gap') }), h);
+    return this.linear(h, net.classifier, 'classifier');
+  }
+
   dartsCell(s0: Sym, s1: Sym, cell: DartsCell, n: string): Sym {
     const states: Sym[] = [this.op(s0, cell.pre0, `${n}_pre0`), this.op(s1, cell.pre1, `${n}_pre1`)];
     for (let i = 0; i < DARTS_STEPS; i++) {
@@ -271,6 +319,7 @@ export function toLayersModel(net: Network, o: ExportOptions = {}): tf.LayersMod
   let out: Sym;
   if (net instanceof Nb201Network) out = b.nb201(x, net);
   else if (net instanceof DartsNetwork) out = b.darts(x, net);
+  else if (net instanceof PlanNetwork) out = b.planNet(x, net);
   else throw new TsnasError(`cannot export ${net.constructor.name}`);
   const model = tf.model({ inputs: input, outputs: out, name: o.name ?? 'tsnas' });
   b.setWeights();

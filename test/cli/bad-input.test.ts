@@ -57,7 +57,7 @@ const CASES: [string, string[], RegExp][] = [
   ['arch with neither --arch nor --random', ['arch', '--space', 'darts'], /give exactly one of --arch STR or --random N/],
   ['arch with both --arch and --random', ['arch', '--space', 'nb201', '--arch', BEST, '--random', '2'], /give exactly one of --arch STR or --random N/],
   ['zero random archs', ['arch', '--space', 'nb201', '--random', '0'], /--random must be an integer in \[1, 1000000\], got '0'/],
-  ['unknown strategy', ['search', '--space', 'nb201', '--strategy', 'evolution', '--store', store], /unknown --strategy 'evolution'/],
+  ['unknown strategy', ['search', '--space', 'nb201', '--strategy', 'aging', '--store', store], /unknown --strategy 'aging'/],
   ['unknown proxy', score('--proxies', 'magic', '--dataset', 'synthetic'), /unknown proxy 'magic'/],
   ['negative count', ['search', '--space', 'nb201', '--strategy', 'naswot', '--n', '-3', '--store', store], /--n must be an integer/],
   ['absurd batch', score('--batch', '1000000000', '--dataset', 'synthetic'), /--batch must be an integer/],

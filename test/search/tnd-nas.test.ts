@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { buildObjectives, parseObjectives } from '../../src/objectives/index.js';
 import { loadNb201Table } from '../../src/benchmarks/nb201-table.js';
 import { MooEvaluator } from '../../src/search/moo-common.js';
-import { ArrayAdam, TndPolicy, expectedReward, nb201ArchOfChoice, reinforceGrad, tndNasTable, tndReward } from '../../src/search/tnd-nas/index.js';
+import { ArrayAdam, TND_IDLE_STEPS, TndPolicy, expectedReward, nb201ArchOfChoice, reinforceGrad, tndNasTable, tndReward, type TndTableState } from '../../src/search/tnd-nas/index.js';
 import { Rng } from '../../src/util/rng.js';
 import { nb201Path, nb201SkipReason } from '../helpers/bench-path.js';
 
@@ -103,4 +103,93 @@ test('tnd-nas (table mode): policy gradient increases the expected reward', { sk
   );
   for (const m of out.policy.masks) assert.equal(m.filter(Boolean).length, 2);
   assert.ok(ev.front().length > 0);
+});
+
+test("tnd-nas (table mode): stageBy 'budget' shrinks at equal shares of the budget and resumes exactly", { skip: nb201SkipReason }, async () => {
+  const table = await loadNb201Table(nb201Path);
+  const objs = () => buildObjectives(parseObjectives('accuracy,latency:pixel3<=8'), { space: 'nb201', table });
+  // the author's schedule (40 α steps × 10 samples a stage) never leaves stage 0 within 90 cells
+  const bySteps = tndNasTable(new MooEvaluator(objs(), 90), { seed: 4 });
+  assert.deepEqual(
+    bySteps.stages.map((s) => s.keep),
+    [5],
+  );
+  const ev = new MooEvaluator(objs(), 90);
+  const states: TndTableState[] = [];
+  const out = tndNasTable(ev, { seed: 4, stageBy: 'budget', onCheckpoint: (s) => states.push(structuredClone(s)) });
+  assert.deepEqual(
+    out.stages.map((s) => s.keep),
+    [5, 3, 2],
+  );
+  // stage s ends at the first α step that reaches (s + 1)/3 of the budget: 30 and 60 cells
+  for (const [stage, end] of [
+    [0, 30],
+    [1, 60],
+  ] as const) {
+    const last = out.log.filter((l) => l.stage === stage).at(-1)!;
+    const before = out.log[out.log.indexOf(last) - 1]!;
+    assert.ok(last.evaluations >= end && before.evaluations < end, `stage ${stage} ended at ${last.evaluations} cells`);
+  }
+  for (const m of out.policy.masks) assert.equal(m.filter(Boolean).length, 2);
+  assert.ok(ev.evaluations === 90 || out.log.slice(-TND_IDLE_STEPS).every((l) => l.evaluations === ev.evaluations), 'spends the budget or stops when idle');
+  // resumed from a checkpoint inside stage 1, the run takes the same steps
+  const k = states.findIndex((s) => s.stage === 1) + 1;
+  const ev2 = new MooEvaluator(objs(), 90);
+  for (const r of ev.history.slice(0, states[k]!.evaluations)) ev2.evaluate(r.arch);
+  const resumed = tndNasTable(ev2, { seed: 4, stageBy: 'budget', resume: states[k]! });
+  assert.deepEqual(
+    ev2.history.map((r) => r.arch.text),
+    ev.history.map((r) => r.arch.text),
+  );
+  assert.deepEqual(resumed.policy.alpha, out.policy.alpha);
+});
+
+test("tnd-nas (table mode): stageBy 'budget' ends a stage after TND_IDLE_STEPS α steps with nothing new", { skip: nb201SkipReason }, async () => {
+  const table = await loadNb201Table(nb201Path);
+  const ev = new MooEvaluator(buildObjectives(parseObjectives('accuracy,latency:pixel3'), { space: 'nb201', table }), 1000);
+  // one op per edge from the start: the policy can sample only one cell
+  const out = tndNasTable(ev, { seed: 0, keep: [1], stageBy: 'budget' });
+  assert.equal(ev.evaluations, 1);
+  assert.equal(out.log.length, 1 + TND_IDLE_STEPS);
+});
+
+test('tnd-nas over any space: a policy per decision (narrow decisions masked), learning from the evaluator; invalid choices get reward 0', async () => {
+  const { decodeArch, getSpace } = await import('../../src/spaces/index.js');
+  const { join } = await import('node:path');
+  const pol = TndPolicy.forDecisions([2, 4, 1], new Rng(0));
+  const rng = new Rng(1);
+  for (let t = 0; t < 200; t++) {
+    const c = pol.sample(rng);
+    assert.ok(c[0]! < 2 && c[1]! < 4 && c[2] === 0, `choice ${c.join(',')} within each decision's choices`);
+  }
+  assert.equal(pol.probs(0)[3], 0);
+
+  // the fixture space (its input choice may join maps of different sizes: some codes decode to nothing)
+  const fixture = join(import.meta.dirname, '..', 'spaces', 'fixtures', 'tiny-space.yaml');
+  const space = getSpace(fixture);
+  const labels = space.decisions().map((d) => d.label);
+  const want = (a: { arch: unknown }) => ((a.arch as Record<string, unknown>)['op1'] === 'conv' ? 90 : 30) + ((a.arch as Record<string, unknown>)['depth'] === 2 ? 10 : 0);
+  const objs = [{ spec: { raw: 'f', key: 'f', kind: 'accuracy' as const, direction: 'max' as const }, key: 'f', direction: 'max' as const, evaluate: want, violation: () => 0 }];
+  let invalid = 0;
+  const ev = new MooEvaluator(objs, 150);
+  const out = tndNasTable(ev, {
+    seed: 3,
+    samples: 8,
+    stepsPerStage: 30,
+    decisionSizes: space.decisions().map((d) => d.choices.length),
+    archOfChoice: (c) => {
+      try {
+        return decodeArch(fixture, c);
+      } catch (e) {
+        invalid++;
+        throw e;
+      }
+    },
+    describeChoice: (e, k) => `${labels[e]}: ${space.decisions()[e]!.choices[k]}`,
+  });
+  assert.ok(invalid > 0, 'some sampled codes are no architecture of the space');
+  assert.ok(ev.evaluations > 20);
+  const argmax = JSON.parse(out.argmax) as Record<string, unknown>;
+  assert.equal(argmax['op1'], 'conv', out.argmax);
+  assert.ok(out.stages.every((s) => s.dropped.every((d) => labels.some((l) => d.startsWith(`${l}: `)))));
 });

@@ -115,7 +115,7 @@ test('registry: unknown names and duplicates are one-line errors naming the know
   assert.deepEqual(listSpaces().slice(0, 2), ['nb201', 'darts']);
   assert.throws(
     () => getSpace('nope'),
-    (e: unknown) => e instanceof TsnasError && /^unknown search space 'nope' \(known: nb201, darts, nb101\)$/.test(e.message),
+    (e: unknown) => e instanceof TsnasError && /^unknown search space 'nope' \(known: nb201, darts, nb101, mobile\)$/.test(e.message),
   );
   assert.throws(() => checkSpace('nope'), /unknown search space 'nope' \(known: nb201, darts, nb101/);
   assert.throws(() => parseArch('nope', BEST), /unknown search space 'nope'/);
@@ -132,7 +132,7 @@ test('a toy space registered by the user works through the generic helpers, obje
   registerSpace(toySpace);
   t.after(() => unregisterSpace('toy'));
   assert.ok(listSpaces().includes('toy'));
-  assert.throws(() => getSpace('nope'), /known: nb201, darts, nb101, toy\)/);
+  assert.throws(() => getSpace('nope'), /known: nb201, darts, nb101, mobile, toy\)/);
   const a = parseArch('toy', 'width=8, act=relu, depth=2');
   assert.deepEqual(a, { space: 'toy', arch: { width: '8', act: 'relu', depth: '2' }, text: 'width=8,act=relu,depth=2' });
   assert.throws(() => parseArch('toy', 'width=5,act=relu,depth=1'), /'width' must be one of 4, 8, 16/);

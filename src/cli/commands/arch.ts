@@ -3,12 +3,12 @@
  * or (`--random N`) draw N architectures uniformly from a space: the random baselines that searched
  * architectures must beat, one per line, ready for `tsnas score --arch-file` or `tsnas train --arch`.
  */
-import { Command, Option } from 'commander';
-import { buildEvalNetwork, listSpaces, parseArch, sampleArch, type AnyArch, type SpaceName } from '../../spaces/index.js';
+import { Command } from 'commander';
+import { buildEvalNetwork, parseArch, sampleArch, type AnyArch, type SpaceName } from '../../spaces/index.js';
 import { TsnasError } from '../../util/errors.js';
 import { intArg } from '../../util/flag-parsers.js';
 import { Rng } from '../../util/rng.js';
-import { emit, startBackend, withCommon, type CommonOptions } from '../common.js';
+import { emit, startBackend, spaceOption, withCommon, type CommonOptions } from '../common.js';
 
 interface ArchOptions extends CommonOptions {
   space: SpaceName;
@@ -29,7 +29,7 @@ export function archCommand(): Command {
       .description(
         'Validate an architecture and count params and FLOPs of its evaluation network (NB201: C=16, N=5; DARTS: 20 cells, C=36; NB101: stem 128, 3 stacks × 3 cells), per 32×32 image, 10 classes; or draw random architectures',
       )
-      .addOption(new Option('--space <space>', 'search space').choices(listSpaces()).makeOptionMandatory())
+      .addOption(spaceOption().makeOptionMandatory())
       .option('--arch <str>', 'NB201 arch string, DARTS Genotype(...) text, or NB101 cell (JSON {"matrix":[[...]],"ops":[...]} or BITS|OP,OP,...)')
       .option(
         '--random <n>',

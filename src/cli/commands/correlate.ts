@@ -11,6 +11,8 @@ import type { ArchScore } from '../../proxies/index.js';
 import { scoringBar } from '../progress.js';
 import { sampleTableArchs } from '../../benchmarks/sample.js';
 import { emit, intArg, log, startBackend, withCommon } from '../common.js';
+import { TrialQueue } from '../../queue/coordinator.js';
+import { dataSettings } from '../../search/scoring.js';
 import { scoreRemaining, scoringContext, scoringSettings, storedScores, withScoringFlags, type ScoringFlags } from './score.js';
 import { correlateDtb } from '../../train/dtb-correlate.js';
 import { currentRun, resumeGuard } from '../tracking.js';
@@ -113,8 +115,10 @@ export function correlateCommand(): Command {
         ys = archTexts.map((a) => table.value(a, column));
       }
       const n = archTexts.length;
-      await startBackend(o);
-      const ctx = scoringContext(o);
+      // with --redis the workers load the data and start their backends
+      const queue = o.redis ? await TrialQueue.open(o.redis) : undefined;
+      if (!queue) await startBackend(o);
+      const ctx = queue ? undefined : scoringContext(o);
       const t0 = performance.now();
       // The sample's archs are the run's trials (index = position); a resumed run must have the same settings.
       const run = resumeGuard(o, { space: o.space, n, ...(targetsFile ? { targets: targetsFile } : {}), proxies, ...scoringSettings(o, proxies) });
@@ -129,13 +133,14 @@ export function correlateCommand(): Command {
         {
           progress: true,
           workers: o.workers,
+          remote: queue ? { queue, settings: dataSettings(o) } : undefined,
           // the experiment store keeps the target accuracy beside the scores
           objectives: (i) => ({ [target]: ys[i]! }),
           onScored: (r, i) => {
             if (o.scoresOut) appendFileSync(o.scoresOut, `${JSON.stringify({ arch: r.arch, scores: r.scores, target: ys[i], seconds: r.seconds })}\n`);
           },
         },
-      );
+      ).finally(() => queue?.close());
       if (line) {
         emit(o, { stopped: true, complete: false, scored: done.size, n, seed: o.seed, target, run: currentRun()?.id ?? null }, () => line);
         return;

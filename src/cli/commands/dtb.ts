@@ -1,12 +1,12 @@
 /** `tsnas dtb build|export`: build the training-states benchmark (resumable) and export it (schema: docs/DTB.md). */
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { checkSpace, getSpace, listSpaces, type SpaceName } from '../../spaces/index.js';
+import { checkSpace, getSpace, type SpaceName } from '../../spaces/index.js';
 import { buildDtbAsync, collectDtb, writeDtb } from '../../train/dtb.js';
 import { stopRequested, withGracefulStop } from '../tracking.js';
 import { trainProgressBar } from '../train-progress.js';
 import { TsnasError } from '../../util/errors.js';
-import { emit, intArg, log, startBackend, withCommon, type CommonOptions } from '../common.js';
+import { emit, intArg, log, startBackend, spaceOption, withCommon, type CommonOptions } from '../common.js';
 import { currentRunHint, dataSpecFrom, netSpecFrom, recipeFrom, withRecipeFlags, type NetFlags, type RecipeFlags } from './train.js';
 
 /** The small default DTB recipe: short cosine runs on small networks (see docs/DTB.md). */
@@ -19,7 +19,7 @@ function buildCommand(): Command {
     withCommon(
       new Command('build')
         .description('Sample --archs architectures (seeded), train each, record every epoch; rerun the same command to resume after a kill')
-        .addOption(new Option('--space <space>', 'search space').choices(listSpaces()).makeOptionMandatory())
+        .addOption(spaceOption().makeOptionMandatory())
         .requiredOption('--archs <n>', 'number of architectures', intArg('archs', 1, 1_000_000))
         .option('--stop-after <k>', 'train at most k architectures in this invocation (the build resumes later)', intArg('stop-after', 0))
         .option('--resume', 'accepted for uniformity (tsnas runs resume adds it): a build always resumes in its --out directory')

@@ -8,5 +8,7 @@ import { exportCommand } from './export.js';
 import { dtbCommand } from './dtb.js';
 import { reportCommand } from './report.js';
 import { dashboardCommand } from './dashboard.js';
+import { workerCommand } from './worker.js';
+import { queueCommand } from './queue.js';
 
-export const COMMANDS: (() => Command)[] = [scoreCommand, correlateCommand, searchCommand, trainCommand, exportCommand, dtbCommand, reportCommand, dashboardCommand];
+export const COMMANDS: (() => Command)[] = [scoreCommand, correlateCommand, searchCommand, trainCommand, exportCommand, dtbCommand, reportCommand, dashboardCommand, workerCommand, queueCommand];

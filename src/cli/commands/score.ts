@@ -1,12 +1,23 @@
 /** `tsnas score`: training-free (or k-step) proxy scores for one or more architectures. */
 import { readFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
-import { listSpaces, parseArch, type AnyArch, type SpaceName } from '../../spaces/index.js';
+import { Command } from 'commander';
+import { parseArch, type AnyArch, type SpaceName } from '../../spaces/index.js';
 import { parseProxyList, proxyNames, type ScoreContext } from '../../proxies/index.js';
-import { scoreRemaining as libraryScoreRemaining, scoringContext, scoringOptions, scoringSettings, storedScores as libraryStoredScores, workerCount, type WorkerCount } from '../../search/scoring.js';
+import { TrialQueue } from '../../queue/coordinator.js';
+import { queueOptions } from '../../queue/options.js';
+import {
+  dataSettings,
+  scoreRemaining as libraryScoreRemaining,
+  scoringContext,
+  scoringOptions,
+  scoringSettings,
+  storedScores as libraryStoredScores,
+  workerCount,
+  type WorkerCount,
+} from '../../search/scoring.js';
 import { TsnasError } from '../../util/errors.js';
 import type { ArchScore } from '../../proxies/index.js';
-import { emit, log, startBackend, withCommon, type CommonOptions } from '../common.js';
+import { emit, log, startBackend, spaceOption, withCommon, type CommonOptions } from '../common.js';
 import { currentRun, resumeGuard, resumeHint, stopSignal, withGracefulStop } from '../tracking.js';
 import { addSchemaFlags } from '../zod-flags.js';
 
@@ -21,12 +32,14 @@ export interface ScoringFlags extends CommonOptions {
   trainBatch: number;
   dataLimit?: number;
   workers?: WorkerCount;
+  redis?: string;
 }
 
 /** Flags shared by score and correlate: --proxies and the scoring options (the same schema as the naswot strategy's). */
 export function withScoringFlags(cmd: Command, defaultProxies: string): Command {
   cmd.option('--proxies <list>', `comma-separated proxies: ${proxyNames().join(', ')}, das:kernel=whole|layer|perlayer,lambda=X,active=Y,conn=Z`, defaultProxies);
   addSchemaFlags(cmd, scoringOptions);
+  addSchemaFlags(cmd, queueOptions);
   return cmd;
 }
 
@@ -43,13 +56,19 @@ export function storedScores(archTexts: readonly string[], proxies: readonly str
 export async function scoreRemaining(
   archs: readonly AnyArch[],
   proxies: string[],
-  ctx: ScoreContext,
+  ctx: ScoreContext | undefined,
   done: Map<number, ArchScore>,
-  o: { progress: boolean; workers?: WorkerCount; objectives?: (i: number) => Record<string, number>; onScored?: (r: ArchScore, i: number) => void },
+  o: {
+    progress: boolean;
+    workers?: WorkerCount;
+    objectives?: (i: number) => Record<string, number>;
+    onScored?: (r: ArchScore, i: number) => void;
+    remote?: Parameters<typeof libraryScoreRemaining>[4]['remote'];
+  },
 ): Promise<string | undefined> {
   const pending = archs.length - done.size;
-  const workers = workerCount(o.workers, pending);
-  const bar = o.progress ? scoringBar(workers > 1 ? ` | ${Math.min(workers, pending)} workers` : '') : undefined;
+  const workers = o.remote ? 0 : workerCount(o.workers, pending);
+  const bar = o.progress ? scoringBar(o.remote ? ` | queue ${o.remote.queue.display}` : workers > 1 ? ` | ${Math.min(workers, pending)} workers` : '') : undefined;
   const { stopped } = await withGracefulStop(() =>
     libraryScoreRemaining(archs, proxies, ctx, done, { ...o, run: currentRun(), signal: stopSignal(), onProgress: bar ? (e) => bar.update(e) : undefined }),
   ).finally(() => bar?.stop());
@@ -77,7 +96,7 @@ export function scoreCommand(): Command {
     withCommon(
       new Command('score')
         .description('Score architectures with training-free proxies (NASWOT, DAS, zero-cost suite), optionally after k SGD steps')
-        .addOption(new Option('--space <space>', 'search space').choices(listSpaces()).makeOptionMandatory())
+        .addOption(spaceOption().makeOptionMandatory())
         .option('--arch <str>', 'architecture (NB201 string, DARTS Genotype(...), or NB101 JSON {matrix, ops} or BITS|OP,...)')
         .option('--arch-file <file>', 'file with one architecture per line')
         .option('--resume', 'continue the run named by --run-id (or `tsnas runs resume`), scoring only architectures it has no trial for'),
@@ -97,10 +116,13 @@ export function scoreCommand(): Command {
         )
       : new Map<number, ArchScore>();
     if (run?.resumed && !o.json) log(`resuming: ${done.size} of ${archs.length} architectures already scored`);
-    await startBackend(o);
-    const ctx = scoringContext(o);
+    // with --redis the workers load the data and start their backends
+    const queue = o.redis ? await TrialQueue.open(o.redis) : undefined;
+    if (!queue) await startBackend(o);
+    const ctx = queue ? undefined : scoringContext(o);
     const t0 = performance.now();
-    const line = await scoreRemaining(archs, proxies, ctx, done, { progress: archs.length > 1, workers: o.workers });
+    const remote = queue ? { queue, settings: dataSettings(o) } : undefined;
+    const line = await scoreRemaining(archs, proxies, ctx, done, { progress: archs.length > 1, workers: o.workers, remote }).finally(() => queue?.close());
     if (line) {
       emit(o, { stopped: true, complete: false, scored: done.size, total: archs.length, proxies, seed: o.seed, run: currentRun()?.id ?? null }, () => line);
       return;

@@ -12,8 +12,8 @@ import { describeMooResult } from '../../search/multi-objective.js';
 import type { SearchResult } from '../../search/result.js';
 import { parseStrategyOptions } from '../../search/search.js';
 import type { SearchContext, SearchStrategy } from '../../search/strategy.js';
-import { listSpaces } from '../../spaces/index.js';
-import { emit, log, startBackend, withCommon, type CommonOptions } from '../common.js';
+import { listSpaces, resolveSpace } from '../../spaces/index.js';
+import { emit, log, parseSpaceArg, startBackend, withCommon, type CommonOptions } from '../common.js';
 import { progressBars } from '../progress.js';
 import { addSchemaFlags, pickSchemaValues } from '../zod-flags.js';
 import { currentRun, stopSignal, withGracefulStop } from '../tracking.js';
@@ -39,6 +39,7 @@ export function describeSearchResult(r: SearchResult): string {
  */
 export async function runSearchCommand(strategy: SearchStrategy, flags: SearchFlags, values: Record<string, unknown>): Promise<SearchResult> {
   const options = parseStrategyOptions(strategy.name, values);
+  await resolveSpace(options.space);
   // bars go to stderr, so they are on with --json too (off with --no-progress)
   const bars = flags.progress === false ? undefined : progressBars();
   const ctx: SearchContext = {
@@ -65,7 +66,8 @@ function strategyCommand(s: SearchStrategy): Command {
   cmd.option('--no-progress', 'no progress bars');
   const keys = addSchemaFlags(cmd, s.options as unknown as z.ZodObject);
   const space = cmd.options.find((o) => o.attributeName() === 'space');
-  space?.choices(listSpaces());
+  space?.argParser(parseSpaceArg);
+  if (space) space.description = `search space: ${listSpaces().join(', ')}, or a space file (.yaml, .json, .ts)`;
   return cmd.action(async (flags: SearchFlags) => {
     await runSearchCommand(s, flags, pickSchemaValues(flags, keys));
   });

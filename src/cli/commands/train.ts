@@ -1,13 +1,13 @@
 /** `tsnas train`: train one architecture's evaluation network, with checkpoints, resume and curves. */
-import { Command, Option } from 'commander';
-import { checkSpace, getSpace, listSpaces, type SpaceName } from '../../spaces/index.js';
+import { Command } from 'commander';
+import { checkSpace, getSpace, type SpaceName } from '../../spaces/index.js';
 import { DEFAULT_RECIPE, spaceRecipe, type TrainRecipe } from '../../train/trainer.js';
 import { runTrainingAsync, type DataSpec, type NetSpec } from '../../train/run.js';
 import { currentRun, stopRequested, withGracefulStop } from '../tracking.js';
 import { trainProgressBar } from '../train-progress.js';
 import { TsnasError } from '../../util/errors.js';
 import { folderOptionsFrom } from '../../data/index.js';
-import { emit, intArg, log, numArg, startBackend, withCommon, type CommonOptions } from '../common.js';
+import { emit, intArg, log, numArg, startBackend, spaceOption, withCommon, type CommonOptions } from '../common.js';
 
 export interface RecipeFlags {
   epochs: number;
@@ -136,7 +136,7 @@ export function trainCommand(): Command {
     withCommon(
       new Command('train')
         .description('Train an architecture (SGD, cosine, cutout, drop-path, auxiliary head); checkpoints and curves in --out, --resume continues')
-        .addOption(new Option('--space <space>', 'search space').choices(listSpaces()).makeOptionMandatory())
+        .addOption(spaceOption().makeOptionMandatory())
         .requiredOption('--arch <str>', 'NB201 arch string or DARTS Genotype(...) text')
         .option('--resume', 'continue from the checkpoint in --out (exactly as if never interrupted)')
         .option('--stop-after <k>', 'stop after k epochs in this invocation (continue later with --resume): split a long run into short ones', intArg('stop-after', 1))

@@ -12,13 +12,18 @@ import { sampleArch, type AnyArch } from '../../spaces/index.js';
 import { TsnasError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import type { SearchResult } from '../result.js';
-import { scoreRemaining, scoringContext, scoringOptions, scoringSettings, storedScores } from '../scoring.js';
+import { TrialQueue } from '../../queue/coordinator.js';
+import { queueOptions } from '../../queue/options.js';
+import { dataSettings, scoreRemaining, scoringContext, scoringOptions, scoringSettings, storedScores } from '../scoring.js';
 import { baseSearchOptions, type SearchContext, type SearchStrategy } from '../strategy.js';
 
-const options = baseSearchOptions.extend(scoringOptions.shape).extend({
-  n: z.number().int().min(1).max(1_000_000).default(100).describe('architectures to sample'),
-  proxy: z.string().default('naswot').describe('proxy to maximise (e.g. naswot, das, das:kernel=perlayer,lambda=0.5)'),
-});
+const options = baseSearchOptions
+  .extend(scoringOptions.shape)
+  .extend(queueOptions.shape)
+  .extend({
+    n: z.number().int().min(1).max(1_000_000).default(100).describe('architectures to sample'),
+    proxy: z.string().default('naswot').describe('proxy to maximise (e.g. naswot, das, das:kernel=perlayer,lambda=0.5)'),
+  });
 
 type NaswotOptions = z.output<typeof options>;
 
@@ -51,12 +56,15 @@ export const naswotStrategy: SearchStrategy<NaswotOptions> = {
         )
       : new Map<number, ArchScore>();
     if (run?.resumed && !sc.quiet) sc.log(`resuming: ${done.size} of ${archs.length} architectures already scored`);
-    await sc.startBackend(o.backend);
-    const ctx = scoringContext(o);
+    // with --redis the workers load the data and start their backends; the coordinator needs neither
+    const queue = o.redis ? await TrialQueue.open(o.redis) : undefined;
+    if (!queue) await sc.startBackend(o.backend);
+    const ctx = queue ? undefined : scoringContext(o);
     const t0 = performance.now();
     const progress = sc.progress;
     const onProgress = progress ? (e: { done: number; total: number }) => progress({ label: 'scoring', done: e.done, total: e.total }) : undefined;
-    const { stopped } = await scoreRemaining(archs, [p], ctx, done, { run, signal: sc.signal, workers: o.workers, onProgress });
+    const remote = queue ? { queue, settings: dataSettings(o) } : undefined;
+    const { stopped } = await scoreRemaining(archs, [p], ctx, done, { run, signal: sc.signal, workers: o.workers, onProgress, remote }).finally(() => queue?.close());
     const base = { strategy: 'naswot', space: o.space, seed: o.seed, run: run?.id ?? null, proxy: p, n: o.n };
     if (stopped) {
       sc.log(`stopped after ${done.size} of ${archs.length} architectures${run ? `; continue with${run.resumeHint()}` : ''}`);

@@ -1,17 +1,17 @@
 /** `nsga2`: NSGA-II over the space's architectures with any objective list (see ../nsga2.ts). */
 import { z } from 'zod';
 import { buildResult } from '../moo-common.js';
-import { finishedResult, mooOptions, openMooSession, runSteps, stoppedResult, stopper, type MooOptions } from '../multi-objective.js';
+import { finishedResult, queuedMooOptions, openMooSession, runSteps, stoppedResult, stopper, type MooOptions } from '../multi-objective.js';
 import { nsga2Steps, type Nsga2State } from '../nsga2.js';
 import type { SearchStrategy } from '../strategy.js';
 
-const options = mooOptions.extend({
+const options = queuedMooOptions.extend({
   popSize: z.number().int().min(2).max(100000).default(20).describe('population size'),
 });
 
 export const nsga2Strategy: SearchStrategy<z.output<typeof options>> = {
   name: 'nsga2',
-  summary: 'NSGA-II (Deb et al. 2002): multi-objective evolution with non-dominated sorting and crowding distance',
+  summary: 'NSGA-II (Deb et al. 2002): multi-objective evolution with non-dominated sorting and crowding distance (--redis: each generation is one batch of worker jobs)',
   options,
   async run(sc, opts) {
     const o: MooOptions = { ...opts, strategy: 'nsga2' };
@@ -27,7 +27,8 @@ export const nsga2Strategy: SearchStrategy<z.output<typeof options>> = {
         onCheckpoint: s.checkpoint,
         shouldStop: stopper(sc),
       }),
-    );
+      s.prefetch,
+    ).finally(() => s.close());
     if (g.stopped) return stoppedResult(sc, o, s);
     const res = buildResult('nsga2', o.space, s.ev, o.seed, (performance.now() - t0) / 1000, undefined, { generations: g.generations, popSize: opts.popSize });
     return finishedResult(sc, o, s, res);

@@ -1,19 +1,19 @@
 /** `random`: distinct uniform samples until the budget is spent; the result is their non-dominated set. */
 import type { z } from 'zod';
 import { buildResult } from '../moo-common.js';
-import { finishedResult, mooOptions, openMooSession, runSteps, stoppedResult, stopper, type MooOptions } from '../multi-objective.js';
+import { finishedResult, queuedMooOptions, openMooSession, runSteps, stoppedResult, stopper, type MooOptions } from '../multi-objective.js';
 import { randomSearchSteps } from '../random-search.js';
 import type { SearchStrategy } from '../strategy.js';
 
-export const randomStrategy: SearchStrategy<z.output<typeof mooOptions>> = {
+export const randomStrategy: SearchStrategy<z.output<typeof queuedMooOptions>> = {
   name: 'random',
   summary: 'random search: distinct uniform samples, the non-dominated set of everything evaluated (the multi-objective baseline)',
-  options: mooOptions,
+  options: queuedMooOptions,
   async run(sc, opts) {
     const o: MooOptions = { ...opts, strategy: 'random' };
     const s = await openMooSession(sc, o, 'accuracy,latency:pixel3');
     const t0 = performance.now();
-    const r = await runSteps(randomSearchSteps(s.ev, { space: o.space, seed: o.seed, shouldStop: stopper(sc) }));
+    const r = await runSteps(randomSearchSteps(s.ev, { space: o.space, seed: o.seed, shouldStop: stopper(sc) }), s.prefetch).finally(() => s.close());
     if (r.stopped) return stoppedResult(sc, o, s);
     return finishedResult(sc, o, s, buildResult('random', o.space, s.ev, o.seed, (performance.now() - t0) / 1000));
   },

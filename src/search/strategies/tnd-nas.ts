@@ -2,14 +2,19 @@
  * `tnd-nas`: TND-NAS (REINFORCE on α over the discrete space, progressive shrinking of the
  * targets), with accuracy from a weight-sharing supernet (NB201 or DARTS space) or, with
  * `tableAccuracy`, from the NB201 table (to study the policy gradient cheaply). See ../tnd-nas/.
+ * On any other space (and on DARTS when the first objective is not accuracy:supernet) the policy
+ * is over the space's `decisions()` and the first objective is evaluated as given (a
+ * training-free score such as naswot, or accuracy:trained).
  */
 import { z } from 'zod';
 import { downsample, loadDataset } from '../../data/index.js';
-import type { AnyArch } from '../../spaces/index.js';
+import { decodeArch, getSpace, type AnyArch } from '../../spaces/index.js';
 import { TsnasError } from '../../util/errors.js';
 import { buildResult } from '../moo-common.js';
 import { finishedResult, mooOptions, openMooSession, runSteps, stoppedResult, stopper, type MooOptions } from '../multi-objective.js';
-import type { SearchStrategy } from '../strategy.js';
+import { parseObjectives } from '../../objectives/index.js';
+import type { SearchResult } from '../result.js';
+import type { SearchContext, SearchStrategy } from '../strategy.js';
 import { TND_DARTS_PRESETS, TND_PRESETS, tndNasSupernetSteps, tndNasTableSteps, tndSpace, type TndSupernetState, type TndTableState } from '../tnd-nas/index.js';
 
 const options = mooOptions.extend({
@@ -25,9 +30,15 @@ export const tndNasStrategy: SearchStrategy<z.output<typeof options>> = {
   options,
   async run(sc, opts) {
     const o: MooOptions = { ...opts, strategy: 'tnd-nas' };
+    // the supernet modes: NB201 always, DARTS unless the first objective asks for another accuracy
+    const supernetSpace = o.space === 'nb201' || (o.space === 'darts' && (!o.objectives || parseObjectives(o.objectives)[0]?.source === 'supernet'));
+    if (!supernetSpace) {
+      if (opts.partialChannels !== undefined) throw new TsnasError(`--partial-channels sets the supernet; --space ${o.space} with these objectives trains none`);
+      return evaluatorMode(sc, o);
+    }
     const space = tndSpace(o.space);
     const tableMode = Boolean(opts.tableAccuracy);
-    if (tableMode && space.name !== 'nb201') throw new TsnasError('--table-accuracy reads the NB201 table: use it with --space nb201');
+    if (tableMode && space.name !== 'nb201') throw new TsnasError(`--table-accuracy reads the NB201 table; --space ${o.space} has none`);
     if (tableMode && opts.partialChannels !== undefined) throw new TsnasError('--partial-channels sets the supernet; --table-accuracy trains none');
     let hook: ((a: AnyArch) => number) | undefined;
     const defaultObjectives = tableMode ? 'accuracy,latency:pixel3' : space.name === 'nb201' ? 'accuracy:supernet,latency:pixel3' : 'accuracy:supernet,params';
@@ -91,3 +102,42 @@ export const tndNasStrategy: SearchStrategy<z.output<typeof options>> = {
     return finishedResult(sc, o, s, res);
   },
 };
+
+/**
+ * TND-NAS over the decisions of a space other than NB201: each sampled code vector is decoded by
+ * the space and evaluated by the objectives (the first, to maximise, plays the accuracy).
+ */
+async function evaluatorMode(sc: SearchContext, o: MooOptions): Promise<SearchResult> {
+  if (o.tableAccuracy) throw new TsnasError(`--table-accuracy reads the NB201 table; --space ${o.space} has none`);
+  const space = getSpace(o.space);
+  const decisions = space.decisions();
+  const s = await openMooSession<TndTableState>(sc, o, 'naswot,params', (specs) => {
+    if (specs[0]!.source === 'supernet') throw new TsnasError(`tnd-nas: accuracy:supernet needs a supernet, and --space ${o.space} has none wired up; use naswot, das or accuracy:trained first`);
+    if (specs[0]!.direction !== 'max') throw new TsnasError(`tnd-nas: the first objective (${specs[0]!.key}) must be one to maximise (an accuracy or a training-free score)`);
+  });
+  const t0 = performance.now();
+  const out = await runSteps(
+    tndNasTableSteps(s.ev, {
+      seed: o.seed,
+      samples: o.tndSamples ?? 10,
+      decisionSizes: decisions.map((d) => d.choices.length),
+      archOfChoice: (c) => decodeArch(o.space, c),
+      describeChoice: (e, k) => `${decisions[e]!.label}: ${decisions[e]!.choices[k]}`,
+      resume: s.state,
+      onCheckpoint: s.checkpoint,
+      shouldStop: stopper(sc),
+    }),
+  );
+  if (out.stopped) return stoppedResult(sc, o, s, ` (α step ${out.log.length + 1})`);
+  const res = buildResult('tnd-nas', o.space, s.ev, o.seed, (performance.now() - t0) / 1000, undefined, {
+    mode: 'evaluator',
+    decisions: decisions.map((d) => d.label),
+    argmax: out.argmax,
+    targets: out.targets,
+    stages: out.stages,
+    alphaSteps: out.log.length,
+    alpha: out.policy.alpha,
+    finalMeanReward: out.log.at(-1)?.meanReward,
+  });
+  return finishedResult(sc, o, s, res);
+}

@@ -23,5 +23,5 @@ export { SCALARISATIONS, TND_EXPONENTS, TND_TARGET_RATIOS, defaultTargets, tndRe
 export { TND_DARTS_PRESETS, TND_PRESETS, type TndSupernetPreset } from './presets.js';
 export { DARTS_INPUT_PAIRS, DARTS_REAL_OPS, DartsTndPolicy, dartsArchOfChoice, dartsChoiceOfGenotype, dartsGenotypeOfChoice } from './darts-policy.js';
 export { DARTS_TND, NB201_TND, tndSpace, type TndSpace, type TndSupernetNet, type TndSupernetShape } from './spaces.js';
-export { tndNasTable, tndNasTableSteps, type TndTableOptions, type TndTableState } from './table.js';
+export { TND_IDLE_STEPS, tndNasTable, tndNasTableSteps, type TndTableOptions, type TndTableState } from './table.js';
 export { tndNasSupernet, tndNasSupernetSteps, type TndSupernetOptions, type TndSupernetOutcome, type TndSupernetState } from './supernet.js';

@@ -98,7 +98,11 @@ export abstract class CategoricalPolicy {
   }
 }
 
-/** The NB201 policy: one categorical over the ops per edge (every edge is used by every sample). */
+/**
+ * The NB201 policy: one categorical over the ops per edge (every edge is used by every sample); also
+ * the policy over any space's decisions (`forDecisions`), with the extra columns of decisions that
+ * have fewer choices than the widest masked from the start.
+ */
 export class TndPolicy extends CategoricalPolicy {
   constructor(
     readonly edges: number,
@@ -107,6 +111,13 @@ export class TndPolicy extends CategoricalPolicy {
     private readonly opNames: readonly string[] = NB201_OPS,
   ) {
     super(new Array<number>(edges).fill(ops), rng);
+  }
+
+  /** A policy over decisions with these numbers of choices (a space's `decisions()`). */
+  static forDecisions(sizes: readonly number[], rng?: Rng): TndPolicy {
+    const p = new TndPolicy(sizes.length, Math.max(...sizes), rng);
+    sizes.forEach((n, e) => p.masks[e]!.forEach((_, k) => (p.masks[e]![k] = k < n)));
+    return p;
   }
 
   sample(rng: Rng): number[] {
@@ -211,8 +222,10 @@ export interface TndSearchOptions {
   seed: number;
   /** Architectures sampled per α step (10). */
   samples?: number;
-  /** Active ops per edge in each stage (NB201 default [5, 3, 2]). */
+  /** Active ops per edge in each stage (NB201 default [5, 3, 2]; other spaces [widest, 3, 2]). */
   keep?: number[];
+  /** Choices per decision of another space than NB201 (its `decisions()`); default NB201's 6 edges × 5 ops. */
+  decisionSizes?: readonly number[];
   scalarisation?: Scalarisation;
   exponents?: number[];
   targets?: number[][];
@@ -240,12 +253,12 @@ export function tndSetup(o: TndSearchOptions, makePolicy: (rng: Rng) => Categori
   const rng = new Rng(o.seed);
   const cfg: RewardConfig = { scalarisation: o.scalarisation ?? 'product', exponents: o.exponents ?? TND_EXPONENTS, targets: o.targets };
   return {
-    keep: o.keep ?? defaultKeep,
+    keep: o.keep ?? (o.decisionSizes ? [Math.max(...o.decisionSizes), 3, 2] : defaultKeep),
     samples: o.samples ?? 10,
     decay: o.baselineDecay ?? 0.95,
     cfg,
     rng,
-    policy: makePolicy(rng.fork(1)),
+    policy: o.decisionSizes ? TndPolicy.forDecisions(o.decisionSizes, rng.fork(1)) : makePolicy(rng.fork(1)),
     opt: new ArrayAdam({ lr: o.lr ?? 1e-2, beta1: 0.5, beta2: 0.999, weightDecay: 1e-3, clip: 5 }),
   };
 }
@@ -259,7 +272,7 @@ export function restorePolicy(s: TndPolicyState, policy: CategoricalPolicy, opt:
 }
 
 /** Shrink the op set for `stage` and describe what was dropped (the outcome's `stages`). */
-export function shrinkStage(policy: CategoricalPolicy, stage: number, keep: number): TndOutcome['stages'][number] {
+export function shrinkStage(policy: CategoricalPolicy, stage: number, keep: number, describe: (e: number, k: number) => string = (e, k) => policy.label(e, k)): TndOutcome['stages'][number] {
   const dropped = policy.shrink(keep);
-  return { stage, keep, dropped: dropped.map(([e, k]) => policy.label(e, k)) };
+  return { stage, keep, dropped: dropped.map(([e, k]) => describe(e, k)) };
 }

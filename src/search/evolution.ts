@@ -1,0 +1,134 @@
+/**
+ * Regularized evolution (Real et al. 2019, "aging evolution"), the standard single-objective
+ * baseline of NASLib and NNI:
+ *   - initial population: `popSize` distinct uniform samples;
+ *   - every cycle: draw `sampleSize` members uniformly (with replacement), the fittest of them is
+ *     the parent; its child (one mutation, re-mutated up to 20 times while already evaluated, so
+ *     the budget goes to new architectures) joins the population and the oldest member leaves.
+ * Fitness is the first objective (in its direction), or a weighted sum of all objectives
+ * (`weights`, each objective oriented so that a positive weight rewards improving it); an
+ * infeasible architecture (a constraint broken) is less fit than every feasible one, and among
+ * infeasible ones the smaller violation wins.
+ * Stops when `budget` distinct architectures have been evaluated (or after 50·popSize cycles in a
+ * row that found nothing new: a space nearly exhausted).
+ *
+ * Resumable like NSGA-II: `onCheckpoint` receives the state (cycle, stall count, RNG state, the
+ * population oldest first as evaluation numbers) after the initial population and every
+ * `popSize` cycles; given back as `resume` with an evaluator holding the same first `evaluations`
+ * records, the run continues exactly as if never interrupted.
+ */
+import { mutateArch, sampleArch, type AnyArch, type SpaceName } from '../spaces/index.js';
+import { Rng } from '../util/rng.js';
+import { TsnasError } from '../util/errors.js';
+import type { EvalRecord, MooEvaluator } from './moo-common.js';
+import { drain, type Steps } from './steps.js';
+
+export interface EvolutionOptions {
+  space: SpaceName;
+  seed: number;
+  /** Population size P (default 20). */
+  popSize?: number;
+  /** Tournament size S (default 5; at most P). */
+  sampleSize?: number;
+  /** Fitness as Σ wᵢ·(±vᵢ) over the objectives (sign: + for max, − for min); default: the first objective. */
+  weights?: readonly number[];
+  /** Initial population (e.g. from a pool); default uniform samples. */
+  init?: (rng: Rng) => AnyArch;
+  /** Continue from a checkpoint (the evaluator must already hold its first `evaluations` records). */
+  resume?: EvolutionState;
+  /** Told the state after the initial population and every popSize cycles. */
+  onCheckpoint?: (s: EvolutionState) => void;
+  /** Called with the cycle count and evaluations at every checkpoint. */
+  onProgress?: (cycle: number, evaluations: number) => void;
+  /** Polled after every evaluation: true ends the run there, `stopped` in the outcome. */
+  shouldStop?: () => boolean;
+}
+
+/** What regularized evolution needs to continue: everything else is in the evaluator's history. */
+export interface EvolutionState {
+  cycle: number;
+  stall: number;
+  rng: number;
+  /** The population, oldest first, as 1-based evaluation numbers (EvalRecord.at). */
+  population: number[];
+  evaluations: number;
+}
+
+export interface EvolutionOutcome {
+  cycles: number;
+  /** Ended early by `shouldStop` (the evaluator holds the evaluations made so far). */
+  stopped?: true;
+}
+
+/** The fitness of a record (higher is fitter) for the evaluator's objectives. */
+export function evolutionFitness(ev: MooEvaluator, weights?: readonly number[]): (r: EvalRecord) => number {
+  if (weights && weights.length !== ev.objectives.length) throw new TsnasError(`evolution: ${weights.length} fitness weights for ${ev.objectives.length} objectives`);
+  const sign = ev.directions.map((d) => (d === 'max' ? 1 : -1));
+  return weights ? (r) => r.values.reduce((s, v, i) => s + weights[i]! * sign[i]! * v, 0) : (r) => sign[0]! * r.values[0]!;
+}
+
+/** Run regularized evolution until the evaluator's budget is spent. */
+export function evolution(ev: MooEvaluator, o: EvolutionOptions): EvolutionOutcome {
+  return drain(evolutionSteps(ev, o));
+}
+
+/** Regularized evolution as a step generator: yields after every evaluation. */
+export function* evolutionSteps(ev: MooEvaluator, o: EvolutionOptions): Steps<EvolutionOutcome> {
+  const P = o.popSize ?? 20;
+  const S = o.sampleSize ?? Math.min(5, P);
+  if (!(Number.isInteger(P) && P >= 2)) throw new TsnasError(`evolution: population size must be an integer >= 2, got ${P}`);
+  if (!(Number.isInteger(S) && S >= 1 && S <= P)) throw new TsnasError(`evolution: sample size must be an integer in [1, population size ${P}], got ${S}`);
+  const fitness = evolutionFitness(ev, o.weights);
+  // feasible beats infeasible, then less violation, then fitness
+  const fitter = (a: EvalRecord, b: EvalRecord): boolean => (a.violation !== b.violation ? a.violation < b.violation : fitness(a) > fitness(b));
+  const rng = new Rng(o.seed);
+  const sample = o.init ?? ((r: Rng) => sampleArch(o.space, r));
+
+  let pop: EvalRecord[] = [];
+  let cycle = 0;
+  let stall = 0;
+  const checkpoint = () => {
+    o.onCheckpoint?.({ cycle, stall, rng: rng.state, population: pop.map((r) => r.at), evaluations: ev.evaluations });
+    o.onProgress?.(cycle, ev.evaluations);
+  };
+  if (o.resume) {
+    const s = o.resume;
+    if (ev.evaluations !== s.evaluations) throw new TsnasError(`evolution resume: the evaluator holds ${ev.evaluations} evaluations, the checkpoint ${s.evaluations}`);
+    pop = s.population.map((at) => ev.history[at - 1]!);
+    cycle = s.cycle;
+    stall = s.stall;
+    rng.state = s.rng;
+  } else {
+    for (let tries = 0; pop.length < P && !ev.exhausted && tries < 100 * P; tries++) {
+      const a = sample(rng);
+      if (ev.has(a)) continue;
+      pop.push(ev.evaluate(a)!);
+      yield;
+      if (o.shouldStop?.()) return { cycles: cycle, stopped: true };
+    }
+    if (pop.length === 0) throw new TsnasError('evolution: could not draw a new architecture for the initial population');
+    checkpoint();
+  }
+  while (!ev.exhausted && stall < 50 * P) {
+    let parent = pop[rng.int(pop.length)]!;
+    for (let k = 1; k < S; k++) {
+      const c = pop[rng.int(pop.length)]!;
+      if (fitter(c, parent)) parent = c;
+    }
+    let child = mutateArch(parent.arch, rng);
+    for (let t = 0; t < 20 && ev.has(child); t++) child = mutateArch(child, rng);
+    const isNew = !ev.has(child);
+    // an already evaluated child still ages the population (it costs no evaluation)
+    pop.push(ev.evaluate(child)!);
+    pop.shift();
+    cycle++;
+    stall = isNew ? 0 : stall + 1;
+    if (isNew) yield;
+    if (cycle % P === 0) checkpoint();
+    if (isNew && o.shouldStop?.()) {
+      checkpoint();
+      return { cycles: cycle, stopped: true };
+    }
+  }
+  return { cycles: cycle };
+}
