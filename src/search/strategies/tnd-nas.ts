@@ -40,6 +40,9 @@ export const tndNasStrategy: SearchStrategy<z.output<typeof options>> = {
     const tableMode = Boolean(opts.tableAccuracy);
     if (tableMode && space.name !== 'nb201') throw new TsnasError(`--table-accuracy reads the NB201 table; --space ${o.space} has none`);
     if (tableMode && opts.partialChannels !== undefined) throw new TsnasError('--partial-channels sets the supernet; --table-accuracy trains none');
+    const preset = (space.name === 'darts' ? TND_DARTS_PRESETS : TND_PRESETS)[o.preset ?? 'cpu-small']!;
+    // checked before anything runs (every cell's C is a multiple of the preset's)
+    if (!tableMode && preset.C % (opts.partialChannels ?? 1) !== 0) throw new TsnasError(`--partial-channels ${opts.partialChannels} must divide the ${preset.name} preset's C (${preset.C})`);
     let hook: ((a: AnyArch) => number) | undefined;
     const defaultObjectives = tableMode ? 'accuracy,latency:pixel3' : space.name === 'nb201' ? 'accuracy:supernet,latency:pixel3' : 'accuracy:supernet,params';
     const s = await openMooSession<TndTableState | TndSupernetState>(sc, o, defaultObjectives, (specs, ctx) => {
@@ -63,7 +66,6 @@ export const tndNasStrategy: SearchStrategy<z.output<typeof options>> = {
       });
       return finishedResult(sc, o, s, res);
     }
-    const preset = (space.name === 'darts' ? TND_DARTS_PRESETS : TND_PRESETS)[o.preset ?? 'cpu-small']!;
     let data = loadDataset(o.dataset ?? 'cifar10', { dataDir: o.dataDir, split: 'train', limit: preset.dataLimit, seed: o.seed });
     if (data.height !== preset.imageSize) {
       if (data.height % preset.imageSize !== 0) throw new TsnasError(`tnd-nas preset ${preset.name}: ${data.height}-px images cannot be pooled to ${preset.imageSize} px`);
