@@ -70,6 +70,28 @@ export class DartsSearchCell extends Module {
     }
     return tf.concat(states.slice(-this.multiplier), 3);
   }
+
+  /**
+   * The single path of a genotype's cell: node i sums its two entries, each the chosen op alone on
+   * the edge from its input; the other edges and ops are not computed.
+   */
+  forwardPath(s0: Tensor4D, s1: Tensor4D, entries: readonly GeneEntry[], ctx: ForwardCtx): Tensor4D {
+    if (entries.length !== 2 * DARTS_STEPS) throw new Error(`a DARTS cell path has ${2 * DARTS_STEPS} entries, got ${entries.length}`);
+    const states: Tensor4D[] = [this.pre0.forward(s0, ctx), this.pre1.forward(s1, ctx)];
+    for (let i = 0; i < DARTS_STEPS; i++) {
+      const node = i + 2;
+      // edges into node j start at row Σ_{n<j} n − 1 = (j−2)(j+1)/2 of DARTS_EDGES
+      const first = ((node - 2) * (node + 1)) / 2;
+      const terms = entries.slice(2 * i, 2 * i + 2).map(([op, from]) => {
+        const edge = this.edges[first + from];
+        const o = edge?.opNames.indexOf(op) ?? -1;
+        if (!edge || from >= node || o < 0) throw new Error(`DARTS supernet path: node ${node} cannot take ('${op}', ${from})`);
+        return edge.forwardOne(states[from]!, o, ctx);
+      });
+      states.push(sumAll(terms) as Tensor4D);
+    }
+    return tf.concat(states.slice(-this.multiplier), 3);
+  }
 }
 
 export class DartsSupernet extends Network {
@@ -131,6 +153,21 @@ export class DartsSupernet extends Network {
     let s1 = s0;
     for (const cell of this.cells) {
       const out = cell.reduction ? cell.forward(s0, s1, wr, ctx, arch.masksReduce, er) : cell.forward(s0, s1, wn, ctx, arch.masksNormal, en);
+      [s0, s1] = [s1, out];
+    }
+    return { logits: this.classifier.forward(globalAvgPool(s1), ctx) };
+  }
+
+  /**
+   * Logits of a genotype's subnet (single path): each cell computes only the genotype's ops on its
+   * edges (sampling-based one-shot training and evaluation, TND-NAS). The genotype's ops must be
+   * among the supernet's; its concat lists are the supernet's last `multiplier` nodes.
+   */
+  forwardPath(x: Tensor4D, ctx: ForwardCtx, g: DartsGenotype): NetworkOutput {
+    let s0 = convThenBn(this.stem, this.stemBn, x, ctx);
+    let s1 = s0;
+    for (const cell of this.cells) {
+      const out = cell.forwardPath(s0, s1, cell.reduction ? g.reduce : g.normal, ctx);
       [s0, s1] = [s1, out];
     }
     return { logits: this.classifier.forward(globalAvgPool(s1), ctx) };

@@ -38,14 +38,29 @@ export class MixedOp extends Module {
 
   /** `weights`: a [numOps] tensor; `mask[o] === false` skips op o. */
   forward(x: Tensor4D, weights: Tensor, ctx: ForwardCtx, mask?: readonly boolean[]): Tensor4D {
-    if (this.partialK === 1) return this.mixed(x, weights, ctx, mask, this.cout);
+    return this.partial(x, (xa, cout) => this.mixed(xa, weights, ctx, mask, cout));
+  }
+
+  /**
+   * Op `o` alone (weight 1, the others not computed), partial channels included: the single-path
+   * edge of sampling-based one-shot search (TND-NAS), without a weights tensor or masks.
+   */
+  forwardOne(x: Tensor4D, o: number, ctx: ForwardCtx): Tensor4D {
+    const op = this.ops[o];
+    if (!op) throw new Error(`mixed op has ${this.ops.length} ops, no op ${o}`);
+    return this.partial(x, (xa) => op.forward(xa, ctx));
+  }
+
+  /** `f` on the first C/K channels, the rest bypassing (K = 1: `f` on all of x). */
+  private partial(x: Tensor4D, f: (xa: Tensor4D, cout: number) => Tensor4D): Tensor4D {
+    if (this.partialK === 1) return f(x, this.cout);
     const K = this.partialK;
     const [b, h, w, c] = x.shape;
     const cp = c / K;
     const xa = tf.slice(x, [0, 0, 0, 0], [b, h, w, cp]) as Tensor4D;
     let xb = tf.slice(x, [0, 0, 0, cp], [b, h, w, c - cp]) as Tensor4D;
     if (this.stride > 1) xb = tf.maxPool(xb, 2, 2, 'valid');
-    const ya = this.mixed(xa, weights, ctx, mask, this.cout / K);
+    const ya = f(xa, this.cout / K);
     return channelShuffle(tf.concat([ya, xb], 3) as Tensor4D, K);
   }
 

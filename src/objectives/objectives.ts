@@ -22,7 +22,7 @@
  */
 import { tf, type Tensor4D } from '../engine/tf.js';
 import { benchmarksFor, listBenchmarks, getBenchmark, type BenchmarkTable } from '../benchmarks/index.js';
-import { buildEvalNetwork, type AnyArch, type EvalNetOverrides, type SpaceName } from '../spaces/index.js';
+import { buildEvalNetwork, getSpace, type AnyArch, type EvalNetOverrides, type SpaceName } from '../spaces/index.js';
 import type { Network } from '../nn/network.js';
 import { parseDasRule, scoreArch, type ScoreContext } from '../proxies/index.js';
 import { medianTimeMs } from '../util/timing.js';
@@ -119,6 +119,24 @@ export function netSize(space: SpaceName, a: AnyArch, o: EvalNetOverrides = {}):
     sizeCache.set(key, s);
   }
   return s;
+}
+
+const paramsCache = new Map<string, number>();
+
+/**
+ * Parameters of an architecture's evaluation network, in millions (cached): the space's own
+ * counter where it has one (DARTS: without building the network), else as netSize counts them.
+ */
+export function netParams(space: SpaceName, a: AnyArch, o: EvalNetOverrides = {}): number {
+  const count = getSpace(space).paramCount;
+  if (!count) return netSize(space, a, o).params;
+  const key = `${space}|${JSON.stringify(o)}|${a.text}`;
+  let p = paramsCache.get(key);
+  if (p === undefined) {
+    p = count(a.arch, o) / 1e6;
+    paramsCache.set(key, p);
+  }
+  return p;
 }
 
 /**
@@ -243,7 +261,7 @@ export function buildObjective(spec: ObjectiveSpec, ctx: ObjectiveContext): Arch
       return cached(spec, (a) => table.value(a.text, col));
     }
     case 'params':
-      return cached(spec, (a) => netSize(ctx.space, a, ctx.netOverrides).params);
+      return cached(spec, (a) => netParams(ctx.space, a, ctx.netOverrides));
     case 'flops':
       return cached(spec, (a) => netSize(ctx.space, a, ctx.netOverrides).flops);
     case 'size':

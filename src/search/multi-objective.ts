@@ -67,7 +67,16 @@ export const mooOptions = baseSearchOptions.extend(scoringOptions.shape).extend(
 /** The options of the multi-objective strategies whose evaluations can run on queue workers (nsga2, random). */
 export const queuedMooOptions = mooOptions.extend(queueOptions.shape);
 
-export type MooOptions = z.output<typeof mooOptions> & { redis?: string; strategy: string; popSize?: number; sampleSize?: number; weights?: string; tndSamples?: number; tableAccuracy?: boolean };
+export type MooOptions = z.output<typeof mooOptions> & {
+  redis?: string;
+  strategy: string;
+  popSize?: number;
+  sampleSize?: number;
+  weights?: string;
+  tndSamples?: number;
+  tableAccuracy?: boolean;
+  partialChannels?: number;
+};
 
 /**
  * An evaluator that records its evaluations as trials of the run: pending ones are written at
@@ -130,6 +139,8 @@ function mooSettings(o: MooOptions, objectives: string): Record<string, unknown>
     tndSamples: o.strategy === 'tnd-nas' ? (o.tndSamples ?? 10) : undefined,
     tableAccuracy: o.strategy === 'tnd-nas' ? Boolean(o.tableAccuracy) : undefined,
     preset: (o.strategy === 'tnd-nas' && !o.tableAccuracy) || specs.some((s) => s.source === 'trained') ? (o.preset ?? 'cpu-small') : undefined,
+    // absent for K = 1, so runs stored before the option existed still resume
+    partialChannels: o.strategy === 'tnd-nas' && (o.partialChannels ?? 1) > 1 ? o.partialChannels : undefined,
     dataset: o.dataset,
     dataLimit: o.dataLimit,
     batch: o.batch,

@@ -6,7 +6,7 @@
  */
 import { TsnasError } from '../util/errors.js';
 import type { Rng } from '../util/rng.js';
-import { DartsNetwork, DARTS_EVAL_CONFIG } from '../nn/darts-net.js';
+import { DartsNetwork, DARTS_EVAL_CONFIG, dartsParamCount } from '../nn/darts-net.js';
 import { DartsSupernet, DARTS_SEARCH_CONFIG } from '../nn/darts-supernet.js';
 import { formatGenotype, mutateGenotype, parseGenotype, sampleGenotype, validateGenotype, DARTS_EDGES, DARTS_OPS, DARTS_STEPS, type DartsGenotype, type DartsOp, type GeneEntry } from './darts.js';
 import { archOf } from './registry.js';
@@ -83,6 +83,7 @@ export const dartsSpace: SearchSpace<DartsGenotype> = {
   encode: encodeGenotype,
   decode: decodeGenotype,
   buildNetwork: (a, rng, o = {}) => new DartsNetwork(a, rng, { ...DARTS_EVAL_CONFIG, ...definedOf(o, ['C', 'layers', 'numClasses', 'inputShape', 'auxiliary']) }),
+  paramCount: (a, o = {}) => dartsParamCount(a, { ...DARTS_EVAL_CONFIG, ...definedOf(o, ['C', 'layers', 'numClasses', 'inputShape', 'auxiliary']) }),
   netOptions: ['C', 'layers', 'auxiliary', 'dropPath'],
   trainRecipe: { lr: 0.025, nesterov: false, momentum: 0.9, weightDecay: 3e-4, batch: 96, gradClip: 5, cutout: 16, dropPath: 0.2, auxWeight: 0.4 },
   supernet: {

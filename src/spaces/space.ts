@@ -74,6 +74,8 @@ export interface SearchSpace<A = unknown> {
   decode(codes: readonly number[]): A;
   /** The evaluation network; defaults are the space's benchmark sizes. */
   buildNetwork(a: A, rng: Rng, o?: EvalNetOverrides): Network;
+  /** `buildNetwork(a, rng, o).paramCount()` without building it, where the space can count faster (optional). */
+  paramCount?(a: A, o?: EvalNetOverrides): number;
   /**
    * What the network implements besides numClasses and inputShape: the EvalNetOverrides size knobs
    * it reads (C, N, layers, auxiliary: an auxiliary head, which needs 32×32 input) and whether its

@@ -338,6 +338,72 @@ test(
   },
 );
 
+test('search --strategy tnd-nas --space darts (supernet, tiny, partial channels): killed after an epoch checkpoint, resumed equals the uninterrupted run', { timeout: 600_000 }, async () => {
+  const args = [
+    'search',
+    '--strategy',
+    'tnd-nas',
+    '--space',
+    'darts',
+    '--objectives',
+    'accuracy:supernet,params',
+    '--preset',
+    'tiny',
+    '--partial-channels',
+    '2',
+    '--dataset',
+    'synthetic',
+    '--budget',
+    '400',
+    '--tnd-samples',
+    '3',
+    '--seed',
+    '4',
+    '--backend',
+    'cpu',
+    '--json',
+  ];
+  const straightStore = join(tmp('tndd-a'), 's.db');
+  const a = await runToEnd([...args, '--store', straightStore, '--run-id', 'a']);
+  assert.equal(a.code, 0, a.stderr);
+  const ra = lastJson(a.stdout);
+  assert.equal(ra['space'], 'darts');
+  assert.deepEqual(
+    ((ra['extra'] as Record<string, unknown>)['stages'] as { keep: number }[]).map((s) => s.keep),
+    [7, 5, 3],
+  );
+  for (const p of ra['pareto'] as { arch: string }[]) assert.match(p.arch, /^Genotype\(normal=\[/);
+  const store = join(tmp('tndd-b'), 's.db');
+  const checkpointed = () => {
+    try {
+      const s = Store.open(store);
+      const n = s.getRun('t') ? s.metrics('t', 'checkpoint').length : 0;
+      s.close();
+      return n > 0;
+    } catch {
+      return false;
+    }
+  };
+  const { child, done } = spawnCli([...args, '--store', store, '--run-id', 't']);
+  const delay = new Rng(Date.now() % 100000).int(1500);
+  const poll = setInterval(() => {
+    if (!existsSync(store) || !checkpointed()) return;
+    clearInterval(poll);
+    setTimeout(() => child.kill('SIGKILL'), delay);
+  }, 50);
+  const k = await done;
+  clearInterval(poll);
+  let final = k;
+  if (k.code !== 0) {
+    assert.equal(k.signal, 'SIGKILL');
+    final = await runToEnd(['runs', 'resume', 't', '--store', store, '--json']);
+  }
+  assert.equal(final.code, 0, final.stderr);
+  const strip = (r: Record<string, unknown>) => ({ ...r, wall_s: 0, run: null });
+  assert.deepEqual(strip(lastJson(final.stdout)), strip(ra), 'same front, α, stages and log');
+  assertSameTrials(store, 't', straightStore, 'a', ra['evaluations'] as number);
+});
+
 test('score --arch-file killed by SIGKILL several times and resumed scores each architecture once, same scores', { timeout: 300_000 }, async () => {
   const rng = new Rng(11);
   const archs = Array.from({ length: 12 }, () => sampleArch('nb201', rng).text);

@@ -1,9 +1,10 @@
 /**
  * `tnd-nas`: TND-NAS (REINFORCE on α over the discrete space, progressive shrinking of the
- * targets), with accuracy from a weight-sharing supernet or, with `tableAccuracy`, from the NB201
- * table (to study the policy gradient cheaply). See ../tnd-nas/. On any other space the policy is
- * over the space's `decisions()` and the first objective is evaluated as given (a training-free
- * score such as naswot, or accuracy:trained): the space's supernet is not wired up (DARTS's).
+ * targets), with accuracy from a weight-sharing supernet (NB201 or DARTS space) or, with
+ * `tableAccuracy`, from the NB201 table (to study the policy gradient cheaply). See ../tnd-nas/.
+ * On any other space (and on DARTS when the first objective is not accuracy:supernet) the policy
+ * is over the space's `decisions()` and the first objective is evaluated as given (a
+ * training-free score such as naswot, or accuracy:trained).
  */
 import { z } from 'zod';
 import { downsample, loadDataset } from '../../data/index.js';
@@ -11,14 +12,16 @@ import { decodeArch, getSpace, type AnyArch } from '../../spaces/index.js';
 import { TsnasError } from '../../util/errors.js';
 import { buildResult } from '../moo-common.js';
 import { finishedResult, mooOptions, openMooSession, runSteps, stoppedResult, stopper, type MooOptions } from '../multi-objective.js';
+import { parseObjectives } from '../../objectives/index.js';
 import type { SearchResult } from '../result.js';
 import type { SearchContext, SearchStrategy } from '../strategy.js';
-import { TND_PRESETS, tndNasSupernetSteps, tndNasTableSteps, type TndSupernetState, type TndTableState } from '../tnd-nas/index.js';
+import { TND_DARTS_PRESETS, TND_PRESETS, tndNasSupernetSteps, tndNasTableSteps, tndSpace, type TndSupernetState, type TndTableState } from '../tnd-nas/index.js';
 
 const options = mooOptions.extend({
   tndSamples: z.number().int().min(1).max(1000).default(10).describe('architectures sampled per α step'),
   tableAccuracy: z.boolean().optional().describe('take accuracy from the NB201 table instead of the supernet (benchmarks the policy gradient and shrinking cheaply)'),
   preset: z.enum(['cpu-small', 'paper', 'tiny']).optional().describe('supernet training preset (default cpu-small); accuracy:trained: per-architecture training preset'),
+  partialChannels: z.number().int().min(1).max(64).optional().describe("supernet mode: PC-DARTS partial channels K, each edge's op on C/K channels (default 1; must divide the preset's C)"),
 });
 
 export const tndNasStrategy: SearchStrategy<z.output<typeof options>> = {
@@ -27,10 +30,22 @@ export const tndNasStrategy: SearchStrategy<z.output<typeof options>> = {
   options,
   async run(sc, opts) {
     const o: MooOptions = { ...opts, strategy: 'tnd-nas' };
-    if (o.space !== 'nb201') return evaluatorMode(sc, o);
+    // the supernet modes: NB201 always, DARTS unless the first objective asks for another accuracy
+    const supernetSpace = o.space === 'nb201' || (o.space === 'darts' && (!o.objectives || parseObjectives(o.objectives)[0]?.source === 'supernet'));
+    if (!supernetSpace) {
+      if (opts.partialChannels !== undefined) throw new TsnasError(`--partial-channels sets the supernet; --space ${o.space} with these objectives trains none`);
+      return evaluatorMode(sc, o);
+    }
+    const space = tndSpace(o.space);
     const tableMode = Boolean(opts.tableAccuracy);
+    if (tableMode && space.name !== 'nb201') throw new TsnasError(`--table-accuracy reads the NB201 table; --space ${o.space} has none`);
+    if (tableMode && opts.partialChannels !== undefined) throw new TsnasError('--partial-channels sets the supernet; --table-accuracy trains none');
+    const preset = (space.name === 'darts' ? TND_DARTS_PRESETS : TND_PRESETS)[o.preset ?? 'cpu-small']!;
+    // checked before anything runs (every cell's C is a multiple of the preset's)
+    if (!tableMode && preset.C % (opts.partialChannels ?? 1) !== 0) throw new TsnasError(`--partial-channels ${opts.partialChannels} must divide the ${preset.name} preset's C (${preset.C})`);
     let hook: ((a: AnyArch) => number) | undefined;
-    const s = await openMooSession<TndTableState | TndSupernetState>(sc, o, tableMode ? 'accuracy,latency:pixel3' : 'accuracy:supernet,latency:pixel3', (specs, ctx) => {
+    const defaultObjectives = tableMode ? 'accuracy,latency:pixel3' : space.name === 'nb201' ? 'accuracy:supernet,latency:pixel3' : 'accuracy:supernet,params';
+    const s = await openMooSession<TndTableState | TndSupernetState>(sc, o, defaultObjectives, (specs, ctx) => {
       if (tableMode && specs[0]!.source !== 'table') throw new TsnasError('--table-accuracy: the first objective must be a table accuracy (e.g. accuracy)');
       if (!tableMode && specs[0]!.source !== 'supernet') throw new TsnasError("tnd-nas: the first objective must be accuracy:supernet (or pass --table-accuracy with 'accuracy')");
       ctx.supernetAccuracy = (a) => hook!(a);
@@ -51,7 +66,6 @@ export const tndNasStrategy: SearchStrategy<z.output<typeof options>> = {
       });
       return finishedResult(sc, o, s, res);
     }
-    const preset = TND_PRESETS[o.preset ?? 'cpu-small']!;
     let data = loadDataset(o.dataset ?? 'cifar10', { dataDir: o.dataDir, split: 'train', limit: preset.dataLimit, seed: o.seed });
     if (data.height !== preset.imageSize) {
       if (data.height % preset.imageSize !== 0) throw new TsnasError(`tnd-nas preset ${preset.name}: ${data.height}-px images cannot be pooled to ${preset.imageSize} px`);
@@ -60,7 +74,18 @@ export const tndNasStrategy: SearchStrategy<z.output<typeof options>> = {
     const out = await runSteps(
       tndNasSupernetSteps(
         s.ev,
-        { seed: o.seed, samples, preset, data, onLog: sc.quiet ? undefined : sc.log, resume: s.state as TndSupernetState | undefined, onCheckpoint: s.checkpoint, shouldStop: stopper(sc) },
+        {
+          seed: o.seed,
+          samples,
+          space,
+          preset,
+          partialChannels: opts.partialChannels,
+          data,
+          onLog: sc.quiet ? undefined : sc.log,
+          resume: s.state as TndSupernetState | undefined,
+          onCheckpoint: s.checkpoint,
+          shouldStop: stopper(sc),
+        },
         (f) => (hook = f),
       ),
     );
@@ -68,6 +93,7 @@ export const tndNasStrategy: SearchStrategy<z.output<typeof options>> = {
     const res = buildResult('tnd-nas', o.space, s.ev, o.seed, (performance.now() - t0) / 1000, out.frontRecords, {
       mode: 'supernet',
       preset: preset.name,
+      ...(opts.partialChannels !== undefined ? { partialChannels: opts.partialChannels } : {}),
       argmax: out.argmax,
       targets: out.targets,
       stages: out.stages,

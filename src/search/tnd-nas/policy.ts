@@ -23,21 +23,94 @@ function softmaxMasked(a: readonly number[], mask: readonly boolean[]): number[]
 }
 
 /**
- * The categorical policy: α per edge (per decision of any space), masks for the shrunk op set.
- * Decisions with fewer choices than the widest have their extra columns masked from the start.
+ * Independent categorical distributions, one per row of α (rows may differ in length), with masks
+ * for the shrunk choices (p = 0, frozen by Adam). A sampled choice holds one index per row, or −1
+ * for a row the sample did not use (a DARTS edge its node did not pick): such a row adds nothing
+ * to log p and gets no gradient. Subclasses say how rows are sampled, shrunk and named.
  */
-export class TndPolicy {
+export abstract class CategoricalPolicy {
   readonly alpha: number[][];
   readonly masks: boolean[][];
 
+  constructor(sizes: readonly number[], rng?: Rng) {
+    // α = 1e-3·randn as the DARTS-family code initialises it (row by row)
+    this.alpha = sizes.map((n) => Array.from({ length: n }, () => (rng ? 1e-3 * rng.normal() : 0)));
+    this.masks = sizes.map((n) => new Array<boolean>(n).fill(true));
+  }
+
+  /** One sample: an index per row, −1 for rows it does not use. */
+  abstract sample(rng: Rng): number[];
+  /** Shrink the choices for a stage that keeps `keep` per shrinkable row; returns the dropped [row, index]s. */
+  abstract shrink(keep: number): [number, number][];
+  /** The most probable sample. */
+  abstract argmax(): number[];
+  /** A dropped choice for the stage log (e.g. `edge 3: avg_pool_3x3`). */
+  abstract label(row: number, k: number): string;
+
+  probs(r: number): number[] {
+    return softmaxMasked(this.alpha[r]!, this.masks[r]!);
+  }
+
+  /** One index of row r drawn from its probabilities (one uniform draw). */
+  protected sampleRow(r: number, rng: Rng): number {
+    const p = this.probs(r);
+    let u = rng.next();
+    for (let o = 0; o < p.length; o++) {
+      u -= p[o]!;
+      if (u < 0 && p[o]! > 0) return o;
+    }
+    return p
+      .map((x, i) => (x > 0 ? i : -1))
+      .filter((i) => i >= 0)
+      .pop()!;
+  }
+
+  /** The active index of row r with the largest α (ties: the lower index). */
+  protected argmaxRow(r: number): number {
+    const row = this.alpha[r]!;
+    let best = -1;
+    row.forEach((v, o) => this.masks[r]![o] && (best < 0 || v > row[best]!) && (best = o));
+    return best;
+  }
+
+  /** In each of `rows`, keep the `keep` active indices with the largest α (ties: lower index). */
+  protected shrinkRows(rows: Iterable<number>, keep: number): [number, number][] {
+    const dropped: [number, number][] = [];
+    for (const e of rows) {
+      const active = this.alpha[e]!.map((v, o) => ({ v, o })).filter(({ o }) => this.masks[e]![o]);
+      if (keep >= active.length) continue;
+      active.sort((a, b) => b.v - a.v || a.o - b.o);
+      for (const { o } of active.slice(Math.max(1, keep))) {
+        this.masks[e]![o] = false;
+        dropped.push([e, o]);
+      }
+    }
+    return dropped;
+  }
+
+  logProb(choice: readonly number[]): number {
+    return choice.reduce((s, o, e) => (o < 0 ? s : s + Math.log(this.probs(e)[o]!)), 0);
+  }
+
+  /** ∇_α log p(choice): per used row onehot(o) − p (0 on masked entries and unused rows). */
+  gradLogProb(choice: readonly number[]): number[][] {
+    return choice.map((o, e) => (o < 0 ? this.alpha[e]!.map(() => 0) : this.probs(e).map((p, k) => (this.masks[e]![k] ? (k === o ? 1 : 0) - p : 0))));
+  }
+}
+
+/**
+ * The NB201 policy: one categorical over the ops per edge (every edge is used by every sample); also
+ * the policy over any space's decisions (`forDecisions`), with the extra columns of decisions that
+ * have fewer choices than the widest masked from the start.
+ */
+export class TndPolicy extends CategoricalPolicy {
   constructor(
     readonly edges: number,
     readonly ops: number,
     rng?: Rng,
+    private readonly opNames: readonly string[] = NB201_OPS,
   ) {
-    // α = 1e-3·randn as the DARTS-family code initialises it
-    this.alpha = Array.from({ length: edges }, () => Array.from({ length: ops }, () => (rng ? 1e-3 * rng.normal() : 0)));
-    this.masks = Array.from({ length: edges }, () => new Array<boolean>(ops).fill(true));
+    super(new Array<number>(edges).fill(ops), rng);
   }
 
   /** A policy over decisions with these numbers of choices (a space's `decisions()`). */
@@ -47,60 +120,26 @@ export class TndPolicy {
     return p;
   }
 
-  probs(e: number): number[] {
-    return softmaxMasked(this.alpha[e]!, this.masks[e]!);
-  }
-
   sample(rng: Rng): number[] {
-    return this.alpha.map((_, e) => {
-      const p = this.probs(e);
-      let u = rng.next();
-      for (let o = 0; o < p.length; o++) {
-        u -= p[o]!;
-        if (u < 0 && p[o]! > 0) return o;
-      }
-      return p
-        .map((x, i) => (x > 0 ? i : -1))
-        .filter((i) => i >= 0)
-        .pop()!;
-    });
-  }
-
-  logProb(choice: readonly number[]): number {
-    return choice.reduce((s, o, e) => s + Math.log(this.probs(e)[o]!), 0);
-  }
-
-  /** ∇_α log p(choice): per edge onehot(o) − p (0 on masked ops). */
-  gradLogProb(choice: readonly number[]): number[][] {
-    return choice.map((o, e) => this.probs(e).map((p, k) => (this.masks[e]![k] ? (k === o ? 1 : 0) - p : 0)));
+    return this.alpha.map((_, e) => this.sampleRow(e, rng));
   }
 
   /** Per edge, keep the `keep` active ops with the largest α (ties: lower op index); returns the dropped [edge, op]s. */
   shrink(keep: number): [number, number][] {
-    const dropped: [number, number][] = [];
-    this.alpha.forEach((row, e) => {
-      const active = row.map((v, o) => ({ v, o })).filter(({ o }) => this.masks[e]![o]);
-      if (keep >= active.length) return;
-      active.sort((a, b) => b.v - a.v || a.o - b.o);
-      for (const { o } of active.slice(Math.max(1, keep))) {
-        this.masks[e]![o] = false;
-        dropped.push([e, o]);
-      }
-    });
-    return dropped;
+    return this.shrinkRows(this.alpha.keys(), keep);
   }
 
   argmax(): number[] {
-    return this.alpha.map((row, e) => {
-      let best = -1;
-      row.forEach((v, o) => this.masks[e]![o] && (best < 0 || v > row[best]!) && (best = o));
-      return best;
-    });
+    return this.alpha.map((_, e) => this.argmaxRow(e));
+  }
+
+  label(e: number, k: number): string {
+    return `edge ${e}: ${this.opNames[k] ?? k}`;
   }
 }
 
 /** REINFORCE gradient of the loss mean_j −(R_j − b)·log p(choice_j) with respect to α. */
-export function reinforceGrad(policy: TndPolicy, choices: readonly (readonly number[])[], advantages: readonly number[]): number[][] {
+export function reinforceGrad(policy: CategoricalPolicy, choices: readonly (readonly number[])[], advantages: readonly number[]): number[][] {
   const g = policy.alpha.map((r) => r.map(() => 0));
   choices.forEach((c, j) => {
     const gl = policy.gradLogProb(c);
@@ -115,7 +154,7 @@ export function reinforceGrad(policy: TndPolicy, choices: readonly (readonly num
  * ops frozen). Returns the mean reward and the new baseline.
  */
 export function reinforceStep(
-  policy: TndPolicy,
+  policy: CategoricalPolicy,
   opt: ArrayAdam,
   choices: readonly (readonly number[])[],
   R: readonly number[],
@@ -133,9 +172,9 @@ export function reinforceStep(
   return { meanReward: meanR, baseline };
 }
 
-/** Exact E_{p_α}[R] over every cell the policy can sample (table mode; 5^6 cells at most). */
-export function expectedReward(policy: TndPolicy, reward: (choice: number[]) => number): number {
-  const E = policy.edges;
+/** Exact E_{p_α}[R] over every choice of a policy whose samples use every row (NB201: 5^6 cells at most). */
+export function expectedReward(policy: CategoricalPolicy, reward: (choice: number[]) => number): number {
+  const E = policy.alpha.length;
   const probs = Array.from({ length: E }, (_, e) => policy.probs(e));
   let total = 0;
   const choice = new Array<number>(E).fill(0);
@@ -145,7 +184,7 @@ export function expectedReward(policy: TndPolicy, reward: (choice: number[]) => 
       total += p * reward(choice);
       return;
     }
-    for (let k = 0; k < policy.ops; k++) {
+    for (let k = 0; k < probs[e]!.length; k++) {
       choice[e] = k;
       rec(e + 1, p * probs[e]![k]!);
     }
@@ -169,7 +208,7 @@ export interface TndStepLog {
 }
 
 export interface TndOutcome {
-  policy: TndPolicy;
+  policy: CategoricalPolicy;
   targets: number[][];
   log: TndStepLog[];
   stages: { stage: number; keep: number; dropped: string[] }[];
@@ -206,23 +245,26 @@ export interface TndPolicyState {
   adam: ArrayAdamState;
 }
 
-/** Defaults and state shared by both modes: kept ops per stage, samples, baseline decay, reward, policy, Adam. */
-export function tndSetup(o: TndSearchOptions) {
+/**
+ * Defaults and state shared by both modes: kept ops per stage, samples, baseline decay, reward,
+ * policy (NB201's unless `makePolicy` builds another, from the RNG stream the NB201 one draws), Adam.
+ */
+export function tndSetup(o: TndSearchOptions, makePolicy: (rng: Rng) => CategoricalPolicy = (r) => new TndPolicy(NB201_EDGES.length, NB201_OPS.length, r), defaultKeep = [5, 3, 2]) {
   const rng = new Rng(o.seed);
   const cfg: RewardConfig = { scalarisation: o.scalarisation ?? 'product', exponents: o.exponents ?? TND_EXPONENTS, targets: o.targets };
   return {
-    keep: o.keep ?? (o.decisionSizes ? [Math.max(...o.decisionSizes), 3, 2] : [5, 3, 2]),
+    keep: o.keep ?? (o.decisionSizes ? [Math.max(...o.decisionSizes), 3, 2] : defaultKeep),
     samples: o.samples ?? 10,
     decay: o.baselineDecay ?? 0.95,
     cfg,
     rng,
-    policy: o.decisionSizes ? TndPolicy.forDecisions(o.decisionSizes, rng.fork(1)) : new TndPolicy(NB201_EDGES.length, NB201_OPS.length, rng.fork(1)),
+    policy: o.decisionSizes ? TndPolicy.forDecisions(o.decisionSizes, rng.fork(1)) : makePolicy(rng.fork(1)),
     opt: new ArrayAdam({ lr: o.lr ?? 1e-2, beta1: 0.5, beta2: 0.999, weightDecay: 1e-3, clip: 5 }),
   };
 }
 
 /** Put a checkpoint's policy state back (α, masks, Adam, the sampling RNG). */
-export function restorePolicy(s: TndPolicyState, policy: TndPolicy, opt: ArrayAdam, rng: Rng): void {
+export function restorePolicy(s: TndPolicyState, policy: CategoricalPolicy, opt: ArrayAdam, rng: Rng): void {
   rng.state = s.rng;
   s.alpha.forEach((row, e) => row.forEach((v, k) => (policy.alpha[e]![k] = v)));
   s.masks.forEach((row, e) => row.forEach((v, k) => (policy.masks[e]![k] = v)));
@@ -230,7 +272,7 @@ export function restorePolicy(s: TndPolicyState, policy: TndPolicy, opt: ArrayAd
 }
 
 /** Shrink the op set for `stage` and describe what was dropped (the outcome's `stages`). */
-export function shrinkStage(policy: TndPolicy, stage: number, keep: number, describe: (e: number, k: number) => string = (e, k) => `edge ${e}: ${NB201_OPS[k]}`): TndOutcome['stages'][number] {
+export function shrinkStage(policy: CategoricalPolicy, stage: number, keep: number, describe: (e: number, k: number) => string = (e, k) => policy.label(e, k)): TndOutcome['stages'][number] {
   const dropped = policy.shrink(keep);
   return { stage, keep, dropped: dropped.map(([e, k]) => describe(e, k)) };
 }

@@ -1,10 +1,12 @@
 /**
  * Supernet-mode TND-NAS (Lyu & Wen, arXiv 2111.03892; the mechanics of the author's development
- * code, docs/methods/multi-objective.md, TND-NAS) on NB201: `samples` (10) architectures per α step, each scored as a one-hot
- * subnet of a weight-sharing supernet on a validation batch; the reward (reward.ts) and the policy
- * update and shrinking (policy.ts) as in table mode.
+ * code, docs/methods/multi-objective.md, TND-NAS) on NB201 or DARTS (spaces.ts): `samples` (10)
+ * architectures per α step, each scored as a single-path subnet of a weight-sharing supernet on a
+ * validation batch; the reward (reward.ts) and the policy update and shrinking (policy.ts,
+ * darts-policy.ts) as in table mode.
  *
- * The supernet also grows depth per stage (cells N0 + [0, 1, 2]·dN; the author: 5 + [0, 6, 12]) and
+ * The supernet also grows depth per stage (N0 + [0, 1, 2]·dN: NB201 cells per stage, DARTS cells; the
+ * author's DARTS cells: 5 + [0, 6, 12]), is built anew for each stage (as P-DARTS), and
  * its weights are trained with SGD (src/optim: momentum 0.9, wd 3e-4, cosine lr per stage) on
  * subnets sampled from the current policy (single-path; the author trains the softmax(α) mixture,
  * which costs |ops|× more on a CPU), one α step every `archEvery` weight steps, α frozen for the
@@ -15,9 +17,8 @@
  * `tndNasSupernetSteps` yields after every weight step and, with `shouldStop`, ends there with a
  * checkpoint inside the epoch; `tndNasSupernet` runs it synchronously.
  */
-import { tf, type Tensor, type Tensor2D, type Tensor4D, type Variable } from '../../engine/tf.js';
-import { NB201_OPS, type AnyArch } from '../../spaces/index.js';
-import { Nb201Supernet } from '../../nn/nb201-supernet.js';
+import { tf, type Tensor, type Tensor4D, type Variable } from '../../engine/tf.js';
+import type { AnyArch } from '../../spaces/index.js';
 import type { Dataset } from '../../data/index.js';
 import { cosineLr, Sgd } from '../../optim/index.js';
 import { Rng } from '../../util/rng.js';
@@ -25,12 +26,17 @@ import { TsnasError } from '../../util/errors.js';
 import { feasibleFront, type EvalRecord, type MooEvaluator } from '../moo-common.js';
 import { drain, type Steps } from '../steps.js';
 import { defaultTargets, tndReward } from './reward.js';
-import { nb201ArchOfChoice as nbArch, reinforceStep, restorePolicy, shrinkStage, tndSetup, type TndOutcome, type TndSearchOptions, type TndStepLog } from './policy.js';
+import { reinforceStep, restorePolicy, shrinkStage, tndSetup, type TndOutcome, type TndSearchOptions, type TndStepLog } from './policy.js';
 import type { TndSupernetPreset } from './presets.js';
+import { NB201_TND, type TndSpace, type TndSupernetNet } from './spaces.js';
 import type { TndTableState } from './table.js';
 
 export interface TndSupernetOptions extends TndSearchOptions {
+  /** The space's policy and supernet (default NB201). */
+  space?: TndSpace;
   preset: TndSupernetPreset;
+  /** PC-DARTS partial channels K of the supernet's edges (default 1: whole channels). */
+  partialChannels?: number;
   /** Training images at the preset's size (the caller downsamples). */
   data: Dataset;
   onLog?: (msg: string) => void;
@@ -65,25 +71,17 @@ function assignBase64(v: Variable, s: string, what: string): void {
   tf.tidy(() => v.assign(tf.tensor(a, v.shape, 'float32')));
 }
 
-function oneHot(choice: readonly number[], ops: number): Tensor2D {
-  const w = new Float32Array(choice.length * ops);
-  choice.forEach((o, e) => (w[e * ops + o] = 1));
-  return tf.tensor2d(w, [choice.length, ops]);
-}
-
-/** Accuracy (percent) of a one-hot subnet of the supernet on a batch (BN in batch-statistics mode). */
-function subnetAccuracy(net: Nb201Supernet, choice: readonly number[], x: Tensor4D, y: Tensor): number {
+/** Accuracy (percent) of an architecture's single path through the supernet on a batch (BN in batch-statistics mode). */
+function subnetAccuracy(space: TndSpace, net: TndSupernetNet, a: AnyArch, x: Tensor4D, y: Tensor): number {
   return tf.tidy(() => {
-    const w = oneHot(choice, NB201_OPS.length);
-    const masks = choice.map((o) => NB201_OPS.map((_, k) => k === o));
-    const logits = net.forwardFull(x, { training: true }, { weights: w, masks }).logits;
+    const logits = space.logits(net, a, x, { training: true });
     const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32')).dataSync()[0]!;
     return (100 * correct) / x.shape[0];
   });
 }
 
 /**
- * TND-NAS with supernet accuracy on NB201. The evaluator's first objective must be
+ * TND-NAS with supernet accuracy (NB201 or DARTS, `o.space`). The evaluator's first objective must be
  * `accuracy:supernet` (its value: the one-hot subnet's accuracy on a validation batch when first
  * sampled; the final front is re-scored with the last supernet on a fixed validation batch).
  */
@@ -101,23 +99,20 @@ export type TndSupernetOutcome = TndOutcome & { frontRecords: EvalRecord[]; resc
 export function* tndNasSupernetSteps(ev: MooEvaluator, o: TndSupernetOptions, setSupernetAccuracy: (f: (a: AnyArch) => number) => void): Steps<TndSupernetOutcome> {
   const p = o.preset;
   const objs = ev.objectives;
-  const { keep, samples, decay, cfg, rng, policy, opt } = tndSetup(o);
+  const space = o.space ?? NB201_TND;
+  const { keep, samples, decay, cfg, rng, policy, opt } = tndSetup(o, space.policy, space.keep);
+  const archOf = (c: readonly number[]) => space.archOf(c);
   const nTrain = Math.floor(o.data.n / 2);
   const valSeed = o.seed * 31 + 7;
   let baseline = 0;
   let targets = cfg.targets;
   const log: TndStepLog[] = [];
   const stages: TndOutcome['stages'] = [];
-  let net: Nb201Supernet | undefined;
+  let net: TndSupernetNet | undefined;
   let current: { x: Tensor4D; y: Tensor } | undefined;
   setSupernetAccuracy((a) => {
-    if (!net || !current || a.space !== 'nb201') throw new Error('supernet accuracy outside a TND-NAS run');
-    return subnetAccuracy(
-      net,
-      a.arch.ops.map((op) => NB201_OPS.indexOf(op)),
-      current.x,
-      current.y,
-    );
+    if (!net || !current || a.space !== space.name) throw new Error('supernet accuracy outside a TND-NAS run');
+    return subnetAccuracy(space, net, a, current.x, current.y);
   });
   const batchFrom = (lo: number, hi: number, seed: number) => {
     const r = new Rng(seed);
@@ -144,7 +139,7 @@ export function* tndNasSupernetSteps(ev: MooEvaluator, o: TndSupernetOptions, se
     epoch0 = r0.epoch;
     it0 = r0.it ?? 0;
   }
-  const stoppedOutcome = (): TndSupernetOutcome => ({ policy, targets: targets ?? [], log, stages, argmax: nbArch(policy.argmax()).text, frontRecords: [], rescored: new Map(), stopped: true });
+  const stoppedOutcome = (): TndSupernetOutcome => ({ policy, targets: targets ?? [], log, stages, argmax: archOf(policy.argmax()).text, frontRecords: [], rescored: new Map(), stopped: true });
   let first = true;
   const stepsPerEpoch = Math.max(1, Math.floor(nTrain / p.batch));
   const totalSteps = keep.length * p.epochsPerStage * stepsPerEpoch;
@@ -154,7 +149,14 @@ export function* tndNasSupernetSteps(ev: MooEvaluator, o: TndSupernetOptions, se
       if (!resumedStage) stages.push(shrinkStage(policy, stage, keep[stage]!));
       net?.dispose();
       const N = p.N0 + stage * p.dN;
-      net = new Nb201Supernet(rng.fork(100 + stage), { C: p.C, N, numClasses: o.data.numClasses, inputShape: [p.imageSize, p.imageSize, o.data.channels] });
+      net = space.buildSupernet(rng.fork(100 + stage), {
+        C: p.C,
+        depth: N,
+        numClasses: o.data.numClasses,
+        inputShape: [p.imageSize, p.imageSize, o.data.channels],
+        partialChannels: o.partialChannels ?? 1,
+      });
+      const stageNet = net;
       const vars = net.weightParameters();
       const bufs = net.namedBuffers().map(([, v]) => v);
       const wOpt = new Sgd(vars, { momentum: 0.9, weightDecay: 3e-4 });
@@ -186,7 +188,7 @@ export function* tndNasSupernetSteps(ev: MooEvaluator, o: TndSupernetOptions, se
         bufs.forEach((v, i) => assignBase64(v, r0.buffers[i]!, `buffer ${i}`));
         wOpt.loadSlotValues(r0.velocity.map(base64ToF32));
       }
-      o.onLog?.(`stage ${stage}: ${keep[stage]} ops per edge, ${N} cells per stage of the skeleton`);
+      o.onLog?.(`stage ${stage}: ${keep[stage]} ops per edge, ${N} ${space.name === 'nb201' ? 'cells per stage of the skeleton' : 'cells'}`);
       try {
         for (let epoch = resumedStage ? epoch0 : 0; epoch < p.epochsPerStage; epoch++) {
           const lr = cosineLr({ base: p.lr, epoch, epochs: p.epochsPerStage });
@@ -202,12 +204,10 @@ export function* tndNasSupernetSteps(ev: MooEvaluator, o: TndSupernetOptions, se
             first = false;
             // weight step on a subnet sampled from the policy
             const b = batchFrom(0, nTrain, o.seed * 1_000_003 + wstep++);
-            const c = policy.sample(rng);
+            const a = archOf(policy.sample(rng));
             tf.tidy(() => {
-              const w = oneHot(c, NB201_OPS.length);
-              const masks = c.map((k) => NB201_OPS.map((_, q) => q === k));
               const { grads } = tf.variableGrads(
-                () => tf.losses.softmaxCrossEntropy(tf.oneHot(b.y as tf.Tensor1D, o.data.numClasses), net!.forwardFull(b.x, { training: true }, { weights: w, masks }).logits) as tf.Scalar,
+                () => tf.losses.softmaxCrossEntropy(tf.oneHot(b.y as tf.Tensor1D, o.data.numClasses), space.logits(stageNet, a, b.x, { training: true })) as tf.Scalar,
                 vars,
               );
               wOpt.step(grads, { lr }); // variables without a gradient (ops off this subnet) keep their weights and velocity
@@ -222,8 +222,8 @@ export function* tndNasSupernetSteps(ev: MooEvaluator, o: TndSupernetOptions, se
             const accs: number[] = [];
             for (let j = 0; j < samples; j++) {
               const ch = policy.sample(rng);
-              const a = nbArch(ch);
-              const acc = subnetAccuracy(net, ch, current.x, current.y); // fresh, not the cached first value
+              const a = archOf(ch);
+              const acc = subnetAccuracy(space, stageNet, a, current.x, current.y); // fresh, not the cached first value
               const rec = ev.evaluate(a);
               if (!rec) break;
               choices.push(ch);
@@ -242,7 +242,11 @@ export function* tndNasSupernetSteps(ev: MooEvaluator, o: TndSupernetOptions, se
             const entry = { stage, step: step++, meanReward: upd.meanReward, baseline, evaluations: ev.evaluations };
             log.push(entry);
             o.onStep?.(entry);
-            if (ev.exhausted) break outer;
+            if (ev.exhausted) {
+              // a budget this small ends the schedule early: say so, as the result alone would not
+              o.onLog?.(`the evaluation budget (${ev.budget} architectures) is spent at stage ${stage} epoch ${epoch}: the search ends here (raise --budget for the whole schedule)`);
+              break outer;
+            }
           }
           o.onLog?.(
             `stage ${stage} epoch ${epoch}: ${wstep}/${totalSteps} weight steps, ${step} α steps, ${ev.evaluations} architectures, mean reward ${log.length ? log[log.length - 1]!.meanReward.toFixed(4) : '-'}`,
@@ -258,10 +262,9 @@ export function* tndNasSupernetSteps(ev: MooEvaluator, o: TndSupernetOptions, se
     const rescored = new Map<string, number>();
     try {
       for (const r of ev.history) {
-        if (r.arch.space !== 'nb201') continue;
-        const ch = r.arch.arch.ops.map((op) => NB201_OPS.indexOf(op));
-        // ops dropped from the final supernet's stage are still evaluable: one-hot picks them
-        rescored.set(r.arch.text, subnetAccuracy(net!, ch, fixed.x, fixed.y));
+        if (r.arch.space !== space.name) continue;
+        // ops dropped from the final supernet's stage are still evaluable: the single path picks them
+        rescored.set(r.arch.text, subnetAccuracy(space, net!, r.arch, fixed.x, fixed.y));
         yield;
         // the last epoch's checkpoint covers the training: a resumed run re-scores from the start
         if (o.shouldStop?.()) return stoppedOutcome();
@@ -272,7 +275,7 @@ export function* tndNasSupernetSteps(ev: MooEvaluator, o: TndSupernetOptions, se
     }
     const recs = ev.history.map((r) => ({ ...r, values: [rescored.get(r.arch.text) ?? r.values[0]!, ...r.values.slice(1)] }));
     const frontRecords = feasibleFront(recs, ev.directions);
-    return { policy, targets: targets ?? [], log, stages, argmax: nbArch(policy.argmax()).text, frontRecords, rescored };
+    return { policy, targets: targets ?? [], log, stages, argmax: archOf(policy.argmax()).text, frontRecords, rescored };
   } finally {
     net?.dispose();
   }

@@ -1,0 +1,188 @@
+/**
+ * TND-NAS on the DARTS space: the policy (node input pairs and edge ops) samples valid genotypes,
+ * its log-probability gradient matches finite differences, shrinking acts on the op rows only, and
+ * the supernet mode runs at the tiny preset and continues from any epoch checkpoint as the
+ * uninterrupted run.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildObjectives, parseObjectives, type ObjectiveContext } from '../../src/objectives/index.js';
+import { MooEvaluator } from '../../src/search/moo-common.js';
+import {
+  DARTS_INPUT_PAIRS,
+  DARTS_REAL_OPS,
+  DARTS_TND,
+  DartsTndPolicy,
+  TND_DARTS_PRESETS,
+  dartsArchOfChoice,
+  dartsChoiceOfGenotype,
+  dartsGenotypeOfChoice,
+  reinforceGrad,
+  tndNasSupernet,
+  type TndSupernetState,
+} from '../../src/search/tnd-nas/index.js';
+import { makeSynthetic } from '../../src/data/index.js';
+import { parseArch, validateGenotype, type AnyArch } from '../../src/spaces/index.js';
+import { Rng } from '../../src/util/rng.js';
+import { useBackend } from '../helpers/backends.js';
+
+const OP_ROWS = 28;
+
+/** A policy with α spread out (so sampling and gradients are not those of a uniform policy). */
+function spreadPolicy(seed: number): DartsTndPolicy {
+  const pol = new DartsTndPolicy(new Rng(seed));
+  const r = new Rng(seed + 100);
+  pol.alpha.forEach((row) => row.forEach((_, k) => (row[k] = 1.5 * r.normal())));
+  return pol;
+}
+
+test('tnd-nas darts policy: samples are valid genotypes with two distinct inputs per node; choice ↔ genotype round-trips', () => {
+  const ops = new Set<string>();
+  const pairs = new Set<string>();
+  for (let seed = 0; seed < 200; seed++) {
+    const pol = seed % 2 ? spreadPolicy(seed) : new DartsTndPolicy(new Rng(seed));
+    const c = pol.sample(new Rng(seed * 7 + 1));
+    assert.equal(c.length, DartsTndPolicy.ROWS);
+    assert.equal(c.slice(0, OP_ROWS).filter((k) => k >= 0).length, 16, 'two edges per node, 4 nodes, 2 cells');
+    const g = dartsGenotypeOfChoice(c);
+    validateGenotype(g);
+    for (const cell of [g.normal, g.reduce]) {
+      for (let n = 0; n < 4; n++) {
+        const [a, b] = [cell[2 * n]!, cell[2 * n + 1]!];
+        assert.ok(a[1] < b[1] && b[1] < n + 2, `node ${n + 2} inputs ${a[1]}, ${b[1]}`);
+        pairs.add(`${n}:${a[1]}+${b[1]}`);
+        ops.add(a[0]).add(b[0]);
+      }
+    }
+    assert.deepEqual(dartsChoiceOfGenotype(g), c);
+    const a = dartsArchOfChoice(c);
+    assert.equal(parseArch('darts', a.text).text, a.text, 'the text form parses back to itself');
+  }
+  assert.deepEqual([...ops].sort(), [...DARTS_REAL_OPS].sort(), 'every real op and never none');
+  assert.equal(pairs.size, 1 + 3 + 6 + 10, 'every input pair of every node');
+});
+
+test('tnd-nas darts policy: sampling frequencies follow softmax(α) of the pair and op rows', () => {
+  const pol = spreadPolicy(3);
+  const rng = new Rng(4);
+  const pairRow = DartsTndPolicy.pairRow(1, 5);
+  const opRow = DartsTndPolicy.opRow(0, 0); // edge 2<-0: used whenever node 2 is sampled (always)
+  const nPair = new Array<number>(10).fill(0);
+  const nOp = new Array<number>(7).fill(0);
+  const N = 6000;
+  for (let t = 0; t < N; t++) {
+    const c = pol.sample(rng);
+    nPair[c[pairRow]!]!++;
+    nOp[c[opRow]!]!++;
+  }
+  // 4.5 binomial standard deviations: a wrong row (e.g. uniform, or another row's α) is far outside
+  const close = (counts: number[], p: number[], what: string) =>
+    counts.forEach((k, i) => assert.ok(Math.abs(k / N - p[i]!) < 4.5 * Math.sqrt((p[i]! * (1 - p[i]!)) / N) + 1e-9, `${what} ${i}: ${k / N} vs ${p[i]}`));
+  close(nPair, pol.probs(pairRow), 'pair');
+  close(nOp, pol.probs(opRow), 'op');
+});
+
+test('tnd-nas darts policy: ∇ log p matches finite differences; unused edges get no gradient', () => {
+  const pol = spreadPolicy(8);
+  pol.masks[5]![2] = false; // a shrunk op: never sampled, no gradient
+  const rng = new Rng(2);
+  const h = 1e-6;
+  for (let t = 0; t < 4; t++) {
+    const c = pol.sample(rng);
+    assert.notEqual(c[5], 2, 'a masked op is never sampled');
+    const g = pol.gradLogProb(c);
+    pol.alpha.forEach((row, r) =>
+      row.forEach((a0, k) => {
+        row[k] = a0 + h;
+        const up = pol.logProb(c);
+        row[k] = a0 - h;
+        const dn = pol.logProb(c);
+        row[k] = a0;
+        assert.ok(Math.abs((up - dn) / (2 * h) - g[r]![k]!) < 1e-6, `row ${r} entry ${k}: ${(up - dn) / (2 * h)} vs ${g[r]![k]}`);
+        if (c[r]! < 0 || !pol.masks[r]![k]) assert.equal(g[r]![k], 0, `row ${r} (unused or masked) has no gradient`);
+      }),
+    );
+    // log p is the sum over the rows the sample used
+    const direct = c.reduce((s, k, r) => (k < 0 ? s : s + Math.log(pol.probs(r)[k]!)), 0);
+    assert.ok(Math.abs(pol.logProb(c) - direct) < 1e-12);
+  }
+  // REINFORCE: −mean_j A_j ∇ log p(c_j)
+  const cs = [pol.sample(rng), pol.sample(rng)];
+  const G = reinforceGrad(pol, cs, [0.7, -0.2]);
+  const g0 = pol.gradLogProb(cs[0]!);
+  const g1 = pol.gradLogProb(cs[1]!);
+  G.forEach((row, r) => row.forEach((v, k) => assert.ok(Math.abs(v + (0.7 * g0[r]![k]! - 0.2 * g1[r]![k]!) / 2) < 1e-12)));
+});
+
+test('tnd-nas darts policy: shrinking keeps the largest-α ops per edge, leaves the pairs, and samples respect it', () => {
+  const pol = spreadPolicy(12);
+  const before = pol.alpha.map((r) => [...r]);
+  const dropped = pol.shrink(5);
+  assert.equal(dropped.length, OP_ROWS * 2);
+  for (let r = 0; r < OP_ROWS; r++) {
+    const kept = pol.masks[r]!.flatMap((m, k) => (m ? [k] : []));
+    assert.equal(kept.length, 5);
+    const worstKept = Math.min(...kept.map((k) => before[r]![k]!));
+    pol.masks[r]!.forEach((m, k) => !m && assert.ok(before[r]![k]! <= worstKept, `row ${r}: dropped op ${k} had a larger α than a kept one`));
+  }
+  for (let r = OP_ROWS; r < DartsTndPolicy.ROWS; r++) assert.ok(pol.masks[r]!.every(Boolean), 'pair rows are not shrunk');
+  assert.match(pol.label(dropped[0]![0], dropped[0]![1]), /^(normal|reduce) edge \d<-\d: [a-z_0-9]+$/);
+  pol.shrink(1);
+  const rng = new Rng(1);
+  for (let t = 0; t < 50; t++) {
+    const c = pol.sample(rng);
+    c.forEach((k, r) => k >= 0 && assert.ok(pol.masks[r]![k], `row ${r} sampled a dropped op`));
+  }
+  // with one op left per edge, argmax is the best pair per node with those ops
+  const best = pol.argmax();
+  const g = dartsGenotypeOfChoice(best);
+  validateGenotype(g);
+  for (let node = 2; node < 6; node++) {
+    const pr = DartsTndPolicy.pairRow(0, node);
+    const row = pol.alpha[pr]!;
+    assert.equal(best[pr], row.indexOf(Math.max(...row)));
+    assert.deepEqual(
+      g.normal.slice(2 * (node - 2), 2 * (node - 2) + 2).map((e) => e[1]),
+      [...DARTS_INPUT_PAIRS[node - 2]![best[pr]!]!],
+    );
+  }
+});
+
+test('tnd-nas darts (supernet, tiny): stages shrink 7 → 5 → 3; resuming from any epoch checkpoint ends as the uninterrupted run', { timeout: 600_000 }, async () => {
+  await useBackend('cpu');
+  const data = makeSynthetic({ n: 64, height: 8, seed: 1 });
+  const preset = { ...TND_DARTS_PRESETS['tiny']!, dataLimit: 64, epochsPerStage: 2, warmupEpochs: 1 };
+  let hook: ((a: AnyArch) => number) | undefined;
+  // a resumed run's evaluator answers the evaluations before its checkpoint from the store (here: `known`)
+  const makeEv = (known?: Map<string, number>) => {
+    const ctx: ObjectiveContext = { space: 'darts', supernetAccuracy: (a) => known?.get(a.text) ?? hook!(a) };
+    return new MooEvaluator(buildObjectives(parseObjectives('accuracy:supernet,params'), ctx), 1000);
+  };
+  const states: TndSupernetState[] = [];
+  const ev = makeEv();
+  const opts = { seed: 5, samples: 3, space: DARTS_TND, preset, data, partialChannels: 2 };
+  const a = tndNasSupernet(ev, { ...opts, onCheckpoint: (s) => states.push(structuredClone(s)) }, (f) => (hook = f));
+  assert.deepEqual(
+    a.stages.map((s) => s.keep),
+    [7, 5, 3],
+  );
+  a.policy.masks.slice(0, OP_ROWS).forEach((m) => assert.equal(m.filter(Boolean).length, 3));
+  assert.ok(a.log.length > 0 && a.frontRecords.length > 0);
+  for (const r of ev.history) validateGenotype(parseArch('darts', r.arch.text).arch as never);
+  assert.equal(states.length, 6, 'one checkpoint per epoch');
+  for (const st of [states[1]!, states[2]!]) {
+    const ev2 = makeEv(new Map(ev.history.map((r) => [r.arch.text, r.values[0]!])));
+    for (const r of ev.history.slice(0, st.evaluations)) ev2.evaluate(r.arch);
+    const b = tndNasSupernet(ev2, { ...opts, resume: structuredClone(st) }, (f) => (hook = f));
+    assert.deepEqual(b.policy.alpha, a.policy.alpha, `from stage ${st.stage} epoch ${st.epoch}: same α`);
+    assert.deepEqual(b.log, a.log);
+    assert.deepEqual(
+      b.frontRecords.map((r) => [r.arch.text, r.values]),
+      a.frontRecords.map((r) => [r.arch.text, r.values]),
+    );
+    assert.deepEqual(
+      ev2.history.map((r) => [r.arch.text, r.values]),
+      ev.history.map((r) => [r.arch.text, r.values]),
+    );
+  }
+});
