@@ -11,11 +11,11 @@ import { downsample, loadDataset } from '../../data/index.js';
 import { decodeArch, getSpace, type AnyArch } from '../../spaces/index.js';
 import { TsnasError } from '../../util/errors.js';
 import { buildResult } from '../moo-common.js';
-import { finishedResult, mooOptions, openMooSession, runSteps, stoppedResult, stopper, type MooOptions } from '../multi-objective.js';
+import { finishedResult, mooOptions, openMooSession, runSteps, stoppedResult, stopper, type MooOptions, type MooSession } from '../multi-objective.js';
 import { parseObjectives } from '../../objectives/index.js';
 import type { SearchResult } from '../result.js';
 import type { SearchContext, SearchStrategy } from '../strategy.js';
-import { TND_DARTS_PRESETS, TND_PRESETS, tndNasSupernetSteps, tndNasTableSteps, tndSpace, type TndSupernetState, type TndTableState } from '../tnd-nas/index.js';
+import { TND_DARTS_PRESETS, TND_PRESETS, tndNasSupernetSteps, tndNasTableSteps, tndSpace, type TndOutcome, type TndSupernetState, type TndTableState } from '../tnd-nas/index.js';
 
 const options = mooOptions.extend({
   tndSamples: z.number().int().min(1).max(1000).default(10).describe('architectures sampled per α step'),
@@ -54,17 +54,7 @@ export const tndNasStrategy: SearchStrategy<z.output<typeof options>> = {
     const samples = opts.tndSamples;
     if (tableMode) {
       const out = await runSteps(tndNasTableSteps(s.ev, { seed: o.seed, samples, resume: s.state as TndTableState | undefined, onCheckpoint: s.checkpoint, shouldStop: stopper(sc) }));
-      if (out.stopped) return stoppedResult(sc, o, s, ` (α step ${out.log.length + 1})`);
-      const res = buildResult('tnd-nas', o.space, s.ev, o.seed, (performance.now() - t0) / 1000, undefined, {
-        mode: 'table',
-        argmax: out.argmax,
-        targets: out.targets,
-        stages: out.stages,
-        alphaSteps: out.log.length,
-        alpha: out.policy.alpha,
-        finalMeanReward: out.log.at(-1)?.meanReward,
-      });
-      return finishedResult(sc, o, s, res);
+      return policyResult(sc, o, s, t0, out, { mode: 'table' });
     }
     let data = loadDataset(o.dataset ?? 'cifar10', { dataDir: o.dataDir, split: 'train', limit: preset.dataLimit, seed: o.seed });
     if (data.height !== preset.imageSize) {
@@ -130,10 +120,14 @@ async function evaluatorMode(sc: SearchContext, o: MooOptions): Promise<SearchRe
       shouldStop: stopper(sc),
     }),
   );
+  return policyResult(sc, o, s, t0, out, { mode: 'evaluator', decisions: decisions.map((d) => d.label) });
+}
+
+/** The result of a table- or evaluator-mode run (the loop of tndNasTableSteps): stopped, or the evaluations with the policy's summary. */
+function policyResult<S>(sc: SearchContext, o: MooOptions, s: MooSession<S>, t0: number, out: TndOutcome, mode: Record<string, unknown>): SearchResult {
   if (out.stopped) return stoppedResult(sc, o, s, ` (α step ${out.log.length + 1})`);
   const res = buildResult('tnd-nas', o.space, s.ev, o.seed, (performance.now() - t0) / 1000, undefined, {
-    mode: 'evaluator',
-    decisions: decisions.map((d) => d.label),
+    ...mode,
     argmax: out.argmax,
     targets: out.targets,
     stages: out.stages,

@@ -264,6 +264,11 @@ export function tndSetup(o: TndSearchOptions, makePolicy: (rng: Rng) => Categori
 }
 
 /** Put a checkpoint's policy state back (α, masks, Adam, the sampling RNG). */
+/** The policy's part of a checkpoint (what restorePolicy reads back). */
+export function policyState(policy: CategoricalPolicy, opt: ArrayAdam, rng: Rng): TndPolicyState {
+  return { rng: rng.state, alpha: policy.alpha, masks: policy.masks, adam: opt.state() };
+}
+
 export function restorePolicy(s: TndPolicyState, policy: CategoricalPolicy, opt: ArrayAdam, rng: Rng): void {
   rng.state = s.rng;
   s.alpha.forEach((row, e) => row.forEach((v, k) => (policy.alpha[e]![k] = v)));

@@ -26,7 +26,7 @@ import { TsnasError } from '../../util/errors.js';
 import { feasibleFront, type EvalRecord, type MooEvaluator } from '../moo-common.js';
 import { drain, type Steps } from '../steps.js';
 import { defaultTargets, tndReward } from './reward.js';
-import { reinforceStep, restorePolicy, shrinkStage, tndSetup, type TndOutcome, type TndSearchOptions, type TndStepLog } from './policy.js';
+import { policyState, reinforceStep, restorePolicy, shrinkStage, tndSetup, type TndOutcome, type TndSearchOptions, type TndStepLog } from './policy.js';
 import type { TndSupernetPreset } from './presets.js';
 import { NB201_TND, type TndSpace, type TndSupernetNet } from './spaces.js';
 import type { TndTableState } from './table.js';
@@ -169,10 +169,7 @@ export function* tndNasSupernetSteps(ev: MooEvaluator, o: TndSupernetOptions, se
         wstep,
         baseline,
         targets: targets ?? null,
-        rng: rng.state,
-        alpha: policy.alpha,
-        masks: policy.masks,
-        adam: opt.state(),
+        ...policyState(policy, opt, rng),
         log,
         stages,
         evaluations: ev.evaluations,

@@ -16,7 +16,7 @@ import { TsnasError } from '../../util/errors.js';
 import type { EvalRecord, MooEvaluator } from '../moo-common.js';
 import { drain, type Steps } from '../steps.js';
 import { defaultTargets, tndReward } from './reward.js';
-import { nb201ArchOfChoice, reinforceStep, restorePolicy, shrinkStage, tndSetup, type TndOutcome, type TndPolicyState, type TndSearchOptions, type TndStepLog } from './policy.js';
+import { nb201ArchOfChoice, policyState, reinforceStep, restorePolicy, shrinkStage, tndSetup, type TndOutcome, type TndPolicyState, type TndSearchOptions, type TndStepLog } from './policy.js';
 
 export interface TndTableOptions extends TndSearchOptions {
   /** α steps per stage (table mode default 40; with `stageBy: 'budget'` unused). */
@@ -144,10 +144,7 @@ export function* tndNasTableSteps(ev: MooEvaluator, o: TndTableOptions): Steps<T
         step,
         baseline,
         targets: targets ?? null,
-        rng: rng.state,
-        alpha: policy.alpha,
-        masks: policy.masks,
-        adam: opt.state(),
+        ...policyState(policy, opt, rng),
         log,
         stages,
         evaluations: ev.evaluations,
