@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { defaultNb201Path, loadNb201Table } from '../../src/benchmarks/nb201-table.js';
 import { correlateScores } from '../../src/proxies/correlation.js';
+import { pick } from '../../src/util/bootstrap.js';
 import { kendallTau } from '../../src/util/stats.js';
 
 const { values: a } = parseArgs({
@@ -83,7 +84,7 @@ for (const kernel of ['whole', 'layer', 'perlayer'] as const)
   for (const lambda of [1, 0.75, 0.5, 0.25, 0, 1.5, 2]) for (const active of [0, 2.5, 5, 10, 20]) for (const conn of [0, 0.1, 0.25, 0.5, 1]) rules.push({ kernel, lambda, active, conn });
 
 const halves = (n: number) => [Uint32Array.from({ length: Math.ceil(n / 2) }, (_, i) => 2 * i), Uint32Array.from({ length: Math.floor(n / 2) }, (_, i) => 2 * i + 1)] as const;
-const sub = (x: Float64Array, idx?: Uint32Array) => (idx ? Float64Array.from(idx, (i) => x[i]!) : x);
+const sub = (x: Float64Array, idx?: Uint32Array) => (idx ? pick(x, idx) : x);
 /** τ(rule) / τ(NASWOT) on the architectures idx of a pool. */
 const ratio = (p: Pool, r: Rule, idx?: Uint32Array) => kendallTau(sub(ruleScore(p, r), idx), sub(p.y, idx)) / kendallTau(sub(p.scores['naswot']!, idx), sub(p.y, idx));
 function choose(score: (r: Rule) => number): { rule: Rule; value: number } {
@@ -147,15 +148,15 @@ report['best_per_space'] = bestPerSpace;
 // 2. The candidate default: chosen on the even positions of every space, reported on the odd ones.
 console.log('\n## One rule for all: chosen on the even positions of every space (max of the smallest τ ratio), reported on the odd positions\n');
 const split = pools.map((p) => halves(p.y.length));
-const pick = choose((r) => Math.min(...pools.map((p, i) => ratio(p, r, split[i]![0]))));
-console.log(`chosen: \`${ruleName(pick.rule)}\` (smallest fit-half ratio ${f3(pick.value)})\n`);
+const chosen = choose((r) => Math.min(...pools.map((p, i) => ratio(p, r, split[i]![0]))));
+console.log(`chosen: \`${ruleName(chosen.rule)}\` (smallest fit-half ratio ${f3(chosen.value)})\n`);
 console.log('| space | τ NASWOT | τ rule [95%] | ratio [95%] | τ params | τ FLOPs |');
 console.log('|---|---|---|---|---|---|');
 const held: unknown[] = [];
 pools.forEach((p, i) => {
   const idx = split[i]![1];
   const c = correlateScores(
-    { naswot: sub(p.scores['naswot']!, idx), rule: sub(ruleScore(p, pick.rule), idx), params: sub(p.scores['params']!, idx), flops: sub(p.scores['flops']!, idx) },
+    { naswot: sub(p.scores['naswot']!, idx), rule: sub(ruleScore(p, chosen.rule), idx), params: sub(p.scores['params']!, idx), flops: sub(p.scores['flops']!, idx) },
     sub(p.y, idx),
     { bootstrap: resamples > 0 ? { resamples, seed: 0 } : false, baseline: 'naswot' },
   );
@@ -164,5 +165,5 @@ pools.forEach((p, i) => {
   );
   held.push({ space: p.space, n: idx.length, ...c });
 });
-report['one_rule'] = { rule: ruleName(pick.rule), fit_min_ratio: pick.value, held_out: held };
+report['one_rule'] = { rule: ruleName(chosen.rule), fit_min_ratio: chosen.value, held_out: held };
 if (a.json) writeFileSync(a.json, JSON.stringify(report, null, 1));

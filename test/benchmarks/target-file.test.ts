@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTargetFile, targetColumn } from '../../src/benchmarks/target-file.js';
 import { getSpace } from '../../src/spaces/index.js';
+import { Rng } from '../../src/util/rng.js';
 import { sharedDataDir } from '../helpers/bench-path.js';
 import { lastJson, runCli } from '../helpers/cli.js';
 
@@ -82,34 +83,14 @@ test(
 
 test('CLI: correlate --space darts --targets FILE prints τ and ρ per proxy with bootstrap intervals and the ratio to naswot', { timeout: 300_000 }, async (t) => {
   const sp = getSpace('darts');
-  const { Rng } = await import('../../src/util/rng.js');
   const rng = new Rng(11);
   const recs = Array.from({ length: 4 }, (_, i) => ({ genotype: sp.format(sp.sample(rng)), val_accuracy: 90 + i }));
   const file = tmpFile(t, 'darts.json', recs);
   const dir = mkdtempSync(join(tmpdir(), 'tsnas-targets-cli-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const r = await runCli([
-    'correlate',
-    '--space',
-    'darts',
-    '--targets',
-    file,
-    '--proxies',
-    'naswot,params',
-    '--dataset',
-    'synthetic',
-    '--batch',
-    '4',
-    '--data-limit',
-    '16',
-    '--workers',
-    '1',
-    '--bootstrap',
-    '50',
-    '--store',
-    join(dir, 'runs.db'),
-    '--json',
-  ]);
+  // scoring flags small enough for a test, shared by both runs
+  const small = ['--dataset', 'synthetic', '--batch', '4', '--data-limit', '16', '--workers', '1'];
+  const r = await runCli(['correlate', '--space', 'darts', '--targets', file, '--proxies', 'naswot,params', ...small, '--bootstrap', '50', '--store', join(dir, 'runs.db'), '--json']);
   assert.equal(r.code, 0, r.stderr);
   const j = lastJson(r.stdout) as { n: number; target: string; targets: string; intervals: Record<string, { kendall: number; kendall_ci: [number, number]; ratio?: { baseline: string } }> };
   assert.equal(j.n, 4);
@@ -118,27 +99,7 @@ test('CLI: correlate --space darts --targets FILE prints τ and ρ per proxy wit
   const p = j.intervals['params']!;
   assert.ok(p.kendall_ci[0] <= p.kendall && p.kendall <= p.kendall_ci[1]);
   assert.equal(p.ratio!.baseline, 'naswot');
-  const text = await runCli([
-    'correlate',
-    '--space',
-    'darts',
-    '--targets',
-    file,
-    '--proxies',
-    'params',
-    '--dataset',
-    'synthetic',
-    '--batch',
-    '4',
-    '--data-limit',
-    '16',
-    '--workers',
-    '1',
-    '--bootstrap',
-    '0',
-    '--store',
-    join(dir, 'runs2.db'),
-  ]);
+  const text = await runCli(['correlate', '--space', 'darts', '--targets', file, '--proxies', 'params', ...small, '--bootstrap', '0', '--store', join(dir, 'runs2.db')]);
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /params +tau=-?\d\.\d{4} {2}rho=/);
 });
