@@ -34,6 +34,11 @@ export class MooEvaluator {
   readonly directions: Direction[];
   readonly history: EvalRecord[] = [];
   private readonly cache = new Map<string, EvalRecord>();
+  /** Wall seconds of earlier sessions of this run (a resumed run), and when this session's clock started. */
+  private priorS = 0;
+  private clockStart = Date.now();
+  /** Wall-clock limit in seconds over all sessions of the run (`--time-limit`); undefined: none. */
+  timeLimitS: number | undefined;
 
   constructor(
     readonly objectives: readonly ArchObjective[],
@@ -50,8 +55,30 @@ export class MooEvaluator {
     return this.history.length;
   }
 
+  /** The budget or the time limit is spent: a strategy starts no new batch (it finishes the one it planned). */
   get exhausted(): boolean {
+    return this.budgetSpent || this.timeUp;
+  }
+
+  /** Every budgeted evaluation is used. */
+  get budgetSpent(): boolean {
     return this.history.length >= this.budget;
+  }
+
+  /** The time limit has passed (never, without one). */
+  get timeUp(): boolean {
+    return this.timeLimitS !== undefined && this.elapsedS >= this.timeLimitS;
+  }
+
+  /** Wall seconds of the run so far, earlier sessions included. */
+  get elapsedS(): number {
+    return this.priorS + (Date.now() - this.clockStart) / 1000;
+  }
+
+  /** Start this session's clock after `priorS` seconds spent by earlier sessions (a resumed run). */
+  startClock(priorS = 0): void {
+    this.priorS = priorS;
+    this.clockStart = Date.now();
   }
 
   has(a: AnyArch): boolean {
@@ -66,7 +93,7 @@ export class MooEvaluator {
   evaluate(a: AnyArch): EvalRecord | undefined {
     const hit = this.cache.get(a.text);
     if (hit) return hit;
-    if (this.exhausted) return undefined;
+    if (this.budgetSpent) return undefined;
     const values = this.objectives.map((o) => o.evaluate(a));
     const extra = this.constraints.map((o) => o.evaluate(a));
     const v = this.objectives.reduce((s, o, i) => s + o.violation(values[i]!), 0) + this.constraints.reduce((s, o, i) => s + o.violation(extra[i]!), 0);
@@ -146,6 +173,10 @@ export interface MooResult {
   pareto: ParetoEntry[];
   evaluations: number;
   budget: number;
+  /** `--time-limit` in seconds, when the run had one. */
+  time_limit_s?: number;
+  /** Why the search ended: every budgeted evaluation used, the time limit, or the algorithm's own end (a stalled population). */
+  ended_by: 'budget' | 'time-limit' | 'algorithm';
   seed: number;
   wall_s: number;
   /** Strategy-specific extras (e.g. TND-NAS's final α, stage log). */
@@ -169,6 +200,8 @@ export function buildResult(strategy: string, space: SpaceName, ev: MooEvaluator
     pareto: sorted.map((r) => ({ arch: r.arch.text, objectives: ev.record(r), evaluation: r.at, feasible: r.violation === 0 })),
     evaluations: ev.evaluations,
     budget: ev.budget,
+    ...(ev.timeLimitS !== undefined ? { time_limit_s: ev.timeLimitS } : {}),
+    ended_by: ev.budgetSpent ? 'budget' : ev.timeUp ? 'time-limit' : 'algorithm',
     seed,
     wall_s: wallS,
     ...(extra ? { extra } : {}),

@@ -41,6 +41,7 @@ import { parseArch, type AnyArch } from '../spaces/index.js';
 import type { Run } from '../store/run.js';
 import type { TrialRecord } from '../store/store.js';
 import { TsnasError } from '../util/errors.js';
+import { parseDuration } from '../util/flag-parsers.js';
 import { MooEvaluator, writeParetoPlot, type MooResult } from './moo-common.js';
 import type { SearchResult } from './result.js';
 import { TrialQueue } from '../queue/coordinator.js';
@@ -56,6 +57,10 @@ export const mooOptions = baseSearchOptions.extend(scoringOptions.shape).extend(
   objectives: z.string().optional().describe(OBJECTIVES_HELP),
   constraints: z.string().optional().describe(CONSTRAINTS_HELP),
   budget: z.number().int().min(1).max(10_000_000).default(200).describe('distinct architectures to evaluate'),
+  timeLimit: z
+    .string()
+    .optional()
+    .describe('wall-clock limit over all sessions of the run, e.g. 90s, 20m, 1.5h (plain number: seconds): no new generation or batch starts after it (the budget still applies)'),
   preset: z.enum(['cpu-small', 'paper', 'tiny']).optional().describe('accuracy:trained: per-architecture training preset (default cpu-small)'),
   latencyBatch: z.number().int().min(1).max(4096).optional().describe('latency:measured: batch size of the timed inferences (default 1)'),
   latencyReps: z.number().int().min(1).max(1000).optional().describe('measured latencies: timed inferences, median reported (default 5)'),
@@ -112,7 +117,7 @@ class StoredEvaluator extends MooEvaluator {
       scores: { violation: r.violation },
       objectives: this.record(r),
     }));
-    this.ctx.run?.saveProgress(recs, checkpoint);
+    this.ctx.run?.saveProgress(recs, checkpoint, this.elapsedS);
     this.flushed = this.history.length;
     this.lastFlush = performance.now();
   }
@@ -133,6 +138,7 @@ function mooSettings(o: MooOptions, objectives: string): Record<string, unknown>
     objectives,
     constraints: o.constraints,
     budget: o.budget,
+    timeLimitS: o.timeLimit !== undefined ? parseDuration(o.timeLimit, 'time-limit') : undefined,
     popSize: o.strategy === 'nsga2' || o.strategy === 'evolution' ? (o.popSize ?? 20) : undefined,
     sampleSize: o.strategy === 'evolution' ? o.sampleSize : undefined,
     weights: o.strategy === 'evolution' ? o.weights : undefined,
@@ -256,6 +262,7 @@ export async function openMooSession<S extends { evaluations: number }>(
   const fetched = new Map<string, number[]>();
   const objs = specs.map((spec) => (remoteSpecs.includes(spec) ? fetchedObjective(spec, remoteSpecs.indexOf(spec), fetched) : buildObjective(spec, ctx)));
   const extra = buildObjectives(parsed.extra, ctx);
+  const timeLimitS = o.timeLimit !== undefined ? parseDuration(o.timeLimit, 'time-limit') : undefined;
   const run: Run | undefined = sc.run?.guard(mooSettings(o, objectives));
   if (!sc.run && o.resume) throw new TsnasError('--resume needs a run in the experiment store (give search() a run, or use the tsnas CLI)');
   const trials = run?.resumed ? run.trials() : [];
@@ -289,6 +296,8 @@ export async function openMooSession<S extends { evaluations: number }>(
     }
     ev.markSaved();
   }
+  ev.timeLimitS = timeLimitS;
+  ev.startClock(run?.resumed ? run.loadWallS() : 0);
   if (run?.resumed && !sc.quiet) {
     sc.log(
       `resuming run '${run.id}': ${trials.length} architectures evaluated${state ? `, continuing after evaluation ${state.evaluations}` : ', no checkpoint yet (replaying with the stored values)'}`,
@@ -377,7 +386,7 @@ export function describeMooResult(r: SearchResult): string {
   const pareto = r.pareto ?? [];
   const keys = pareto[0] ? Object.keys(pareto[0].objectives) : [];
   return [
-    `${r.strategy}: ${r.evaluations} evaluations, ${pareto.length} non-dominated, ${r.wall_s.toFixed(1)} s`,
+    `${r.strategy}: ${r.evaluations} evaluations${r['ended_by'] === 'time-limit' ? ` (time limit ${String(r['time_limit_s'])} s reached)` : ''}, ${pareto.length} non-dominated, ${r.wall_s.toFixed(1)} s`,
     ...pareto.map((p) => `${keys.map((k) => `${k}=${+(p.objectives[k] ?? NaN).toPrecision(5)}`).join('  ')}  ${p.arch}${p.feasible ? '' : '  (infeasible)'}`),
   ].join('\n');
 }

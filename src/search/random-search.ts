@@ -41,6 +41,8 @@ export function* randomSearchSteps(ev: MooEvaluator, o: RandomSearchOptions): St
     yield { prefetch: plan };
     if (o.shouldStop?.()) return { stopped: true };
     for (const a of plan) {
+      // a time limit ends the chunk early: the evaluated ones stay a prefix of the seeded sequence
+      if (ev.timeUp) break;
       ev.evaluate(a);
       yield;
       if (o.shouldStop?.()) return { stopped: true };

@@ -40,6 +40,8 @@ export function decodeState<T>(s: string): T {
 
 const SETTINGS_SCOPE = 'resume-settings';
 const CHECKPOINT_SCOPE = 'checkpoint';
+/** Metrics scope of a search's wall clock (see saveProgress). */
+const CLOCK_SCOPE = 'clock';
 
 /** Where a command's store lives: `store`, else `<out>/tsnas.db`, else `$TSNAS_STORE` or `runs/tsnas.db`. */
 export function storePath(o: { store?: string; out?: string }): string {
@@ -170,13 +172,23 @@ export class Run {
     return this.store.trials(this.id);
   }
 
-  /** Record trials, and optionally a checkpoint of the algorithm's state, as one transaction. */
-  saveProgress(trials: readonly TrialRecord[], checkpoint?: unknown): void {
+  /**
+   * Record trials, and optionally a checkpoint of the algorithm's state and the run's wall seconds
+   * so far (a time-limited search resumes its clock from them), as one transaction.
+   */
+  saveProgress(trials: readonly TrialRecord[], checkpoint?: unknown, wallS?: number): void {
     if (trials.length === 0 && checkpoint === undefined) return;
     this.store.atomically(() => {
       for (const t of trials) this.store.putTrial(this.id, t);
       if (checkpoint !== undefined) this.store.putMetrics(this.id, CHECKPOINT_SCOPE, 0, { state: encodeState(checkpoint) });
+      if (wallS !== undefined) this.store.putMetrics(this.id, CLOCK_SCOPE, 0, { wall_s: wallS });
     });
+  }
+
+  /** The wall seconds {@link saveProgress} last recorded (0 for a new run). */
+  loadWallS(): number {
+    const v = this.store.metrics(this.id, CLOCK_SCOPE)[0]?.values['wall_s'];
+    return typeof v === 'number' ? v : 0;
   }
 
   /** The last checkpoint {@link saveProgress} wrote, if any. */

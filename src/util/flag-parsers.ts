@@ -16,3 +16,13 @@ export function numArg(name: string, min = -Infinity, max = Infinity) {
     return n;
   };
 }
+
+const SECONDS_PER: Record<string, number> = { '': 1, s: 1, m: 60, min: 60, h: 3600 };
+
+/** A duration such as `90s`, `20m`, `1.5h` or `300` (seconds) in seconds; a bad one is an error naming `--name`. */
+export function parseDuration(text: string, name: string): number {
+  const m = /^\s*(\d+\.?\d*|\.\d+)\s*(s|m|min|h)?\s*$/.exec(text);
+  const v = m ? Number(m[1]) * SECONDS_PER[m[2] ?? '']! : NaN;
+  if (!(v > 0)) throw new TsnasError(`--${name} must be a positive duration such as 90s, 20m or 1.5h, got '${text}'`);
+  return v;
+}

@@ -241,7 +241,8 @@ export function* tndNasSupernetSteps(ev: MooEvaluator, o: TndSupernetOptions, se
             o.onStep?.(entry);
             if (ev.exhausted) {
               // a budget this small ends the schedule early: say so, as the result alone would not
-              o.onLog?.(`the evaluation budget (${ev.budget} architectures) is spent at stage ${stage} epoch ${epoch}: the search ends here (raise --budget for the whole schedule)`);
+              const spent = ev.budgetSpent ? `the evaluation budget (${ev.budget} architectures) is spent` : `the time limit (${ev.timeLimitS} s) has passed`;
+              o.onLog?.(`${spent} at stage ${stage} epoch ${epoch}: the search ends here (raise --budget or --time-limit for the whole schedule)`);
               break outer;
             }
           }

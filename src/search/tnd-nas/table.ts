@@ -151,6 +151,7 @@ export function* tndNasTableSteps(ev: MooEvaluator, o: TndTableOptions): Steps<T
         ...(byBudget ? { idle } : {}),
       });
       o.onStep?.(entry);
+      if (ev.timeUp) break outer; // --time-limit: the α step just made is the last
     }
   }
   return { policy, targets: targets ?? [], log, stages, argmax: argmaxText() };
