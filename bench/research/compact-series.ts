@@ -9,7 +9,8 @@
  *
  * Every step is one `tsnas` command with its run in OUT/series.db; rerun the same command after a
  * kill: finished steps are read back from OUT/state.json, an interrupted one continues (`--resume`).
- * The table goes to OUT/table.md and OUT/table.json.
+ * The table goes to OUT/table.md and OUT/table.json. "search s" is each command's wall time with
+ * its start-up (a few seconds); the time limit counts from the search's own start.
  *
  * Fixed before any run:
  *  - Targets: the 10th, 50th and 90th percentiles of the parameter count of DARTS's evaluation
@@ -109,6 +110,8 @@ interface Row {
   search_s: number;
   evaluations: number;
   ended_by: string;
+  /** The pick meets params<=T (else the search found nothing feasible and returned the least violating). */
+  feasible: boolean;
   params_full_M: number;
   trained?: { val_acc: number; params_M: number; train_s: number };
 }
@@ -139,6 +142,7 @@ for (const [i, t] of state.targets.entries()) {
       search_s: state.steps[id]!.wall_s,
       evaluations: r['evaluations'] as number,
       ended_by: String(r['ended_by'] ?? ''),
+      feasible: ((r['pareto'] ?? []) as { arch: string; feasible: boolean }[]).find((p) => p.arch === g)?.feasible ?? false,
       params_full_M: netSize('darts', parseArch('darts', g)).params,
     });
     if (strat === 'tnd-nas') W = state.steps[id]!.wall_s;
@@ -158,8 +162,8 @@ if (steps.includes('train')) {
 
 writeFileSync(join(out, 'table.json'), JSON.stringify({ quick, seed, targets: state.targets, rows }, null, 1));
 const md = [
-  '| target (q) | T (M params, C36/20) | strategy | evaluations | ended by | search s | pick params (M, C36/20) | trained val acc % | trained params (M) | train s |',
-  '|---|---|---|---|---|---|---|---|---|---|',
+  '| target (q) | T (M params, C36/20) | strategy | evaluations | ended by | search s | pick params (M, C36/20) | feasible | trained val acc % | trained params (M) | train s |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows.map((r) =>
     [
       r.q,
@@ -169,6 +173,7 @@ const md = [
       r.ended_by,
       r.search_s.toFixed(0),
       r.params_full_M.toFixed(3),
+      r.feasible ? 'yes' : 'no',
       r.trained?.val_acc.toFixed(2) ?? '–',
       r.trained?.params_M.toFixed(3) ?? '–',
       r.trained?.train_s.toFixed(0) ?? '–',
