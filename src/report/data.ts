@@ -20,6 +20,7 @@ import type { RunRecord, Store, TrialRecord } from '../store/store.js';
 import type { Nb201Table } from '../benchmarks/nb201-table.js';
 import { trueParetoFront, type Direction } from '../objectives/pareto.js';
 import { parseObjectiveTerm } from '../objectives/spec.js';
+import { NB201_EDGES, NB201_OPS } from '../spaces/nb201.js';
 
 export interface CorrelationData {
   target: string;
@@ -77,15 +78,9 @@ export interface ReportData {
   notes: string[];
 }
 
-const NB201_OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'];
-const NB201_EDGES = [
-  [1, 0],
-  [2, 0],
-  [2, 1],
-  [3, 0],
-  [3, 1],
-  [3, 2],
-].map(([to, from]) => `node ${to} ← ${from}`);
+// the report is drawn from stored values: op and edge names are only labels here
+const NB201_OP_LABELS: readonly string[] = NB201_OPS;
+const NB201_EDGE_LABELS = NB201_EDGES.map(([to, from]) => `node ${to} ← ${from}`);
 
 function obj(x: unknown): Record<string, unknown> | undefined {
   return x && typeof x === 'object' && !Array.isArray(x) ? (x as Record<string, unknown>) : undefined;
@@ -156,10 +151,14 @@ function searchData(store: Store, run: RunRecord, notes: string[]): SearchData |
   const nCells = epochs[0]!.alpha.length;
   const nEdges = epochs[0]!.alpha[0]?.length ?? 0;
   const nOps = epochs[0]!.alpha[0]?.[0]?.length ?? 0;
-  const ops = Array.isArray(first['ops']) ? (first['ops'] as string[]) : space === 'nb201' && nOps === NB201_OPS.length ? NB201_OPS : Array.from({ length: nOps }, (_, i) => `op ${i}`);
+  const ops = Array.isArray(first['ops'])
+    ? (first['ops'] as string[])
+    : space === 'nb201' && nOps === NB201_OP_LABELS.length
+      ? [...NB201_OP_LABELS]
+      : Array.from({ length: nOps }, (_, i) => `op ${i}`);
   const edges = Array.isArray(first['edges'])
     ? (first['edges'] as string[][])
-    : Array.from({ length: nCells }, () => (space === 'nb201' && nEdges === 6 ? NB201_EDGES : Array.from({ length: nEdges }, (_, i) => `edge ${i}`)));
+    : Array.from({ length: nCells }, () => (space === 'nb201' && nEdges === 6 ? NB201_EDGE_LABELS : Array.from({ length: nEdges }, (_, i) => `edge ${i}`)));
   const cells = Array.isArray(first['cells']) ? (first['cells'] as string[]) : nCells === 2 ? ['normal', 'reduce'] : Array.from({ length: nCells }, (_, i) => (nCells === 1 ? 'cell' : `cell ${i}`));
   return { space, strategy: String(first['strategy'] ?? result['strategy'] ?? run.command), ops, edges, cells, epochs };
 }
