@@ -17,8 +17,8 @@
  * so far are written as trials (the supernet mode also checkpoints inside the epoch) and a
  * stopped result says how to continue.
  */
-import { folderOptionsFrom, imageFolderInput } from '../data/index.js';
 import { z } from 'zod';
+import { folderOptionsFrom, imageFolderInput } from '../data/index.js';
 import { defaultNb201Path, loadNb201Table, type Nb201Table } from '../benchmarks/nb201-table.js';
 import {
   applyConstraints,
