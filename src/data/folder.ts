@@ -702,6 +702,19 @@ export function loadFolderDataset(dir: string | undefined, split: Split, f: Fold
   return cut(split === 'train' ? parts.train : parts.val);
 }
 
+/**
+ * The input shape and class count of the network a folder trains (what its deployed model takes):
+ * the class folders, and the colour of `color` or else of the first image, at `imageSize`. Decodes
+ * one image, so a search can size its networks without loading the folder.
+ */
+export function imageFolderInput(dir: string, f: Pick<FolderDatasetOptions, 'imageSize' | 'color' | 'classNames'> = {}): { inputShape: [number, number, number]; numClasses: number } {
+  const { classNames, files } = listImageFolder(dir, f.classNames !== undefined ? parseClassNames(f.classNames) : undefined);
+  const first = files[0]!.path;
+  const channels = f.color ? (f.color === 'gray' ? 1 : 3) : decodeImage(readFileSync(first), first).channels;
+  const size = f.imageSize ?? IMAGE_FOLDER_DEFAULT_SIZE;
+  return { inputShape: [size, size, channels], numClasses: classNames.length };
+}
+
 /** The folder flags as parsed by the CLI (or given in a strategy's options). */
 export interface FolderFlags {
   testDir?: string;

@@ -20,6 +20,7 @@ export {
   loadImageFolderAsync,
   loadFolderDataset,
   folderOptionsFrom,
+  imageFolderInput,
   type FolderFlags,
   listImageFolder,
   decodeImage,

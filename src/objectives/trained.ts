@@ -7,7 +7,7 @@
  * from the same seed with the same recipe and batch order, so a value is a deterministic function
  * of the architecture (resumed runs take it from the store anyway).
  */
-import { splitTrainVal, type Dataset } from '../data/index.js';
+import { splitTrainVal, type Dataset, type FolderDatasetOptions } from '../data/index.js';
 import { loadTrainSplit } from '../train/data.js';
 import { buildNet } from '../train/run.js';
 import { DEFAULT_RECIPE, spaceRecipe, trainNetwork, type TrainRecipe } from '../train/trainer.js';
@@ -47,6 +47,8 @@ export interface TrainedAccuracyOptions {
   preset: TrainedAccuracyPreset;
   dataset: string;
   dataDir?: string;
+  /** Folder dataset: held-out test part, colour, class order (the images are resized to the preset's size). */
+  folder?: FolderDatasetOptions;
   seed: number;
 }
 
@@ -59,6 +61,14 @@ export function trainedRecipe(space: SpaceName, p: TrainedAccuracyPreset, seed: 
 }
 
 /**
+ * Validation images held out of `n` training images: the preset's count, or its share of the
+ * preset's data limit when there are fewer images than that (a small folder of your own photos).
+ */
+export function validationCount(p: TrainedAccuracyPreset, n: number): number {
+  return Math.min(p.valImages, Math.max(1, Math.round((n * p.valImages) / p.dataLimit)));
+}
+
+/**
  * A hook for `ObjectiveContext.trainedAccuracy`: validation accuracy (percent) after training the
  * architecture's network with the preset. Data are loaded once, on the first call.
  */
@@ -68,9 +78,10 @@ export function trainedAccuracyHook(o: TrainedAccuracyOptions): (a: AnyArch) => 
   return (a: AnyArch) => {
     if (a.space !== getSpace(o.space).name) throw new TsnasError(`accuracy:trained: architecture of space ${a.space} in a ${o.space} search`);
     if (!split) {
-      const train = loadTrainSplit({ dataset: o.dataset, dataDir: o.dataDir, imageSize: o.preset.imageSize, trainLimit: o.preset.dataLimit, seed: o.seed });
-      if (o.preset.valImages >= train.n) throw new TsnasError(`accuracy:trained preset ${o.preset.name}: ${o.preset.valImages} validation images from ${train.n} training images`);
-      split = splitTrainVal(train, o.preset.valImages, o.seed);
+      const train = loadTrainSplit({ dataset: o.dataset, dataDir: o.dataDir, imageSize: o.preset.imageSize, trainLimit: o.preset.dataLimit, seed: o.seed, ...(o.folder ? { folder: o.folder } : {}) });
+      const val = validationCount(o.preset, train.n);
+      if (val >= train.n) throw new TsnasError(`accuracy:trained preset ${o.preset.name}: ${val} validation images from ${train.n} training images`);
+      split = splitTrainVal(train, val, o.seed);
     }
     const { net } = buildNet(
       { space: o.space, arch: a.text, C: o.preset.C, N: o.preset.N, layers: o.preset.layers, auxiliary: false, initSeed: o.seed },

@@ -18,6 +18,7 @@
  * stopped result says how to continue.
  */
 import { z } from 'zod';
+import { folderOptionsFrom, imageFolderInput } from '../data/index.js';
 import { defaultNb201Path, loadNb201Table, type Nb201Table } from '../benchmarks/nb201-table.js';
 import {
   applyConstraints,
@@ -252,11 +253,15 @@ export async function openMooSession<S extends { evaluations: number }>(
     scoreContext: () => scoringContext(o),
     latency: { batch: o.latencyBatch ?? 1, reps: o.latencyReps ?? 5, warmup: o.latencyWarmup ?? 2 },
     ...(o.browser ? { browser: { executablePath: o.browser } } : {}),
+    // your own images: size, latency, params and FLOPs of the network the folder trains (its input size, colour and classes)
+    ...(o.dataset === 'folder' && o.dataDir ? { netOverrides: imageFolderInput(o.dataDir, folderOptionsFrom(o)) } : {}),
   };
   if (local.some((s) => s.source === 'trained')) {
     const preset = TRAINED_PRESETS[o.preset ?? 'cpu-small'];
     if (!preset) throw new TsnasError(`accuracy:trained: unknown --preset '${o.preset}' (${Object.keys(TRAINED_PRESETS).join(', ')})`);
-    ctx.trainedAccuracy = trainedAccuracyHook({ space: o.space, preset, dataset: o.dataset ?? 'cifar10', dataDir: o.dataDir, seed: o.seed });
+    // a folder's held-out split, colour and class order hold here too: the search never trains on the test images
+    const folder = o.dataset === 'folder' ? { folder: folderOptionsFrom(o) } : {};
+    ctx.trainedAccuracy = trainedAccuracyHook({ space: o.space, preset, dataset: o.dataset ?? 'cifar10', dataDir: o.dataDir, seed: o.seed, ...folder });
   }
   hooks?.(specs, ctx);
   const fetched = new Map<string, number[]>();

@@ -61,7 +61,11 @@ export function pickTop(store: Store, runId: string, k: number): PickedArch[] {
   return pool.slice(0, k).map((t) => ({ run: runId, trial: t.idx, space, arch: t.arch, objectives: t.objectives }));
 }
 
-/** An architecture as text: a search's Pareto entry `{"arch": ...}` or a JSON string is unwrapped; other text is returned as is. */
+/**
+ * An architecture as text: a search's Pareto entry `{"arch": ...}` or a JSON string is unwrapped;
+ * other text, and a JSON object without "arch" or "genotype" (a declarative space's sample, as
+ * `tsnas arch --random` prints it; its space checks it), is returned as is.
+ */
 export function archFromJson(text: string): string {
   const s = text.trim();
   if (!(s.startsWith('{') || s.startsWith('"'))) return text;
@@ -72,6 +76,7 @@ export function archFromJson(text: string): string {
     throw new TsnasError(`--arch looks like JSON but does not parse: ${(e as Error).message}`);
   }
   if (typeof v === 'string') return v;
+  if (v !== null && typeof v === 'object' && !Array.isArray(v) && !('arch' in v) && !('genotype' in v)) return text;
   const arch = (v as { arch?: unknown; genotype?: unknown }).arch ?? (v as { genotype?: unknown }).genotype;
   if (typeof arch !== 'string') throw new TsnasError('--arch JSON must be a string or an object with an "arch" (a Pareto entry as tsnas search prints it)');
   return arch;

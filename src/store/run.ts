@@ -156,15 +156,19 @@ export class Run {
    * created is removed again; a run it continued gets its previous status back).
    */
   refuse(msg: string): never {
-    if (!this.finished) {
-      if (this.created) this.store.removeRun(this.id);
-      else if (this.previous && this.previous.status !== 'running') {
-        this.store.finishRun(this.id, this.previous.status, this.previous.result ?? undefined, this.previous.error ?? undefined);
-      }
-      this.finished = true;
-      if (this.ownsStore) this.store.close();
-    }
+    this.undo();
     throw new TsnasError(msg);
+  }
+
+  /** End this handle leaving the store as it was: a run it created is removed, a run it continued gets its previous status back. */
+  private undo(): void {
+    if (this.finished) return;
+    if (this.created) this.store.removeRun(this.id);
+    else if (this.previous && this.previous.status !== 'running') {
+      this.store.finishRun(this.id, this.previous.status, this.previous.result ?? undefined, this.previous.error ?? undefined);
+    }
+    this.finished = true;
+    if (this.ownsStore) this.store.close();
   }
 
   /** The run's trials so far. */
@@ -214,14 +218,22 @@ export class Run {
 
   /**
    * End the run: `failed` with the error's message, `stopped` (resumable) or `done` with the
-   * result given to {@link setResult}. Closes the store when the run opened it.
+   * result given to {@link setResult}. Closes the store when the run opened it. Bad input (a
+   * {@link TsnasError}) met before a new run recorded anything removes it, as {@link refuse}
+   * does: an unreadable image folder is not an experiment.
    */
   finish(o: { error?: Error; stopped?: boolean } = {}): void {
     if (this.finished) return;
+    if (o.error instanceof TsnasError && this.created && !this.recordedAnything()) return this.undo();
     this.finished = true;
     const status: Exclude<RunStatus, 'running'> = o.error ? 'failed' : o.stopped ? 'stopped' : 'done';
     this.store.finishRun(this.id, status, o.error ? undefined : this.result, o.error?.message);
     if (this.ownsStore) this.store.close();
+  }
+
+  /** Whether this handle has written anything beyond the run's row and settings: trials, checkpoints, metrics, artifacts. */
+  private recordedAnything(): boolean {
+    return this.store.trials(this.id).length > 0 || this.store.metrics(this.id).some((m) => m.scope !== SETTINGS_SCOPE) || this.store.artifacts(this.id).length > 0;
   }
 
   /** True once {@link finish} or {@link refuse} ended this handle. */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import { TsnasError } from '../../src/util/errors.js';
-import { classCounts, decodeBmp, loadDataset, loadImageFolder, readCifar10, resizeBytes, rgbToGray, type ImageFolderLoadInfo } from '../../src/data/index.js';
+import { classCounts, decodeBmp, imageFolderInput, loadDataset, loadImageFolder, readCifar10, resizeBytes, rgbToGray, type ImageFolderLoadInfo } from '../../src/data/index.js';
 import { CIFAR10_DIR } from '../helpers/data-paths.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tsnas-folder-'));
@@ -145,6 +145,21 @@ test('folder: --class-names fixes the order and must name exactly the folders', 
     () => loadImageFolder(dir, { cacheDir: false, classNames: ['dog', 'cat', 'airplane', 'bird'] }),
     (e: Error) => e instanceof TsnasError && e.message.includes(join(dir, 'bird')),
   );
+});
+
+test('imageFolderInput: the input shape and class count a folder trains, from one decoded image, writing nothing', () => {
+  const dir = makeFolder();
+  assert.deepEqual(imageFolderInput(dir), { inputShape: [32, 32, 3], numClasses: 3 });
+  assert.deepEqual(imageFolderInput(dir, { imageSize: 16, color: 'gray', classNames: 'dog,cat,airplane' }), { inputShape: [16, 16, 1], numClasses: 3 });
+  const gray = freshDir();
+  for (const cls of ['a', 'b']) {
+    mkdirSync(join(gray, cls));
+    writeFileSync(join(gray, cls, 'x.png'), pngBytes(rgbToGray(SRC[0]!), 32, 32, true));
+  }
+  assert.deepEqual(imageFolderInput(gray, { imageSize: 8 }), { inputShape: [8, 8, 1], numClasses: 2 });
+  assert.equal(existsSync(join(dir, '.tsnas-cache')), false);
+  mkdirSync(join(gray, 'empty'));
+  assert.throws(() => imageFolderInput(gray), /class folder .*empty has no images/);
 });
 
 test('resize: area average down, bilinear up, copy at the same size', () => {

@@ -9,22 +9,21 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { tf } from '../../src/engine/tf.js';
 import { initBackend } from '../../src/engine/backend.js';
 import { DEFAULT_RECIPE } from '../../src/train/trainer.js';
 import { runTraining, type RunConfig } from '../../src/train/run.js';
 import { exportRun, type ModelCard } from '../../src/train/export-run.js';
-import { startStaticServer, tfjsDistDirs, type StaticServer } from '../../src/deploy/static-server.js';
+import type { StaticServer } from '../../src/deploy/static-server.js';
 import type { Chromium } from '../../src/deploy/chromium.js';
 import { chromiumSkip, openChromium } from '../helpers/chromium.js';
+import { argmax, classifyInPage, decodeFiles, nodeProbabilities, servePage } from '../helpers/web-page.js';
 import { Rng } from '../../src/util/rng.js';
 
 const skip = chromiumSkip('example web page test');
-const WEB = resolve(import.meta.dirname, '..', '..', 'examples', 'web');
 const SIZE = 12;
 const CLASSES = ['stripes', 'dots']; // listed out of name order: the card must keep label order
 
@@ -71,8 +70,7 @@ before(async () => {
   model = join(run, 'tfjs');
   card = await exportRun(run, model, { latencyReps: 2 });
   if (skip) return;
-  const dist = tfjsDistDirs();
-  server = await startStaticServer({ '/model/': model, '/tfjs/': dist.tfjs, '/tfjs-wasm/': dist.wasm, '/': WEB });
+  server = await servePage(model);
   browser = await openChromium();
 });
 
@@ -82,24 +80,6 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Node's probabilities for a PNG: the exported model loaded with plain TF.js, pixels / 255. */
-async function nodeProbabilities(files: string[]): Promise<number[][]> {
-  const json = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8'));
-  const w = readFileSync(join(model, 'weights.bin'));
-  const weightData = w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength) as ArrayBuffer;
-  const m = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData }));
-  try {
-    return files.map((f) => {
-      const p = PNG.sync.read(readFileSync(f));
-      const rgb = new Float32Array(SIZE * SIZE * 3);
-      for (let i = 0; i < SIZE * SIZE; i++) for (let c = 0; c < 3; c++) rgb[i * 3 + c] = p.data[i * 4 + c]! / 255;
-      return tf.tidy(() => Array.from(tf.softmax(m.predict(tf.tensor4d(rgb, [1, SIZE, SIZE, 3])) as tf.Tensor).dataSync()));
-    });
-  } finally {
-    m.dispose();
-  }
-}
-
 test('the model card names the classes in label order', () => {
   assert.deepEqual(card.classes, CLASSES);
   assert.deepEqual(card.input.shape, [SIZE, SIZE, 3]);
@@ -107,34 +87,17 @@ test('the model card names the classes in label order', () => {
 });
 
 test('the example page classifies the images as Node does (1e-4, same argmax), offline', { skip }, async () => {
-  const page = await browser!.context.newPage();
-  const foreign: string[] = [];
-  const errors: string[] = [];
-  page.on('request', (r) => void (r.url().startsWith(server!.url) || r.url().startsWith('blob:') || r.url().startsWith('data:') || foreign.push(r.url())));
-  page.on('pageerror', (e) => errors.push(e.message));
-  const q = new URLSearchParams({ model: '/model/', tfjs: '/tfjs/tf.min.js', backend: 'wasm', wasm: '/tfjs-wasm/', top: '2' });
-  await page.goto(`${server!.url}/index.html?${q}`);
-  await page.waitForFunction(() => (window as any).tsnasReady || (window as any).tsnasError);
-  assert.equal(await page.evaluate(() => (window as any).tsnasError ?? null), null);
-  await page.setInputFiles(
-    '#file',
-    images.map((i) => i.file),
-  );
-  await page.waitForFunction((n) => (window as any).tsnasResults.length === n, images.length);
-  const got: { file: string; probabilities: number[]; top: { label: string; p: number }[] }[] = await page.evaluate(() => (window as any).tsnasResults);
-  const want = await nodeProbabilities(images.map((i) => i.file));
-  const argmax = (v: number[]) => v.indexOf(Math.max(...v));
+  const files = images.map((i) => i.file);
+  const { results, shown, foreign, errors } = await classifyInPage(browser!, server!, files);
+  const want = await nodeProbabilities(model, decodeFiles(files));
   for (const [k, img] of images.entries()) {
-    const g = got.find((r) => r.file === img.name)!;
-    assert.ok(g, `a result for ${img.name}`);
+    const g = results[k]!;
     const diff = Math.max(...g.probabilities.map((p, i) => Math.abs(p - want[k]![i]!)));
     assert.ok(diff <= 1e-4, `${img.name}: max |browser − node| = ${diff}`);
     assert.equal(argmax(g.probabilities), argmax(want[k]!), img.name);
     assert.equal(g.top[0]!.label, CLASSES[argmax(want[k]!)], `${img.name}: the top class is named from the model card`);
   }
-  const shown = await page.locator('#results table').count();
   assert.equal(shown, images.length);
   assert.deepEqual(foreign, [], 'no request leaves localhost');
   assert.deepEqual(errors, []);
-  await page.close();
 });

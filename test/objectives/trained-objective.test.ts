@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend } from '../../src/engine/backend.js';
 import { tf } from '../../src/engine/tf.js';
-import { TRAINED_PRESETS, trainedAccuracyHook } from '../../src/objectives/index.js';
+import { TRAINED_PRESETS, trainedAccuracyHook, validationCount } from '../../src/objectives/index.js';
 import { parseArch } from '../../src/spaces/index.js';
 import { lastJson, runCli } from '../helpers/cli.js';
 import { mkdtempSync } from 'node:fs';
@@ -11,6 +11,16 @@ import { join } from 'node:path';
 
 const CONV = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|';
 const NONE = '|none~0|+|none~0|none~1|+|none~0|none~1|none~2|';
+
+test('accuracy:trained: the validation count of a preset, or its share of a smaller training split', () => {
+  const tiny = TRAINED_PRESETS.tiny!; // 128 of 640
+  const small = TRAINED_PRESETS['cpu-small']!; // 1,000 of 5,000
+  assert.equal(validationCount(tiny, 640), 128);
+  assert.equal(validationCount(small, 5000), 1000);
+  assert.equal(validationCount(tiny, 24), 5);
+  assert.equal(validationCount(small, 200), 40);
+  assert.equal(validationCount(tiny, 2), 1, 'at least one');
+});
 
 test('accuracy:trained: a conv cell learns the synthetic set, an all-none cell stays at chance; values are deterministic and leak no tensors', async () => {
   await initBackend('auto');

@@ -48,11 +48,13 @@ test('pickTop ranks feasible trials by the first objective in its direction; pic
     assert.equal(latestSearchRun(s), 'moo', 'train runs are not search runs');
   }));
 
-test('archFromJson: a Pareto entry, a JSON string, or text as is', () => {
+test('archFromJson: a Pareto entry, a JSON string, or text (and a sample object) as is', () => {
   const a = '|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|';
   assert.equal(archFromJson(JSON.stringify({ arch: a, objectives: { accuracy: 90 }, evaluation: 3, feasible: true })), a);
   assert.equal(archFromJson(JSON.stringify(a)), a);
   assert.equal(archFromJson(a), a);
+  const sample = '{"depth":1,"k":5,"op":"conv"}'; // a declarative space's sample is its own text
+  assert.equal(archFromJson(sample), sample);
   assert.throws(() => archFromJson('{"arch": 3}'), /an object with an "arch"/);
   assert.throws(() => archFromJson('{bad'), /does not parse/);
 });

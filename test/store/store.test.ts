@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Store, STORE_SCHEMA_VERSION } from '../../src/store/store.js';
+import { Run } from '../../src/store/run.js';
 import { TsnasError } from '../../src/util/errors.js';
 import { runCli, lastJson } from '../helpers/cli.js';
 
@@ -47,6 +48,34 @@ test('a transaction that fails leaves nothing behind', () => {
     }),
   );
   assert.equal(s.trials('r').length, 0);
+  s.close();
+});
+
+test('a new run that fails on bad input before recording anything is removed; other failures are kept', () => {
+  const s = Store.open(join(tmp(), 'tsnas.db'));
+  const open = (id: string, resume = false) => Run.open({ store: s, id, command: 'search', resume, config: {} });
+  open('bad-input').finish({ error: new TsnasError('class folder photos/owl has no images') });
+  const withSettings = open('bad-after-settings');
+  withSettings.checkSettings({ seed: 0 });
+  withSettings.finish({ error: new TsnasError('corrupt JPEG photos/dog/c.jpg') });
+  open('bug').finish({ error: new Error('a bug, not bad input') });
+  const midway = open('midway');
+  midway.saveProgress([{ idx: 0, arch: BEST, status: 'done', scores: {}, objectives: { params: 1 } }]);
+  midway.finish({ error: new TsnasError('corrupt JPEG photos/dog/c.jpg') });
+  s.createRun({ id: 'old', command: 'search', argv: [], config: {} });
+  s.finishRun('old', 'stopped');
+  open('old', true).finish({ error: new TsnasError('data directory not found') });
+  assert.deepEqual(
+    s
+      .listRuns()
+      .map((r) => [r.id, r.status])
+      .sort(),
+    [
+      ['bug', 'failed'],
+      ['midway', 'failed'],
+      ['old', 'failed'],
+    ],
+  );
   s.close();
 });
 
