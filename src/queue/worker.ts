@@ -59,20 +59,22 @@ class TaskSlot {
   constructor(
     private readonly backend: string,
     private readonly dirs: DataDirs,
-    private readonly env: NodeJS.ProcessEnv,
+    private readonly log: (msg: string) => void,
   ) {}
 
   private start(): Promise<void> {
     const { file, execArgv } = childEntry();
-    const p = fork(file, [], { execArgv, env: this.env, serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const p = fork(file, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     this.proc = p;
     p.on('exit', () => {
       if (this.proc === p) [this.proc, this.ready] = [undefined, undefined];
     });
     return new Promise<void>((resolve, reject) => {
       const onMsg = (m: FromTaskProcess) => {
-        if (m.type === 'ready') resolve();
-        else if (m.type === 'error' && m.id === -1) reject(new Error(m.message));
+        if (m.type === 'ready') {
+          this.log(`task process ${p.pid}: ${m.backend}`);
+          resolve();
+        } else if (m.type === 'error' && m.id === -1) reject(new Error(m.message));
         else return;
         p.off('message', onMsg);
       };
@@ -114,10 +116,6 @@ class TaskSlot {
   }
 }
 
-function coreCount(): number {
-  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-}
-
 /** Start a worker on the shared queue. */
 export async function startTrialWorker(o: TrialWorkerOptions): Promise<TrialWorker> {
   const target = parseRedisUrl(o.redis);
@@ -125,9 +123,12 @@ export async function startTrialWorker(o: TrialWorkerOptions): Promise<TrialWork
   const dirs = parseDataDirs(o.dataDir);
   const name = o.name ?? `${os.hostname()}-${process.pid}`;
   const log = o.log ?? (() => {});
-  // Children side by side share the cores (see proxies/workers.ts: one-thread processes beat threads).
-  const env = { ...process.env, TSNAS_THREADS: process.env['TSNAS_THREADS'] ?? String(Math.max(1, Math.floor(coreCount() / concurrency))) };
-  const slots = Array.from({ length: concurrency }, () => new TaskSlot(o.backend ?? 'auto', dirs, env));
+  // The children inherit TSNAS_THREADS only if the user set it. A fixed count per worker cannot
+  // see the other workers on the machine (two `--concurrency 1` workers on 2 cores each ran
+  // 2-thread oneDNN processes: 4 spinning threads on 2 cores, 2-3x slower than one worker); left
+  // unset, each child's load governor (engine/native/threads.ts) drops to one thread while
+  // anything else keeps the machine busy, its siblings and other workers included.
+  const slots = Array.from({ length: concurrency }, () => new TaskSlot(o.backend ?? 'auto', dirs, log));
   const free = [...slots];
   const lockMs = o.lockMs ?? 30_000;
 
