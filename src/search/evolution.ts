@@ -136,7 +136,7 @@ export function* evolutionSteps(ev: MooEvaluator, o: EvolutionOptions): Steps<Ev
   let pending = (o.resume?.pending ?? []).map((t) => parseArch(o.space, t));
   let due = false;
   while ((pending.length > 0 || !ev.exhausted) && stall < 50 * P) {
-    let round = pending;
+    const round = pending;
     pending = [];
     if (!round.length) {
       const planned = new Set<string>();

@@ -244,7 +244,7 @@ test('regularized evolution in rounds through Redis, coordinator SIGKILLed and r
     // the initial population (2) is in; a round of 2 children is on the queue
     await until('a first round under way', async () => (await jobsOf('evo', 'completed')).length >= 3);
     c.child.kill('SIGKILL');
-    await c.done;
+    assert.equal((await c.done).signal, 'SIGKILL', 'killed mid-run');
     const b = await cli(['runs', 'resume', 'evo', '--store', store, '--json']).done;
     assert.equal(b.code, 0, b.stderr);
     const strip = (o: Record<string, unknown>) => ({ ...o, wall_s: 0, run: null });
