@@ -57,10 +57,26 @@ async function startRedis(): Promise<{ url: string; proc: ChildProcess; port: nu
   return { url: `redis://127.0.0.1:${port}`, proc, port };
 }
 
-function startWorkers(url: string, n: number, concurrency: number, extra: string[] = []): ChildProcess[] {
-  return Array.from({ length: n }, (_, k) =>
-    spawn(process.execPath, [BIN, 'worker', '--redis', url, '--concurrency', String(concurrency), '--name', `bench-${k}`, ...extra], { env: ENV, stdio: ['ignore', 'ignore', 'inherit'] }),
+/** Start `n` workers and wait until every one has its task processes ready (worker start-up is not timed). */
+async function startWorkers(url: string, n: number, concurrency: number, extra: string[] = []): Promise<ChildProcess[]> {
+  const ps = Array.from({ length: n }, (_, k) =>
+    spawn(process.execPath, [BIN, 'worker', '--redis', url, '--concurrency', String(concurrency), '--name', `bench-${k}`, ...extra], { env: ENV, stdio: ['ignore', 'ignore', 'pipe'] }),
   );
+  await Promise.all(
+    ps.map(
+      (p) =>
+        new Promise<void>((resolve, reject) => {
+          let log = '';
+          p.stderr!.on('data', (d: Buffer) => {
+            process.stderr.write(d);
+            log += d;
+            if (/^worker .*task process\(es\), queue/m.test(log)) resolve();
+          });
+          p.once('exit', (code) => reject(new Error(`a worker exited with ${code} while starting: ${log}`)));
+        }),
+    ),
+  );
+  return ps;
 }
 
 async function stop(ps: ChildProcess[]): Promise<void> {
@@ -80,7 +96,7 @@ async function redisStats(port: number): Promise<{ calls: number; cpuS: number }
 async function overhead(): Promise<void> {
   const sizes = flag('jobs', '1000,10000').split(',').map(Number);
   const { url, proc, port } = await startRedis();
-  const workers = startWorkers(url, Number(flag('workers', '2')), Number(flag('concurrency', '4')));
+  const workers = await startWorkers(url, Number(flag('workers', '2')), Number(flag('concurrency', '4')));
   const q = await TrialQueue.open(url);
   // warm-up: every worker's task processes started (each loads Node, tsx and TF.js once)
   await q.runBatch(
@@ -162,7 +178,7 @@ async function throughput(): Promise<void> {
   const parts = flag('parts', 'naswot,nsga2').split(',');
   const out: Record<string, number>[] = [];
   for (const w of [1, 2]) {
-    const workers = startWorkers(url, w, 1, ['--backend', 'native', '--data-dir', dataDir]);
+    const workers = await startWorkers(url, w, 1, ['--backend', 'native', '--data-dir', dataDir]);
     const row: Record<string, number> = { workers: w };
     if (parts.includes('naswot')) {
       const cpu0 = taskProcs(workers).cpuS;

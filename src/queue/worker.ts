@@ -1,7 +1,7 @@
 /**
  * A trial worker: takes jobs from the shared BullMQ queue and runs each in a child process
- * (task-process.ts), one child per concurrency slot, kept between jobs so data and the backend
- * load once. The processor here only checks the job and waits, so the event loop keeps renewing
+ * (task-process.ts), one child per concurrency slot, started with the worker and kept between
+ * jobs so the backend loads once (and a dataset once per child). The processor here only checks the job and waits, so the event loop keeps renewing
  * the job's lock while a network trains; a job whose worker died (lock not renewed) is moved back
  * to the queue by another worker's stalled-job check and runs again there, with the same payload
  * and therefore the same seed and result.
@@ -14,6 +14,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { decodeState } from '../store/run.js';
+import { TsnasError } from '../util/errors.js';
 import { connectionOptions, parseRedisUrl, QUEUE_NAME } from './connection.js';
 import { checkJob, type JobData } from './tasks.js';
 import { parseDataDirs, type DataDirs } from './task-runners.js';
@@ -84,10 +85,15 @@ class TaskSlot {
     });
   }
 
+  /** Start the child (Node, TF.js, the backend) unless it runs: resolves once it is ready. */
+  warm(): Promise<void> {
+    if (!this.ready) this.ready = this.start();
+    return this.ready;
+  }
+
   /** Run one task; resolves with its encoded result, rejects with the task's error or the child's death. */
   async run(kind: string, payload: unknown): Promise<{ ok: true; value: string } | { ok: false; message: string }> {
-    if (!this.ready) this.ready = this.start();
-    await this.ready;
+    await this.warm();
     const p = this.proc!;
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -131,6 +137,14 @@ export async function startTrialWorker(o: TrialWorkerOptions): Promise<TrialWork
   const slots = Array.from({ length: concurrency }, () => new TaskSlot(o.backend ?? 'auto', dirs, log));
   const free = [...slots];
   const lockMs = o.lockMs ?? 30_000;
+  // the children start before the first job, not inside it: a job's time is its task's, and a
+  // backend that cannot start stops the worker here with its reason instead of failing every job
+  try {
+    await Promise.all(slots.map((s) => s.warm()));
+  } catch (e) {
+    for (const s of slots) s.stop();
+    throw new TsnasError(`worker ${name}: a task process could not start: ${(e as Error).message}`);
+  }
 
   const processor = async (job: Job<JobData>): Promise<string> => {
     let checked: ReturnType<typeof checkJob>;

@@ -60,6 +60,11 @@ test('task processes leave the thread count to the load governor unless TSNAS_TH
   assert.doesNotMatch(fixed, /busy/);
 });
 
+test('a worker whose task processes cannot start their backend fails at start, with the reason', { timeout: 120_000 }, async () => {
+  // the children start before the worker connects to Redis (none listens on port 1)
+  await assert.rejects(startTrialWorker({ redis: 'redis://127.0.0.1:1', backend: 'webgpu' }), /a task process could not start: backend 'webgpu' is not available/);
+});
+
 /** Whether a process is gone (a zombie counts: it no longer runs, only waits for a reaper). */
 function gone(pid: number): boolean {
   try {
@@ -76,7 +81,10 @@ test('a task process whose worker is SIGKILLed mid-training exits within seconds
   // the pure-JS cpu backend trains cpu-small for minutes: the job is surely still running when the worker dies
   const settings = { seed: 0, dataset: 'synthetic' as const, batch: 32, trainSteps: 0, trainLr: 0.1, trainBatch: 32, preset: 'cpu-small' as const };
   await queue.add('evaluate', { run: 'orphan', kind: 'evaluate', payload: { space: 'nb201', arch: ARCH, objectives: ['accuracy:trained'], settings } }, { jobId: 'orphan|0' });
-  const w = spawn(process.execPath, [BIN, 'worker', '--redis', redis!.url, '--backend', 'cpu', '--lock-ms', '60000'], { env: { ...process.env, TSNAS_FROM_SOURCE: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const w = spawn(process.execPath, [BIN, 'worker', '--redis', redis!.url, '--backend', 'cpu', '--lock-ms', '60000'], {
+    env: { ...process.env, TSNAS_FROM_SOURCE: '1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   w.stderr!.on('data', (d) => (stderr += d));
   const exited = new Promise<void>((r) => w.on('exit', () => r()));
