@@ -9,7 +9,7 @@
  *    (`--objectives accuracy:trained,params --preset cpu-small`) with 1 and 2 workers, wall seconds,
  *    and the CPU seconds and threads of the workers' task processes (from /proc): threads that
  *    outnumber the cores spin in oneDNN's barriers, which shows as CPU time per trial.
- *    `--parts naswot` runs one of the two.
+ *    `--parts naswot` runs one of the two; `--own-sessions` starts each worker in its own session.
  *
  * Usage: npx tsx bench/perf/queue-overhead.ts overhead --jobs 1000,10000 --workers 2 --concurrency 4
  *        npx tsx bench/perf/queue-overhead.ts throughput --n 200 --budget 20 --data-dir ../shared/data/cifar10
@@ -57,10 +57,21 @@ async function startRedis(): Promise<{ url: string; proc: ChildProcess; port: nu
   return { url: `redis://127.0.0.1:${port}`, proc, port };
 }
 
+/**
+ * `--own-sessions`: each worker in a session of its own, as when started from its own shell or
+ * service. Linux's autogroup scheduling shares the CPU between sessions first, so on a machine
+ * busy with other sessions, workers started from one session split one session's share.
+ */
+const ownSessions = args.includes('--own-sessions');
+
 /** Start `n` workers and wait until every one has its task processes ready (worker start-up is not timed). */
 async function startWorkers(url: string, n: number, concurrency: number, extra: string[] = []): Promise<ChildProcess[]> {
   const ps = Array.from({ length: n }, (_, k) =>
-    spawn(process.execPath, [BIN, 'worker', '--redis', url, '--concurrency', String(concurrency), '--name', `bench-${k}`, ...extra], { env: ENV, stdio: ['ignore', 'ignore', 'pipe'] }),
+    spawn(process.execPath, [BIN, 'worker', '--redis', url, '--concurrency', String(concurrency), '--name', `bench-${k}`, ...extra], {
+      env: ENV,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: ownSessions,
+    }),
   );
   await Promise.all(
     ps.map(
