@@ -10,6 +10,9 @@ import { TRAINED_PRESETS, trainedAccuracyHook } from '../objectives/trained.js';
 import { scoreArch, type ScoreContext } from '../proxies/index.js';
 import { scoringContext } from '../search/scoring.js';
 import { checkSpace, parseArch } from '../spaces/index.js';
+import type { Dataset } from '../data/index.js';
+import { dtbEpoch } from '../train/dtb.js';
+import { loadRunData, runTraining } from '../train/run.js';
 import { TsnasError } from '../util/errors.js';
 import { REMOTE_OBJECTIVE_SOURCES, type DataSettings, type TaskKind, type TaskPayload, type TaskResult } from './tasks.js';
 
@@ -88,6 +91,21 @@ function runEvaluate(p: TaskPayload<'evaluate'>, dirs: DataDirs): TaskResult<'ev
   return { values: objs.map((o) => o.evaluate(arch)) };
 }
 
+const trainData = new Map<string, { train: Dataset; test: Dataset }>();
+
+function runTrain(p: TaskPayload<'train'>, dirs: DataDirs): TaskResult<'train'> {
+  const data = { ...p.data, dataDir: dataDirFor(dirs, p.data.dataset) };
+  const key = JSON.stringify(data);
+  let loaded = trainData.get(key);
+  if (!loaded) {
+    loaded = loadRunData(data);
+    trainData.set(key, loaded);
+  }
+  const net = { ...p.net, space: checkSpace(p.net.space) };
+  const res = runTraining({ net, data, recipe: p.recipe }, { evalName: 'val', data: loaded });
+  return { arch: res.arch, params: res.params, flops: res.flops, epochs: res.history.map(dtbEpoch) };
+}
+
 /** Run one checked task (see tasks.ts's checkJob). */
 export function runTask(kind: TaskKind, payload: unknown, dirs: DataDirs): unknown {
   switch (kind) {
@@ -95,6 +113,8 @@ export function runTask(kind: TaskKind, payload: unknown, dirs: DataDirs): unkno
       return runScore(payload as TaskPayload<'score'>, dirs);
     case 'evaluate':
       return runEvaluate(payload as TaskPayload<'evaluate'>, dirs);
+    case 'train':
+      return runTrain(payload as TaskPayload<'train'>, dirs);
     case 'noop':
       return { n: (payload as TaskPayload<'noop'>).n };
   }

@@ -6,6 +6,8 @@
  *  - `score`: proxy scores of one architecture with the scoring settings (tsnas score, naswot);
  *  - `evaluate`: objective values of one architecture that need a network (accuracy:trained,
  *    das/naswot, latency:measured), for the multi-objective strategies;
+ *  - `train`: one architecture trained from scratch with a recipe, every epoch recorded (one
+ *    architecture of `tsnas dtb build`);
  *  - `noop`: nothing, for measuring the queue's own cost per job.
  *
  * Schemas only (cheap to import for the coordinator); what each task does is in task-runners.ts,
@@ -64,6 +66,58 @@ export const evaluatePayloadSchema = z.object({
 
 export const evaluateResultSchema = z.object({ values: z.array(anyNumber) });
 
+/** A DTB build's data: a dataset by name (a folder dataset's held-out split only: a test folder would be a path). */
+const trainDataSchema = z.object({
+  dataset: z.enum(['cifar10', 'fashion-mnist', 'synthetic', 'folder']),
+  imageSize: z.number().int().min(1).optional(),
+  trainLimit: z.number().int().min(1).optional(),
+  testLimit: z.number().int().min(1).optional(),
+  folder: z
+    .object({ valSplit: z.number().gt(0).optional(), color: z.enum(['rgb', 'gray']).optional(), classNames: z.string().optional() })
+    .strict()
+    .optional(),
+});
+
+/** The training recipe (train/trainer.ts's TrainRecipe), every field given. */
+const recipeSchema = z.object({
+  epochs: z.number().int().min(1),
+  batch: z.number().int().min(1),
+  lr: z.number().min(0),
+  lrMin: z.number().min(0),
+  momentum: z.number().min(0),
+  nesterov: z.boolean(),
+  weightDecay: z.number().min(0),
+  gradClip: z.number().min(0),
+  cropPadding: z.number().int().min(0),
+  flip: z.boolean(),
+  cutout: z.number().int().min(0),
+  dropPath: z.number().min(0),
+  auxWeight: z.number().min(0),
+  labelSmoothing: z.number().min(0),
+  evalBatch: z.number().int().min(1),
+  seed: z.number().int(),
+});
+
+/** `train`: one architecture trained from scratch (no checkpoints: a retried job starts over, with the same seeds). */
+export const trainPayloadSchema = z.object({
+  net: z.object({
+    space: z.string().min(1),
+    arch: archField,
+    C: z.number().int().min(1).optional(),
+    N: z.number().int().min(1).optional(),
+    layers: z.number().int().min(1).optional(),
+    auxiliary: z.boolean().optional(),
+    initSeed: z.number().int(),
+  }),
+  data: trainDataSchema,
+  recipe: recipeSchema,
+});
+
+const epochSchema = z.object({ epoch: z.number().int(), lr: anyNumber, train_loss: anyNumber, train_acc: anyNumber, val_loss: anyNumber, val_acc: anyNumber, epoch_s: anyNumber, wall_s: anyNumber });
+
+/** What a DTB records of one architecture, less its index and seed (the coordinator knows them). */
+export const trainResultSchema = z.object({ arch: z.string(), params: z.number(), flops: z.number(), epochs: z.array(epochSchema) });
+
 /** `noop`: returns its input; the queue's overhead per job with no work. */
 export const noopPayloadSchema = z.object({ n: z.number().int() });
 export const noopResultSchema = z.object({ n: z.number().int() });
@@ -72,6 +126,7 @@ export const noopResultSchema = z.object({ n: z.number().int() });
 export const TASKS = {
   score: { payload: scorePayloadSchema, result: scoreResultSchema },
   evaluate: { payload: evaluatePayloadSchema, result: evaluateResultSchema },
+  train: { payload: trainPayloadSchema, result: trainResultSchema },
   noop: { payload: noopPayloadSchema, result: noopResultSchema },
 } as const;
 

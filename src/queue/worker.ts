@@ -1,7 +1,7 @@
 /**
  * A trial worker: takes jobs from the shared BullMQ queue and runs each in a child process
- * (task-process.ts), one child per concurrency slot, kept between jobs so data and the backend
- * load once. The processor here only checks the job and waits, so the event loop keeps renewing
+ * (task-process.ts), one child per concurrency slot, started with the worker and kept between
+ * jobs so the backend loads once (and a dataset once per child). The processor here only checks the job and waits, so the event loop keeps renewing
  * the job's lock while a network trains; a job whose worker died (lock not renewed) is moved back
  * to the queue by another worker's stalled-job check and runs again there, with the same payload
  * and therefore the same seed and result.
@@ -14,6 +14,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { decodeState } from '../store/run.js';
+import { TsnasError } from '../util/errors.js';
 import { connectionOptions, parseRedisUrl, QUEUE_NAME } from './connection.js';
 import { checkJob, type JobData } from './tasks.js';
 import { parseDataDirs, type DataDirs } from './task-runners.js';
@@ -59,20 +60,22 @@ class TaskSlot {
   constructor(
     private readonly backend: string,
     private readonly dirs: DataDirs,
-    private readonly env: NodeJS.ProcessEnv,
+    private readonly log: (msg: string) => void,
   ) {}
 
   private start(): Promise<void> {
     const { file, execArgv } = childEntry();
-    const p = fork(file, [], { execArgv, env: this.env, serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const p = fork(file, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     this.proc = p;
     p.on('exit', () => {
       if (this.proc === p) [this.proc, this.ready] = [undefined, undefined];
     });
     return new Promise<void>((resolve, reject) => {
       const onMsg = (m: FromTaskProcess) => {
-        if (m.type === 'ready') resolve();
-        else if (m.type === 'error' && m.id === -1) reject(new Error(m.message));
+        if (m.type === 'ready') {
+          this.log(`task process ${p.pid}: ${m.backend}`);
+          resolve();
+        } else if (m.type === 'error' && m.id === -1) reject(new Error(m.message));
         else return;
         p.off('message', onMsg);
       };
@@ -82,10 +85,15 @@ class TaskSlot {
     });
   }
 
+  /** Start the child (Node, TF.js, the backend) unless it runs: resolves once it is ready. */
+  warm(): Promise<void> {
+    if (!this.ready) this.ready = this.start();
+    return this.ready;
+  }
+
   /** Run one task; resolves with its encoded result, rejects with the task's error or the child's death. */
   async run(kind: string, payload: unknown): Promise<{ ok: true; value: string } | { ok: false; message: string }> {
-    if (!this.ready) this.ready = this.start();
-    await this.ready;
+    await this.warm();
     const p = this.proc!;
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -114,10 +122,6 @@ class TaskSlot {
   }
 }
 
-function coreCount(): number {
-  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-}
-
 /** Start a worker on the shared queue. */
 export async function startTrialWorker(o: TrialWorkerOptions): Promise<TrialWorker> {
   const target = parseRedisUrl(o.redis);
@@ -125,11 +129,22 @@ export async function startTrialWorker(o: TrialWorkerOptions): Promise<TrialWork
   const dirs = parseDataDirs(o.dataDir);
   const name = o.name ?? `${os.hostname()}-${process.pid}`;
   const log = o.log ?? (() => {});
-  // Children side by side share the cores (see proxies/workers.ts: one-thread processes beat threads).
-  const env = { ...process.env, TSNAS_THREADS: process.env['TSNAS_THREADS'] ?? String(Math.max(1, Math.floor(coreCount() / concurrency))) };
-  const slots = Array.from({ length: concurrency }, () => new TaskSlot(o.backend ?? 'auto', dirs, env));
+  // The children inherit TSNAS_THREADS only if the user set it. A fixed count per worker cannot
+  // see the other workers on the machine (two `--concurrency 1` workers on 2 cores each ran
+  // 2-thread oneDNN processes: 4 spinning threads on 2 cores, 2-3x slower than one worker); left
+  // unset, each child's load governor (engine/native/threads.ts) drops to one thread while
+  // anything else keeps the machine busy, its siblings and other workers included.
+  const slots = Array.from({ length: concurrency }, () => new TaskSlot(o.backend ?? 'auto', dirs, log));
   const free = [...slots];
   const lockMs = o.lockMs ?? 30_000;
+  // the children start before the first job, not inside it: a job's time is its task's, and a
+  // backend that cannot start stops the worker here with its reason instead of failing every job
+  try {
+    await Promise.all(slots.map((s) => s.warm()));
+  } catch (e) {
+    for (const s of slots) s.stop();
+    throw new TsnasError(`worker ${name}: a task process could not start: ${(e as Error).message}`);
+  }
 
   const processor = async (job: Job<JobData>): Promise<string> => {
     let checked: ReturnType<typeof checkJob>;

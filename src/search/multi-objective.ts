@@ -78,6 +78,7 @@ export type MooOptions = z.output<typeof mooOptions> & {
   strategy: string;
   popSize?: number;
   sampleSize?: number;
+  roundSize?: number;
   weights?: string;
   tndSamples?: number;
   tableAccuracy?: boolean;
@@ -143,6 +144,8 @@ function mooSettings(o: MooOptions, objectives: string): Record<string, unknown>
     popSize: o.strategy === 'nsga2' || o.strategy === 'evolution' ? (o.popSize ?? 20) : undefined,
     sampleSize: o.strategy === 'evolution' ? o.sampleSize : undefined,
     weights: o.strategy === 'evolution' ? o.weights : undefined,
+    // absent for a round of 1, so runs stored before the option existed still resume
+    roundSize: o.strategy === 'evolution' && (o.roundSize ?? 1) > 1 ? o.roundSize : undefined,
     tndSamples: o.strategy === 'tnd-nas' ? (o.tndSamples ?? 10) : undefined,
     tableAccuracy: o.strategy === 'tnd-nas' ? Boolean(o.tableAccuracy) : undefined,
     preset: (o.strategy === 'tnd-nas' && !o.tableAccuracy) || specs.some((s) => s.source === 'trained') ? (o.preset ?? 'cpu-small') : undefined,

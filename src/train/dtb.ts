@@ -87,7 +87,22 @@ export function sampleDtbArchs(space: SpaceName, n: number, seed: number): strin
 
 const runDir = (dir: string, i: number) => join(dir, 'runs', String(i).padStart(4, '0'));
 
-function toEpoch(r: EpochRecord): DtbEpoch {
+/** Where architecture `i`'s record goes once it is trained (its existence marks it done). */
+export function dtbResultFile(dir: string, i: number): string {
+  return join(runDir(dir, i), 'result.json');
+}
+
+/** Write architecture `i`'s record, unless a record is already there (a build writes each once). */
+export function writeDtbArch(dir: string, rec: DtbArch): boolean {
+  const file = dtbResultFile(dir, rec.index);
+  if (existsSync(file)) return false;
+  mkdirSync(runDir(dir, rec.index), { recursive: true });
+  writeFileAtomic(file, [`${JSON.stringify(rec)}\n`]);
+  return true;
+}
+
+/** An epoch of the trainer's history as the DTB records it. */
+export function dtbEpoch(r: EpochRecord): DtbEpoch {
   return {
     epoch: r.epoch,
     lr: r.lr,
@@ -133,8 +148,11 @@ export function buildDtbAsync(dir: string, m: DtbBuildSpec, o: BuildOptions = {}
 
 export type DtbBuildSpec = Omit<DtbManifest, 'format' | 'version' | 'archs'> & { numArchs: number };
 
-/** The build as a generator that yields after every training step. */
-export function* buildDtbSteps(dir: string, m: DtbBuildSpec, o: BuildOptions = {}): Generator<void, BuildOutcome> {
+/**
+ * The manifest of a build in `dir`: written on the first call, checked against the stored one on
+ * later calls (a directory holds one build).
+ */
+export function openDtbBuild(dir: string, m: DtbBuildSpec): DtbManifest {
   const archs = sampleDtbArchs(m.space, m.numArchs, m.seed);
   const manifest: DtbManifest = { format: DTB_FORMAT, version: DTB_VERSION, space: m.space, seed: m.seed, archs, net: m.net, data: m.data, recipe: m.recipe };
   mkdirSync(join(dir, 'runs'), { recursive: true });
@@ -144,13 +162,18 @@ export function* buildDtbSteps(dir: string, m: DtbBuildSpec, o: BuildOptions = {
     const strip = (x: DtbManifest) => JSON.stringify({ ...x, data: { ...x.data, dataDir: undefined } });
     if (strip(old) !== strip(manifest)) throw new TsnasError(`${dir} holds a DTB built with other settings (see its dtb.json); use another --out`);
   } else writeFileAtomic(mf, [`${JSON.stringify(manifest, null, 2)}\n`]);
+  return manifest;
+}
+
+/** The build as a generator that yields after every training step. */
+export function* buildDtbSteps(dir: string, m: DtbBuildSpec, o: BuildOptions = {}): Generator<void, BuildOutcome> {
+  const { archs } = openDtbBuild(dir, m);
   const data = loadRunData(m.data);
   let trainedNow = 0;
   let done = 0;
   for (let i = 0; i < archs.length; i++) {
     const rd = runDir(dir, i);
-    const resultFile = join(rd, 'result.json');
-    if (existsSync(resultFile)) {
+    if (existsSync(dtbResultFile(dir, i))) {
       done++;
       continue;
     }
@@ -163,8 +186,7 @@ export function* buildDtbSteps(dir: string, m: DtbBuildSpec, o: BuildOptions = {
       { runDir: rd, resume: true, onProgress: o.onProgress, label: `[${i + 1}/${archs.length}]`, evalName: 'val', data, shouldStop: o.shouldStop },
     );
     if (res.stoppedAt) return { done, trainedNow, total: archs.length, stoppedAt: { arch: i, ...res.stoppedAt } };
-    const rec: DtbArch = { index: i, arch: res.arch, params: res.params, flops: res.flops, init_seed: initSeed, epochs: res.history.map(toEpoch) };
-    writeFileAtomic(resultFile, [`${JSON.stringify(rec)}\n`]);
+    writeDtbArch(dir, { index: i, arch: res.arch, params: res.params, flops: res.flops, init_seed: initSeed, epochs: res.history.map(dtbEpoch) });
     trainedNow++;
     done++;
     o.log?.(
@@ -182,7 +204,7 @@ export function collectDtb(dir: string, o: { partial?: boolean } = {}): DtbFile 
   const archs: DtbArch[] = [];
   const missing: number[] = [];
   m.archs.forEach((_, i) => {
-    const f = join(runDir(dir, i), 'result.json');
+    const f = dtbResultFile(dir, i);
     if (existsSync(f)) archs.push(JSON.parse(readFileSync(f, 'utf8')) as DtbArch);
     else missing.push(i);
   });

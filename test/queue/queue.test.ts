@@ -213,3 +213,45 @@ test('NSGA-II with trained accuracy: workers SIGKILLed mid-training twice, the r
     await stopWorker(w);
   }
 });
+
+test('regularized evolution in rounds through Redis, coordinator SIGKILLed and resumed: the run equals the local one, each evaluation one job', opts, async () => {
+  const EVO = [
+    'search',
+    'evolution',
+    '--objectives',
+    'accuracy:trained,params',
+    '--preset',
+    'tiny',
+    '--dataset',
+    'synthetic',
+    '--budget',
+    '5',
+    '--pop-size',
+    '2',
+    '--sample-size',
+    '2',
+    '--round-size',
+    '2',
+  ];
+  EVO.push('--seed', '1', '--backend', 'auto', '--json', '--no-progress');
+  const local = join(dir, 'evo-local.db');
+  const a = await cli([...EVO, '--store', local, '--run-id', 'local']).done;
+  assert.equal(a.code, 0, a.stderr);
+  const store = join(dir, 'evo-remote.db');
+  const w = startWorker('w-evo');
+  try {
+    const c = cli([...EVO, '--store', store, '--run-id', 'evo', '--redis', redis!.url]);
+    // the initial population (2) is in; a round of 2 children is on the queue
+    await until('a first round under way', async () => (await jobsOf('evo', 'completed')).length >= 3);
+    c.child.kill('SIGKILL');
+    assert.equal((await c.done).signal, 'SIGKILL', 'killed mid-run');
+    const b = await cli(['runs', 'resume', 'evo', '--store', store, '--json']).done;
+    assert.equal(b.code, 0, b.stderr);
+    const strip = (o: Record<string, unknown>) => ({ ...o, wall_s: 0, run: null });
+    assert.deepEqual(strip(lastJson(b.stdout)), strip(lastJson(a.stdout)));
+    assert.deepEqual(trials(store, 'evo'), trials(local, 'local'));
+    assert.equal((await jobsOf('evo', 'completed')).length, 5, 'one job per evaluation');
+  } finally {
+    await stopWorker(w);
+  }
+});

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadNb201Table } from '../../src/benchmarks/nb201-table.js';
 import { buildObjectives, parseObjectives, type ArchObjective, type ObjectiveSpec } from '../../src/objectives/index.js';
-import { evolution, evolutionFitness, type EvolutionState } from '../../src/search/evolution.js';
+import { evolution, evolutionFitness, evolutionSteps, type EvolutionState } from '../../src/search/evolution.js';
 import { MooEvaluator } from '../../src/search/moo-common.js';
 import { randomSearch } from '../../src/search/random-search.js';
 import { searchResultSchema } from '../../src/search/result.js';
@@ -154,4 +154,41 @@ test('evolution on a space file: an aborted signal stops it; a Run resumes it to
   } finally {
     unregisterObjective('counter');
   }
+});
+
+test('evolution in rounds: every evaluation is announced in a batch first; a stop anywhere, mid-round included, resumes to the uninterrupted run', () => {
+  const objs = [custom('conv3', 'max', (a) => count(a, 'nor_conv_3x3') + 0.1 * count(a, 'skip_connect'))];
+  const o = { space: 'nb201' as const, seed: 3, popSize: 8, sampleSize: 3, roundSize: 4 };
+  const straight = new MooEvaluator(objs, 60);
+  const announced = new Set<string>();
+  const batches: number[] = [];
+  const g = evolutionSteps(straight, o);
+  let r = g.next();
+  for (; !r.done; r = g.next()) {
+    if (r.value) {
+      batches.push(r.value.prefetch.length);
+      for (const a of r.value.prefetch) announced.add(a.text);
+    }
+    const last = straight.history[straight.history.length - 1];
+    if (last) assert.ok(announced.has(last.arch.text), `${last.arch.text} evaluated before it was announced`);
+  }
+  assert.equal(straight.evaluations, 60);
+  assert.equal(batches[0], 8, 'the initial population is one batch');
+  assert.ok(batches.slice(1).every((n) => n <= 4) && batches.includes(4), `rounds of at most 4 children: ${batches.join(',')}`);
+  for (const k of [3, 9, 14, 31]) {
+    let last: EvolutionState | undefined;
+    const ev = new MooEvaluator(objs, 60);
+    const s = evolution(ev, { ...o, shouldStop: () => ev.evaluations >= k, onCheckpoint: (st) => (last = structuredClone(st)) });
+    assert.equal(s.stopped, true);
+    const resumed = new MooEvaluator(objs, 60);
+    for (const rec of ev.history.slice(0, last?.evaluations ?? 0)) resumed.evaluate(rec.arch);
+    const g2 = evolution(resumed, { ...o, resume: last });
+    assert.equal(g2.cycles, r.value.cycles);
+    assert.deepEqual(
+      resumed.history.map((x) => x.arch.text),
+      straight.history.map((x) => x.arch.text),
+      `stopped after evaluation ${k}`,
+    );
+  }
+  assert.throws(() => evolution(new MooEvaluator(objs, 10), { ...o, roundSize: 0 }), /round size must be an integer >= 1/);
 });

@@ -2,8 +2,11 @@
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { checkSpace, getSpace, type SpaceName } from '../../spaces/index.js';
-import { buildDtbAsync, collectDtb, writeDtb } from '../../train/dtb.js';
-import { stopRequested, withGracefulStop } from '../tracking.js';
+import { TrialQueue } from '../../queue/coordinator.js';
+import { queueOptions } from '../../queue/options.js';
+import { buildDtbAsync, collectDtb, writeDtb, type BuildOutcome } from '../../train/dtb.js';
+import { buildDtbOnQueue } from '../../train/dtb-queue.js';
+import { stopRequested, stopSignal, withGracefulStop } from '../tracking.js';
 import { trainProgressBar } from '../train-progress.js';
 import { TsnasError } from '../../util/errors.js';
 import { emit, intArg, log, startBackend, spaceOption, withCommon, type CommonOptions } from '../common.js';
@@ -12,7 +15,7 @@ import { currentRunHint, dataSpecFrom, netSpecFrom, recipeFrom, withRecipeFlags,
 /** The small default DTB recipe: short cosine runs on small networks (see docs/DTB.md). */
 export const DTB_NET_DEFAULTS: Record<string, { C: number; N?: number; layers?: number }> = { nb201: { C: 8, N: 1 }, darts: { C: 8, layers: 5 } };
 
-type BuildFlags = CommonOptions & RecipeFlags & NetFlags & { space: SpaceName; archs: number; progress: boolean; stopAfter?: number };
+type BuildFlags = CommonOptions & RecipeFlags & NetFlags & { space: SpaceName; archs: number; progress: boolean; stopAfter?: number; redis?: string };
 
 function buildCommand(): Command {
   return withRecipeFlags(
@@ -22,6 +25,10 @@ function buildCommand(): Command {
         .addOption(spaceOption().makeOptionMandatory())
         .requiredOption('--archs <n>', 'number of architectures', intArg('archs', 1, 1_000_000))
         .option('--stop-after <k>', 'train at most k architectures in this invocation (the build resumes later)', intArg('stop-after', 0))
+        .option(
+          '--redis <url>',
+          `train each architecture on a \`tsnas worker\` (one job each; results written here as they land): ${queueOptions.shape.redis.description!.replace(/^run the trials on `tsnas worker` processes through this Redis: /, '')}`,
+        )
         .option('--resume', 'accepted for uniformity (tsnas runs resume adds it): a build always resumes in its --out directory')
         .option('--no-progress', 'no progress bar'),
     ),
@@ -35,20 +42,22 @@ function buildCommand(): Command {
     const flags: NetFlags = { ...o };
     for (const k of ['C', 'N', 'layers'] as const) if (opts.includes(k) && d[k] !== undefined) flags[k] ??= d[k];
     const { arch: _a, initSeed: _s, space: _sp, ...net } = netSpecFrom(space, 'x', flags, recipe, o.seed);
-    await startBackend(o);
+    const spec = { space, seed: o.seed, numArchs: o.archs, net, data: dataSpecFrom(o), recipe };
+    // with --redis the workers load the data and start their backends
+    const queue = o.redis ? await TrialQueue.open(o.redis) : undefined;
+    if (!queue) await startBackend(o);
     const t0 = performance.now();
-    // Ctrl-C stops after the current training step, with a checkpoint of the architecture in training.
-    const r = await withGracefulStop(() =>
-      buildDtbAsync(
-        resolve(o.out!),
-        { space, seed: o.seed, numArchs: o.archs, net, data: dataSpecFrom(o), recipe },
-        {
-          onProgress: o.progress ? trainProgressBar() : undefined,
-          stopAfter: o.stopAfter,
-          log: o.json ? undefined : log,
-          shouldStop: stopRequested,
-        },
-      ),
+    // Ctrl-C stops after the current training step, with a checkpoint of the architecture in training
+    // (with --redis: stops waiting; the jobs stay queued for the next run of the command)
+    const r: BuildOutcome & { queueRun?: string } = await withGracefulStop(() =>
+      queue
+        ? buildDtbOnQueue(resolve(o.out!), spec, { queue, signal: stopSignal(), stopAfter: o.stopAfter, log: o.json ? undefined : log }).finally(() => queue.close())
+        : buildDtbAsync(resolve(o.out!), spec, {
+            onProgress: o.progress ? trainProgressBar() : undefined,
+            stopAfter: o.stopAfter,
+            log: o.json ? undefined : log,
+            shouldStop: stopRequested,
+          }),
     );
     const wall = (performance.now() - t0) / 1000;
     if (r.stoppedAt) {
@@ -58,7 +67,16 @@ function buildCommand(): Command {
     }
     emit(
       o,
-      { out: resolve(o.out), done: r.done, total: r.total, trained_now: r.trainedNow, complete: r.done === r.total, ...(r.stoppedAt ? { stopped: true } : {}), wall_s: wall },
+      {
+        out: resolve(o.out),
+        done: r.done,
+        total: r.total,
+        trained_now: r.trainedNow,
+        complete: r.done === r.total,
+        ...(r.stoppedAt ? { stopped: true } : {}),
+        ...(r.queueRun ? { queue_run: r.queueRun } : {}),
+        wall_s: wall,
+      },
       () => `${r.done}/${r.total} architectures done (${r.trainedNow} trained in this run, ${wall.toFixed(1)} s)${r.done < r.total ? '; rerun to resume' : ''}`,
     );
   });

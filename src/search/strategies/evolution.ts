@@ -3,12 +3,19 @@ import { z } from 'zod';
 import { TsnasError } from '../../util/errors.js';
 import { evolutionSteps, type EvolutionState } from '../evolution.js';
 import { buildResult } from '../moo-common.js';
-import { finishedResult, mooOptions, openMooSession, runSteps, stoppedResult, stopper, type MooOptions } from '../multi-objective.js';
+import { closeOnError, finishedResult, openMooSession, queuedMooOptions, runSteps, stoppedResult, stopper, type MooOptions } from '../multi-objective.js';
 import type { SearchStrategy } from '../strategy.js';
 
-const options = mooOptions.extend({
+const options = queuedMooOptions.extend({
   popSize: z.number().int().min(2).max(100000).default(20).describe('population size (P)'),
   sampleSize: z.number().int().min(1).max(100000).optional().describe('tournament size (S, at most P; default min(5, P)): the fittest of S random members is mutated'),
+  roundSize: z
+    .number()
+    .int()
+    .min(1)
+    .max(100000)
+    .default(1)
+    .describe('children bred per round from the same population and evaluated side by side (with --redis: one batch of worker jobs; about the number of workers); 1: one child per cycle'),
   weights: z.string().optional().describe('fitness as a weighted sum of the objectives, comma-separated, one per objective (a positive weight rewards improving it); default: the first objective'),
 });
 
@@ -23,7 +30,7 @@ function parseWeights(text: string | undefined, objectives: number): number[] | 
 
 export const evolutionStrategy: SearchStrategy<z.output<typeof options>> = {
   name: 'evolution',
-  summary: 'regularized evolution (Real et al. 2019): tournament selection, mutation, the oldest member leaves',
+  summary: 'regularized evolution (Real et al. 2019): tournament selection, mutation, the oldest member leaves (--redis: each round of --round-size children is one batch of worker jobs)',
   options,
   async run(sc, opts) {
     const sampleSize = opts.sampleSize ?? Math.min(5, opts.popSize);
@@ -32,21 +39,25 @@ export const evolutionStrategy: SearchStrategy<z.output<typeof options>> = {
     const s = await openMooSession<EvolutionState>(sc, o, 'accuracy');
     const weights = parseWeights(opts.weights, s.ev.objectives.length);
     const t0 = performance.now();
-    const g = await runSteps(
-      evolutionSteps(s.ev, {
-        space: o.space,
-        seed: o.seed,
-        popSize: opts.popSize,
-        sampleSize,
-        weights,
-        onProgress: sc.quiet ? undefined : (cycle, n) => sc.log(`cycle ${cycle}: ${n} evaluations`),
-        resume: s.state,
-        onCheckpoint: s.checkpoint,
-        shouldStop: stopper(sc),
-      }),
-    );
+    const g = await closeOnError(s, () =>
+      runSteps(
+        evolutionSteps(s.ev, {
+          space: o.space,
+          seed: o.seed,
+          popSize: opts.popSize,
+          sampleSize,
+          roundSize: opts.roundSize,
+          weights,
+          onProgress: sc.quiet ? undefined : (cycle, n) => sc.log(`cycle ${cycle}: ${n} evaluations`),
+          resume: s.state,
+          onCheckpoint: s.checkpoint,
+          shouldStop: stopper(sc),
+        }),
+        s.prefetch,
+      ),
+    ).finally(() => s.close());
     if (g.stopped) return stoppedResult(sc, o, s);
-    const res = buildResult('evolution', o.space, s.ev, o.seed, (performance.now() - t0) / 1000, undefined, { cycles: g.cycles, popSize: opts.popSize, sampleSize });
+    const res = buildResult('evolution', o.space, s.ev, o.seed, (performance.now() - t0) / 1000, undefined, { cycles: g.cycles, popSize: opts.popSize, sampleSize, roundSize: opts.roundSize });
     return finishedResult(sc, o, s, res);
   },
 };
