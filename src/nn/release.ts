@@ -5,10 +5,10 @@
  * every activation alive to the end: 12 GB. With a scope per stretch between cuts, only the cut
  * tensors and one stretch's intermediates are alive at once. At every cut the backend's buffer pool
  * also drops the sizes the last stretch did not ask for: a network's stages differ in size, and a
- * finished stage's buffers would otherwise stay pooled through the rest of the pass; at its end the
- * pool is emptied.
+ * finished stage's buffers would otherwise stay pooled through the rest of the pass (a pool under
+ * the backend's trim floor is kept whole: the next pass, often a network of the same sizes, reuses it).
  */
-import { releaseBufferPool, trimBufferPool } from '../engine/buffer-pool.js';
+import { trimBufferPool } from '../engine/buffer-pool.js';
 import { tf, type Tensor } from '../engine/tf.js';
 
 export class ReleasingPass {
@@ -30,8 +30,6 @@ export class ReleasingPass {
       // the last cut's tensors: whatever the result does not alias is garbage now
       for (const t of this.held) if (t !== out && !t.isDisposed) t.dispose();
       this.held = [];
-      // the pass's sizes changed stage by stage and the next pass starts again at the first stage
-      releaseBufferPool();
     }
   }
 

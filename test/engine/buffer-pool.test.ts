@@ -24,9 +24,13 @@ try {
 
 const PAGE = 4096;
 
-function backend(): NativeBackend {
+/** The native backend with the pool's size thresholds off, unless `keepThresholds`. */
+function backend(keepThresholds = false): NativeBackend {
   tf.setBackend('native');
-  return tf.backend() as unknown as NativeBackend;
+  const b = tf.backend() as unknown as NativeBackend;
+  b.trimFloorBytes = keepThresholds ? 256 * 2 ** 20 : 0;
+  b.tailDiscardBytes = keepThresholds ? 16 * 2 ** 20 : 0;
+  return b;
 }
 
 /** relu of `n` positive values: a native kernel whose output comes from the pool. */
@@ -125,5 +129,28 @@ test('bufferPoolStats is undefined and the pool calls do nothing on a backend wi
     releaseBufferPool();
   } finally {
     await tf.setBackend(prev);
+  }
+});
+
+test('native pool: a pool under the trim floor is kept whole, and a small loan tail stays resident', { skip }, () => {
+  const b = backend(true);
+  try {
+    releaseBufferPool();
+    const [nA, nB] = [8 * PAGE, 100 * PAGE];
+    tf.dispose([reluOf(nA), reluOf(nB)]);
+    trimBufferPool();
+    tf.dispose(reluOf(nA));
+    trimBufferPool(); // B unrequested, but the pool is far below 256 MB: kept
+    assert.equal(bufferPoolStats()!.pooledBytes, 4 * (nA + nB));
+    const d0 = bufferPoolStats()!.discardedBytes;
+    const lent = reluOf(nB / 2); // borrows B; its tail (200 KB) is under 16 MB: not discarded
+    assert.equal(bufferPoolStats()!.discardedBytes, d0);
+    lent.dispose();
+    b.trimFloorBytes = 0;
+    trimBufferPool(); // over the floor now: trimmed to what was requested since the last trim
+    assert.ok(bufferPoolStats()!.discardedBytes > d0);
+  } finally {
+    backend();
+    releaseBufferPool();
   }
 });
