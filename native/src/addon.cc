@@ -95,6 +95,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   init_optim(env, exports);
   init_copy(env, exports);
   init_codes(env, exports);
+  init_memory(env, exports);
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("configure", Napi::Function::New(env, Configure));
   exports.Set("plans", Napi::Function::New(env, ImplOf));

@@ -221,5 +221,6 @@ void init_weighted_sum(Napi::Env env, Napi::Object exports);
 void init_optim(Napi::Env env, Napi::Object exports);
 void init_copy(Napi::Env env, Napi::Object exports);
 void init_codes(Napi::Env env, Napi::Object exports);
+void init_memory(Napi::Env env, Napi::Object exports);
 
 }  // namespace tsnas

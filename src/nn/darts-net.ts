@@ -35,6 +35,8 @@ export class DartsCell extends Module {
   readonly ops: Op[];
   readonly genes: readonly GeneEntry[];
   readonly concat: readonly number[];
+  /** States (0, 1: the preprocessed inputs; 2…: the nodes) that no later node reads and the output does not concat, by the node after which that holds. */
+  private readonly doneAfter: number[][];
 
   constructor(
     g: DartsGenotype,
@@ -51,6 +53,15 @@ export class DartsCell extends Module {
     this.genes = reduction ? g.reduce : g.normal;
     this.concat = reduction ? g.reduceConcat : g.normalConcat;
     this.ops = this.genes.map(([name, idx], k) => this.child(`_ops.${k}`, createOp(name, C, C, reduction && idx < 2 ? 2 : 1, { affine: true }, rng)));
+    this.doneAfter = Array.from({ length: DARTS_STEPS }, () => []);
+    for (let j = 0; j < 2 + DARTS_STEPS; j++) {
+      if (this.concat.includes(j)) continue;
+      let last = -1;
+      this.genes.forEach(([, from], k) => {
+        if (from === j) last = Math.max(last, k >> 1);
+      });
+      if (last >= 0) this.doneAfter[last]!.push(j);
+    }
   }
 
   get multiplier(): number {
@@ -58,7 +69,10 @@ export class DartsCell extends Module {
   }
 
   forward(s0: Tensor4D, s1: Tensor4D, ctx: ForwardCtx): Tensor4D {
-    const states: Tensor4D[] = [opScope(ctx, () => this.pre0.forward(s0, ctx)), opScope(ctx, () => this.pre1.forward(s1, ctx))];
+    const states: Tensor4D[] = [opScope(ctx, () => this.pre0.forward(s0, ctx))];
+    // in a releasing pass s0 (the output of the cell before last) is read by nothing after this
+    if (s0 !== s1) ctx.release?.free([s0]);
+    states.push(opScope(ctx, () => this.pre1.forward(s1, ctx)));
     for (let i = 0; i < DARTS_STEPS; i++) {
       const hs = [0, 1].map((t) => {
         const k = 2 * i + t;
@@ -68,6 +82,12 @@ export class DartsCell extends Module {
         return h;
       });
       states.push(tf.add(hs[0]!, hs[1]!));
+      if (ctx.release) {
+        // an op's output that is not a state itself (skip_connect returns its input), then the states whose last reader this node was
+        const done = hs.filter((h) => !states.includes(h));
+        for (const j of this.doneAfter[i]!) done.push(states[j]!);
+        ctx.release.free(done.filter((t) => t !== s1));
+      }
     }
     return tf.concat(
       this.concat.map((c) => states[c]!),

@@ -2,7 +2,7 @@
 import { tf, type Tensor, type Tensor4D, type Variable } from '../engine/tf.js';
 import { batchNormTrain, ConvBnFold, convBnInference, fusedConvDifferentiable, normalizeBatch } from '../engine/fused.js';
 import type { Rng } from '../util/rng.js';
-import { Module, torchDefaultInit, type ForwardCtx } from './module.js';
+import { Module, consume, torchDefaultInit, type ForwardCtx } from './module.js';
 
 export interface ConvOptions {
   stride?: number;
@@ -71,8 +71,9 @@ export class Conv2d extends Module {
       y = tf.fused.conv2d({ x: input, filter: this.weight as Tensor4D, strides: stride, pad: padding, bias: this.bias });
     } else {
       y = this.depthwise ? tf.depthwiseConv2d(input, this.weight as Tensor4D, stride, padding, 'NHWC', dilation) : tf.conv2d(input, this.weight as Tensor4D, stride, padding, 'NHWC', dilation);
-      if (this.bias) y = tf.add(y, this.bias);
+      if (this.bias) y = consume(ctx, y, (t) => tf.add(t, this.bias!));
     }
+    if (input !== x) ctx.release?.free([input]);
     if (ctx.flops) {
       const [n, ho, wo] = y.shape;
       const perPos = this.k * this.k * (this.depthwise ? 1 : this.cin) * this.cout;
@@ -88,7 +89,7 @@ export class Conv2d extends Module {
  */
 export function convThenBn(conv: Conv2d, bn: BatchNorm, x: Tensor4D, ctx: ForwardCtx): Tensor4D {
   const foldable = !ctx.training && !ctx.flops && bn.trackRunningStats && !conv.depthwise && !conv.bias && !(conv.stride > 1 && conv.dilation > 1);
-  if (!foldable) return bn.forward(conv.forward(x, ctx), ctx) as Tensor4D;
+  if (!foldable) return consume(ctx, conv.forward(x, ctx), (c) => bn.forward(c, ctx) as Tensor4D);
   const p = conv.padding;
   return convBnInference(
     x,

@@ -33,6 +33,17 @@ export function opScope<T extends Tensor>(ctx: ForwardCtx, f: () => T): T {
   return ctx.release ? tf.tidy(f) : f();
 }
 
+/**
+ * `f(x)` for an intermediate `x` that nothing but `f` reads (the previous step of a chain such as
+ * ReLU → conv → BN): in a releasing pass `x` is freed as soon as `f` returns, so a chain holds two
+ * of its tensors at a time, not all of them until its scope ends.
+ */
+export function consume<T extends Tensor>(ctx: ForwardCtx, x: Tensor, f: (x: Tensor) => T): T {
+  const y = f(x);
+  if (y !== x) ctx.release?.free([x]);
+  return y;
+}
+
 export interface ForwardCtx {
   training: boolean;
   hooks?: ForwardHooks;

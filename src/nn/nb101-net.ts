@@ -19,7 +19,7 @@ import { tf, type Tensor4D } from '../engine/tf.js';
 import type { Rng } from '../util/rng.js';
 import type { Nb101Arch } from '../spaces/nb101.js';
 import { BatchNorm, Conv2d, Linear, globalAvgPool, convThenBn } from './layers.js';
-import { Module, atCut, opScope, relu, type ForwardCtx } from './module.js';
+import { Module, atCut, consume, opScope, relu, type ForwardCtx } from './module.js';
 import { Network, type NetworkOutput } from './network.js';
 import { sumAll } from './ops.js';
 
@@ -52,7 +52,7 @@ export class ConvBnRelu extends Module {
   }
 
   forward(x: Tensor4D, ctx: ForwardCtx): Tensor4D {
-    return relu(convThenBn(this.conv, this.bn, x, ctx), ctx) as Tensor4D;
+    return consume(ctx, convThenBn(this.conv, this.bn, x, ctx), (h) => relu(h, ctx) as Tensor4D);
   }
 }
 
@@ -89,6 +89,8 @@ export class Nb101Cell extends Module {
   readonly ops: (ConvBnRelu | undefined)[] = [];
   readonly proj: (ConvBnRelu | undefined)[] = [];
   readonly outProj?: ConvBnRelu;
+  /** Per vertex (0: the input), the last interior vertex that reads it; n − 1 when the output reads it (concat or projection). */
+  private readonly lastReader: number[];
 
   constructor(
     readonly arch: Nb101Arch,
@@ -107,6 +109,11 @@ export class Nb101Cell extends Module {
       this.ops[t] = op === 'maxpool3x3' ? undefined : this.child(`vertex_${t}.op`, new ConvBnRelu(c, c, op === 'conv3x3-bn-relu' ? 3 : 1, rng));
     }
     if (m[0]![n - 1]) this.outProj = this.child('output.projection', new ConvBnRelu(cin, cout, 1, rng));
+    this.lastReader = Array.from({ length: n - 1 }, (_, v) => {
+      let last = 0;
+      for (let t = v + 1; t < n; t++) if (m[v]![t]) last = t;
+      return last;
+    });
   }
 
   forward(x: Tensor4D, ctx: ForwardCtx): Tensor4D {
@@ -129,6 +136,14 @@ export class Nb101Cell extends Module {
       const y = op ? opScope(ctx, () => op.forward(h, ctx)) : tf.maxPool(h, 3, 1, 'same');
       tensors.push(y);
       if (m[t]![n - 1]) concat.push(y);
+      if (ctx.release) {
+        // in a releasing pass: the sum and its terms that are not vertices themselves (projections,
+        // channel slices), then the vertices (the input too: the network reads only this cell's
+        // output) whose last reader was t
+        const done = [h, ...addIn].filter((u) => !tensors.includes(u));
+        for (let v = 0; v < t; v++) if (this.lastReader[v] === t) done.push(tensors[v]!);
+        ctx.release.free(done);
+      }
     }
     if (concat.length === 0) return this.outProj!.forward(x, ctx);
     const out = concat.length === 1 ? concat[0]! : (tf.concat(concat, 3) as Tensor4D);
@@ -174,7 +189,11 @@ export class Nb101Network extends Network {
   forwardFull(x: Tensor4D, ctx: ForwardCtx): NetworkOutput {
     let [h] = atCut(ctx, [this.stem.forward(x, ctx)]) as [Tensor4D];
     this.cells.forEach((cell, i) => {
-      if (this.downsample[i]) h = tf.maxPool(h, 2, 2, 'same');
+      if (this.downsample[i]) {
+        const before = h;
+        h = tf.maxPool(h, 2, 2, 'same');
+        ctx.release?.free([before]);
+      }
       [h] = atCut(ctx, [cell.forward(h, ctx)]) as [Tensor4D];
     });
     return { logits: this.classifier.forward(globalAvgPool(h), ctx) };

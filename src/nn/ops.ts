@@ -6,7 +6,7 @@ import { tf, type Tensor, type Tensor4D } from '../engine/tf.js';
 import { TsnasError } from '../util/errors.js';
 import type { Rng } from '../util/rng.js';
 import { BatchNorm, Conv2d, convThenBn } from './layers.js';
-import { Module, perPass, relu, type ForwardCtx } from './module.js';
+import { Module, consume, perPass, relu, type ForwardCtx } from './module.js';
 
 export abstract class Op extends Module {
   /** Parameter-free ops (skip, pooling, none) matter for collapse diagnostics. */
@@ -26,7 +26,7 @@ export class ReLUConvBN extends Op {
   }
 
   forward(x: Tensor4D, ctx: ForwardCtx): Tensor4D {
-    return convThenBn(this.conv, this.bn, relu(x, ctx) as Tensor4D, ctx);
+    return consume(ctx, relu(x, ctx), (r) => convThenBn(this.conv, this.bn, r as Tensor4D, ctx));
   }
 }
 
@@ -45,8 +45,8 @@ export class DilConv extends Op {
   }
 
   forward(x: Tensor4D, ctx: ForwardCtx): Tensor4D {
-    const h = this.dw.forward(relu(x, ctx) as Tensor4D, ctx);
-    return convThenBn(this.pw, this.bn, h, ctx);
+    const h = consume(ctx, relu(x, ctx), (r) => this.dw.forward(r as Tensor4D, ctx));
+    return consume(ctx, h, (t) => convThenBn(this.pw, this.bn, t as Tensor4D, ctx));
   }
 }
 
@@ -63,7 +63,7 @@ export class SepConv extends Op {
   }
 
   forward(x: Tensor4D, ctx: ForwardCtx): Tensor4D {
-    return this.b.forward(this.a.forward(x, ctx), ctx);
+    return consume(ctx, this.a.forward(x, ctx), (h) => this.b.forward(h as Tensor4D, ctx));
   }
 }
 
@@ -109,18 +109,17 @@ export class FactorizedReduce extends Op {
     const [n, h, w, c] = r.shape;
     // Pad one row/column at the end so both paths give ceil(H/2) outputs (NB201 pads; DARTS's
     // even sizes give the same shapes).
-    const shifted = tf.slice(
-      tf.pad(r, [
-        [0, 0],
-        [0, 1],
-        [0, 1],
-        [0, 0],
-      ]),
-      [0, 1, 1, 0],
-      [n, h, w, c],
-    ) as Tensor4D;
-    const y = tf.concat([this.c1.forward(r, ctx), this.c2.forward(shifted, ctx)], 3);
-    return this.bn.forward(y, ctx) as Tensor4D;
+    const padded = tf.pad(r, [
+      [0, 0],
+      [0, 1],
+      [0, 1],
+      [0, 0],
+    ]);
+    const shifted = consume(ctx, padded, (p) => tf.slice(p, [0, 1, 1, 0], [n, h, w, c]) as Tensor4D);
+    const halves = [consume(ctx, r, (t) => this.c1.forward(t as Tensor4D, ctx)), consume(ctx, shifted, (t) => this.c2.forward(t as Tensor4D, ctx))];
+    const y = tf.concat(halves, 3);
+    ctx.release?.free(halves);
+    return consume(ctx, y, (t) => this.bn.forward(t, ctx) as Tensor4D);
   }
 }
 
@@ -157,7 +156,8 @@ export class Pool extends Op {
     // the same pooling of the same node on every outgoing edge of a supernet: computed once per pass
     const pool = (t: Tensor) => (this.kind === 'avg' ? tf.avgPool(t as Tensor4D, 3, this.stride, pad) : tf.maxPool(t as Tensor4D, 3, this.stride, pad));
     const y = perPass(ctx, `${this.kind}pool3/${this.stride}`, h, pool) as Tensor4D;
-    return this.bn ? (this.bn.forward(y, ctx) as Tensor4D) : y;
+    if (h !== x) ctx.release?.free([h]);
+    return this.bn ? consume(ctx, y, (t) => this.bn!.forward(t, ctx) as Tensor4D) : y;
   }
 }
 

@@ -629,7 +629,7 @@ test('native: the buffer pool evicts the least recently requested sizes at its c
   const cap = backend.maxPooledBytes;
   try {
     backend.releasePool();
-    const [nA, nB] = [4096, 4000]; // 16,384 and 16,000 bytes
+    const [nA, nB] = [4096, 1000]; // 16,384 and 4,000 bytes: more than 4× apart, so neither serves the other
     backend.maxPooledBytes = 2 * 4 * nA + 4 * nB;
     const src = (n: number) => tf.tensor(data(n, n), [n]);
     const [xa, xb] = [src(nA), src(nB)];

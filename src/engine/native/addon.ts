@@ -65,6 +65,8 @@ export interface NativeAddon {
   copy(src: Float32Array, srcOffset: number, srcStrides: number[], dst: Float32Array, dstOffset: number, dstStrides: number[], shape: number[]): void;
   fill(dst: Float32Array, value: number): void;
   affine(x: Float32Array, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** Give the whole pages inside `a` back to the OS (madvise DONTNEED; they read as zeros after); returns the bytes. */
+  discard(a: Float32Array): number;
   info(): NativeInfo;
   configure(o: { threads?: number; layoutAny?: boolean; convAuto?: boolean; winograd?: boolean; verbose?: boolean }): NativeInfo;
   plans(): Record<string, string>;

@@ -11,5 +11,5 @@
  * thread count.
  */
 export { loadNativeAddon, nativeAvailable, type NativeAddon, type NativeInfo } from './addon.js';
-export { NativeBackend } from './backend.js';
+export { NativeBackend, type BufferPoolStats } from './backend.js';
 export { NATIVE_KERNEL_NAMES, startNativeBackend } from './start.js';

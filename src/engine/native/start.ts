@@ -40,7 +40,9 @@ function register(A: NativeAddon): void {
   // bind every kernel first: an addon that lacks one (a stale build) fails here, with its name,
   // before anything is registered
   const bound = Object.entries(NATIVE_KERNELS).map(([name, bind]) => [name, bind(A)] as const);
-  tf.registerBackend('native', () => new NativeBackend(), 0);
+  if (typeof A.discard !== 'function') throw new Error('the native addon has no discard function; rebuild it with `npm run build:native`');
+  const discard = A.discard.bind(A);
+  tf.registerBackend('native', () => new NativeBackend(discard), 0);
   const cpuKernels = tf.getKernelsForBackend('cpu');
   const cpuByName = new Map(cpuKernels.map((k) => [k.kernelName, k]));
   for (const k of cpuKernels) {
