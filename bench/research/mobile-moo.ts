@@ -4,7 +4,7 @@
  * that random search finds with `factor`× the budget.
  *
  *   TSNAS_THREADS=1 npx tsx bench/research/mobile-moo.ts [--budget 12] [--factor 4] [--pop 6] [--seeds 0]
- *     [--strategies random,nsga2] [--reuse results/mobile/proxies.jsonl] [--folder DIR] [--out results/mobile/moo]
+ *     [--strategies random,nsga2] [--reuse results/mobile/proxies.jsonl] [--wait-reuse 0] [--folder DIR] [--out results/mobile/moo]
  *     [--image-size 16] [--train 2000] [--val 1000] [--epochs 2] [--batch 64] [--latency-size 32] [--reps 5] [--analyse]
  *
  * Both searches are the library's (search('nsga2' | 'random')) over two user objectives
@@ -19,6 +19,7 @@
  * search's evaluations goes to `<out>-runs.jsonl`. The default recipe is mobile-proxies.ts's, and
  * `--reuse FILE` takes an architecture's accuracy from that script's output where it has it (checked to
  * be the same recipe): random search from seed s draws exactly that script's sample from seed s.
+ * `--wait-reuse S` waits up to S seconds for a missing one to appear there (that script still running).
  *
  * Hypervolume (src/objectives/pareto.ts): reference point accuracy 10 % (chance) and the largest
  * browser latency of any architecture in the evaluations file; the target is 95 % of the
@@ -55,6 +56,7 @@ const { values: a } = parseArgs({
     reps: { type: 'string', default: '5' },
     strategies: { type: 'string', default: 'random,nsga2' },
     reuse: { type: 'string' },
+    'wait-reuse': { type: 'string', default: '0' },
     analyse: { type: 'boolean', default: false },
   },
 });
@@ -116,6 +118,7 @@ for (const e of readLines<Evaluation>(evalsFile)) {
   evals.set(e.arch, e);
 }
 const runs = readLines<RunRow>(runsFile);
+const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 const runKey = (strategy: string, seed: number, b: number) => `${strategy}/${seed}/${b}`;
 
 /**
@@ -146,7 +149,9 @@ if (!a.analyse) {
     const known = evals.get(arch.text);
     if (known) return known;
     const t0 = performance.now();
-    const reused = reusedAccuracy(arch.text);
+    let reused = reusedAccuracy(arch.text);
+    // mobile-proxies.ts may still be training it: wait rather than train it twice
+    for (const until = Date.now() + Number(a['wait-reuse']) * 1000; reused === undefined && Date.now() < until; reused = reusedAccuracy(arch.text)) sleepSync(10_000);
     const val_acc = reused ?? train(arch);
     const train_s = (performance.now() - t0) / 1000;
     browser ??= new BrowserLatencyObjective('mobile', { inputShape: [latencySide, latencySide, 3] }, { reps: recipe.latency.reps, warmup: recipe.latency.warmup });

@@ -6,7 +6,7 @@
  *
  *   TSNAS_THREADS=1 npx tsx bench/research/mobile-proxies.ts [--n 50] [--seed 0] [--folder DIR]
  *     [--out results/mobile/proxies.jsonl] [--image-size 16] [--train 2000] [--val 1000] [--epochs 2]
- *     [--batch 64] [--score-batch 128] [--shard k/m] [--analyse]
+ *     [--batch 64] [--score-batch 128] [--shard k/m] [--reverse] [--analyse]
  *
  * Training is the `accuracy:trained` objective's (trainedAccuracyHook: the space's recipe at the given
  * epochs and batch, validation images held out of the training folder, every network from the same
@@ -14,7 +14,9 @@
  * One JSON line per architecture is appended to --out as soon as it is done, so an interrupted run
  * resumes where it stopped and `--analyse` recomputes the statistics without training; a line made
  * with another recipe is refused. `--shard k/m` takes the architectures i ≡ k (mod m), so m processes
- * can share one file (each appends whole lines); the statistics cover every line of the file. The folder (default /tmp/tsnas-c10-folder) is written from the
+ * can share one file (each appends whole lines); a process skips what another has written meanwhile, and
+ * `--reverse` walks its list from the end (a helper joining late). The statistics cover every
+ * architecture of the file (the first line where two processes did the same one). The folder (default /tmp/tsnas-c10-folder) is written from the
  * binary subset on first use, outside the repository.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -45,6 +47,7 @@ const { values: a } = parseArgs({
     batch: { type: 'string', default: '64' },
     'score-batch': { type: 'string', default: '128' },
     shard: { type: 'string', default: '0/1' },
+    reverse: { type: 'boolean', default: false },
     analyse: { type: 'boolean', default: false },
   },
 });
@@ -88,7 +91,9 @@ function readRows(): Row[] {
     .map((l) => JSON.parse(l) as Row);
   const other = rows.find((r) => r.recipe !== recipeKey);
   if (other) throw new TsnasError(`${out}: line for architecture ${other.i} was made with recipe ${other.recipe}, not ${recipeKey}; give another --out`);
-  return rows;
+  // processes sharing the file may both have done an architecture where their orders met: keep the first
+  const seenArch = new Set<string>();
+  return rows.filter((r) => !seenArch.has(r.arch) && seenArch.add(r.arch));
 }
 
 // the same seeded draw every time, so a resumed run continues the same list
@@ -111,8 +116,11 @@ if (!a.analyse) {
   const train = trainedAccuracyHook({ space: 'mobile', preset, dataset: 'folder', dataDir: a.folder, seed });
   const scoreData = loadTrainSplit({ dataset: 'folder', dataDir: a.folder, imageSize: preset.imageSize, trainLimit: preset.dataLimit, seed });
   process.stderr.write(`${images} images in ${a.folder}; backend ${backend.name}; ${done.size} of ${n} already in ${out}\n`);
-  for (const [i, arch] of archs.entries()) {
-    if (done.has(arch.text) || i % shards !== shard) continue;
+  const todo = [...archs.entries()].filter(([i]) => i % shards === shard);
+  if (a.reverse) todo.reverse();
+  for (const [i, arch] of todo) {
+    // another process on the same file may have done it meanwhile
+    if (done.has(arch.text) || readRows().some((r) => r.arch === arch.text)) continue;
     const t0 = performance.now();
     const val_acc = train(parseArch('mobile', arch.text));
     const t1 = performance.now();
@@ -129,27 +137,26 @@ if (!a.analyse) {
       at: new Date().toISOString(),
     };
     appendFileSync(out, JSON.stringify(row) + '\n');
-    rows.push(row);
-    process.stderr.write(`${rows.length}/${n} #${i} val ${val_acc.toFixed(1)} %  train ${row.train_s.toFixed(0)} s  load ${row.load1.toFixed(1)}\n`);
+    process.stderr.write(`${readRows().length}/${n} #${i} val ${val_acc.toFixed(1)} %  train ${row.train_s.toFixed(0)} s  load ${row.load1.toFixed(1)}\n`);
   }
 }
 
-// analysis: every row of the file (in draw order), whether computed now or earlier
-rows.sort((x, y) => x.i - y.i);
-const acc = rows.map((r) => r.val_acc);
-const corr = correlateScores(Object.fromEntries(PROXIES.map((p) => [p, rows.map((r) => r.scores[p] ?? null)])), acc, { baseline: 'naswot', bootstrap: { resamples: 1000, seed: 0 } });
+// analysis: every architecture in the file (in draw order), whether computed here, earlier or by another process
+const all = readRows().sort((x, y) => x.i - y.i);
+const acc = all.map((r) => r.val_acc);
+const corr = correlateScores(Object.fromEntries(PROXIES.map((p) => [p, all.map((r) => r.scores[p] ?? null)])), acc, { baseline: 'naswot', bootstrap: { resamples: 1000, seed: 0 } });
 const summary = {
-  n: rows.length,
+  n: all.length,
   recipe,
   accuracy: { min: Math.min(...acc), q25: quantile(acc, 0.25), median: quantile(acc, 0.5), q75: quantile(acc, 0.75), max: Math.max(...acc), mean: mean(acc), sd: std(acc, 1) },
   correlation: corr,
-  train_s_total: rows.reduce((s, r) => s + r.train_s + r.score_s, 0),
-  load1: { min: Math.min(...rows.map((r) => r.load1)), max: Math.max(...rows.map((r) => r.load1)) },
+  train_s_total: all.reduce((s, r) => s + r.train_s + r.score_s, 0),
+  load1: { min: Math.min(...all.map((r) => r.load1)), max: Math.max(...all.map((r) => r.load1)) },
 };
 writeFileSync(out.replace(/\.jsonl$/, '') + '-summary.json', JSON.stringify(summary, null, 2) + '\n');
 const f = (v: number | undefined) => (v === undefined ? '–' : v.toFixed(3));
 console.log(
-  `${rows.length} mobile networks; validation accuracy ${summary.accuracy.min.toFixed(1)}–${summary.accuracy.max.toFixed(1)} % (median ${summary.accuracy.median.toFixed(1)}, sd ${summary.accuracy.sd.toFixed(1)})`,
+  `${all.length} mobile networks; validation accuracy ${summary.accuracy.min.toFixed(1)}–${summary.accuracy.max.toFixed(1)} % (median ${summary.accuracy.median.toFixed(1)}, sd ${summary.accuracy.sd.toFixed(1)})`,
 );
 console.log('| score | Kendall τ [95 % CI] | Spearman ρ [95 % CI] | τ / τ(NASWOT) [95 % CI] |');
 console.log('|---|---|---|---|');
