@@ -7,10 +7,10 @@
  * Usage: npx tsx bench/perf/image-folder.ts [--dir /tmp/tsnas-bench-folder] [--reps 3] [--json]
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { PNG } from 'pngjs';
-import { CIFAR10_CLASSES, loadImageFolder, readCifar10, type ImageFolderLoadInfo } from '../../src/data/index.js';
+import { loadImageFolder, type ImageFolderLoadInfo } from '../../src/data/index.js';
+import { writeCifar10Folder } from '../research/cifar10-folder.js';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -19,27 +19,6 @@ function arg(name: string, dflt: string): string {
 const dir = arg('dir', '/tmp/tsnas-bench-folder');
 const reps = Number(arg('reps', '3'));
 const json = process.argv.includes('--json');
-const dataDir = process.env.TSNAS_CIFAR10_DIR ?? join(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'cifar10');
-
-function writeFolder(): number {
-  const done = join(dir, '.complete');
-  if (existsSync(done)) return 10000;
-  rmSync(dir, { recursive: true, force: true });
-  const raw = readCifar10(dataDir, 'train', 10000);
-  for (const c of CIFAR10_CLASSES) mkdirSync(join(dir, c), { recursive: true });
-  for (let i = 0; i < raw.n; i++) {
-    const png = new PNG({ width: 32, height: 32 });
-    for (let p = 0; p < 1024; p++) {
-      png.data[p * 4] = raw.images[i * 3072 + p * 3]!;
-      png.data[p * 4 + 1] = raw.images[i * 3072 + p * 3 + 1]!;
-      png.data[p * 4 + 2] = raw.images[i * 3072 + p * 3 + 2]!;
-      png.data[p * 4 + 3] = 255;
-    }
-    writeFileSync(join(dir, CIFAR10_CLASSES[raw.labels[i]!]!, `${String(i).padStart(5, '0')}.png`), PNG.sync.write(png, { colorType: 2 }));
-  }
-  writeFileSync(done, '');
-  return raw.n;
-}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -74,7 +53,7 @@ function timePil(size: number): { per_s: number; seconds: number; n: number } {
   return runs.sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)]!;
 }
 
-const n = writeFolder();
+const n = writeCifar10Folder(dir);
 const results = {
   images: n,
   reps,
