@@ -648,6 +648,32 @@ export { type SgdOptions } from './optim/index.js';
 export { Adam } from './optim/index.js';
 /** Cosine learning-rate schedule. */
 export { cosineLr } from './optim/index.js';
+/** Build a DTB (architectures with their per-epoch training states) in a directory; resumable (docs/DTB.md). */
+export { buildDtbAsync } from './train/dtb.js';
+/** Build a DTB with each architecture's training as a job on the Redis queue's workers. */
+export { buildDtbOnQueue } from './train/dtb-queue.js';
+/** Options of {@link buildDtbOnQueue}. */
+export { type QueuedBuildOptions } from './train/dtb-queue.js';
+/** What a DTB build is: space, seed, number of architectures, network, data and recipe. */
+export { type DtbBuildSpec } from './train/dtb.js';
+/** Options of {@link buildDtbAsync}: progress, a stop predicate, a stop after k architectures. */
+export { type BuildOptions as DtbBuildOptions } from './train/dtb.js';
+/** What a DTB build did in this call. */
+export { type BuildOutcome as DtbBuildOutcome } from './train/dtb.js';
+/** A build directory's manifest. */
+export { type DtbManifest } from './train/dtb.js';
+/** The finished architectures of a build directory as one DTB (`partial` allows an unfinished build). */
+export { collectDtb } from './train/dtb.js';
+/** Write a DTB as versioned JSON or CSV. */
+export { writeDtb } from './train/dtb.js';
+/** Read a DTB file (refusing newer versions). */
+export { readDtb } from './train/dtb.js';
+/** A DTB file: its manifest and every architecture's epochs. */
+export { type DtbFile } from './train/dtb.js';
+/** One architecture of a DTB. */
+export { type DtbArch } from './train/dtb.js';
+/** One recorded epoch of a DTB architecture. */
+export { type DtbEpoch } from './train/dtb.js';
 /** Export a trained run directory as a TF.js LayersModel with its genotype and model card. */
 export { exportRun } from './train/export-run.js';
 /** What model_card.json of an export holds. */
