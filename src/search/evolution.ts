@@ -23,7 +23,7 @@
 import { mutateArch, parseArch, sampleArch, type AnyArch, type SpaceName } from '../spaces/index.js';
 import { Rng } from '../util/rng.js';
 import { TsnasError } from '../util/errors.js';
-import type { EvalRecord, MooEvaluator } from './moo-common.js';
+import { drawNewArchs, type EvalRecord, type MooEvaluator } from './moo-common.js';
 import { drain, type Steps } from './steps.js';
 
 export interface EvolutionOptions {
@@ -113,14 +113,7 @@ export function* evolutionSteps(ev: MooEvaluator, o: EvolutionOptions): Steps<Ev
     rng.state = s.rng;
   } else {
     // the initial population is drawn first (the draws do not depend on values), announced, then evaluated
-    const plan: AnyArch[] = [];
-    const planned = new Set<string>();
-    for (let tries = 0; plan.length < P && ev.evaluations + plan.length < ev.budget && tries < 100 * P; tries++) {
-      const a = sample(rng);
-      if (ev.has(a) || planned.has(a.text)) continue;
-      plan.push(a);
-      planned.add(a.text);
-    }
+    const plan = drawNewArchs(ev, sample, rng, P, 100 * P);
     yield { prefetch: plan };
     if (o.shouldStop?.()) return { cycles: cycle, stopped: true };
     for (const a of plan) {

@@ -18,6 +18,7 @@ import type { AnyArch, SpaceName } from '../spaces/index.js';
 import { nonDominatedSort, paretoFrontIndices, type Direction } from '../objectives/pareto.js';
 import { closeObjectives, objectiveRecord, type ArchObjective } from '../objectives/objectives.js';
 import { TsnasError } from '../util/errors.js';
+import type { Rng } from '../util/rng.js';
 
 export interface EvalRecord {
   arch: AnyArch;
@@ -206,6 +207,23 @@ export function buildResult(strategy: string, space: SpaceName, ev: MooEvaluator
     wall_s: wallS,
     ...(extra ? { extra } : {}),
   };
+}
+
+/**
+ * Up to `n` distinct architectures no evaluation holds yet, drawn with `sample` (at most `maxTries`
+ * draws, and no more than the budget has left): an initial population, drawn before any is
+ * evaluated so it can be announced as one batch.
+ */
+export function drawNewArchs(ev: MooEvaluator, sample: (r: Rng) => AnyArch, rng: Rng, n: number, maxTries: number): AnyArch[] {
+  const plan: AnyArch[] = [];
+  const planned = new Set<string>();
+  for (let tries = 0; plan.length < n && ev.evaluations + plan.length < ev.budget && tries < maxTries; tries++) {
+    const a = sample(rng);
+    if (ev.has(a) || planned.has(a.text)) continue;
+    plan.push(a);
+    planned.add(a.text);
+  }
+  return plan;
 }
 
 /** A child of two architectures of the same space: the space's crossover (src/spaces). */

@@ -24,7 +24,7 @@ import { mutateArch, sampleArch, type AnyArch, type SpaceName } from '../spaces/
 import { crowdingDistance } from '../objectives/pareto.js';
 import { Rng } from '../util/rng.js';
 import { TsnasError } from '../util/errors.js';
-import { constrainedSort, crossoverArch, type EvalRecord, type MooEvaluator } from './moo-common.js';
+import { constrainedSort, crossoverArch, drawNewArchs, type EvalRecord, type MooEvaluator } from './moo-common.js';
 import { drain, type Steps } from './steps.js';
 
 export interface Nsga2Options {
@@ -111,14 +111,7 @@ export function* nsga2Steps(ev: MooEvaluator, o: Nsga2Options): Steps<Nsga2Outco
     rng.state = s.rng;
   } else {
     // the population is drawn first (the draws do not depend on values), announced, then evaluated
-    const plan: AnyArch[] = [];
-    const planned = new Set<string>();
-    for (let tries = 0; plan.length < P && ev.evaluations + plan.length < ev.budget && tries < 100 * P; tries++) {
-      const a = sample(rng);
-      if (ev.has(a) || planned.has(a.text)) continue;
-      plan.push(a);
-      planned.add(a.text);
-    }
+    const plan = drawNewArchs(ev, sample, rng, P, 100 * P);
     yield { prefetch: plan };
     if (o.shouldStop?.()) return { generations: gen, stopped: true };
     for (const a of plan) {
