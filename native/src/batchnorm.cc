@@ -52,7 +52,9 @@ Napi::Value BnAffineForward(const Napi::CallbackInfo &info) {
   float *varOut = info.Length() > 8 && info[8].IsTypedArray() ? data_of<float>(info[8]) : nullptr;  // biased batch variance
   const int64_t n = (int64_t)len_of(info[0]), M = n / C;
   std::vector<double> s;
-  std::vector<float> shift(x, x + C);
+  // the first row is the shift (numerically stable sums); an empty batch has none: its
+  // statistics are mean 0, variance 0 (PyTorch returns an empty output too)
+  std::vector<float> shift = M > 0 ? std::vector<float>(x, x + C) : std::vector<float>(C, 0.0f);
   const float *sh = shift.data();
   channel_sums(M, C, 2, [&](int64_t r, double *ps) {
     const float *row = x + r * C;
@@ -66,8 +68,8 @@ Napi::Value BnAffineForward(const Napi::CallbackInfo &info) {
   }, s);
   std::vector<float> scale(C), bias(C);
   for (int64_t c = 0; c < C; c++) {
-    double m1 = s[c] / (double)M;
-    double var = s[C + c] / (double)M - m1 * m1;
+    double m1 = M > 0 ? s[c] / (double)M : 0.0;
+    double var = M > 0 ? s[C + c] / (double)M - m1 * m1 : 0.0;
     if (var < 0) var = 0;
     mean[c] = (float)(m1 + sh[c]);
     invstd[c] = (float)(1.0 / std::sqrt(var + eps));

@@ -575,6 +575,40 @@ test('native: running statistics updated inside the batch-norm kernel match the 
   }
 });
 
+test('native: empty tensors pass every overridden kernel with the cpu shapes; an empty batch leaves running stats alone', { skip }, () => {
+  // a 2×2 map average-pooled by 5 has no pixels (the DARTS auxiliary head at 16 px); C++ kernels
+  // that read a first row used to crash the process on it
+  const shapes = (backend: string) => {
+    tf.setBackend(backend);
+    return tf.tidy(() => {
+      const x = tf.avgPool(mk([2, 2, 2, 4], 1) as tf.Tensor4D, 5, 3, 'valid');
+      const g = mk([4], 2);
+      const b = mk([4], 3);
+      const outs: Tensor[] = [
+        x,
+        tf.conv2d(x, mk([1, 1, 4, 3], 4) as tf.Tensor4D, 1, 'same'),
+        tf.depthwiseConv2d(x, mk([3, 3, 4, 1], 5) as tf.Tensor4D, 1, 'same'),
+        tf.maxPool(tf.zeros([0, 4, 4, 4]) as tf.Tensor4D, 2, 2, 'valid'),
+        tf.matMul(tf.zeros([0, 4]), mk([4, 3], 6)),
+        tf.add(x, b),
+        tf.relu(x),
+        weightedSum([x, x], tf.tensor1d([0.5, 0.5])),
+        ...tf.grads((t: Tensor) => tf.sum(batchNormTrain(tf.relu(t), g, b)))([x]),
+        normalizeBatch(x),
+      ];
+      return outs.map((t) => t.shape.join('x'));
+    });
+  };
+  assert.deepEqual(shapes('native'), shapes('cpu'));
+  tf.setBackend('native');
+  const r = { mean: tf.variable(mk([4], 7)), variance: tf.variable(mk([4], 8, true)), momentum: 0.1 };
+  const [m0, v0] = [r.mean.dataSync().slice(), r.variance.dataSync().slice()];
+  tf.tidy(() => batchNormTrain(tf.zeros([0, 2, 2, 4]), mk([4], 2), mk([4], 3), 1e-5, r));
+  assert.deepEqual([r.mean.dataSync(), r.variance.dataSync()], [m0, v0]);
+  r.mean.dispose();
+  r.variance.dispose();
+});
+
 test('native: fused SGD step and sum of squares match the composed cpu path bit for bit', { skip }, () => {
   const shapes = [[3, 3, 4, 8], [8], [64, 16, 16, 4]];
   for (const nesterov of [false, true]) {

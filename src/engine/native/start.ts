@@ -5,7 +5,7 @@
 import { tf } from '../tf.js';
 import { loadNativeAddon, type NativeAddon } from './addon.js';
 import { NativeBackend } from './backend.js';
-import type { KernelArgs, KernelFn, KernelTable } from './kernel.js';
+import { listInputs, sizeOf, type KernelArgs, type KernelFn, type KernelTable } from './kernel.js';
 import { configuredThreads, governorTick } from './threads.js';
 import { batchnormKernels } from './kernels/batchnorm.js';
 import { convKernels } from './kernels/conv.js';
@@ -35,6 +35,10 @@ export const NATIVE_KERNEL_NAMES: readonly string[] = Object.keys(NATIVE_KERNELS
 
 let registered = false;
 
+function hasEmptyInput(args: KernelArgs): boolean {
+  return listInputs(args).some((t) => t !== undefined && t !== null && sizeOf(t.shape) === 0);
+}
+
 function register(A: NativeAddon): void {
   if (registered) return;
   // bind every kernel first: an addon that lacks one (a stale build) fails here, with its name,
@@ -60,6 +64,9 @@ function register(A: NativeAddon): void {
       backendName: 'native',
       kernelFunc: ((args: KernelArgs) => {
         governorTick();
+        // the C++ kernels assume at least one element (they read a row to shift by, index [0]);
+        // an empty tensor goes to the cpu kernel, which handles it, where there is one
+        if (cpu && hasEmptyInput(args)) return fallback(args);
         return kernel(args, fallback);
       }) as unknown as tf.KernelFunc,
     });

@@ -20,7 +20,8 @@ const bnAffineForward: Bind = (A) => (args, fallback) => {
   const outs = [out(backend, x!.shape, y), out(backend, [C], mean), out(backend, [C], invstd), out(backend, [C], variance)];
   if (runningMean && runningVar) {
     // running statistics as PyTorch updates them (unbiased batch variance), in the same kernel
-    const m = Number((args.attrs as Attrs)?.momentum ?? 0.1);
+    // an empty batch carries no statistics: the running ones stay as they are
+    const m = xv.length === 0 ? 0 : Number((args.attrs as Attrs)?.momentum ?? 0.1);
     const [rm, rv] = [f32(backend, runningMean)!, f32(backend, runningVar)!];
     const n = xv.length / C;
     const unbias = n / Math.max(1, n - 1);

@@ -73,7 +73,8 @@ function binaryKernel(name: BinaryOp): Bind {
       if (!av || !bv) return fallback(args);
       const outShape = backend_util.assertAndGetBroadcastShape(a!.shape, b!.shape);
       const n = sizeOf(outShape);
-      if (n === 0) return fallback(args);
+      // empty in, empty out (also for TsnasReluGrad, which has no cpu kernel to fall back on)
+      if (n === 0) return out(backend, outShape, new Float32Array(0));
       const o = alloc(backend, n);
       // (a buffer left unused on fallback is simply collected)
       if (!binaryBroadcast(op, av, a!.shape, bv, b!.shape, o, outShape)) return fallback(args);
