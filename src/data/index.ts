@@ -39,6 +39,7 @@ export {
   type DecodedImage,
 } from './folder.js';
 export { downsample, toChannels } from './transforms.js';
+export { deploymentInput, type DatasetInput } from './deployment-input.js';
 export { readCifar10, readCifar10File, parseCifar10Records, findCifar10Files, CIFAR10_CLASSES, CIFAR10_FILE_NAMES, CIFAR10_RECORD_BYTES } from './cifar10.js';
 export { readIdx, parseIdx, readIdxImages, readIdxLabels, readIdxPair, type IdxArray } from './idx.js';
 export { readFashionMnist, findFashionMnistFiles, FASHION_MNIST_CLASSES, FASHION_MNIST_DEFAULT_DIR } from './fashion-mnist.js';

@@ -3,7 +3,7 @@
  * sets, scoring contexts and built objectives are kept per settings, so a child that gets many
  * jobs of one run loads its images once.
  */
-import { folderOptionsFrom, imageFolderInput } from '../data/index.js';
+import { deploymentInput, folderOptionsFrom } from '../data/index.js';
 import { backendInfo } from '../engine/backend.js';
 import { buildObjectives, parseObjectives, requiredBackend, type ArchObjective, type ObjectiveContext } from '../objectives/index.js';
 import { TRAINED_PRESETS, trainedAccuracyHook } from '../objectives/trained.js';
@@ -75,7 +75,8 @@ function evaluatorFor(p: TaskPayload<'evaluate'>, dirs: DataDirs): ArchObjective
   const s = p.settings;
   const dataDir = dataDirFor(dirs, s.dataset);
   const ctx: ObjectiveContext = { space, scoreContext: () => scoreContextFor(s, dirs), latency: { batch: s.latencyBatch ?? 1, reps: s.latencyReps ?? 5 } };
-  if (s.dataset === 'folder' && dataDir) ctx.netOverrides = imageFolderInput(dataDir, folderOptionsFrom(s));
+  const input = deploymentInput(s.dataset, dataDir, s);
+  if (input) ctx.netOverrides = input;
   if (specs.some((x) => x.source === 'trained')) {
     const preset = TRAINED_PRESETS[s.preset ?? 'cpu-small']!;
     ctx.trainedAccuracy = trainedAccuracyHook({ space, preset, dataset: s.dataset ?? 'cifar10', dataDir, seed: s.seed, ...(s.dataset === 'folder' ? { folder: folderOptionsFrom(s) } : {}) });

@@ -18,7 +18,7 @@
  * stopped result says how to continue.
  */
 import { z } from 'zod';
-import { folderOptionsFrom, imageFolderInput } from '../data/index.js';
+import { deploymentInput, folderOptionsFrom } from '../data/index.js';
 import { defaultNb201Path, loadNb201Table, type Nb201Table } from '../benchmarks/nb201-table.js';
 import {
   applyConstraints,
@@ -250,14 +250,15 @@ export async function openMooSession<S extends { evaluations: number }>(
   // backends measured on (latency:wasm) start first, the session's backend last: it stays current
   for (const b of measuredBackends(local)) await sc.startBackend(b);
   if (needsBackend(local) || (o.strategy === 'tnd-nas' && !o.tableAccuracy)) await sc.startBackend(req ?? o.backend);
+  const netInput = deploymentInput(o.dataset, o.dataDir, o);
   const ctx: ObjectiveContext = {
     space: o.space,
     table,
     scoreContext: () => scoringContext(o),
     latency: { batch: o.latencyBatch ?? 1, reps: o.latencyReps ?? 5, warmup: o.latencyWarmup ?? 2 },
     ...(o.browser ? { browser: { executablePath: o.browser } } : {}),
-    // your own images: size, latency, params and FLOPs of the network the folder trains (its input size, colour and classes)
-    ...(o.dataset === 'folder' && o.dataDir ? { netOverrides: imageFolderInput(o.dataDir, folderOptionsFrom(o)) } : {}),
+    // size, latency, params and FLOPs of the network the dataset trains (its input size, colour and classes)
+    ...(netInput ? { netOverrides: netInput } : {}),
   };
   if (local.some((s) => s.source === 'trained')) {
     const preset = TRAINED_PRESETS[o.preset ?? 'cpu-small'];
