@@ -736,6 +736,8 @@ export { type PickedArch } from './search/pick.js';
 export { Run } from './store/run.js';
 /** How to open a {@link Run}. */
 export { type RunOptions } from './store/run.js';
+/** A run's last checkpoint and its settings, read without reopening it (analysis of finished runs). */
+export { storedCheckpoint, storedSettings } from './store/run.js';
 /** The SQLite store of runs and trials. */
 export { Store } from './store/store.js';
 /** Schema version written by this tsnas. */

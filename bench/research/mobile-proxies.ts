@@ -4,13 +4,14 @@
  * folder and scored with NASWOT, DAS, params and FLOPs; Kendall τ (and Spearman ρ) of every score
  * against the trained accuracy, with 95 % paired-bootstrap intervals (correlateScores).
  *
- *   TSNAS_THREADS=1 npx tsx bench/research/mobile-proxies.ts [--n 50] [--seed 0] [--folder DIR]
+ *   TSNAS_THREADS=1 npx tsx bench/research/mobile-proxies.ts [--n 50] [--seed 0] [--train-seed S] [--folder DIR]
  *     [--out results/mobile/proxies.jsonl] [--image-size 16] [--train 2000] [--val 1000] [--epochs 2]
  *     [--batch 64] [--score-batch 128] [--shard k/m] [--reverse] [--analyse]
  *
  * Training is the `accuracy:trained` objective's (trainedAccuracyHook: the space's recipe at the given
  * epochs and batch, validation images held out of the training folder, every network from the same
- * seed). Scoring is `tsnas score`'s (scoreArch) on a batch of the same training images at the same size.
+ * seed; `--train-seed` changes that seed, its held-out images included, and keeps the draw of
+ * architectures: a second pass with another training seed shows how well the recipe ranks). Scoring is `tsnas score`'s (scoreArch) on a batch of the same training images at the same size.
  * One JSON line per architecture is appended to --out as soon as it is done, so an interrupted run
  * resumes where it stopped and `--analyse` recomputes the statistics without training; a line made
  * with another recipe is refused. `--shard k/m` takes the architectures i ≡ k (mod m), so m processes
@@ -38,6 +39,7 @@ const { values: a } = parseArgs({
   options: {
     n: { type: 'string', default: '50' },
     seed: { type: 'string', default: '0' },
+    'train-seed': { type: 'string' },
     folder: { type: 'string', default: '/tmp/tsnas-c10-folder' },
     out: { type: 'string', default: 'results/mobile/proxies.jsonl' },
     'image-size': { type: 'string', default: '16' },
@@ -53,6 +55,7 @@ const { values: a } = parseArgs({
 });
 const n = Number(a.n);
 const seed = Number(a.seed);
+const trainSeed = a['train-seed'] !== undefined ? Number(a['train-seed']) : seed;
 const out = a.out!;
 const [shard, shards] = a.shard!.split('/').map(Number) as [number, number];
 if (!(Number.isInteger(shard) && Number.isInteger(shards) && shard >= 0 && shard < shards)) throw new TsnasError(`--shard must be k/m with 0 ≤ k < m, got ${a.shard}`);
@@ -68,7 +71,7 @@ const preset: TrainedAccuracyPreset = {
   epochs: Number(a.epochs),
   batch: Number(a.batch),
 };
-const recipe = { ...preset, seed, scoreBatch: Number(a['score-batch']), data: 'cifar10 train_10k as a PNG folder' };
+const recipe = { ...preset, seed: trainSeed, scoreBatch: Number(a['score-batch']), data: 'cifar10 train_10k as a PNG folder' };
 const recipeKey = JSON.stringify(recipe);
 
 interface Row {
@@ -113,7 +116,7 @@ if (!a.analyse) {
   const images = writeCifar10Folder(a.folder!);
   const backend = await initBackend('auto');
   const done = new Set(rows.map((r) => r.arch));
-  const train = trainedAccuracyHook({ space: 'mobile', preset, dataset: 'folder', dataDir: a.folder, seed });
+  const train = trainedAccuracyHook({ space: 'mobile', preset, dataset: 'folder', dataDir: a.folder, seed: trainSeed });
   const scoreData = loadTrainSplit({ dataset: 'folder', dataDir: a.folder, imageSize: preset.imageSize, trainLimit: preset.dataLimit, seed });
   process.stderr.write(`${images} images in ${a.folder}; backend ${backend.name}; ${done.size} of ${n} already in ${out}\n`);
   const todo = [...archs.entries()].filter(([i]) => i % shards === shard);

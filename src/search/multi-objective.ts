@@ -83,6 +83,7 @@ export type MooOptions = z.output<typeof mooOptions> & {
   tndSamples?: number;
   tableAccuracy?: boolean;
   partialChannels?: number;
+  rescoreImages?: number;
 };
 
 /**
@@ -151,6 +152,7 @@ function mooSettings(o: MooOptions, objectives: string): Record<string, unknown>
     preset: (o.strategy === 'tnd-nas' && !o.tableAccuracy) || specs.some((s) => s.source === 'trained') ? (o.preset ?? 'cpu-small') : undefined,
     // absent for K = 1, so runs stored before the option existed still resume
     partialChannels: o.strategy === 'tnd-nas' && (o.partialChannels ?? 1) > 1 ? o.partialChannels : undefined,
+    rescoreImages: o.strategy === 'tnd-nas' ? o.rescoreImages : undefined,
     dataset: o.dataset,
     dataLimit: o.dataLimit,
     batch: o.batch,

@@ -40,6 +40,17 @@ export function decodeState<T>(s: string): T {
 
 const SETTINGS_SCOPE = 'resume-settings';
 const CHECKPOINT_SCOPE = 'checkpoint';
+
+/** The last checkpoint run `id` wrote (read-only: the run is not reopened), if any. */
+export function storedCheckpoint<T>(store: Store, id: string): T | undefined {
+  const row = store.metrics(id, CHECKPOINT_SCOPE)[0];
+  return row ? decodeState<T>(row.values['state'] as string) : undefined;
+}
+
+/** The settings run `id` was started with (what a resume must repeat), if recorded. */
+export function storedSettings(store: Store, id: string): Record<string, unknown> | undefined {
+  return store.metrics(id, SETTINGS_SCOPE)[0]?.values;
+}
 /** Metrics scope of a search's wall clock (see saveProgress). */
 const CLOCK_SCOPE = 'clock';
 
@@ -148,7 +159,7 @@ export class Run {
 
   /** The settings recorded by {@link checkSettings}, if any. */
   settings(): Record<string, unknown> | undefined {
-    return this.store.metrics(this.id, SETTINGS_SCOPE)[0]?.values;
+    return storedSettings(this.store, this.id);
   }
 
   /**
@@ -197,8 +208,7 @@ export class Run {
 
   /** The last checkpoint {@link saveProgress} wrote, if any. */
   loadCheckpoint<T>(): T | undefined {
-    const row = this.store.metrics(this.id, CHECKPOINT_SCOPE)[0];
-    return row ? decodeState<T>(row.values['state'] as string) : undefined;
+    return storedCheckpoint<T>(this.store, this.id);
   }
 
   /** A metrics row (scope, epoch), in its own transaction. */

@@ -59,6 +59,11 @@ const CASES: [string, string[], RegExp][] = [
   ['zero random archs', ['arch', '--space', 'nb201', '--random', '0'], /--random must be an integer in \[1, 1000000\], got '0'/],
   ['unknown strategy', ['search', '--space', 'nb201', '--strategy', 'aging', '--store', store], /unknown --strategy 'aging'/],
   ['unknown proxy', score('--proxies', 'magic', '--dataset', 'synthetic'), /unknown proxy 'magic'/],
+  [
+    'rescore images without a supernet',
+    ['search', '--space', 'nb201', '--strategy', 'tnd-nas', '--table-accuracy', '--rescore-images', '100', '--store', store],
+    /--rescore-images sets the supernet; --table-accuracy trains none/,
+  ],
   ['negative count', ['search', '--space', 'nb201', '--strategy', 'naswot', '--n', '-3', '--store', store], /--n must be an integer/],
   ['absurd batch', score('--batch', '1000000000', '--dataset', 'synthetic'), /--batch must be an integer/],
   ['zero supernet width', ['search', '--space', 'nb201', '--strategy', 'single-darts', '--channels', '0', '--store', store], /--channels must be an integer in \[1, 512\], got '0'/],

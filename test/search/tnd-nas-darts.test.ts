@@ -17,7 +17,11 @@ import {
   dartsArchOfChoice,
   dartsChoiceOfGenotype,
   dartsGenotypeOfChoice,
+  heldOutSample,
   reinforceGrad,
+  rescoreSeed,
+  subnetAccuracyOn,
+  supernetFromCheckpoint,
   tndNasSupernet,
   type TndSupernetState,
 } from '../../src/search/tnd-nas/index.js';
@@ -185,4 +189,54 @@ test('tnd-nas darts (supernet, tiny): stages shrink 7 → 5 → 3; resuming from
       ev.history.map((r) => [r.arch.text, r.values]),
     );
   }
+});
+
+test('tnd-nas darts (supernet, tiny): --rescore-images scores the front on that many held-out images; the last checkpoint rebuilds the final supernet', { timeout: 600_000 }, async () => {
+  await useBackend('cpu');
+  const data = makeSynthetic({ n: 96, height: 8, seed: 2 });
+  const preset = { ...TND_DARTS_PRESETS['tiny']!, dataLimit: 96, epochsPerStage: 1, warmupEpochs: 0 };
+  let hook: ((a: AnyArch) => number) | undefined;
+  const ctx: ObjectiveContext = { space: 'darts', supernetAccuracy: (a) => hook!(a) };
+  const ev = new MooEvaluator(buildObjectives(parseObjectives('accuracy:supernet,params'), ctx), 1000);
+  let last: TndSupernetState | undefined;
+  const rescoreImages = 40;
+  const out = tndNasSupernet(ev, { seed: 3, samples: 3, space: DARTS_TND, preset, data, rescoreImages, onCheckpoint: (s) => (last = structuredClone(s)) }, (f) => (hook = f));
+  assert.equal(last!.stage, 2);
+  const idx = heldOutSample(48, 96, rescoreImages, rescoreSeed(3));
+  assert.equal(new Set(idx).size, rescoreImages, 'distinct images');
+  assert.ok(
+    idx.every((i) => i >= 48 && i < 96),
+    'from the held-out half only',
+  );
+  const net = supernetFromCheckpoint(DARTS_TND, preset, last!, { numClasses: data.numClasses, channels: data.channels });
+  try {
+    assert.ok(out.rescored.size > 0);
+    for (const [text, acc] of out.rescored) {
+      // accuracies on 40 images are multiples of 2.5 %, not of 1/64 as one batch of the preset's would be
+      assert.ok(Math.abs((acc * rescoreImages) / 100 - Math.round((acc * rescoreImages) / 100)) < 1e-9);
+      // the same images in the same batches (BN uses batch statistics) through the rebuilt supernet: the same accuracy
+      assert.ok(Math.abs(subnetAccuracyOn(DARTS_TND, net, parseArch('darts', text), data, idx, preset.batch) - acc) < 1e-9, text);
+    }
+  } finally {
+    net.dispose();
+  }
+  // the policy's normalised entropy is logged per α step and never exceeds 1
+  assert.ok(out.log.length > 0 && out.log.every((e) => e.entropy !== undefined && e.entropy > 0 && e.entropy <= 1 + 1e-12));
+});
+
+test('normalised policy entropy: 1 for a uniform policy, the hand-computed value for a skewed row, masked choices left out', () => {
+  const pol = new DartsTndPolicy(new Rng(0));
+  pol.alpha.forEach((row) => row.fill(0));
+  assert.ok(Math.abs(pol.normalizedEntropy() - 1) < 1e-12);
+  // one op row with probabilities (e^2, 1, …)/Z over 7 ops: H / log 7, the other rows stay at 1
+  pol.alpha[0]![0] = 2;
+  const z = Math.exp(2) + 6;
+  const p = [Math.exp(2) / z, ...Array<number>(6).fill(1 / z)];
+  const h = -p.reduce((s, q) => s + q * Math.log(q), 0) / Math.log(7);
+  const rows = pol.alpha.filter((r) => r.length > 1).length;
+  assert.ok(Math.abs(pol.normalizedEntropy() - (h + rows - 1) / rows) < 1e-12);
+  // masking all but one choice of that row removes it from the average
+  pol.masks[0]!.fill(false);
+  pol.masks[0]![0] = true;
+  assert.ok(Math.abs(pol.normalizedEntropy() - 1) < 1e-12);
 });

@@ -22,6 +22,13 @@ const options = mooOptions.extend({
   tableAccuracy: z.boolean().optional().describe('take accuracy from the NB201 table instead of the supernet (benchmarks the policy gradient and shrinking cheaply)'),
   preset: z.enum(['cpu-small', 'paper', 'tiny']).optional().describe('supernet training preset (default cpu-small); accuracy:trained: per-architecture training preset'),
   partialChannels: z.number().int().min(1).max(64).optional().describe("supernet mode: PC-DARTS partial channels K, each edge's op on C/K channels (default 1; must divide the preset's C)"),
+  rescoreImages: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .optional()
+    .describe("supernet mode: held-out images the final supernet re-scores every sampled architecture on (default: one batch of the preset's size)"),
 });
 
 export const tndNasStrategy: SearchStrategy<z.output<typeof options>> = {
@@ -32,14 +39,15 @@ export const tndNasStrategy: SearchStrategy<z.output<typeof options>> = {
     const o: MooOptions = { ...opts, strategy: 'tnd-nas' };
     // the supernet modes: NB201 always, DARTS unless the first objective asks for another accuracy
     const supernetSpace = o.space === 'nb201' || (o.space === 'darts' && (!o.objectives || parseObjectives(o.objectives)[0]?.source === 'supernet'));
+    const supernetFlag = opts.partialChannels !== undefined ? '--partial-channels' : opts.rescoreImages !== undefined ? '--rescore-images' : undefined;
     if (!supernetSpace) {
-      if (opts.partialChannels !== undefined) throw new TsnasError(`--partial-channels sets the supernet; --space ${o.space} with these objectives trains none`);
+      if (supernetFlag) throw new TsnasError(`${supernetFlag} sets the supernet; --space ${o.space} with these objectives trains none`);
       return evaluatorMode(sc, o);
     }
     const space = tndSpace(o.space);
     const tableMode = Boolean(opts.tableAccuracy);
     if (tableMode && space.name !== 'nb201') throw new TsnasError(`--table-accuracy reads the NB201 table; --space ${o.space} has none`);
-    if (tableMode && opts.partialChannels !== undefined) throw new TsnasError('--partial-channels sets the supernet; --table-accuracy trains none');
+    if (tableMode && supernetFlag) throw new TsnasError(`${supernetFlag} sets the supernet; --table-accuracy trains none`);
     const preset = (space.name === 'darts' ? TND_DARTS_PRESETS : TND_PRESETS)[o.preset ?? 'cpu-small']!;
     // checked before anything runs (every cell's C is a multiple of the preset's)
     if (!tableMode && preset.C % (opts.partialChannels ?? 1) !== 0) throw new TsnasError(`--partial-channels ${opts.partialChannels} must divide the ${preset.name} preset's C (${preset.C})`);
@@ -70,6 +78,7 @@ export const tndNasStrategy: SearchStrategy<z.output<typeof options>> = {
           space,
           preset,
           partialChannels: opts.partialChannels,
+          rescoreImages: opts.rescoreImages,
           data,
           onLog: sc.quiet ? undefined : sc.log,
           resume: s.state as TndSupernetState | undefined,
@@ -89,7 +98,7 @@ export const tndNasStrategy: SearchStrategy<z.output<typeof options>> = {
       stages: out.stages,
       alphaSteps: out.log.length,
       alpha: out.policy.alpha,
-      note: 'accuracy:supernet values are one-hot subnet accuracies of the final supernet on a fixed validation batch',
+      note: `accuracy:supernet values are one-hot subnet accuracies of the final supernet on ${opts.rescoreImages !== undefined ? `${opts.rescoreImages} held-out images` : 'a fixed validation batch'}`,
     });
     return finishedResult(sc, o, s, res);
   },

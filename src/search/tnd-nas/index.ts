@@ -24,4 +24,14 @@ export { TND_DARTS_PRESETS, TND_PRESETS, type TndSupernetPreset } from './preset
 export { DARTS_INPUT_PAIRS, DARTS_REAL_OPS, DartsTndPolicy, dartsArchOfChoice, dartsChoiceOfGenotype, dartsGenotypeOfChoice } from './darts-policy.js';
 export { DARTS_TND, NB201_TND, tndSpace, type TndSpace, type TndSupernetNet, type TndSupernetShape } from './spaces.js';
 export { TND_IDLE_STEPS, tndNasTable, tndNasTableSteps, type TndTableOptions, type TndTableState } from './table.js';
-export { tndNasSupernet, tndNasSupernetSteps, type TndSupernetOptions, type TndSupernetOutcome, type TndSupernetState } from './supernet.js';
+export {
+  heldOutSample,
+  rescoreSeed,
+  subnetAccuracyOn,
+  supernetFromCheckpoint,
+  tndNasSupernet,
+  tndNasSupernetSteps,
+  type TndSupernetOptions,
+  type TndSupernetOutcome,
+  type TndSupernetState,
+} from './supernet.js';

@@ -51,6 +51,23 @@ export abstract class CategoricalPolicy {
     return softmaxMasked(this.alpha[r]!, this.masks[r]!);
   }
 
+  /**
+   * How undecided the policy is: each row's entropy over its active choices divided by its
+   * maximum, log(active), averaged over rows with more than one (1: uniform, 0: decided).
+   */
+  normalizedEntropy(): number {
+    let sum = 0;
+    let rows = 0;
+    this.alpha.forEach((_, r) => {
+      const active = this.masks[r]!.filter(Boolean).length;
+      if (active < 2) return;
+      const h = this.probs(r).reduce((s, p) => (p > 0 ? s - p * Math.log(p) : s), 0);
+      sum += h / Math.log(active);
+      rows++;
+    });
+    return rows ? sum / rows : 0;
+  }
+
   /** One index of row r drawn from its probabilities (one uniform draw). */
   protected sampleRow(r: number, rng: Rng): number {
     const p = this.probs(r);
@@ -205,6 +222,8 @@ export interface TndStepLog {
   meanReward: number;
   baseline: number;
   evaluations: number;
+  /** The policy's normalized entropy after this step (normalizedEntropy; absent in runs stored before it was logged). */
+  entropy?: number;
 }
 
 export interface TndOutcome {

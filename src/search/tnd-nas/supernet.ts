@@ -19,7 +19,7 @@
  */
 import { tf, type Tensor, type Tensor4D, type Variable } from '../../engine/tf.js';
 import type { AnyArch } from '../../spaces/index.js';
-import type { Dataset } from '../../data/index.js';
+import { makeBatch, type Dataset } from '../../data/index.js';
 import { cosineLr, Sgd } from '../../optim/index.js';
 import { Rng } from '../../util/rng.js';
 import { TsnasError } from '../../util/errors.js';
@@ -39,6 +39,11 @@ export interface TndSupernetOptions extends TndSearchOptions {
   partialChannels?: number;
   /** Training images at the preset's size (the caller downsamples). */
   data: Dataset;
+  /**
+   * Held-out images the final supernet re-scores every sampled architecture on (default: one
+   * batch of the preset's size, drawn with replacement, as the α steps score).
+   */
+  rescoreImages?: number;
   onLog?: (msg: string) => void;
   /** Continue from a checkpoint (the evaluator must already hold its first `evaluations` records). */
   resume?: TndSupernetState;
@@ -80,6 +85,50 @@ function subnetAccuracy(space: TndSpace, net: TndSupernetNet, a: AnyArch, x: Ten
   });
 }
 
+/** Seed of the final re-scoring's images (the fixed batch, or heldOutSample's order) for a run's seed. */
+export const rescoreSeed = (seed: number): number => seed * 31 + 7;
+
+/**
+ * Accuracy (percent) of an architecture's single path through the supernet on the images `indices`
+ * of `data`, `batch` at a time (BN in batch-statistics mode, as the search scores).
+ */
+export function subnetAccuracyOn(space: TndSpace, net: TndSupernetNet, a: AnyArch, data: Dataset, indices: ArrayLike<number>, batch: number): number {
+  let correct = 0;
+  for (let lo = 0; lo < indices.length; lo += batch) {
+    const b = makeBatch(data, Array.from(indices).slice(lo, lo + batch));
+    try {
+      correct += (subnetAccuracy(space, net, a, b.x, b.y) * b.x.shape[0]) / 100;
+    } finally {
+      b.x.dispose();
+      b.y.dispose();
+    }
+  }
+  return (100 * correct) / indices.length;
+}
+
+/**
+ * The supernet a supernet-mode run had at its last checkpoint (a finished run: the final stage's,
+ * after its last epoch), with its trained weights and BN statistics.
+ */
+export function supernetFromCheckpoint(space: TndSpace, p: TndSupernetPreset, state: TndSupernetState, shape: { numClasses: number; channels: number; partialChannels?: number }): TndSupernetNet {
+  const net = space.buildSupernet(new Rng(0), {
+    C: p.C,
+    depth: p.N0 + state.stage * p.dN,
+    numClasses: shape.numClasses,
+    inputShape: [p.imageSize, p.imageSize, shape.channels],
+    partialChannels: shape.partialChannels ?? 1,
+  });
+  const vars = net.weightParameters();
+  const bufs = net.namedBuffers().map(([, v]) => v);
+  if (state.weights.length !== vars.length || state.buffers.length !== bufs.length) {
+    net.dispose();
+    throw new TsnasError(`TND-NAS checkpoint holds ${state.weights.length} weight tensors, the stage-${state.stage} supernet ${vars.length}`);
+  }
+  vars.forEach((v, i) => assignBase64(v, state.weights[i]!, `weight ${i}`));
+  bufs.forEach((v, i) => assignBase64(v, state.buffers[i]!, `buffer ${i}`));
+  return net;
+}
+
 /**
  * TND-NAS with supernet accuracy (NB201 or DARTS, `o.space`). The evaluator's first objective must be
  * `accuracy:supernet` (its value: the one-hot subnet's accuracy on a validation batch when first
@@ -103,7 +152,7 @@ export function* tndNasSupernetSteps(ev: MooEvaluator, o: TndSupernetOptions, se
   const { keep, samples, decay, cfg, rng, policy, opt } = tndSetup(o, space.policy, space.keep);
   const archOf = (c: readonly number[]) => space.archOf(c);
   const nTrain = Math.floor(o.data.n / 2);
-  const valSeed = o.seed * 31 + 7;
+  const valSeed = rescoreSeed(o.seed);
   let baseline = 0;
   let targets = cfg.targets;
   const log: TndStepLog[] = [];
@@ -117,8 +166,7 @@ export function* tndNasSupernetSteps(ev: MooEvaluator, o: TndSupernetOptions, se
   const batchFrom = (lo: number, hi: number, seed: number) => {
     const r = new Rng(seed);
     const idx = Array.from({ length: p.batch }, () => lo + r.int(hi - lo));
-    const b = fixedBatchOf(o.data, idx);
-    return b;
+    return makeBatch(o.data, idx);
   };
   let step = 0;
   let wstep = 0;
@@ -236,7 +284,7 @@ export function* tndNasSupernetSteps(ev: MooEvaluator, o: TndSupernetOptions, se
             const R = vals.map((v) => tndReward(v, objs, targets!, stage, cfg));
             const upd = reinforceStep(policy, opt, choices, R, baseline, decay);
             baseline = upd.baseline;
-            const entry = { stage, step: step++, meanReward: upd.meanReward, baseline, evaluations: ev.evaluations };
+            const entry = { stage, step: step++, meanReward: upd.meanReward, baseline, evaluations: ev.evaluations, entropy: policy.normalizedEntropy() };
             log.push(entry);
             o.onStep?.(entry);
             if (ev.exhausted) {
@@ -257,12 +305,14 @@ export function* tndNasSupernetSteps(ev: MooEvaluator, o: TndSupernetOptions, se
     }
     // re-score every sampled architecture with the final supernet on a fixed validation batch
     const fixed = batchFrom(nTrain, o.data.n, valSeed);
+    const heldOut = o.rescoreImages !== undefined ? heldOutSample(nTrain, o.data.n, o.rescoreImages, valSeed) : undefined;
     const rescored = new Map<string, number>();
     try {
       for (const r of ev.history) {
         if (r.arch.space !== space.name) continue;
         // ops dropped from the final supernet's stage are still evaluable: the single path picks them
-        rescored.set(r.arch.text, subnetAccuracy(space, net!, r.arch, fixed.x, fixed.y));
+        const acc = heldOut ? subnetAccuracyOn(space, net!, r.arch, o.data, heldOut, p.batch) : subnetAccuracy(space, net!, r.arch, fixed.x, fixed.y);
+        rescored.set(r.arch.text, acc);
         yield;
         // the last epoch's checkpoint covers the training: a resumed run re-scores from the start
         if (o.shouldStop?.()) return stoppedOutcome();
@@ -279,17 +329,9 @@ export function* tndNasSupernetSteps(ev: MooEvaluator, o: TndSupernetOptions, se
   }
 }
 
-function fixedBatchOf(ds: Dataset, idx: number[]): { x: Tensor4D; y: Tensor } {
-  const { h, w, c } = { h: ds.height, w: ds.width, c: ds.channels };
-  const per = h * w * c;
-  const x = new Float32Array(idx.length * per);
-  const y = new Int32Array(idx.length);
-  idx.forEach((i, j) => {
-    for (let k = 0; k < per; k++) {
-      const ch = k % c;
-      x[j * per + k] = (ds.images[i * per + k]! - ds.mean[ch]!) / ds.std[ch]!;
-    }
-    y[j] = ds.labels[i]!;
-  });
-  return { x: tf.tensor4d(x, [idx.length, h, w, c]), y: tf.tensor1d(y, 'int32') };
+/** `count` distinct rows of [lo, hi) in a seeded order (all of them when count ≥ hi − lo). */
+export function heldOutSample(lo: number, hi: number, count: number, seed: number): number[] {
+  const rows = Array.from({ length: hi - lo }, (_, i) => lo + i);
+  new Rng(seed).shuffle(rows);
+  return rows.slice(0, Math.min(count, rows.length));
 }

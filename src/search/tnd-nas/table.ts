@@ -136,7 +136,7 @@ export function* tndNasTableSteps(ev: MooEvaluator, o: TndTableOptions): Steps<T
       const upd = reinforceStep(policy, opt, choices, R, baseline, decay);
       baseline = upd.baseline;
       idle = ev.evaluations === before ? idle + 1 : 0;
-      const entry = { stage, step: step++, meanReward: upd.meanReward, baseline, evaluations: ev.evaluations };
+      const entry = { stage, step: step++, meanReward: upd.meanReward, baseline, evaluations: ev.evaluations, entropy: policy.normalizedEntropy() };
       log.push(entry);
       o.onCheckpoint?.({
         stage,
