@@ -19,6 +19,7 @@
  */
 import { z } from 'zod';
 import { deploymentInput, folderOptionsFrom } from '../data/index.js';
+import type { TndPolicyFlags } from './tnd-nas/policy-options.js';
 import { defaultNb201Path, loadNb201Table, type Nb201Table } from '../benchmarks/nb201-table.js';
 import {
   applyConstraints,
@@ -84,7 +85,7 @@ export type MooOptions = z.output<typeof mooOptions> & {
   tableAccuracy?: boolean;
   partialChannels?: number;
   rescoreImages?: number;
-};
+} & Partial<TndPolicyFlags>;
 
 /**
  * An evaluator that records its evaluations as trials of the run: pending ones are written at
@@ -153,6 +154,10 @@ function mooSettings(o: MooOptions, objectives: string): Record<string, unknown>
     // absent for K = 1, so runs stored before the option existed still resume
     partialChannels: o.strategy === 'tnd-nas' && (o.partialChannels ?? 1) > 1 ? o.partialChannels : undefined,
     rescoreImages: o.strategy === 'tnd-nas' ? o.rescoreImages : undefined,
+    policyLr: o.strategy === 'tnd-nas' ? o.policyLr : undefined,
+    reward: o.strategy === 'tnd-nas' ? o.reward : undefined,
+    rewardTargets: o.strategy === 'tnd-nas' ? o.rewardTargets : undefined,
+    keep: o.strategy === 'tnd-nas' ? o.keep : undefined,
     dataset: o.dataset,
     dataLimit: o.dataLimit,
     batch: o.batch,

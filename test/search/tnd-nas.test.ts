@@ -5,6 +5,7 @@ import { loadNb201Table } from '../../src/benchmarks/nb201-table.js';
 import { MooEvaluator } from '../../src/search/moo-common.js';
 import { ArrayAdam, TND_IDLE_STEPS, TndPolicy, expectedReward, nb201ArchOfChoice, reinforceGrad, tndNasTable, tndReward, type TndTableState } from '../../src/search/tnd-nas/index.js';
 import { Rng } from '../../src/util/rng.js';
+import { search } from '../../src/search/search.js';
 import { nb201Path, nb201SkipReason } from '../helpers/bench-path.js';
 
 test('tnd-nas: ∇ log p matches finite differences; REINFORCE gradient is −mean (R−b)·∇log p', () => {
@@ -192,4 +193,26 @@ test('tnd-nas over any space: a policy per decision (narrow decisions masked), l
   const argmax = JSON.parse(out.argmax) as Record<string, unknown>;
   assert.equal(argmax['op1'], 'conv', out.argmax);
   assert.ok(out.stages.every((s) => s.dropped.every((d) => labels.some((l) => d.startsWith(`${l}: `)))));
+});
+
+test('tnd-nas flags: --keep, --policy-lr, --reward and --reward-targets reach the policy; bad values are one-line errors', { skip: nb201SkipReason }, async () => {
+  const base = { space: 'nb201', tableAccuracy: true, objectives: 'accuracy,params<=0.2', budget: 1300, seed: 1, bench: nb201Path };
+  const author = await search('tnd-nas', base);
+  const tuned = await search('tnd-nas', { ...base, keep: '5,5,5', policyLr: 0.3, reward: 'mnas-hard', rewardTargets: 'constraint' });
+  const extra = (r: typeof author) => r.extra as { targets: number[][]; stages: { dropped: string[] }[]; entropy: number };
+  assert.deepEqual(extra(tuned).targets, [[0.2, 0.2, 0.2]], 'the constraint bound at every stage');
+  assert.deepEqual(
+    extra(tuned).stages.map((s) => s.dropped.length),
+    [0, 0, 0],
+    'keep 5,5,5 drops nothing',
+  );
+  assert.ok(extra(author).stages[1]!.dropped.length > 0, "the author's keep 5,3,2 drops ops");
+  // at lr 0.3 α leaves the uniform policy; at the author's 0.01 it barely moves in 120 α steps
+  assert.ok(extra(author).entropy > 0.9, `author entropy ${extra(author).entropy}`);
+  assert.ok(extra(tuned).entropy < extra(author).entropy - 0.1, `tuned entropy ${extra(tuned).entropy}`);
+  const explicit = await search('tnd-nas', { ...base, rewardTargets: '0.3,0.25,0.2' });
+  assert.deepEqual(extra(explicit).targets, [[0.3, 0.25, 0.2]]);
+  await assert.rejects(search('tnd-nas', { ...base, keep: '3,4' }), /--keep '3,4': the ops kept per stage must not increase/);
+  await assert.rejects(search('tnd-nas', { ...base, rewardTargets: '1;2' }), /--reward-targets '1;2' has 2 group\(s\) for 1 objective\(s\) after the first/);
+  await assert.rejects(search('tnd-nas', { ...base, objectives: 'accuracy,params', rewardTargets: 'constraint' }), /objective 'params' has no bound/);
 });

@@ -15,21 +15,24 @@ import { finishedResult, mooOptions, openMooSession, runSteps, stoppedResult, st
 import { parseObjectives } from '../../objectives/index.js';
 import type { SearchResult } from '../result.js';
 import type { SearchContext, SearchStrategy } from '../strategy.js';
+import { tndPolicyOptions, tndPolicySettings, parseKeep } from '../tnd-nas/policy-options.js';
 import { TND_DARTS_PRESETS, TND_PRESETS, tndNasSupernetSteps, tndNasTableSteps, tndSpace, type TndOutcome, type TndSupernetState, type TndTableState } from '../tnd-nas/index.js';
 
-const options = mooOptions.extend({
-  tndSamples: z.number().int().min(1).max(1000).default(10).describe('architectures sampled per α step'),
-  tableAccuracy: z.boolean().optional().describe('take accuracy from the NB201 table instead of the supernet (benchmarks the policy gradient and shrinking cheaply)'),
-  preset: z.enum(['cpu-small', 'paper', 'tiny']).optional().describe('supernet training preset (default cpu-small); accuracy:trained: per-architecture training preset'),
-  partialChannels: z.number().int().min(1).max(64).optional().describe("supernet mode: PC-DARTS partial channels K, each edge's op on C/K channels (default 1; must divide the preset's C)"),
-  rescoreImages: z
-    .number()
-    .int()
-    .min(1)
-    .max(1_000_000)
-    .optional()
-    .describe("supernet mode: held-out images the final supernet re-scores every sampled architecture on (default: one batch of the preset's size)"),
-});
+const options = mooOptions
+  .extend({
+    tndSamples: z.number().int().min(1).max(1000).default(10).describe('architectures sampled per α step'),
+    tableAccuracy: z.boolean().optional().describe('take accuracy from the NB201 table instead of the supernet (benchmarks the policy gradient and shrinking cheaply)'),
+    preset: z.enum(['cpu-small', 'paper', 'tiny']).optional().describe('supernet training preset (default cpu-small); accuracy:trained: per-architecture training preset'),
+    partialChannels: z.number().int().min(1).max(64).optional().describe("supernet mode: PC-DARTS partial channels K, each edge's op on C/K channels (default 1; must divide the preset's C)"),
+    rescoreImages: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .optional()
+      .describe("supernet mode: held-out images the final supernet re-scores every sampled architecture on (default: one batch of the preset's size)"),
+  })
+  .extend(tndPolicyOptions.shape);
 
 export const tndNasStrategy: SearchStrategy<z.output<typeof options>> = {
   name: 'tnd-nas',
@@ -45,6 +48,8 @@ export const tndNasStrategy: SearchStrategy<z.output<typeof options>> = {
       return evaluatorMode(sc, o);
     }
     const space = tndSpace(o.space);
+    const maxOps = space.keep[0]!;
+    parseKeep(opts.keep, maxOps); // checked before the run exists
     const tableMode = Boolean(opts.tableAccuracy);
     if (tableMode && space.name !== 'nb201') throw new TsnasError(`--table-accuracy reads the NB201 table; --space ${o.space} has none`);
     if (tableMode && supernetFlag) throw new TsnasError(`${supernetFlag} sets the supernet; --table-accuracy trains none`);
@@ -60,8 +65,9 @@ export const tndNasStrategy: SearchStrategy<z.output<typeof options>> = {
     });
     const t0 = performance.now();
     const samples = opts.tndSamples;
+    const pol = tndPolicySettings(opts, s.ev.objectives, space.keep, maxOps);
     if (tableMode) {
-      const out = await runSteps(tndNasTableSteps(s.ev, { seed: o.seed, samples, resume: s.state as TndTableState | undefined, onCheckpoint: s.checkpoint, shouldStop: stopper(sc) }));
+      const out = await runSteps(tndNasTableSteps(s.ev, { seed: o.seed, samples, ...pol, resume: s.state as TndTableState | undefined, onCheckpoint: s.checkpoint, shouldStop: stopper(sc) }));
       return policyResult(sc, o, s, t0, out, { mode: 'table' });
     }
     let data = loadDataset(o.dataset ?? 'cifar10', { dataDir: o.dataDir, split: 'train', limit: preset.dataLimit, seed: o.seed });
@@ -75,6 +81,7 @@ export const tndNasStrategy: SearchStrategy<z.output<typeof options>> = {
         {
           seed: o.seed,
           samples,
+          ...pol,
           space,
           preset,
           partialChannels: opts.partialChannels,
@@ -98,6 +105,7 @@ export const tndNasStrategy: SearchStrategy<z.output<typeof options>> = {
       stages: out.stages,
       alphaSteps: out.log.length,
       alpha: out.policy.alpha,
+      entropy: out.policy.normalizedEntropy(),
       note: `accuracy:supernet values are one-hot subnet accuracies of the final supernet on ${opts.rescoreImages !== undefined ? `${opts.rescoreImages} held-out images` : 'a fixed validation batch'}`,
     });
     return finishedResult(sc, o, s, res);
@@ -112,16 +120,19 @@ async function evaluatorMode(sc: SearchContext, o: MooOptions): Promise<SearchRe
   if (o.tableAccuracy) throw new TsnasError(`--table-accuracy reads the NB201 table; --space ${o.space} has none`);
   const space = getSpace(o.space);
   const decisions = space.decisions();
+  parseKeep(o.keep, Math.max(...decisions.map((d) => d.choices.length))); // checked before the run exists
   const s = await openMooSession<TndTableState>(sc, o, 'naswot,params', (specs) => {
     if (specs[0]!.source === 'supernet') throw new TsnasError(`tnd-nas: accuracy:supernet needs a supernet, and --space ${o.space} has none wired up; use naswot, das or accuracy:trained first`);
     if (specs[0]!.direction !== 'max') throw new TsnasError(`tnd-nas: the first objective (${specs[0]!.key}) must be one to maximise (an accuracy or a training-free score)`);
   });
   const t0 = performance.now();
+  const sizes = decisions.map((d) => d.choices.length);
   const out = await runSteps(
     tndNasTableSteps(s.ev, {
       seed: o.seed,
       samples: o.tndSamples ?? 10,
-      decisionSizes: decisions.map((d) => d.choices.length),
+      ...tndPolicySettings(o, s.ev.objectives, [Math.max(...sizes), 3, 2], Math.max(...sizes)),
+      decisionSizes: sizes,
       archOfChoice: (c) => decodeArch(o.space, c),
       describeChoice: (e, k) => `${decisions[e]!.label}: ${decisions[e]!.choices[k]}`,
       resume: s.state,
@@ -142,6 +153,7 @@ function policyResult<S>(sc: SearchContext, o: MooOptions, s: MooSession<S>, t0:
     stages: out.stages,
     alphaSteps: out.log.length,
     alpha: out.policy.alpha,
+    entropy: out.policy.normalizedEntropy(),
     finalMeanReward: out.log.at(-1)?.meanReward,
   });
   return finishedResult(sc, o, s, res);
