@@ -118,15 +118,24 @@ export function supernetFromCheckpoint(space: TndSpace, p: TndSupernetPreset, st
     inputShape: [p.imageSize, p.imageSize, shape.channels],
     partialChannels: shape.partialChannels ?? 1,
   });
+  try {
+    restoreWeights(net, state, 'the TND-NAS checkpoint');
+  } catch (e) {
+    net.dispose();
+    throw e;
+  }
+  return net;
+}
+
+/** Put a checkpoint's weights and BN buffers into a supernet of its stage (checked tensor by tensor). */
+function restoreWeights(net: TndSupernetNet, state: Pick<TndSupernetState, 'weights' | 'buffers' | 'stage'>, what: string): void {
   const vars = net.weightParameters();
   const bufs = net.namedBuffers().map(([, v]) => v);
   if (state.weights.length !== vars.length || state.buffers.length !== bufs.length) {
-    net.dispose();
-    throw new TsnasError(`TND-NAS checkpoint holds ${state.weights.length} weight tensors, the stage-${state.stage} supernet ${vars.length}`);
+    throw new TsnasError(`${what} holds ${state.weights.length} weight tensors, the stage-${state.stage} supernet ${vars.length}`);
   }
   vars.forEach((v, i) => assignBase64(v, state.weights[i]!, `weight ${i}`));
   bufs.forEach((v, i) => assignBase64(v, state.buffers[i]!, `buffer ${i}`));
-  return net;
 }
 
 /**
@@ -226,11 +235,8 @@ export function* tndNasSupernetSteps(ev: MooEvaluator, o: TndSupernetOptions, se
         velocity: wOpt.slotValues().map(f32ToBase64),
       });
       if (resumedStage) {
-        if (r0.weights.length !== vars.length || r0.buffers.length !== bufs.length || r0.velocity.length !== vars.length) {
-          throw new TsnasError(`TND-NAS resume: the checkpoint holds ${r0.weights.length} weight tensors, the stage-${stage} supernet ${vars.length}`);
-        }
-        vars.forEach((v, i) => assignBase64(v, r0.weights[i]!, `weight ${i}`));
-        bufs.forEach((v, i) => assignBase64(v, r0.buffers[i]!, `buffer ${i}`));
+        if (r0.velocity.length !== vars.length) throw new TsnasError(`TND-NAS resume: the checkpoint holds ${r0.velocity.length} velocity tensors, the stage-${stage} supernet ${vars.length}`);
+        restoreWeights(net, r0, 'TND-NAS resume: the checkpoint');
         wOpt.loadSlotValues(r0.velocity.map(base64ToF32));
       }
       o.onLog?.(`stage ${stage}: ${keep[stage]} ops per edge, ${N} ${space.name === 'nb201' ? 'cells per stage of the skeleton' : 'cells'}`);
