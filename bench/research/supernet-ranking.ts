@@ -61,7 +61,12 @@ await initBackend('auto');
 let data = loadDataset(String(settings['dataset'] ?? 'cifar10'), { dataDir: a['data-dir'], split: 'train', limit: preset.dataLimit, seed });
 if (data.height !== preset.imageSize) data = downsample(data, data.height / preset.imageSize);
 const nTrain = Math.floor(data.n / 2);
-const net = supernetFromCheckpoint(DARTS_TND, preset, state, { numClasses: data.numClasses, channels: data.channels, partialChannels: Number(settings['partialChannels'] ?? 1) });
+const net = supernetFromCheckpoint(DARTS_TND, preset, state, {
+  numClasses: data.numClasses,
+  channels: data.channels,
+  partialChannels: Number(settings['partialChannels'] ?? 1),
+  fixedDepth: settings['fixedDepth'] === true,
+});
 
 const archs = dtb.archs.map((r) => parseArch('darts', r.arch));
 const finalAcc = dtb.archs.map((r) => r.epochs[r.epochs.length - 1]!.val_acc);

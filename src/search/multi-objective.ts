@@ -85,6 +85,7 @@ export type MooOptions = z.output<typeof mooOptions> & {
   tableAccuracy?: boolean;
   partialChannels?: number;
   rescoreImages?: number;
+  fixedDepth?: boolean;
 } & Partial<TndPolicyFlags>;
 
 /**
@@ -154,6 +155,7 @@ function mooSettings(o: MooOptions, objectives: string): Record<string, unknown>
     // absent for K = 1, so runs stored before the option existed still resume
     partialChannels: o.strategy === 'tnd-nas' && (o.partialChannels ?? 1) > 1 ? o.partialChannels : undefined,
     rescoreImages: o.strategy === 'tnd-nas' ? o.rescoreImages : undefined,
+    fixedDepth: o.strategy === 'tnd-nas' && o.fixedDepth ? true : undefined,
     policyLr: o.strategy === 'tnd-nas' ? o.policyLr : undefined,
     reward: o.strategy === 'tnd-nas' ? o.reward : undefined,
     rewardTargets: o.strategy === 'tnd-nas' ? o.rewardTargets : undefined,

@@ -240,3 +240,38 @@ test('normalised policy entropy: 1 for a uniform policy, the hand-computed value
   pol.masks[0]![0] = true;
   assert.ok(Math.abs(pol.normalizedEntropy() - 1) < 1e-12);
 });
+
+test('tnd-nas darts (supernet, tiny): --fixed-depth carries the supernet and its weights from stage to stage, and resumes exactly', { timeout: 600_000 }, async () => {
+  await useBackend('cpu');
+  const data = makeSynthetic({ n: 64, height: 8, seed: 4 });
+  const preset = { ...TND_DARTS_PRESETS['tiny']!, dataLimit: 64, epochsPerStage: 1, warmupEpochs: 0 };
+  let hook: ((a: AnyArch) => number) | undefined;
+  const makeEv = (known?: Map<string, number>) => {
+    const ctx: ObjectiveContext = { space: 'darts', supernetAccuracy: (a) => known?.get(a.text) ?? hook!(a) };
+    return new MooEvaluator(buildObjectives(parseObjectives('accuracy:supernet,params'), ctx), 1000);
+  };
+  const f32 = (b64: string) => new Float32Array(new Uint8Array(Buffer.from(b64, 'base64')).buffer);
+  const dist = (a: string[], b: string[]) => Math.sqrt(a.reduce((s, w, i) => s + f32(w).reduce((t, v, j) => t + (v - f32(b[i]!)[j]!) ** 2, 0), 0));
+  const runWith = (fixedDepth: boolean) => {
+    const states: TndSupernetState[] = [];
+    const ev = makeEv();
+    const out = tndNasSupernet(ev, { seed: 2, samples: 3, space: DARTS_TND, preset, data, fixedDepth, onCheckpoint: (s) => states.push(structuredClone(s)) }, (f) => (hook = f));
+    return { states, ev, out };
+  };
+  const fixed = runWith(true);
+  const fresh = runWith(false);
+  // stage 1's weights after one epoch: near stage 0's final ones when carried over, far when built afresh
+  const carried = dist(fixed.states[1]!.weights, fixed.states[0]!.weights);
+  const rebuilt = dist(fresh.states[1]!.weights, fresh.states[0]!.weights);
+  assert.ok(carried < 0.5 * rebuilt, `distance to stage 0's weights: carried ${carried.toFixed(3)}, rebuilt ${rebuilt.toFixed(3)}`);
+  // resumed after stage 0 (the supernet rebuilt from the checkpoint), the run ends as the uninterrupted one
+  const st = fixed.states[0]!;
+  const ev2 = makeEv(new Map(fixed.ev.history.map((r) => [r.arch.text, r.values[0]!])));
+  for (const r of fixed.ev.history.slice(0, st.evaluations)) ev2.evaluate(r.arch);
+  const b = tndNasSupernet(ev2, { seed: 2, samples: 3, space: DARTS_TND, preset, data, fixedDepth: true, resume: structuredClone(st) }, (f) => (hook = f));
+  assert.deepEqual(b.policy.alpha, fixed.out.policy.alpha);
+  assert.deepEqual(
+    b.frontRecords.map((r) => [r.arch.text, r.values]),
+    fixed.out.frontRecords.map((r) => [r.arch.text, r.values]),
+  );
+});

@@ -31,6 +31,10 @@ const options = mooOptions
       .max(1_000_000)
       .optional()
       .describe("supernet mode: held-out images the final supernet re-scores every sampled architecture on (default: one batch of the preset's size)"),
+    fixedDepth: z
+      .boolean()
+      .optional()
+      .describe("supernet mode: keep the first stage's depth, so the supernet's weights carry over from stage to stage (default: a deeper supernet built afresh per stage, as P-DARTS)"),
   })
   .extend(tndPolicyOptions.shape);
 
@@ -42,7 +46,7 @@ export const tndNasStrategy: SearchStrategy<z.output<typeof options>> = {
     const o: MooOptions = { ...opts, strategy: 'tnd-nas' };
     // the supernet modes: NB201 always, DARTS unless the first objective asks for another accuracy
     const supernetSpace = o.space === 'nb201' || (o.space === 'darts' && (!o.objectives || parseObjectives(o.objectives)[0]?.source === 'supernet'));
-    const supernetFlag = opts.partialChannels !== undefined ? '--partial-channels' : opts.rescoreImages !== undefined ? '--rescore-images' : undefined;
+    const supernetFlag = opts.partialChannels !== undefined ? '--partial-channels' : opts.rescoreImages !== undefined ? '--rescore-images' : opts.fixedDepth ? '--fixed-depth' : undefined;
     if (!supernetSpace) {
       if (supernetFlag) throw new TsnasError(`${supernetFlag} sets the supernet; --space ${o.space} with these objectives trains none`);
       return evaluatorMode(sc, o);
@@ -86,6 +90,7 @@ export const tndNasStrategy: SearchStrategy<z.output<typeof options>> = {
           preset,
           partialChannels: opts.partialChannels,
           rescoreImages: opts.rescoreImages,
+          fixedDepth: opts.fixedDepth,
           data,
           onLog: sc.quiet ? undefined : sc.log,
           resume: s.state as TndSupernetState | undefined,
@@ -100,6 +105,7 @@ export const tndNasStrategy: SearchStrategy<z.output<typeof options>> = {
       mode: 'supernet',
       preset: preset.name,
       ...(opts.partialChannels !== undefined ? { partialChannels: opts.partialChannels } : {}),
+      ...(opts.fixedDepth ? { fixedDepth: true } : {}),
       argmax: out.argmax,
       targets: out.targets,
       stages: out.stages,

@@ -44,6 +44,11 @@ export interface TndSupernetOptions extends TndSearchOptions {
    * batch of the preset's size, drawn with replacement, as the α steps score).
    */
   rescoreImages?: number;
+  /**
+   * Keep the first stage's depth in every stage, so the supernet and its trained weights carry
+   * over from stage to stage (the default, as P-DARTS, builds a deeper supernet afresh per stage).
+   */
+  fixedDepth?: boolean;
   onLog?: (msg: string) => void;
   /** Continue from a checkpoint (the evaluator must already hold its first `evaluations` records). */
   resume?: TndSupernetState;
@@ -85,6 +90,9 @@ function subnetAccuracy(space: TndSpace, net: TndSupernetNet, a: AnyArch, x: Ten
   });
 }
 
+/** The supernet's depth in a stage: N0 + stage·dN, or N0 throughout with fixedDepth. */
+const stageDepth = (p: TndSupernetPreset, stage: number, fixedDepth?: boolean): number => p.N0 + (fixedDepth ? 0 : stage * p.dN);
+
 /** Seed of the final re-scoring's images (the fixed batch, or heldOutSample's order) for a run's seed. */
 export const rescoreSeed = (seed: number): number => seed * 31 + 7;
 
@@ -110,10 +118,15 @@ export function subnetAccuracyOn(space: TndSpace, net: TndSupernetNet, a: AnyArc
  * The supernet a supernet-mode run had at its last checkpoint (a finished run: the final stage's,
  * after its last epoch), with its trained weights and BN statistics.
  */
-export function supernetFromCheckpoint(space: TndSpace, p: TndSupernetPreset, state: TndSupernetState, shape: { numClasses: number; channels: number; partialChannels?: number }): TndSupernetNet {
+export function supernetFromCheckpoint(
+  space: TndSpace,
+  p: TndSupernetPreset,
+  state: TndSupernetState,
+  shape: { numClasses: number; channels: number; partialChannels?: number; fixedDepth?: boolean },
+): TndSupernetNet {
   const net = space.buildSupernet(new Rng(0), {
     C: p.C,
-    depth: p.N0 + state.stage * p.dN,
+    depth: stageDepth(p, state.stage, shape.fixedDepth),
     numClasses: shape.numClasses,
     inputShape: [p.imageSize, p.imageSize, shape.channels],
     partialChannels: shape.partialChannels ?? 1,
@@ -204,15 +217,18 @@ export function* tndNasSupernetSteps(ev: MooEvaluator, o: TndSupernetOptions, se
     outer: for (let stage = stage0; stage < keep.length; stage++) {
       const resumedStage = r0 !== undefined && stage === stage0;
       if (!resumedStage) stages.push(shrinkStage(policy, stage, keep[stage]!));
-      net?.dispose();
-      const N = p.N0 + stage * p.dN;
-      net = space.buildSupernet(rng.fork(100 + stage), {
-        C: p.C,
-        depth: N,
-        numClasses: o.data.numClasses,
-        inputShape: [p.imageSize, p.imageSize, o.data.channels],
-        partialChannels: o.partialChannels ?? 1,
-      });
+      const N = stageDepth(p, stage, o.fixedDepth);
+      // with fixedDepth the supernet carries on with its weights; otherwise each stage's starts afresh (P-DARTS)
+      if (!net || !o.fixedDepth) {
+        net?.dispose();
+        net = space.buildSupernet(rng.fork(100 + stage), {
+          C: p.C,
+          depth: N,
+          numClasses: o.data.numClasses,
+          inputShape: [p.imageSize, p.imageSize, o.data.channels],
+          partialChannels: o.partialChannels ?? 1,
+        });
+      }
       const stageNet = net;
       const vars = net.weightParameters();
       const bufs = net.namedBuffers().map(([, v]) => v);
