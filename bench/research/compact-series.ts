@@ -23,7 +23,8 @@
  *    epochs on 4,000 16-px images, validated on 1,000 held-out ones), population 8, `--time-limit W`.
  *  - The pick of each search: its result's genotype (the feasible front's most accurate member).
  *  - tnd-nas-fix: the same search with the changes the evidence points to (docs/benchmarks/
- *    multi-objective.md, "TND-NAS on the DARTS space"): no shrinking (`--keep 7,7,7`), α at lr 0.3,
+ *    multi-objective.md, "TND-NAS on the DARTS space"): no shrinking (`--keep 7,7,7`), one supernet
+ *    trained through all stages (`--fixed-depth`), α at lr 0.3,
  *    the bounded mnas-hard reward with T as its target, the front re-scored on 1,000 held-out images.
  *  - Training recipe for every pick: the DARTS DTB's (results/dtb-darts-c10-50-v1.json), so a pick's
  *    accuracy reads against 50 random architectures trained alike: C 8, 5 cells, 16-px CIFAR-10
@@ -131,7 +132,7 @@ for (const [i, t] of state.targets.entries()) {
     if (!steps.includes('search') && !state.steps[id]?.done) continue;
     const constraint = `params<=${t.T}`;
     const tnd = ['search', 'tnd-nas', '--objectives', `accuracy:supernet,${constraint}`, '--preset', preset, ...(quick ? ['--budget', '40', '--tnd-samples', '4'] : ['--budget', '2000'])];
-    const fix = ['--keep', '7,7,7', '--policy-lr', '0.3', '--reward', 'mnas-hard', '--reward-targets', 'constraint', '--rescore-images', quick ? '32' : '1000'];
+    const fix = ['--keep', '7,7,7', '--fixed-depth', '--policy-lr', '0.3', '--reward', 'mnas-hard', '--reward-targets', 'constraint', '--rescore-images', quick ? '32' : '1000'];
     const args =
       strat === 'tnd-nas'
         ? tnd
