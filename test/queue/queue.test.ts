@@ -3,19 +3,15 @@
  * end): results equal the local ones, each trial is stored once, through a bad job, worker
  * SIGKILLs mid-training, a coordinator SIGKILL and resume, and a Redis restart mid-run.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Queue } from 'bullmq';
-import { QUEUE_NAME, connectionOptions } from '../../src/queue/connection.js';
 import { Store } from '../../src/store/store.js';
-import { TestRedis, redisSkipReason } from '../helpers/redis.js';
-
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'tsnas.js');
-const ENV = { ...process.env, TSNAS_FROM_SOURCE: '1', TSNAS_THREADS: '1' };
+import { lastJson } from '../helpers/cli.js';
+import { redisSkipReason } from '../helpers/redis.js';
+import { spawnCli as cli, until, useRedisQueue } from '../helpers/queue-fixture.js';
 const dir = mkdtempSync(join(tmpdir(), 'tsnas-queue-'));
 const ARCHS = [
   '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|',
@@ -49,44 +45,18 @@ const NSGA2 = [
   '--no-progress',
 ];
 
-let redis: TestRedis | undefined;
-let queue: Queue | undefined;
-
-function cli(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> } {
-  const child = spawn(process.execPath, [BIN, ...args], { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  const done = new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })));
-  return { child, done };
-}
+const rq = useRedisQueue();
+const redis = () => rq.redis();
+const queue = () => rq.queue();
+const jobsOf = rq.jobsOf;
 
 function startWorker(name: string): ReturnType<typeof cli> {
-  return cli(['worker', '--redis', redis!.url, '--backend', 'auto', '--name', name, '--lock-ms', '2000']);
+  return cli(['worker', '--redis', redis().url, '--backend', 'auto', '--name', name, '--lock-ms', '2000']);
 }
 
 async function stopWorker(w: ReturnType<typeof cli>): Promise<void> {
   if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM');
   await w.done;
-}
-
-async function until(what: string, cond: () => Promise<boolean>, ms = 240_000): Promise<void> {
-  const t0 = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Jobs of a run in a state (the job id starts with the URI-encoded run id and '|'). */
-async function jobsOf(run: string, state: 'active' | 'completed' | 'failed' | 'waiting'): Promise<string[]> {
-  return (await queue!.getRanges([state], 0, -1)).filter((id) => id.startsWith(`${encodeURIComponent(run)}|`));
-}
-
-function lastJson(stdout: string): Record<string, unknown> {
-  const lines = stdout.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>;
 }
 
 function trials(store: string, run: string): { idx: number; arch: string; scores: unknown; objectives: unknown }[] {
@@ -100,18 +70,6 @@ function trials(store: string, run: string): { idx: number; arch: string; scores
 
 // generous: these spawn several CLI processes that train, on a small machine shared with other work
 const opts = { skip: redisSkipReason, timeout: 1_200_000 };
-
-before(async () => {
-  if (redisSkipReason) return;
-  redis = await TestRedis.start();
-  queue = new Queue(QUEUE_NAME, { connection: connectionOptions(redis.url) });
-  queue.on('error', () => {});
-});
-
-after(async () => {
-  await queue?.close();
-  await redis?.down();
-});
 
 let localScores: ReturnType<typeof trials> | undefined;
 async function reference(): Promise<ReturnType<typeof trials>> {
@@ -127,18 +85,18 @@ async function reference(): Promise<ReturnType<typeof trials>> {
 test('score through Redis stores what scoring here stores; a malformed or unknown job fails alone; queue status counts it', opts, async () => {
   const w = startWorker('w-score');
   try {
-    await queue!.add('score', { run: 'bad', kind: 'score', payload: { space: 'nb201', arch: ARCHS[0], proxies: 'naswot' } }, { jobId: 'bad|1' });
-    await queue!.add('shell', { run: 'bad', kind: 'shell', payload: { cmd: 'rm -rf /' } }, { jobId: 'bad|2' });
+    await queue().add('score', { run: 'bad', kind: 'score', payload: { space: 'nb201', arch: ARCHS[0], proxies: 'naswot' } }, { jobId: 'bad|1' });
+    await queue().add('shell', { run: 'bad', kind: 'shell', payload: { cmd: 'rm -rf /' } }, { jobId: 'bad|2' });
     const store = join(dir, 'remote.db');
-    const r = await cli([...SCORE, '--store', store, '--run-id', 'remote', '--redis', redis!.url]).done;
+    const r = await cli([...SCORE, '--store', store, '--run-id', 'remote', '--redis', redis().url]).done;
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(trials(store, 'remote'), await reference());
     const failed = await jobsOf('bad', 'failed');
     assert.deepEqual(failed.sort(), ['bad|1', 'bad|2']);
-    const reasons = await Promise.all(failed.sort().map(async (id) => (await queue!.getJob(id))!.failedReason));
+    const reasons = await Promise.all(failed.sort().map(async (id) => (await queue().getJob(id))!.failedReason));
     assert.match(reasons[0]!, /bad score payload: proxies/);
     assert.match(reasons[1]!, /unknown task kind "shell"/);
-    const s = await cli(['queue', 'status', '--redis', redis!.url, '--json']).done;
+    const s = await cli(['queue', 'status', '--redis', redis().url, '--json']).done;
     assert.equal(s.code, 0, s.stderr);
     const status = lastJson(s.stdout) as { runs: { run: string; completed: number; failed: number }[]; workers: { name: string }[] };
     assert.equal(status.runs.find((x) => x.run === 'remote')?.completed, ARCHS.length);
@@ -151,7 +109,7 @@ test('score through Redis stores what scoring here stores; a malformed or unknow
 
 test('a coordinator SIGKILLed mid-run and resumed collects what finished meanwhile and enqueues only what is missing', opts, async () => {
   const store = join(dir, 'killed.db');
-  const c = cli([...SCORE, '--store', store, '--run-id', 'killed', '--redis', redis!.url]);
+  const c = cli([...SCORE, '--store', store, '--run-id', 'killed', '--redis', redis().url]);
   const w = startWorker('w-resume');
   try {
     await until('a first result', async () => (await jobsOf('killed', 'completed')).length >= 1);
@@ -172,11 +130,11 @@ test('Redis restarted mid-run: worker and coordinator reconnect and the run ends
   const store = join(dir, 'restart.db');
   const w = startWorker('w-restart');
   try {
-    const c = cli([...SCORE, '--store', store, '--run-id', 'restart', '--redis', redis!.url]);
+    const c = cli([...SCORE, '--store', store, '--run-id', 'restart', '--redis', redis().url]);
     await until('a first result', async () => (await jobsOf('restart', 'completed')).length >= 1);
-    await redis!.down();
+    await redis().down();
     await new Promise((r) => setTimeout(r, 1500));
-    await redis!.up();
+    await redis().up();
     const r = await c.done;
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(trials(store, 'restart'), await reference());
@@ -190,7 +148,7 @@ test('NSGA-II with trained accuracy: workers SIGKILLed mid-training twice, the r
   const a = await cli([...NSGA2, '--store', local, '--run-id', 'local']).done;
   assert.equal(a.code, 0, a.stderr);
   const store = join(dir, 'nsga2-remote.db');
-  const c = cli([...NSGA2, '--store', store, '--run-id', 'nsga2', '--redis', redis!.url]);
+  const c = cli([...NSGA2, '--store', store, '--run-id', 'nsga2', '--redis', redis().url]);
   let w = startWorker('w-a');
   try {
     for (const next of ['w-b', 'w-c']) {
@@ -240,7 +198,7 @@ test('regularized evolution in rounds through Redis, coordinator SIGKILLed and r
   const store = join(dir, 'evo-remote.db');
   const w = startWorker('w-evo');
   try {
-    const c = cli([...EVO, '--store', store, '--run-id', 'evo', '--redis', redis!.url]);
+    const c = cli([...EVO, '--store', store, '--run-id', 'evo', '--redis', redis().url]);
     // the initial population (2) is in; a round of 2 children is on the queue
     await until('a first round under way', async () => (await jobsOf('evo', 'completed')).length >= 3);
     c.child.kill('SIGKILL');
