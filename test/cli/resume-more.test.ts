@@ -277,6 +277,43 @@ test('search --strategy tnd-nas --table-accuracy: tsnas runs resume after a kill
   assertSameTrials(store, 't', straightStore, 'a', ra['evaluations'] as number);
 });
 
+/**
+ * Run `args` as run 't' in a store under `dir`, SIGKILL it at a random moment after its first
+ * checkpoint, resume it (`runs resume`), and check the result and the trials equal the
+ * uninterrupted run 'a' in `straightStore` (result `ra`).
+ */
+async function killAfterCheckpointAndResume(args: string[], dir: string, straightStore: string, ra: Record<string, unknown>): Promise<void> {
+  const store = join(dir, 's.db');
+  const checkpointed = () => {
+    try {
+      const s = Store.open(store);
+      const n = s.getRun('t') ? s.metrics('t', 'checkpoint').length : 0;
+      s.close();
+      return n > 0;
+    } catch {
+      return false;
+    }
+  };
+  const { child, done } = spawnCli([...args, '--store', store, '--run-id', 't']);
+  const delay = new Rng(Date.now() % 100000).int(1500);
+  const poll = setInterval(() => {
+    if (!existsSync(store) || !checkpointed()) return;
+    clearInterval(poll);
+    setTimeout(() => child.kill('SIGKILL'), delay);
+  }, 50);
+  const k = await done;
+  clearInterval(poll);
+  let final = k;
+  if (k.code !== 0) {
+    assert.equal(k.signal, 'SIGKILL');
+    final = await runToEnd(['runs', 'resume', 't', '--store', store, '--json']);
+  }
+  assert.equal(final.code, 0, final.stderr);
+  const strip = (r: Record<string, unknown>) => ({ ...r, wall_s: 0, run: null });
+  assert.deepEqual(strip(lastJson(final.stdout)), strip(ra), 'same front, α, stages and log');
+  assertSameTrials(store, 't', straightStore, 'a', ra['evaluations'] as number);
+}
+
 test(
   'search --strategy tnd-nas (supernet, tiny): killed after an epoch checkpoint, resumed equals the uninterrupted run',
   { timeout: 300_000, skip: nb201Available ? false : nb201SkipReason },
@@ -306,35 +343,7 @@ test(
     const straightStore = join(tmp('tnds-a'), 's.db');
     const a = await runToEnd([...args, '--store', straightStore, '--run-id', 'a']);
     assert.equal(a.code, 0, a.stderr);
-    const store = join(tmp('tnds-b'), 's.db');
-    const checkpointed = () => {
-      try {
-        const s = Store.open(store);
-        const n = s.getRun('t') ? s.metrics('t', 'checkpoint').length : 0;
-        s.close();
-        return n > 0;
-      } catch {
-        return false;
-      }
-    };
-    const { child, done } = spawnCli([...args, '--store', store, '--run-id', 't']);
-    const delay = new Rng(Date.now() % 100000).int(1500);
-    const poll = setInterval(() => {
-      if (!existsSync(store) || !checkpointed()) return;
-      clearInterval(poll);
-      setTimeout(() => child.kill('SIGKILL'), delay);
-    }, 50);
-    const k = await done;
-    clearInterval(poll);
-    let final = k;
-    if (k.code !== 0) {
-      assert.equal(k.signal, 'SIGKILL');
-      final = await runToEnd(['runs', 'resume', 't', '--store', store, '--json']);
-    }
-    assert.equal(final.code, 0, final.stderr);
-    const strip = (r: Record<string, unknown>) => ({ ...r, wall_s: 0, run: null });
-    assert.deepEqual(strip(lastJson(final.stdout)), strip(lastJson(a.stdout)), 'same front, α, stages and log');
-    assertSameTrials(store, 't', straightStore, 'a', lastJson(a.stdout)['evaluations'] as number);
+    await killAfterCheckpointAndResume(args, tmp('tnds-b'), straightStore, lastJson(a.stdout));
   },
 );
 
@@ -373,35 +382,7 @@ test('search --strategy tnd-nas --space darts (supernet, tiny, partial channels)
     [7, 5, 3],
   );
   for (const p of ra['pareto'] as { arch: string }[]) assert.match(p.arch, /^Genotype\(normal=\[/);
-  const store = join(tmp('tndd-b'), 's.db');
-  const checkpointed = () => {
-    try {
-      const s = Store.open(store);
-      const n = s.getRun('t') ? s.metrics('t', 'checkpoint').length : 0;
-      s.close();
-      return n > 0;
-    } catch {
-      return false;
-    }
-  };
-  const { child, done } = spawnCli([...args, '--store', store, '--run-id', 't']);
-  const delay = new Rng(Date.now() % 100000).int(1500);
-  const poll = setInterval(() => {
-    if (!existsSync(store) || !checkpointed()) return;
-    clearInterval(poll);
-    setTimeout(() => child.kill('SIGKILL'), delay);
-  }, 50);
-  const k = await done;
-  clearInterval(poll);
-  let final = k;
-  if (k.code !== 0) {
-    assert.equal(k.signal, 'SIGKILL');
-    final = await runToEnd(['runs', 'resume', 't', '--store', store, '--json']);
-  }
-  assert.equal(final.code, 0, final.stderr);
-  const strip = (r: Record<string, unknown>) => ({ ...r, wall_s: 0, run: null });
-  assert.deepEqual(strip(lastJson(final.stdout)), strip(ra), 'same front, α, stages and log');
-  assertSameTrials(store, 't', straightStore, 'a', ra['evaluations'] as number);
+  await killAfterCheckpointAndResume(args, tmp('tndd-b'), straightStore, ra);
 });
 
 test('score --arch-file killed by SIGKILL several times and resumed scores each architecture once, same scores', { timeout: 300_000 }, async () => {
