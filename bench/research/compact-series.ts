@@ -6,7 +6,7 @@
  *   npx tsx bench/research/compact-series.ts --data-dir ../shared/data/cifar10 --out /work/runs-compact
  *        [--seed 0] [--quantiles 0.1,0.5,0.9] [--strategies tnd-nas,nsga2,random,tnd-nas-fix] [--steps search,train]
  *        [--quick]   (tiny presets and budgets: checks the pipeline in minutes, numbers meaningless)
- *        [--dtb results/dtb-darts-c10-50-v1.json]   (the reference: DTB architectures under each T, trained alike)
+ *        [--dtb results/dtb-darts-c10-v1.json]   (the reference: DTB architectures under each T, trained alike)
  *
  * Every step is one `tsnas` command with its run in OUT/series.db; rerun the same command after a
  * kill: finished steps are read back from OUT/state.json, an interrupted one continues (`--resume`).
@@ -26,7 +26,7 @@
  *    multi-objective.md, "TND-NAS on the DARTS space"): no shrinking (`--keep 7,7,7`), one supernet
  *    trained through all stages (`--fixed-depth`), α at lr 0.3,
  *    the bounded mnas-hard reward with T as its target, the front re-scored on 1,000 held-out images.
- *  - Training recipe for every pick: the DARTS DTB's (results/dtb-darts-c10-50-v1.json), so a pick's
+ *  - Training recipe for every pick: the DARTS DTB's (results/dtb-darts-c10-v1.json), so a pick's
  *    accuracy reads against 50 random architectures trained alike: C 8, 5 cells, 16-px CIFAR-10
  *    subset (10,000 training images, the 2,000 test images as validation), 10 epochs, batch 96,
  *    `tsnas train`'s DARTS defaults otherwise (SGD 0.025 cosine, cutout 16, drop-path 0.2;

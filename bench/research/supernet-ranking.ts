@@ -9,7 +9,7 @@
  * (normalised: 1 uniform, 0 decided), where the run logged it.
  *
  *   npx tsx bench/research/supernet-ranking.ts --store /work/runs-sn/sn.db --run-id tnd-darts-s0 \
- *     --dtb results/dtb-darts-c10-50-v1.json --data-dir ../shared/data/cifar10 [--images 64,256,1024,5000]
+ *     --dtb results/dtb-darts-c10-v1.json --data-dir ../shared/data/cifar10 [--images 64,256,1024,5000]
  *     [--repeats 4] [--json OUT]
  *
  * `--repeats r`: the small m are drawn r times (other seeds); their τ is reported as mean and range.
