@@ -175,11 +175,10 @@ if (steps.includes('train')) {
 
 // the reference: the DTB's random architectures under each T (same training recipe), their best and median accuracy
 const dtbFile = arg('dtb', '');
+const dtbArchs = dtbFile ? readDtb(dtbFile).archs.map((a) => ({ params: netSize('darts', parseArch('darts', a.arch)).params, acc: a.epochs.at(-1)!.val_acc })) : [];
 const reference = dtbFile
   ? state.targets.map((t) => {
-      const under = readDtb(dtbFile)
-        .archs.filter((a) => netSize('darts', parseArch('darts', a.arch)).params <= t.T)
-        .map((a) => a.epochs.at(-1)!.val_acc);
+      const under = dtbArchs.filter((a) => a.params <= t.T).map((a) => a.acc);
       return { q: t.q, T: t.T, n: under.length, best: under.length ? Math.max(...under) : null, median: under.length ? quantile(Float64Array.from(under), 0.5) : null };
     })
   : [];

@@ -17,15 +17,19 @@ const BUILT_IN: Record<string, { side: number; channels: number }> = {
   synthetic: { side: 16, channels: 3 },
 };
 
+/** The input every space sizes its networks for when none is given (CIFAR-10's). */
+const SPACE_DEFAULT = { side: 32, channels: 3 };
+
 /**
  * The deployed input of `dataset` at `flags.imageSize` (default: its native size), or undefined
- * where that is the spaces' own default (CIFAR-10 at 32 px) or the dataset is unknown here.
+ * where that is the spaces' own default (32×32×3) or the dataset is unknown here.
  */
 export function deploymentInput(dataset: string | undefined, dataDir: string | undefined, flags: FolderFlags = {}): DatasetInput | undefined {
   if (dataset === 'folder') return dataDir ? imageFolderInput(dataDir, folderOptionsFrom(flags)) : undefined;
   const d = BUILT_IN[dataset ?? 'cifar10'];
   if (!d) return undefined;
   const side = flags.imageSize ?? d.side;
-  if (dataset !== 'fashion-mnist' && dataset !== 'synthetic' && side === 32) return undefined;
+  // the spaces size their networks for 32×32×3 by default; only other inputs need saying
+  if (side === SPACE_DEFAULT.side && d.channels === SPACE_DEFAULT.channels) return undefined;
   return { inputShape: [side, side, d.channels], numClasses: 10 };
 }

@@ -16,6 +16,8 @@ test('deploymentInput gives each dataset its side, channels and classes', () => 
   assert.deepEqual(deploymentInput('cifar10', undefined, { imageSize: 16 }), { inputShape: [16, 16, 3], numClasses: 10 });
   assert.deepEqual(deploymentInput('synthetic', undefined), { inputShape: [16, 16, 3], numClasses: 10 });
   assert.equal(deploymentInput('cifar10', undefined), undefined, 'CIFAR-10 at 32 px is the default network');
+  assert.equal(deploymentInput('synthetic', undefined, { imageSize: 32 }), undefined, 'any 32×32×3 input is the default network');
+  assert.deepEqual(deploymentInput('fashion-mnist', undefined, { imageSize: 32 }), { inputShape: [32, 32, 1], numClasses: 10 });
   assert.equal(deploymentInput(undefined, undefined), undefined);
 });
 

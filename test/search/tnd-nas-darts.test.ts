@@ -32,6 +32,26 @@ import { useBackend } from '../helpers/backends.js';
 
 const OP_ROWS = 28;
 
+/**
+ * A supernet-mode evaluator: `accuracy:supernet` answered by the run's own hook (set through the
+ * search's last argument), or from `known` (a resumed run's stored evaluations).
+ */
+function supernetEvaluator(hook: { f?: (a: AnyArch) => number }, known?: Map<string, number>): MooEvaluator {
+  const ctx: ObjectiveContext = { space: 'darts', supernetAccuracy: (a) => known?.get(a.text) ?? hook.f!(a) };
+  return new MooEvaluator(buildObjectives(parseObjectives('accuracy:supernet,params'), ctx), 1000);
+}
+
+/** Euclidean distance between two checkpoints' weights (base64 float32 tensors, in order). */
+function weightDistance(a: string[], b: string[]): number {
+  const f32 = (b64: string) => new Float32Array(new Uint8Array(Buffer.from(b64, 'base64')).buffer);
+  let sq = 0;
+  a.forEach((w, i) => {
+    const [x, y] = [f32(w), f32(b[i]!)];
+    x.forEach((v, j) => (sq += (v - y[j]!) ** 2));
+  });
+  return Math.sqrt(sq);
+}
+
 /** A policy with α spread out (so sampling and gradients are not those of a uniform policy). */
 function spreadPolicy(seed: number): DartsTndPolicy {
   const pol = new DartsTndPolicy(new Rng(seed));
@@ -156,16 +176,11 @@ test('tnd-nas darts (supernet, tiny): stages shrink 7 → 5 → 3; resuming from
   await useBackend('cpu');
   const data = makeSynthetic({ n: 64, height: 8, seed: 1 });
   const preset = { ...TND_DARTS_PRESETS['tiny']!, dataLimit: 64, epochsPerStage: 2, warmupEpochs: 1 };
-  let hook: ((a: AnyArch) => number) | undefined;
-  // a resumed run's evaluator answers the evaluations before its checkpoint from the store (here: `known`)
-  const makeEv = (known?: Map<string, number>) => {
-    const ctx: ObjectiveContext = { space: 'darts', supernetAccuracy: (a) => known?.get(a.text) ?? hook!(a) };
-    return new MooEvaluator(buildObjectives(parseObjectives('accuracy:supernet,params'), ctx), 1000);
-  };
+  const hook: { f?: (a: AnyArch) => number } = {};
   const states: TndSupernetState[] = [];
-  const ev = makeEv();
+  const ev = supernetEvaluator(hook);
   const opts = { seed: 5, samples: 3, space: DARTS_TND, preset, data, partialChannels: 2 };
-  const a = tndNasSupernet(ev, { ...opts, onCheckpoint: (s) => states.push(structuredClone(s)) }, (f) => (hook = f));
+  const a = tndNasSupernet(ev, { ...opts, onCheckpoint: (s) => states.push(structuredClone(s)) }, (f) => (hook.f = f));
   assert.deepEqual(
     a.stages.map((s) => s.keep),
     [7, 5, 3],
@@ -175,9 +190,10 @@ test('tnd-nas darts (supernet, tiny): stages shrink 7 → 5 → 3; resuming from
   for (const r of ev.history) validateGenotype(parseArch('darts', r.arch.text).arch as never);
   assert.equal(states.length, 6, 'one checkpoint per epoch');
   for (const st of [states[1]!, states[2]!]) {
-    const ev2 = makeEv(new Map(ev.history.map((r) => [r.arch.text, r.values[0]!])));
+    // a resumed run's evaluator answers the evaluations before its checkpoint from the store (here: `known`)
+    const ev2 = supernetEvaluator(hook, new Map(ev.history.map((r) => [r.arch.text, r.values[0]!])));
     for (const r of ev.history.slice(0, st.evaluations)) ev2.evaluate(r.arch);
-    const b = tndNasSupernet(ev2, { ...opts, resume: structuredClone(st) }, (f) => (hook = f));
+    const b = tndNasSupernet(ev2, { ...opts, resume: structuredClone(st) }, (f) => (hook.f = f));
     assert.deepEqual(b.policy.alpha, a.policy.alpha, `from stage ${st.stage} epoch ${st.epoch}: same α`);
     assert.deepEqual(b.log, a.log);
     assert.deepEqual(
@@ -195,12 +211,11 @@ test('tnd-nas darts (supernet, tiny): --rescore-images scores the front on that 
   await useBackend('cpu');
   const data = makeSynthetic({ n: 96, height: 8, seed: 2 });
   const preset = { ...TND_DARTS_PRESETS['tiny']!, dataLimit: 96, epochsPerStage: 1, warmupEpochs: 0 };
-  let hook: ((a: AnyArch) => number) | undefined;
-  const ctx: ObjectiveContext = { space: 'darts', supernetAccuracy: (a) => hook!(a) };
-  const ev = new MooEvaluator(buildObjectives(parseObjectives('accuracy:supernet,params'), ctx), 1000);
+  const hook: { f?: (a: AnyArch) => number } = {};
+  const ev = supernetEvaluator(hook);
   let last: TndSupernetState | undefined;
   const rescoreImages = 40;
-  const out = tndNasSupernet(ev, { seed: 3, samples: 3, space: DARTS_TND, preset, data, rescoreImages, onCheckpoint: (s) => (last = structuredClone(s)) }, (f) => (hook = f));
+  const out = tndNasSupernet(ev, { seed: 3, samples: 3, space: DARTS_TND, preset, data, rescoreImages, onCheckpoint: (s) => (last = structuredClone(s)) }, (f) => (hook.f = f));
   assert.equal(last!.stage, 2);
   const idx = heldOutSample(48, 96, rescoreImages, rescoreSeed(3));
   assert.equal(new Set(idx).size, rescoreImages, 'distinct images');
@@ -245,30 +260,24 @@ test('tnd-nas darts (supernet, tiny): --fixed-depth carries the supernet and its
   await useBackend('cpu');
   const data = makeSynthetic({ n: 64, height: 8, seed: 4 });
   const preset = { ...TND_DARTS_PRESETS['tiny']!, dataLimit: 64, epochsPerStage: 1, warmupEpochs: 0 };
-  let hook: ((a: AnyArch) => number) | undefined;
-  const makeEv = (known?: Map<string, number>) => {
-    const ctx: ObjectiveContext = { space: 'darts', supernetAccuracy: (a) => known?.get(a.text) ?? hook!(a) };
-    return new MooEvaluator(buildObjectives(parseObjectives('accuracy:supernet,params'), ctx), 1000);
-  };
-  const f32 = (b64: string) => new Float32Array(new Uint8Array(Buffer.from(b64, 'base64')).buffer);
-  const dist = (a: string[], b: string[]) => Math.sqrt(a.reduce((s, w, i) => s + f32(w).reduce((t, v, j) => t + (v - f32(b[i]!)[j]!) ** 2, 0), 0));
+  const hook: { f?: (a: AnyArch) => number } = {};
   const runWith = (fixedDepth: boolean) => {
     const states: TndSupernetState[] = [];
-    const ev = makeEv();
-    const out = tndNasSupernet(ev, { seed: 2, samples: 3, space: DARTS_TND, preset, data, fixedDepth, onCheckpoint: (s) => states.push(structuredClone(s)) }, (f) => (hook = f));
+    const ev = supernetEvaluator(hook);
+    const out = tndNasSupernet(ev, { seed: 2, samples: 3, space: DARTS_TND, preset, data, fixedDepth, onCheckpoint: (s) => states.push(structuredClone(s)) }, (f) => (hook.f = f));
     return { states, ev, out };
   };
   const fixed = runWith(true);
   const fresh = runWith(false);
   // stage 1's weights after one epoch: near stage 0's final ones when carried over, far when built afresh
-  const carried = dist(fixed.states[1]!.weights, fixed.states[0]!.weights);
-  const rebuilt = dist(fresh.states[1]!.weights, fresh.states[0]!.weights);
+  const carried = weightDistance(fixed.states[1]!.weights, fixed.states[0]!.weights);
+  const rebuilt = weightDistance(fresh.states[1]!.weights, fresh.states[0]!.weights);
   assert.ok(carried < 0.5 * rebuilt, `distance to stage 0's weights: carried ${carried.toFixed(3)}, rebuilt ${rebuilt.toFixed(3)}`);
   // resumed after stage 0 (the supernet rebuilt from the checkpoint), the run ends as the uninterrupted one
   const st = fixed.states[0]!;
-  const ev2 = makeEv(new Map(fixed.ev.history.map((r) => [r.arch.text, r.values[0]!])));
+  const ev2 = supernetEvaluator(hook, new Map(fixed.ev.history.map((r) => [r.arch.text, r.values[0]!])));
   for (const r of fixed.ev.history.slice(0, st.evaluations)) ev2.evaluate(r.arch);
-  const b = tndNasSupernet(ev2, { seed: 2, samples: 3, space: DARTS_TND, preset, data, fixedDepth: true, resume: structuredClone(st) }, (f) => (hook = f));
+  const b = tndNasSupernet(ev2, { seed: 2, samples: 3, space: DARTS_TND, preset, data, fixedDepth: true, resume: structuredClone(st) }, (f) => (hook.f = f));
   assert.deepEqual(b.policy.alpha, fixed.out.policy.alpha);
   assert.deepEqual(
     b.frontRecords.map((r) => [r.arch.text, r.values]),

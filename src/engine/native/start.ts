@@ -65,7 +65,8 @@ function register(A: NativeAddon): void {
       kernelFunc: ((args: KernelArgs) => {
         governorTick();
         // the C++ kernels assume at least one element (they read a row to shift by, index [0]);
-        // an empty tensor goes to the cpu kernel, which handles it, where there is one
+        // an empty tensor goes to the cpu kernel, which handles it, where there is one (the check
+        // costs about 0.07 µs a call on this VM, against at least microseconds for any native kernel)
         if (cpu && hasEmptyInput(args)) return fallback(args);
         return kernel(args, fallback);
       }) as unknown as tf.KernelFunc,

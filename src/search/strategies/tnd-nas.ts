@@ -106,12 +106,7 @@ export const tndNasStrategy: SearchStrategy<z.output<typeof options>> = {
       preset: preset.name,
       ...(opts.partialChannels !== undefined ? { partialChannels: opts.partialChannels } : {}),
       ...(opts.fixedDepth ? { fixedDepth: true } : {}),
-      argmax: out.argmax,
-      targets: out.targets,
-      stages: out.stages,
-      alphaSteps: out.log.length,
-      alpha: out.policy.alpha,
-      entropy: out.policy.normalizedEntropy(),
+      ...policySummary(out),
       note: `accuracy:supernet values are one-hot subnet accuracies of the final supernet on ${opts.rescoreImages !== undefined ? `${opts.rescoreImages} held-out images` : 'a fixed validation batch'}`,
     });
     return finishedResult(sc, o, s, res);
@@ -154,13 +149,13 @@ function policyResult<S>(sc: SearchContext, o: MooOptions, s: MooSession<S>, t0:
   if (out.stopped) return stoppedResult(sc, o, s, ` (α step ${out.log.length + 1})`);
   const res = buildResult('tnd-nas', o.space, s.ev, o.seed, (performance.now() - t0) / 1000, undefined, {
     ...mode,
-    argmax: out.argmax,
-    targets: out.targets,
-    stages: out.stages,
-    alphaSteps: out.log.length,
-    alpha: out.policy.alpha,
-    entropy: out.policy.normalizedEntropy(),
+    ...policySummary(out),
     finalMeanReward: out.log.at(-1)?.meanReward,
   });
   return finishedResult(sc, o, s, res);
+}
+
+/** What every mode reports of its policy at the end: the argmax, the shrinking, α and how undecided it still is. */
+function policySummary(out: { argmax: string; targets: unknown; stages: unknown; log: unknown[]; policy: { alpha: number[][]; normalizedEntropy(): number } }): Record<string, unknown> {
+  return { argmax: out.argmax, targets: out.targets, stages: out.stages, alphaSteps: out.log.length, alpha: out.policy.alpha, entropy: out.policy.normalizedEntropy() };
 }

@@ -102,8 +102,9 @@ export const rescoreSeed = (seed: number): number => seed * 31 + 7;
  */
 export function subnetAccuracyOn(space: TndSpace, net: TndSupernetNet, a: AnyArch, data: Dataset, indices: ArrayLike<number>, batch: number): number {
   let correct = 0;
-  for (let lo = 0; lo < indices.length; lo += batch) {
-    const b = makeBatch(data, Array.from(indices).slice(lo, lo + batch));
+  const rows = Array.from(indices);
+  for (let lo = 0; lo < rows.length; lo += batch) {
+    const b = makeBatch(data, rows.slice(lo, lo + batch));
     try {
       correct += (subnetAccuracy(space, net, a, b.x, b.y) * b.x.shape[0]) / 100;
     } finally {
@@ -111,7 +112,7 @@ export function subnetAccuracyOn(space: TndSpace, net: TndSupernetNet, a: AnyArc
       b.y.dispose();
     }
   }
-  return (100 * correct) / indices.length;
+  return (100 * correct) / rows.length;
 }
 
 /**
