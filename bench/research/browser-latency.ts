@@ -19,7 +19,7 @@
  *   npx tsx bench/research/browser-latency.ts [--space nb201] [--n 30] [--seed 0] [--reps 5] [--rounds 3] [--warmup 3]
  *     [--out results/mobile/browser-latency.jsonl] [--analyse] [--json]
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
@@ -34,6 +34,7 @@ import { kendallTau, median, spearman } from '../../src/util/stats.js';
 import { Rng } from '../../src/util/rng.js';
 import { bootstrapInterval, pick } from '../../src/util/bootstrap.js';
 import { TsnasError } from '../../src/util/errors.js';
+import { readJsonl } from './jsonl.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -78,15 +79,9 @@ interface Row {
   load1: number;
 }
 const settings = JSON.stringify({ space, seed: Number(a.seed), reps, rounds, warmup });
-const rows: Row[] = [];
-if (a.out && existsSync(a.out)) {
-  for (const line of readFileSync(a.out, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    const r = JSON.parse(line) as Row;
-    if (r.settings !== settings) throw new TsnasError(`${a.out}: row of ${r.arch} was measured with ${r.settings}, not ${settings}; give another --out`);
-    rows.push(r);
-  }
-}
+const rows: Row[] = a.out ? readJsonl<Row>(a.out) : [];
+const other = rows.find((r) => r.settings !== settings);
+if (other) throw new TsnasError(`${a.out}: row of ${other.arch} was measured with ${other.settings}, not ${settings}; give another --out`);
 if (a.out) mkdirSync(dirname(a.out), { recursive: true });
 const done = new Set(rows.map((r) => r.arch));
 

@@ -20,7 +20,7 @@
  * architecture of the file (the first line where two processes did the same one). The folder (default /tmp/tsnas-c10-folder) is written from the
  * binary subset on first use, outside the repository.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -34,6 +34,7 @@ import { TsnasError } from '../../src/util/errors.js';
 import { Rng } from '../../src/util/rng.js';
 import { mean, quantile, std } from '../../src/util/stats.js';
 import { writeCifar10Folder } from './cifar10-folder.js';
+import { readJsonl } from './jsonl.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -87,11 +88,7 @@ interface Row {
 }
 
 function readRows(): Row[] {
-  if (!existsSync(out)) return [];
-  const rows = readFileSync(out, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as Row);
+  const rows = readJsonl<Row>(out);
   const other = rows.find((r) => r.recipe !== recipeKey);
   if (other) throw new TsnasError(`${out}: line for architecture ${other.i} was made with recipe ${other.recipe}, not ${recipeKey}; give another --out`);
   // processes sharing the file may both have done an architecture where their orders met: keep the first

@@ -44,7 +44,7 @@ import type { Run } from '../store/run.js';
 import type { TrialRecord } from '../store/store.js';
 import { TsnasError } from '../util/errors.js';
 import { parseDuration } from '../util/flag-parsers.js';
-import { MooEvaluator, writeParetoPlot, type MooResult } from './moo-common.js';
+import { MooEvaluator, buildResult, writeParetoPlot, type MooResult } from './moo-common.js';
 import type { SearchResult } from './result.js';
 import { TrialQueue } from '../queue/coordinator.js';
 import { queueOptions } from '../queue/options.js';
@@ -332,6 +332,24 @@ export async function closeOnError<T, S>(s: MooSession<S>, f: () => Promise<T>):
     s.ev.close();
     throw e;
   }
+}
+
+/**
+ * The rest of a search whose algorithm is a step generator (random, evolution, NSGA-II): run the
+ * steps in the open session (batches to its queue, if any), close it, and report the stopped run
+ * or the finished result, with `details` of the algorithm's outcome beside the front.
+ */
+export async function runSearchSteps<S, G extends { stopped?: boolean }>(
+  sc: SearchContext,
+  o: MooOptions,
+  s: MooSession<S>,
+  steps: Steps<G>,
+  details?: (g: G) => Record<string, unknown>,
+): Promise<SearchResult> {
+  const t0 = performance.now();
+  const g = await closeOnError(s, () => runSteps(steps, s.prefetch)).finally(() => s.close());
+  if (g.stopped) return stoppedResult(sc, o, s);
+  return finishedResult(sc, o, s, buildResult(o.strategy, o.space, s.ev, o.seed, (performance.now() - t0) / 1000, undefined, details?.(g)));
 }
 
 /** Run an algorithm's steps, ending after the current evaluation once ctx.signal is aborted; batches go to `prefetch` (the queue) when given. */

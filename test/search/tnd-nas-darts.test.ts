@@ -5,6 +5,7 @@
  * uninterrupted run.
  */
 import { test } from 'node:test';
+import { tf } from '../../src/engine/tf.js';
 import assert from 'node:assert/strict';
 import { buildObjectives, parseObjectives, type ObjectiveContext } from '../../src/objectives/index.js';
 import { MooEvaluator } from '../../src/search/moo-common.js';
@@ -17,10 +18,13 @@ import {
   dartsArchOfChoice,
   dartsChoiceOfGenotype,
   dartsGenotypeOfChoice,
+  disposeBatches,
   heldOutSample,
   reinforceGrad,
   rescoreSeed,
+  scoringBatches,
   subnetAccuracyOn,
+  subnetAccuracyOnBatches,
   supernetFromCheckpoint,
   tndNasSupernet,
   type TndSupernetState,
@@ -232,6 +236,22 @@ test('tnd-nas darts (supernet, tiny): --rescore-images scores the front on that 
       // the same images in the same batches (BN uses batch statistics) through the rebuilt supernet: the same accuracy
       assert.ok(Math.abs(subnetAccuracyOn(DARTS_TND, net, parseArch('darts', text), data, idx, preset.batch) - acc) < 1e-9, text);
     }
+    // uploaded once, the batches give every architecture the image-weighted mean of its per-batch
+    // accuracies (40 images in batches of 16: 16, 16, 8), and are all freed afterwards
+    const before = tf.memory().numTensors;
+    const batches = scoringBatches(data, idx, 16);
+    assert.deepEqual(
+      batches.map((b) => b.x.shape[0]),
+      [16, 16, 8],
+    );
+    for (const text of [...out.rescored.keys()].slice(0, 3)) {
+      const arch = parseArch('darts', text);
+      const perBatch = [0, 16, 32].map((lo) => subnetAccuracyOn(DARTS_TND, net, arch, data, idx.slice(lo, lo + 16), 16));
+      const weighted = (perBatch[0]! * 16 + perBatch[1]! * 16 + perBatch[2]! * 8) / 40;
+      assert.ok(Math.abs(subnetAccuracyOnBatches(DARTS_TND, net, arch, batches) - weighted) < 1e-9, text);
+    }
+    disposeBatches(batches);
+    assert.equal(tf.memory().numTensors, before);
   } finally {
     net.dispose();
   }

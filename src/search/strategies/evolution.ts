@@ -2,8 +2,7 @@
 import { z } from 'zod';
 import { TsnasError } from '../../util/errors.js';
 import { evolutionSteps, type EvolutionState } from '../evolution.js';
-import { buildResult } from '../moo-common.js';
-import { closeOnError, finishedResult, openMooSession, queuedMooOptions, runSteps, stoppedResult, stopper, type MooOptions } from '../multi-objective.js';
+import { openMooSession, queuedMooOptions, runSearchSteps, stopper, type MooOptions } from '../multi-objective.js';
 import type { SearchStrategy } from '../strategy.js';
 
 const options = queuedMooOptions.extend({
@@ -38,26 +37,18 @@ export const evolutionStrategy: SearchStrategy<z.output<typeof options>> = {
     const o: MooOptions = { ...opts, sampleSize, strategy: 'evolution' };
     const s = await openMooSession<EvolutionState>(sc, o, 'accuracy');
     const weights = parseWeights(opts.weights, s.ev.objectives.length);
-    const t0 = performance.now();
-    const g = await closeOnError(s, () =>
-      runSteps(
-        evolutionSteps(s.ev, {
-          space: o.space,
-          seed: o.seed,
-          popSize: opts.popSize,
-          sampleSize,
-          roundSize: opts.roundSize,
-          weights,
-          onProgress: sc.quiet ? undefined : (cycle, n) => sc.log(`cycle ${cycle}: ${n} evaluations`),
-          resume: s.state,
-          onCheckpoint: s.checkpoint,
-          shouldStop: stopper(sc),
-        }),
-        s.prefetch,
-      ),
-    ).finally(() => s.close());
-    if (g.stopped) return stoppedResult(sc, o, s);
-    const res = buildResult('evolution', o.space, s.ev, o.seed, (performance.now() - t0) / 1000, undefined, { cycles: g.cycles, popSize: opts.popSize, sampleSize, roundSize: opts.roundSize });
-    return finishedResult(sc, o, s, res);
+    const steps = evolutionSteps(s.ev, {
+      space: o.space,
+      seed: o.seed,
+      popSize: opts.popSize,
+      sampleSize,
+      roundSize: opts.roundSize,
+      weights,
+      onProgress: sc.quiet ? undefined : (cycle, n) => sc.log(`cycle ${cycle}: ${n} evaluations`),
+      resume: s.state,
+      onCheckpoint: s.checkpoint,
+      shouldStop: stopper(sc),
+    });
+    return runSearchSteps(sc, o, s, steps, (g) => ({ cycles: g.cycles, popSize: opts.popSize, sampleSize, roundSize: opts.roundSize }));
   },
 };

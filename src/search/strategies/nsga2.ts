@@ -1,7 +1,6 @@
 /** `nsga2`: NSGA-II over the space's architectures with any objective list (see ../nsga2.ts). */
 import { z } from 'zod';
-import { buildResult } from '../moo-common.js';
-import { closeOnError, finishedResult, queuedMooOptions, openMooSession, runSteps, stoppedResult, stopper, type MooOptions } from '../multi-objective.js';
+import { queuedMooOptions, openMooSession, runSearchSteps, stopper, type MooOptions } from '../multi-objective.js';
 import { nsga2Steps, type Nsga2State } from '../nsga2.js';
 import type { SearchStrategy } from '../strategy.js';
 
@@ -16,23 +15,15 @@ export const nsga2Strategy: SearchStrategy<z.output<typeof options>> = {
   async run(sc, opts) {
     const o: MooOptions = { ...opts, strategy: 'nsga2' };
     const s = await openMooSession<Nsga2State>(sc, o, 'accuracy,latency:pixel3');
-    const t0 = performance.now();
-    const g = await closeOnError(s, () =>
-      runSteps(
-        nsga2Steps(s.ev, {
-          space: o.space,
-          seed: o.seed,
-          popSize: opts.popSize,
-          onGeneration: sc.quiet ? undefined : (gen, n) => sc.log(`generation ${gen}: ${n} evaluations`),
-          resume: s.state,
-          onCheckpoint: s.checkpoint,
-          shouldStop: stopper(sc),
-        }),
-        s.prefetch,
-      ),
-    ).finally(() => s.close());
-    if (g.stopped) return stoppedResult(sc, o, s);
-    const res = buildResult('nsga2', o.space, s.ev, o.seed, (performance.now() - t0) / 1000, undefined, { generations: g.generations, popSize: opts.popSize });
-    return finishedResult(sc, o, s, res);
+    const steps = nsga2Steps(s.ev, {
+      space: o.space,
+      seed: o.seed,
+      popSize: opts.popSize,
+      onGeneration: sc.quiet ? undefined : (gen, n) => sc.log(`generation ${gen}: ${n} evaluations`),
+      resume: s.state,
+      onCheckpoint: s.checkpoint,
+      shouldStop: stopper(sc),
+    });
+    return runSearchSteps(sc, o, s, steps, (g) => ({ generations: g.generations, popSize: opts.popSize }));
   },
 };

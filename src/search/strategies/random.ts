@@ -1,7 +1,6 @@
 /** `random`: distinct uniform samples until the budget is spent; the result is their non-dominated set. */
 import type { z } from 'zod';
-import { buildResult } from '../moo-common.js';
-import { closeOnError, finishedResult, queuedMooOptions, openMooSession, runSteps, stoppedResult, stopper, type MooOptions } from '../multi-objective.js';
+import { queuedMooOptions, openMooSession, runSearchSteps, stopper, type MooOptions } from '../multi-objective.js';
 import { randomSearchSteps } from '../random-search.js';
 import type { SearchStrategy } from '../strategy.js';
 
@@ -12,9 +11,6 @@ export const randomStrategy: SearchStrategy<z.output<typeof queuedMooOptions>> =
   async run(sc, opts) {
     const o: MooOptions = { ...opts, strategy: 'random' };
     const s = await openMooSession(sc, o, 'accuracy,latency:pixel3');
-    const t0 = performance.now();
-    const r = await closeOnError(s, () => runSteps(randomSearchSteps(s.ev, { space: o.space, seed: o.seed, shouldStop: stopper(sc) }), s.prefetch)).finally(() => s.close());
-    if (r.stopped) return stoppedResult(sc, o, s);
-    return finishedResult(sc, o, s, buildResult('random', o.space, s.ev, o.seed, (performance.now() - t0) / 1000));
+    return runSearchSteps(sc, o, s, randomSearchSteps(s.ev, { space: o.space, seed: o.seed, shouldStop: stopper(sc) }));
   },
 };

@@ -156,6 +156,6 @@ function policyResult<S>(sc: SearchContext, o: MooOptions, s: MooSession<S>, t0:
 }
 
 /** What every mode reports of its policy at the end: the argmax, the shrinking, α and how undecided it still is. */
-function policySummary(out: { argmax: string; targets: unknown; stages: unknown; log: unknown[]; policy: { alpha: number[][]; normalizedEntropy(): number } }): Record<string, unknown> {
+function policySummary(out: Pick<TndOutcome, 'argmax' | 'targets' | 'stages' | 'log' | 'policy'>): Record<string, unknown> {
   return { argmax: out.argmax, targets: out.targets, stages: out.stages, alphaSteps: out.log.length, alpha: out.policy.alpha, entropy: out.policy.normalizedEntropy() };
 }

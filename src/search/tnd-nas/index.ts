@@ -25,13 +25,17 @@ export { DARTS_INPUT_PAIRS, DARTS_REAL_OPS, DartsTndPolicy, dartsArchOfChoice, d
 export { DARTS_TND, NB201_TND, tndSpace, type TndSpace, type TndSupernetNet, type TndSupernetShape } from './spaces.js';
 export { TND_IDLE_STEPS, tndNasTable, tndNasTableSteps, type TndTableOptions, type TndTableState } from './table.js';
 export {
+  disposeBatches,
   heldOutSample,
   rescoreSeed,
+  scoringBatches,
   subnetAccuracyOn,
+  subnetAccuracyOnBatches,
   supernetFromCheckpoint,
   tndNasSupernet,
   tndNasSupernetSteps,
   type TndSupernetOptions,
   type TndSupernetOutcome,
   type TndSupernetState,
+  type ScoringBatch,
 } from './supernet.js';

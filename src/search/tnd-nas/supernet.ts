@@ -19,7 +19,7 @@
  */
 import { tf, type Tensor, type Tensor4D, type Variable } from '../../engine/tf.js';
 import type { AnyArch } from '../../spaces/index.js';
-import { makeBatch, type Dataset } from '../../data/index.js';
+import { makeBatch, type Batch, type Dataset } from '../../data/index.js';
 import { cosineLr, Sgd } from '../../optim/index.js';
 import { Rng } from '../../util/rng.js';
 import { TsnasError } from '../../util/errors.js';
@@ -81,13 +81,17 @@ function assignBase64(v: Variable, s: string, what: string): void {
   tf.tidy(() => v.assign(tf.tensor(a, v.shape, 'float32')));
 }
 
-/** Accuracy (percent) of an architecture's single path through the supernet on a batch (BN in batch-statistics mode). */
-function subnetAccuracy(space: TndSpace, net: TndSupernetNet, a: AnyArch, x: Tensor4D, y: Tensor): number {
+/** Images of a batch an architecture's single path through the supernet classifies correctly (BN in batch-statistics mode). */
+function subnetCorrect(space: TndSpace, net: TndSupernetNet, a: AnyArch, x: Tensor4D, y: Tensor): number {
   return tf.tidy(() => {
     const logits = space.logits(net, a, x, { training: true });
-    const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32')).dataSync()[0]!;
-    return (100 * correct) / x.shape[0];
+    return tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32')).dataSync()[0]!;
   });
+}
+
+/** Accuracy (percent) of an architecture's single path through the supernet on a batch. */
+function subnetAccuracy(space: TndSpace, net: TndSupernetNet, a: AnyArch, x: Tensor4D, y: Tensor): number {
+  return (100 * subnetCorrect(space, net, a, x, y)) / x.shape[0];
 }
 
 /** The supernet's depth in a stage: N0 + stage·dN, or N0 throughout with fixedDepth. */
@@ -96,23 +100,45 @@ const stageDepth = (p: TndSupernetPreset, stage: number, fixedDepth?: boolean): 
 /** Seed of the final re-scoring's images (the fixed batch, or heldOutSample's order) for a run's seed. */
 export const rescoreSeed = (seed: number): number => seed * 31 + 7;
 
-/**
- * Accuracy (percent) of an architecture's single path through the supernet on the images `indices`
- * of `data`, `batch` at a time (BN in batch-statistics mode, as the search scores).
- */
-export function subnetAccuracyOn(space: TndSpace, net: TndSupernetNet, a: AnyArch, data: Dataset, indices: ArrayLike<number>, batch: number): number {
-  let correct = 0;
+/** Labelled images on the backend, to score many architectures without uploading them again. */
+export type ScoringBatch = Pick<Batch, 'x' | 'y'>;
+
+/** The images `indices` of `data` as batches of `batch` (the caller disposes them with disposeBatches). */
+export function scoringBatches(data: Dataset, indices: ArrayLike<number>, batch: number): ScoringBatch[] {
   const rows = Array.from(indices);
-  for (let lo = 0; lo < rows.length; lo += batch) {
-    const b = makeBatch(data, rows.slice(lo, lo + batch));
-    try {
-      correct += (subnetAccuracy(space, net, a, b.x, b.y) * b.x.shape[0]) / 100;
-    } finally {
-      b.x.dispose();
-      b.y.dispose();
-    }
+  const out: ScoringBatch[] = [];
+  try {
+    for (let lo = 0; lo < rows.length; lo += batch) out.push(makeBatch(data, rows.slice(lo, lo + batch)));
+  } catch (e) {
+    disposeBatches(out);
+    throw e;
   }
-  return (100 * correct) / rows.length;
+  return out;
+}
+
+export function disposeBatches(batches: readonly ScoringBatch[]): void {
+  for (const b of batches) tf.dispose([b.x, b.y]);
+}
+
+/** Accuracy (percent) of an architecture's single path through the supernet on all of `batches` (BN in batch-statistics mode, as the search scores). */
+export function subnetAccuracyOnBatches(space: TndSpace, net: TndSupernetNet, a: AnyArch, batches: readonly ScoringBatch[]): number {
+  let correct = 0;
+  let images = 0;
+  for (const b of batches) {
+    correct += subnetCorrect(space, net, a, b.x, b.y);
+    images += b.x.shape[0];
+  }
+  return (100 * correct) / images;
+}
+
+/** subnetAccuracyOnBatches on the images `indices` of `data`, uploaded for this one architecture. */
+export function subnetAccuracyOn(space: TndSpace, net: TndSupernetNet, a: AnyArch, data: Dataset, indices: ArrayLike<number>, batch: number): number {
+  const batches = scoringBatches(data, indices, batch);
+  try {
+    return subnetAccuracyOnBatches(space, net, a, batches);
+  } finally {
+    disposeBatches(batches);
+  }
 }
 
 /**
@@ -326,23 +352,22 @@ export function* tndNasSupernetSteps(ev: MooEvaluator, o: TndSupernetOptions, se
         wOpt.dispose();
       }
     }
-    // re-score every sampled architecture with the final supernet on a fixed validation batch
-    const fixed = batchFrom(nTrain, o.data.n, valSeed);
-    const heldOut = o.rescoreImages !== undefined ? heldOutSample(nTrain, o.data.n, o.rescoreImages, valSeed) : undefined;
+    // re-score every sampled architecture with the final supernet on the same images: one fixed
+    // validation batch, or --rescore-images distinct held-out ones (uploaded once for all of them)
+    const scoring = o.rescoreImages !== undefined ? scoringBatches(o.data, heldOutSample(nTrain, o.data.n, o.rescoreImages, valSeed), p.batch) : [batchFrom(nTrain, o.data.n, valSeed)];
     const rescored = new Map<string, number>();
     try {
       for (const r of ev.history) {
         if (r.arch.space !== space.name) continue;
         // ops dropped from the final supernet's stage are still evaluable: the single path picks them
-        const acc = heldOut ? subnetAccuracyOn(space, net!, r.arch, o.data, heldOut, p.batch) : subnetAccuracy(space, net!, r.arch, fixed.x, fixed.y);
+        const acc = subnetAccuracyOnBatches(space, net!, r.arch, scoring);
         rescored.set(r.arch.text, acc);
         yield;
         // the last epoch's checkpoint covers the training: a resumed run re-scores from the start
         if (o.shouldStop?.()) return stoppedOutcome();
       }
     } finally {
-      fixed.x.dispose();
-      fixed.y.dispose();
+      disposeBatches(scoring);
     }
     const recs = ev.history.map((r) => ({ ...r, values: [rescored.get(r.arch.text) ?? r.values[0]!, ...r.values.slice(1)] }));
     const frontRecords = feasibleFront(recs, ev.directions);
