@@ -43,7 +43,7 @@ import type { AnyArch } from '../../src/spaces/index.js';
 import { TsnasError } from '../../src/util/errors.js';
 import { mean, quantile } from '../../src/util/stats.js';
 import { writeCifar10Folder } from './cifar10-folder.js';
-import { readJsonl as readLines } from './jsonl.js';
+import { readJsonl } from './jsonl.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -115,11 +115,11 @@ interface RunRow {
 }
 
 const evals = new Map<string, Evaluation>();
-for (const e of readLines<Evaluation>(evalsFile)) {
+for (const e of readJsonl<Evaluation>(evalsFile)) {
   if (e.recipe !== recipeKey) throw new TsnasError(`${evalsFile}: ${e.arch} was evaluated with recipe ${e.recipe}, not ${recipeKey}; give another --out`);
   evals.set(e.arch, e);
 }
-const runs = readLines<RunRow>(runsFile);
+const runs = readJsonl<RunRow>(runsFile);
 const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 const runKey = (strategy: string, seed: number, b: number) => `${strategy}/${seed}/${b}`;
 
@@ -130,7 +130,7 @@ const runKey = (strategy: string, seed: number, b: number) => `${strategy}/${see
 function reusedAccuracy(arch: string): number | undefined {
   const same = (r: Record<string, unknown>) => (['imageSize', 'dataLimit', 'valImages', 'epochs', 'batch', 'seed'] as const).every((k) => r[k] === (recipe as Record<string, unknown>)[k]);
   for (const file of reuseFiles) {
-    for (const row of readLines<{ arch: string; recipe: string; val_acc: number }>(file)) {
+    for (const row of readJsonl<{ arch: string; recipe: string; val_acc: number }>(file)) {
       if (row.arch !== arch) continue;
       if (!same(JSON.parse(row.recipe) as Record<string, unknown>)) throw new TsnasError(`--reuse ${file}: ${arch} was trained with ${row.recipe}, not this recipe`);
       return row.val_acc;

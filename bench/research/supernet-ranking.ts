@@ -22,17 +22,7 @@ import { parseArgs } from 'node:util';
 import { downsample, loadDataset } from '../../src/data/index.js';
 import { initBackend } from '../../src/engine/backend.js';
 import { correlateScores } from '../../src/proxies/correlation.js';
-import {
-  DARTS_TND,
-  TND_DARTS_PRESETS,
-  disposeBatches,
-  heldOutSample,
-  scoringBatches,
-  subnetAccuracyOnBatches,
-  supernetFromCheckpoint,
-  type TndSupernetState,
-  type TndStepLog,
-} from '../../src/search/tnd-nas/index.js';
+import { DARTS_TND, TND_DARTS_PRESETS, heldOutSample, subnetAccuraciesOn, supernetFromCheckpoint, type TndSupernetState, type TndStepLog } from '../../src/search/tnd-nas/index.js';
 import { parseArch } from '../../src/spaces/index.js';
 import { storedCheckpoint, storedSettings } from '../../src/store/run.js';
 import { Store } from '../../src/store/store.js';
@@ -102,13 +92,7 @@ for (const m of sizes) {
   let accMean = 0;
   for (let d = 0; d < draws; d++) {
     const idx = heldOutSample(nTrain, data.n, m, 1000 * seed + 17 * m + d);
-    const batches = scoringBatches(data, idx, preset.batch);
-    let scores: number[];
-    try {
-      scores = archs.map((arch) => subnetAccuracyOnBatches(DARTS_TND, net, arch, batches));
-    } finally {
-      disposeBatches(batches);
-    }
+    const scores = subnetAccuraciesOn(DARTS_TND, net, archs, data, idx, preset.batch);
     if (d === 0) ci = correlateScores({ supernet: scores }, finalAcc, { bootstrap: { resamples: 1000, seed: 0 } })['supernet']!.kendall_ci;
     taus.push(kendallTau(scores, finalAcc));
     accMean += mean(scores) / draws;

@@ -23,7 +23,7 @@ import {
   reinforceGrad,
   rescoreSeed,
   scoringBatches,
-  subnetAccuracyOn,
+  subnetAccuraciesOn,
   subnetAccuracyOnBatches,
   supernetFromCheckpoint,
   tndNasSupernet,
@@ -234,7 +234,7 @@ test('tnd-nas darts (supernet, tiny): --rescore-images scores the front on that 
       // accuracies on 40 images are multiples of 2.5 %, not of 1/64 as one batch of the preset's would be
       assert.ok(Math.abs((acc * rescoreImages) / 100 - Math.round((acc * rescoreImages) / 100)) < 1e-9);
       // the same images in the same batches (BN uses batch statistics) through the rebuilt supernet: the same accuracy
-      assert.ok(Math.abs(subnetAccuracyOn(DARTS_TND, net, parseArch('darts', text), data, idx, preset.batch) - acc) < 1e-9, text);
+      assert.ok(Math.abs(subnetAccuraciesOn(DARTS_TND, net, [parseArch('darts', text)], data, idx, preset.batch)[0]! - acc) < 1e-9, text);
     }
     // uploaded once, the batches give every architecture the image-weighted mean of its per-batch
     // accuracies (40 images in batches of 16: 16, 16, 8), and are all freed afterwards
@@ -246,7 +246,7 @@ test('tnd-nas darts (supernet, tiny): --rescore-images scores the front on that 
     );
     for (const text of [...out.rescored.keys()].slice(0, 3)) {
       const arch = parseArch('darts', text);
-      const perBatch = [0, 16, 32].map((lo) => subnetAccuracyOn(DARTS_TND, net, arch, data, idx.slice(lo, lo + 16), 16));
+      const perBatch = [0, 16, 32].map((lo) => subnetAccuraciesOn(DARTS_TND, net, [arch], data, idx.slice(lo, lo + 16), 16)[0]!);
       const weighted = (perBatch[0]! * 16 + perBatch[1]! * 16 + perBatch[2]! * 8) / 40;
       assert.ok(Math.abs(subnetAccuracyOnBatches(DARTS_TND, net, arch, batches) - weighted) < 1e-9, text);
     }

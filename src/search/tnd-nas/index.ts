@@ -29,7 +29,7 @@ export {
   heldOutSample,
   rescoreSeed,
   scoringBatches,
-  subnetAccuracyOn,
+  subnetAccuraciesOn,
   subnetAccuracyOnBatches,
   supernetFromCheckpoint,
   tndNasSupernet,

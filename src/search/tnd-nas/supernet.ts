@@ -131,11 +131,11 @@ export function subnetAccuracyOnBatches(space: TndSpace, net: TndSupernetNet, a:
   return (100 * correct) / images;
 }
 
-/** subnetAccuracyOnBatches on the images `indices` of `data`, uploaded for this one architecture. */
-export function subnetAccuracyOn(space: TndSpace, net: TndSupernetNet, a: AnyArch, data: Dataset, indices: ArrayLike<number>, batch: number): number {
+/** subnetAccuracyOnBatches of each architecture on the images `indices` of `data`, uploaded once for all of them. */
+export function subnetAccuraciesOn(space: TndSpace, net: TndSupernetNet, archs: readonly AnyArch[], data: Dataset, indices: ArrayLike<number>, batch: number): number[] {
   const batches = scoringBatches(data, indices, batch);
   try {
-    return subnetAccuracyOnBatches(space, net, a, batches);
+    return archs.map((a) => subnetAccuracyOnBatches(space, net, a, batches));
   } finally {
     disposeBatches(batches);
   }
